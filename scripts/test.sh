@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, typecheck, lint, every test on real btrfs, zfs-fuse and
+# dockerd, then a leak check. `scripts/test.sh unit` runs the unit tests alone (no root needed).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scope=${1:-all}
+if [ "$scope" = all ] && [ "$(id -u)" != 0 ]; then
+  echo "the integration tests need root (mount, loop devices, zfs-fuse, dockerd); run as root" >&2
+  exit 1
+fi
+[ "$scope" = all ] && { bash scripts/install-deps.sh || exit 1; }
+
+echo "== typecheck" && node_modules/.bin/tsc -p tsconfig.json --noEmit || exit 1
+echo "== lint" && node_modules/.bin/eslint . || exit 1
+
+if [ "$scope" = unit ]; then
+  mapfile -t files < <(find test/unit -name '*.test.ts' | sort)
+else
+  node_modules/.bin/tsx scripts/test-leftovers.ts sweep || exit 1
+  mapfile -t files < <(find test -name '*.test.ts' | sort)
+fi
+
+mkdir -p .cache
+results=.cache/test-results.tap
+echo "== tests (${#files[@]} files)"
+status=0
+# Two files at a time: each integration file brings its own pools and daemons.
+node --import tsx --test --test-concurrency=2 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$results" \
+  "${files[@]}" || status=$?
+
+if [ "$scope" = all ]; then
+  echo "== leak check"
+  node_modules/.bin/tsx scripts/test-leftovers.ts check || status=1
+fi
+
+pass=$(grep -E '^# pass ' "$results" | tail -1 | awk '{print $3}')
+fail=$(grep -E '^# fail ' "$results" | tail -1 | awk '{print $3}')
+skipped=$(grep -E '^# skipped ' "$results" | tail -1 | awk '{print $3}')
+echo "${pass:-0} passed, ${fail:-0} failed, ${skipped:-0} skipped"
+exit $status

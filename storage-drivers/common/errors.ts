@@ -1,0 +1,75 @@
+/**
+ * Typed storage errors. The layers above map them by `code`, never by message text.
+ */
+export type StorageErrorCode =
+  | 'not_found'
+  | 'already_exists'
+  | 'busy'
+  | 'no_space'
+  | 'unsupported'
+  | 'invalid_name'
+  | 'command_failed';
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('not_found', message, options);
+  }
+}
+
+export class AlreadyExistsError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('already_exists', message, options);
+  }
+}
+
+export class BusyError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('busy', message, options);
+  }
+}
+
+export class NoSpaceError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('no_space', message, options);
+  }
+}
+
+export class UnsupportedError extends StorageError {
+  constructor(message: string) {
+    super('unsupported', message);
+  }
+}
+
+export class InvalidNameError extends StorageError {
+  constructor(
+    message: string,
+    readonly problems: readonly string[],
+  ) {
+    super('invalid_name', message);
+  }
+}
+
+/** An external command exited non-zero (or could not start). Keeps everything needed to debug it. */
+export class CommandFailedError extends StorageError {
+  constructor(
+    readonly command: string,
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    readonly signal: string | null = null,
+  ) {
+    const how = signal !== null ? `killed by ${signal}` : `exit code ${String(exitCode)}`;
+    super('command_failed', `${command} ${args.join(' ')} failed (${how}): ${stderr.trim() || '(no stderr)'}`);
+  }
+}

@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+
+export interface MountEntry {
+  readonly mountPoint: string;
+  readonly fsType: string;
+  readonly source: string;
+  /** The path inside the filesystem that is mounted here (btrfs: the subvolume, "/" for the top). */
+  readonly root: string;
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal. */
+function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+/** Parses /proc/self/mountinfo (see proc(5)); fields after " - " are fstype, source, options. */
+export function parseMountInfo(text: string): MountEntry[] {
+  const entries: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const [left, right] = line.split(' - ');
+    if (left === undefined || right === undefined) continue;
+    const leftFields = left.split(' ');
+    const rightFields = right.split(' ');
+    const root = leftFields[3];
+    const mountPoint = leftFields[4];
+    const fsType = rightFields[0];
+    const source = rightFields[1];
+    if (root === undefined || mountPoint === undefined || fsType === undefined || source === undefined) continue;
+    entries.push({
+      mountPoint: unescapeMountField(mountPoint),
+      fsType,
+      source: unescapeMountField(source),
+      root: unescapeMountField(root),
+    });
+  }
+  return entries;
+}
+
+export async function readMounts(): Promise<MountEntry[]> {
+  return parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8'));
+}
+
+/** The mount whose mount point is exactly `path`, the last one if stacked. */
+export async function findMount(path: string): Promise<MountEntry | undefined> {
+  const mounts = await readMounts();
+  return mounts.filter((m) => m.mountPoint === path).at(-1);
+}
+
+/** Every mount at or below `path`, deepest first (the order to unmount them in). */
+export async function mountsUnder(path: string): Promise<MountEntry[]> {
+  const prefix = path.endsWith('/') ? path : `${path}/`;
+  const mounts = await readMounts();
+  return mounts
+    .filter((m) => m.mountPoint === path || m.mountPoint.startsWith(prefix))
+    .sort((a, b) => b.mountPoint.length - a.mountPoint.length);
+}

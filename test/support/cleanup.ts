@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { removeTestProcessDir } from './scratch.js';
+
+/**
+ * Everything a test process creates (mounts, pools, daemons, files) registers its teardown here.
+ * Teardowns run in reverse order after the test that made them, and, as a last resort, when the
+ * process is interrupted (SIGINT/SIGTERM) or ends with something still registered.
+ */
+interface Teardown {
+  readonly label: string;
+  readonly run: () => Promise<void>;
+  /** Synchronous version for signal handlers, where async work may never finish. */
+  readonly runSync: () => void;
+}
+
+const pending: Teardown[] = [];
+let handlersInstalled = false;
+
+function runAllSync(): void {
+  while (pending.length > 0) {
+    const teardown = pending.pop();
+    if (teardown === undefined) break;
+    try {
+      teardown.runSync();
+    } catch (error) {
+      process.stderr.write(`cleanup of ${teardown.label} failed: ${String(error)}\n`);
+    }
+  }
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: tearing down ${pending.length} test resource(s)\n`);
+      runAllSync();
+      process.exit(130);
+    });
+  }
+  process.once('exit', () => {
+    runAllSync();
+    removeTestProcessDir();
+  });
+}
+
+export interface Registration {
+  /** Runs the teardown now (once) and forgets it. */
+  release(): Promise<void>;
+}
+
+export function registerTeardown(label: string, run: () => Promise<void>, runSync: () => void): Registration {
+  installHandlers();
+  const teardown: Teardown = { label, run, runSync };
+  pending.push(teardown);
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      const index = pending.indexOf(teardown);
+      if (index >= 0) pending.splice(index, 1);
+      await run();
+    },
+  };
+}
+
+/** For sync teardowns: run a command and ignore failure (best effort while the process is dying). */
+export function runQuietly(command: string, args: readonly string[]): void {
+  spawnSync(command, [...args], { stdio: 'ignore', timeout: 60_000 });
+}
