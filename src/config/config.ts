@@ -1,0 +1,42 @@
+/**
+ * The validated configuration, parsed once at start-up and passed explicitly (no global singleton).
+ * The loader (config file + COWSNAP_* overrides, ajv schema) lives beside this file.
+ */
+import type { DriverName } from '../../storage-drivers/driver.js';
+
+export interface BtrfsPoolConfig {
+  readonly id: string;
+  readonly driver: Extract<DriverName, 'btrfs'>;
+  /** Mount point of the btrfs filesystem. */
+  readonly path: string;
+}
+
+export interface ZfsPoolConfig {
+  readonly id: string;
+  readonly driver: Extract<DriverName, 'zfs'>;
+  /** Root dataset cowsnap may use, e.g. "tank" or "tank/containers". */
+  readonly dataset: string;
+}
+
+export type PoolConfig = BtrfsPoolConfig | ZfsPoolConfig;
+
+export type ListenConfig = { readonly host: string; readonly port: number } | { readonly socket: string };
+
+export interface CowsnapConfig {
+  readonly listen: ListenConfig;
+  /** Where cowsnap keeps its state (database, key, token, embedded pool) by default. */
+  readonly stateDir: string;
+  readonly databasePath: string;
+  /** 32-byte AES-256-GCM key for environment values at rest; created on first start. */
+  readonly keyFile: string;
+  /** Token file; created with a random token on first start when `token` is not set. */
+  readonly tokenFile: string;
+  readonly token?: string;
+  readonly dockerSocket: string;
+  readonly pools: readonly PoolConfig[];
+  /** node-cron expression for the expiry reaper. */
+  readonly reaperSchedule: string;
+  /** Seconds Docker waits before killing a container it stops. */
+  readonly stopTimeoutSeconds: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}

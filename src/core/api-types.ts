@@ -1,0 +1,101 @@
+/**
+ * What the core services offer to the HTTP layer and the CLI. HTTP validates and shapes; the services
+ * hold the rules. Inputs are already validated (types, ranges) when they arrive here.
+ */
+import type {
+  CapturedFilesystem,
+  ContainerRecord,
+  FilesystemRole,
+  Quiesce,
+  SnapshotOrigin,
+  SnapshotRecord,
+  SnapshotState,
+} from './model.js';
+
+export interface CreateSnapshotInput {
+  readonly alias?: string;
+  /** Whole days, 1–3650; absent = permanent. */
+  readonly expiryDays?: number;
+  readonly tags?: string[];
+  readonly quiesce?: Quiesce;
+  readonly origin?: SnapshotOrigin;
+}
+
+export interface ListSnapshotsQuery {
+  readonly limit: number;
+  readonly offset: number;
+  readonly alias?: string;
+  readonly state?: SnapshotState;
+  /** "api", "safety", "schedule:<id>", or "schedule" for any schedule. */
+  readonly origin?: string;
+}
+
+export interface UpdateSnapshotInput {
+  /** A new alias, or null to clear it. */
+  readonly alias?: string | null;
+  /** Days counted from now, or null for permanent. */
+  readonly expiryDays?: number | null;
+  readonly tags?: string[];
+}
+
+export interface RestoreInput {
+  readonly safetySnapshot?: boolean;
+}
+
+export interface SnapshotResult {
+  readonly container: ContainerRecord;
+  readonly snapshot: SnapshotRecord;
+}
+
+export interface SnapshotListResult {
+  readonly container: ContainerRecord;
+  readonly snapshots: SnapshotRecord[];
+  readonly total: number;
+}
+
+export interface RestoreResult extends SnapshotResult {
+  readonly safetySnapshot: SnapshotRecord | null;
+  readonly wasRunning: boolean;
+  readonly durations: {
+    readonly totalMs: number;
+    readonly stopMs: number;
+    readonly swapMs: number;
+    readonly startMs: number;
+  };
+}
+
+export interface SnapshotsApi {
+  create(containerRef: string, input: CreateSnapshotInput): Promise<SnapshotResult>;
+  list(containerRef: string, query: ListSnapshotsQuery): Promise<SnapshotListResult>;
+  /** `snapshotRef` is a name, or an alias when no name matches. */
+  get(containerRef: string, snapshotRef: string): Promise<SnapshotResult>;
+  restore(containerRef: string, snapshotRef: string, input: RestoreInput): Promise<RestoreResult>;
+  update(containerRef: string, snapshotRef: string, input: UpdateSnapshotInput): Promise<SnapshotResult>;
+  delete(containerRef: string, snapshotRef: string): Promise<SnapshotResult>;
+}
+
+/** One line of a container's capture set. */
+export interface CaptureEntry {
+  readonly role: FilesystemRole;
+  readonly mountPoint: string;
+  readonly source: string | null;
+  readonly captured: boolean;
+  /** Why not, when captured is false. */
+  readonly reason: string | null;
+  readonly filesystem: CapturedFilesystem | null;
+}
+
+export interface ContainerSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  /** Docker's state ("running", "exited", "paused", ...) or "removed". */
+  readonly state: string;
+  readonly snapshotCount: number;
+  readonly capture: CaptureEntry[];
+}
+
+export interface ContainersApi {
+  list(): Promise<ContainerSummary[]>;
+  get(containerRef: string): Promise<ContainerSummary>;
+}

@@ -1,0 +1,14 @@
+import { AppError } from './app-error.js';
+
+/** 500: something failed that the caller cannot fix; the message says which step. */
+export class InternalError extends AppError {
+  readonly statusCode = 500;
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, [], options);
+  }
+}

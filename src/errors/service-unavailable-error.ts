@@ -1,0 +1,14 @@
+import { AppError } from './app-error.js';
+
+/** 503: a component cowsnap needs is down (docker_unavailable, pool_unavailable, ...). */
+export class ServiceUnavailableError extends AppError {
+  readonly statusCode = 503;
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, [], options);
+  }
+}

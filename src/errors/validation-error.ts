@@ -1,0 +1,13 @@
+import { AppError, type ErrorDetail } from './app-error.js';
+
+/** 400: bad input. Lists every problem, not just the first. */
+export class ValidationError extends AppError {
+  readonly statusCode = 400;
+  readonly code: string;
+
+  constructor(details: readonly ErrorDetail[], code = 'validation_failed') {
+    const summary = details.map((d) => (d.path === '' ? d.message : `${d.path}: ${d.message}`)).join('; ');
+    super(`Invalid request: ${summary}`, details);
+    this.code = code;
+  }
+}
