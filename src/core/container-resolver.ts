@@ -1,0 +1,50 @@
+import { NotFoundError } from '../errors/not-found-error.js';
+import type { Clock } from './clock.js';
+import type { ContainerRecord } from './model.js';
+import type { LiveContainer, RuntimePort, StorePort } from './ports.js';
+
+export interface ResolvedContainer {
+  readonly record: ContainerRecord;
+  /** Undefined when Docker no longer knows the container (removed with `docker rm`). */
+  readonly live: LiveContainer | undefined;
+}
+
+/**
+ * `:container` → the container. Docker is asked first (id, id prefix, name); a container Docker no
+ * longer knows is found in cowsnap's records under its old id and name, so its snapshots stay reachable.
+ */
+export class ContainerResolver {
+  constructor(
+    private readonly runtime: Pick<RuntimePort, 'resolveContainer'>,
+    private readonly store: Pick<StorePort, 'upsertContainer' | 'findContainers' | 'markContainerRemoved'>,
+    private readonly clock: Clock,
+  ) {}
+
+  async resolve(ref: string): Promise<ResolvedContainer> {
+    const live = await this.runtime.resolveContainer(ref);
+    if (live !== undefined) {
+      const record = this.store.upsertContainer({ id: live.id, name: live.name, image: live.image }, this.clock.now());
+      return { record, live };
+    }
+    const known = this.store.findContainers(ref);
+    // Several removed containers may have had the same name: the one seen last is meant.
+    const record = [...known].sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())[0];
+    if (record === undefined) {
+      throw new NotFoundError('container_not_found', `No container "${ref}" in Docker or in cowsnap's records.`);
+    }
+    if (record.removedAt === null) this.store.markContainerRemoved(record.id, this.clock.now());
+    return { record, live: undefined };
+  }
+
+  /** For operations that need the container to exist in Docker (create, restore, copy of current state). */
+  async resolveLive(ref: string): Promise<ResolvedContainer & { live: LiveContainer }> {
+    const resolved = await this.resolve(ref);
+    if (resolved.live === undefined) {
+      throw new NotFoundError(
+        'container_not_found',
+        `Container "${ref}" (${resolved.record.id.slice(0, 12)}) was removed from Docker; its snapshots can still be listed, copied and deleted.`,
+      );
+    }
+    return { record: resolved.record, live: resolved.live };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * What the core services need from the runtime (Docker) and the store (SQLite), as narrow interfaces:
+ * the services receive only what they use, and unit tests can hand them small fakes.
+ */
+import type { CaptureEntry } from './api-types.js';
+import type {
+  CapturedFilesystem,
+  ContainerRecord,
+  JournalEntry,
+  OperationKind,
+  RecordedContainerConfig,
+  SnapshotOrigin,
+  SnapshotRecord,
+  SnapshotState,
+  UncapturedFilesystem,
+} from './model.js';
+
+export interface LiveContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly state: { readonly status: string; readonly running: boolean; readonly paused: boolean };
+  readonly config: RecordedContainerConfig;
+}
+
+export interface RuntimePort {
+  resolveContainer(ref: string): Promise<LiveContainer | undefined>;
+  listContainers(): Promise<LiveContainer[]>;
+  inspect(id: string): Promise<LiveContainer>;
+  stop(id: string): Promise<void>;
+  start(id: string): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+}
+
+export interface CapturePort {
+  captureSet(container: LiveContainer): Promise<CaptureEntry[]>;
+}
+
+export interface NewSnapshot {
+  readonly containerId: string;
+  readonly containerName: string;
+  readonly projectId: string;
+  readonly alias: string | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+  readonly tags: string[];
+  readonly origin: SnapshotOrigin;
+  readonly config: RecordedContainerConfig;
+  readonly filesystems: CapturedFilesystem[];
+  readonly uncaptured: UncapturedFilesystem[];
+}
+
+export interface SnapshotListQuery {
+  readonly limit: number;
+  readonly offset: number;
+  readonly alias?: string;
+  readonly state?: SnapshotState;
+  readonly origin?: string;
+}
+
+export interface StorePort {
+  upsertContainer(container: { id: string; name: string; image: string }, seenAt: Date): ContainerRecord;
+  markContainerRemoved(id: string, at: Date): void;
+  getContainer(id: string): ContainerRecord | undefined;
+  findContainers(ref: string): ContainerRecord[];
+  listContainers(): ContainerRecord[];
+
+  reserveSnapshot(input: NewSnapshot): SnapshotRecord;
+  markSnapshotReady(id: number, fields: { sizeBytes: number | null; filesystems: CapturedFilesystem[] }): SnapshotRecord;
+  markSnapshotDeleting(id: number): void;
+  recordSnapshotError(id: number, error: string | null): void;
+  updateSnapshotMeta(id: number, patch: { alias?: string | null; expiresAt?: Date | null; tags?: string[] }): SnapshotRecord;
+  touchLastUsed(id: number, at: Date): void;
+  setSnapshotSize(id: number, sizeBytes: number | null): void;
+  getSnapshot(id: number): SnapshotRecord | undefined;
+  resolveSnapshot(containerId: string, ref: string): SnapshotRecord | undefined;
+  listSnapshots(containerId: string, query: SnapshotListQuery): { snapshots: SnapshotRecord[]; total: number };
+  countSnapshots(containerId: string): number;
+  deleteSnapshotRecord(id: number): void;
+  listAllSnapshots(): SnapshotRecord[];
+
+  startOperation(kind: OperationKind, containerId: string, snapshotName: string | null, payload: Record<string, unknown>): JournalEntry;
+  updateOperation(id: number, step: string, payload?: Record<string, unknown>): void;
+  finishOperation(id: number, state: 'done' | 'failed', error?: string): void;
+  listUnfinishedOperations(): JournalEntry[];
+}

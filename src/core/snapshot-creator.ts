@@ -1,0 +1,111 @@
+import type { CreateSnapshotInput } from './api-types.js';
+import type { Clock } from './clock.js';
+import type { ResolvedContainer } from './container-resolver.js';
+import { ConflictError } from '../errors/conflict-error.js';
+import type { CapturedFilesystem, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
+import type { PoolRegistry } from './pool-registry.js';
+import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
+import { expiryFrom, storageSnapshotName } from './snapshot-naming.js';
+import { mapStorageError } from './storage-error-mapping.js';
+
+export interface SnapshotCreatorDeps {
+  readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'deleteSnapshotRecord' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
+  readonly runtime: Pick<RuntimePort, 'pause' | 'unpause' | 'stop' | 'start'>;
+  readonly capture: CapturePort;
+  readonly pools: PoolRegistry;
+  readonly clock: Clock;
+}
+
+/**
+ * Takes a snapshot of every captured filesystem of a container. Used by the API, restore's safety
+ * snapshot, schedules and copy. The caller holds the container's lock.
+ */
+export class SnapshotCreator {
+  constructor(private readonly deps: SnapshotCreatorDeps) {}
+
+  async create(
+    container: ResolvedContainer & { live: LiveContainer },
+    input: CreateSnapshotInput & { origin: SnapshotOrigin },
+  ): Promise<SnapshotRecord> {
+    const { store, pools, clock } = this.deps;
+    const capture = await this.deps.capture.captureSet(container.live);
+    const filesystems: CapturedFilesystem[] = capture.flatMap((entry) => (entry.filesystem !== null ? [entry.filesystem] : []));
+    const uncaptured: UncapturedFilesystem[] = capture
+      .filter((entry) => !entry.captured)
+      .map((entry) => ({ role: entry.role, mountPoint: entry.mountPoint, source: entry.source, reason: entry.reason ?? 'not captured' }));
+    if (filesystems.length === 0) {
+      const reasons = uncaptured.map((u) => `${u.mountPoint}: ${u.reason}`).join('; ');
+      throw new ConflictError('nothing_to_capture', `Container ${container.live.name} has no filesystem cowsnap can snapshot (${reasons}).`);
+    }
+
+    const now = clock.now();
+    const record = store.reserveSnapshot({
+      containerId: container.live.id,
+      containerName: container.live.name,
+      projectId: 'default',
+      alias: input.alias ?? null,
+      createdAt: now,
+      expiresAt: expiryFrom(now, input.expiryDays),
+      tags: input.tags ?? [],
+      origin: input.origin,
+      config: container.live.config,
+      filesystems,
+      uncaptured,
+    });
+    const storageName = storageSnapshotName(record.id, record.name);
+    const operation = store.startOperation('create', container.live.id, record.name, {
+      snapshotId: record.id,
+      storageName,
+      filesystems,
+    });
+    const made: CapturedFilesystem[] = [];
+    try {
+      await this.withQuiesce(container.live, input.quiesce ?? 'none', async () => {
+        for (const filesystem of filesystems) {
+          await pools.driverFor(filesystem).createSnapshot(filesystem.dataset, storageName);
+          made.push(filesystem);
+        }
+      });
+      const sizeBytes = await this.exclusiveBytes(filesystems, storageName);
+      const ready = store.markSnapshotReady(record.id, { sizeBytes, filesystems });
+      store.finishOperation(operation.id, 'done');
+      return ready;
+    } catch (error) {
+      // Nothing half-done: remove what was made, then the record.
+      for (const filesystem of made.reverse()) {
+        await pools.driverFor(filesystem).destroySnapshot(filesystem.dataset, storageName).catch(() => undefined);
+      }
+      store.deleteSnapshotRecord(record.id);
+      store.finishOperation(operation.id, 'failed', error instanceof Error ? error.message : String(error));
+      throw mapStorageError(error, `Snapshot of ${container.live.name}`);
+    }
+  }
+
+  /** Sum of the snapshot's exclusive bytes over its filesystems; null when any driver cannot tell. */
+  async exclusiveBytes(filesystems: readonly CapturedFilesystem[], storageName: string): Promise<number | null> {
+    let total = 0;
+    for (const filesystem of filesystems) {
+      const usage = await this.deps.pools.driverFor(filesystem).snapshotUsage(filesystem.dataset, storageName).catch(() => undefined);
+      if (usage?.exclusiveBytes === null || usage === undefined) return null;
+      total += usage.exclusiveBytes;
+    }
+    return total;
+  }
+
+  private async withQuiesce(container: LiveContainer, quiesce: 'none' | 'pause' | 'stop', body: () => Promise<void>): Promise<void> {
+    const { runtime } = this.deps;
+    const running = container.state.running && !container.state.paused;
+    if (quiesce === 'none' || !running) {
+      await body();
+      return;
+    }
+    if (quiesce === 'pause') await runtime.pause(container.id);
+    else await runtime.stop(container.id);
+    try {
+      await body();
+    } finally {
+      if (quiesce === 'pause') await runtime.unpause(container.id);
+      else await runtime.start(container.id);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { NotFoundError as StorageNotFoundError } from '../../storage-drivers/common/errors.js';
+import type { SnapshotRecord } from './model.js';
+import type { PoolRegistry } from './pool-registry.js';
+import type { StorePort } from './ports.js';
+import { storageSnapshotName } from './snapshot-naming.js';
+
+/**
+ * Deletes a snapshot: record marked `deleting` first (it leaves the API's ready list), then its storage
+ * on every filesystem, then the record. A crash in between is finished by running it again, which is
+ * why storage that is already gone counts as deleted. Used by the API and the reaper.
+ */
+export class SnapshotDeleter {
+  constructor(
+    private readonly store: Pick<StorePort, 'markSnapshotDeleting' | 'deleteSnapshotRecord' | 'recordSnapshotError' | 'startOperation' | 'finishOperation'>,
+    private readonly pools: PoolRegistry,
+  ) {}
+
+  async delete(snapshot: SnapshotRecord): Promise<void> {
+    this.store.markSnapshotDeleting(snapshot.id);
+    const operation = this.store.startOperation('delete', snapshot.containerId, snapshot.name, { snapshotId: snapshot.id });
+    const storageName = storageSnapshotName(snapshot.id, snapshot.name);
+    try {
+      for (const filesystem of snapshot.filesystems) {
+        try {
+          await this.pools.driverFor(filesystem).destroySnapshot(filesystem.dataset, storageName);
+        } catch (error) {
+          if (!(error instanceof StorageNotFoundError)) throw error;
+        }
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.store.recordSnapshotError(snapshot.id, `delete failed: ${message}`);
+      this.store.finishOperation(operation.id, 'failed', message);
+      throw error;
+    }
+    this.store.deleteSnapshotRecord(snapshot.id);
+    this.store.finishOperation(operation.id, 'done');
+  }
+}

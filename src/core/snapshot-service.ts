@@ -1,0 +1,100 @@
+import type {
+  CreateSnapshotInput,
+  ListSnapshotsQuery,
+  RestoreInput,
+  RestoreResult,
+  SnapshotListResult,
+  SnapshotResult,
+  SnapshotsApi,
+  UpdateSnapshotInput,
+} from './api-types.js';
+import type { Clock } from './clock.js';
+import type { ContainerLocks } from './container-lock.js';
+import type { ContainerResolver } from './container-resolver.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import type { ContainerRecord, SnapshotRecord } from './model.js';
+import type { StorePort } from './ports.js';
+import type { RestoreService } from './restore-service.js';
+import type { SnapshotCreator } from './snapshot-creator.js';
+import type { SnapshotDeleter } from './snapshot-deleter.js';
+import { expiryFrom, storageSnapshotName } from './snapshot-naming.js';
+
+export interface SnapshotServiceDeps {
+  readonly store: Pick<StorePort, 'resolveSnapshot' | 'listSnapshots' | 'updateSnapshotMeta' | 'setSnapshotSize' | 'getSnapshot'>;
+  readonly resolver: ContainerResolver;
+  readonly locks: ContainerLocks;
+  readonly creator: SnapshotCreator;
+  readonly deleter: SnapshotDeleter;
+  readonly restorer: RestoreService;
+  readonly clock: Clock;
+}
+
+/** The snapshot API's rules: which container, which snapshot, one operation at a time. */
+export class SnapshotService implements SnapshotsApi {
+  constructor(private readonly deps: SnapshotServiceDeps) {}
+
+  async create(containerRef: string, input: CreateSnapshotInput): Promise<SnapshotResult> {
+    const container = await this.deps.resolver.resolveLive(containerRef);
+    const snapshot = await this.deps.locks.run(container.record.id, 'snapshot', () =>
+      this.deps.creator.create(container, { ...input, origin: input.origin ?? 'api' }),
+    );
+    return { container: container.record, snapshot };
+  }
+
+  async list(containerRef: string, query: ListSnapshotsQuery): Promise<SnapshotListResult> {
+    const { record } = await this.deps.resolver.resolve(containerRef);
+    const { snapshots, total } = this.deps.store.listSnapshots(record.id, query);
+    return { container: record, snapshots, total };
+  }
+
+  async get(containerRef: string, snapshotRef: string): Promise<SnapshotResult> {
+    const { record } = await this.deps.resolver.resolve(containerRef);
+    const snapshot = this.find(record, snapshotRef);
+    return { container: record, snapshot: await this.refreshSize(snapshot) };
+  }
+
+  async restore(containerRef: string, snapshotRef: string, input: RestoreInput): Promise<RestoreResult> {
+    const container = await this.deps.resolver.resolveLive(containerRef);
+    return this.deps.locks.run(container.record.id, 'restore', () =>
+      this.deps.restorer.restore(container, this.find(container.record, snapshotRef), input),
+    );
+  }
+
+  async update(containerRef: string, snapshotRef: string, input: UpdateSnapshotInput): Promise<SnapshotResult> {
+    const { record } = await this.deps.resolver.resolve(containerRef);
+    return this.deps.locks.run(record.id, 'update', () => {
+      const snapshot = this.find(record, snapshotRef);
+      const patch: { alias?: string | null; expiresAt?: Date | null; tags?: string[] } = {};
+      if (input.alias !== undefined) patch.alias = input.alias;
+      if (input.expiryDays !== undefined) patch.expiresAt = expiryFrom(this.deps.clock.now(), input.expiryDays);
+      if (input.tags !== undefined) patch.tags = input.tags;
+      return Promise.resolve({ container: record, snapshot: this.deps.store.updateSnapshotMeta(snapshot.id, patch) });
+    });
+  }
+
+  async delete(containerRef: string, snapshotRef: string): Promise<SnapshotResult> {
+    const { record } = await this.deps.resolver.resolve(containerRef);
+    return this.deps.locks.run(record.id, 'delete', async () => {
+      const snapshot = this.find(record, snapshotRef);
+      await this.deps.deleter.delete(snapshot);
+      return { container: record, snapshot: { ...snapshot, state: 'deleting' as const } };
+    });
+  }
+
+  private find(container: ContainerRecord, ref: string): SnapshotRecord {
+    const snapshot = this.deps.store.resolveSnapshot(container.id, ref);
+    if (snapshot === undefined) {
+      throw new NotFoundError('snapshot_not_found', `Container ${container.name} has no snapshot named or aliased "${ref}".`);
+    }
+    return snapshot;
+  }
+
+  /** A snapshot's exclusive size grows as the live data diverges: measure it again when asked for one. */
+  private async refreshSize(snapshot: SnapshotRecord): Promise<SnapshotRecord> {
+    if (snapshot.state !== 'ready') return snapshot;
+    const size = await this.deps.creator.exclusiveBytes(snapshot.filesystems, storageSnapshotName(snapshot.id, snapshot.name));
+    if (size === snapshot.sizeBytes) return snapshot;
+    this.deps.store.setSnapshotSize(snapshot.id, size);
+    return { ...snapshot, sizeBytes: size };
+  }
+}

@@ -1,0 +1,88 @@
+import type { RecoveryAction } from '../../storage-drivers/driver.js';
+import type { PoolRegistry } from './pool-registry.js';
+import type { StorePort } from './ports.js';
+import type { RestoreService } from './restore-service.js';
+import type { SnapshotDeleter } from './snapshot-deleter.js';
+import { storageSnapshotName } from './snapshot-naming.js';
+
+export interface StartupReport {
+  readonly storage: (RecoveryAction & { pool: string })[];
+  readonly operations: string[];
+  /** Records whose storage is missing on some filesystem. */
+  readonly recordsWithoutStorage: { container: string; snapshot: string; dataset: string }[];
+  /** cowsnap snapshots on disk that no record knows. */
+  readonly storageWithoutRecord: { pool: string; dataset: string; snapshot: string }[];
+}
+
+const COWSNAP_STORAGE_NAME = /\.cs(\d+)$/;
+
+/**
+ * Runs once before the API opens: drivers finish or undo interrupted swaps, journal rows left
+ * `running` by a crash are finished or cleaned up, then records and storage are compared and every
+ * mismatch is reported (never silently "fixed" by deleting data).
+ */
+export async function recoverAtStartup(deps: {
+  store: Pick<StorePort, 'listUnfinishedOperations' | 'getSnapshot' | 'deleteSnapshotRecord' | 'finishOperation' | 'listAllSnapshots'>;
+  pools: PoolRegistry;
+  restorer: RestoreService;
+  deleter: SnapshotDeleter;
+}): Promise<StartupReport> {
+  const { store, pools } = deps;
+  const storage: StartupReport['storage'] = [];
+  for (const pool of pools.pools) {
+    for (const action of await pool.driver.recover()) storage.push({ ...action, pool: pool.id });
+  }
+
+  const operations: string[] = [];
+  for (const entry of store.listUnfinishedOperations()) {
+    const snapshotId = typeof entry.payload.snapshotId === 'number' ? entry.payload.snapshotId : undefined;
+    const snapshot = snapshotId !== undefined ? store.getSnapshot(snapshotId) : undefined;
+    if (entry.kind === 'restore') {
+      operations.push(await deps.restorer.resume(entry));
+    } else if (entry.kind === 'create') {
+      // A half-made snapshot: remove whatever storage it got, and its record.
+      if (snapshot !== undefined && snapshot.state === 'creating') {
+        for (const filesystem of snapshot.filesystems) {
+          await pools
+            .driverFor(filesystem)
+            .destroySnapshot(filesystem.dataset, storageSnapshotName(snapshot.id, snapshot.name))
+            .catch(() => undefined);
+        }
+        store.deleteSnapshotRecord(snapshot.id);
+      }
+      store.finishOperation(entry.id, 'failed', 'interrupted by a restart; the half-made snapshot was removed');
+      operations.push(`removed half-made snapshot ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}`);
+    } else if (entry.kind === 'delete') {
+      if (snapshot !== undefined) await deps.deleter.delete(snapshot).catch(() => undefined);
+      store.finishOperation(entry.id, 'done');
+      operations.push(`finished deleting ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}`);
+    } else {
+      store.finishOperation(entry.id, 'failed', 'interrupted by a restart');
+      operations.push(`${entry.kind} of ${entry.containerId.slice(0, 12)} was interrupted by a restart`);
+    }
+  }
+
+  const recordsWithoutStorage: StartupReport['recordsWithoutStorage'] = [];
+  const storageWithoutRecord: StartupReport['storageWithoutRecord'] = [];
+  const snapshots = store.listAllSnapshots();
+  const knownIds = new Set(snapshots.map((s) => s.id));
+  const datasets = new Map<string, { pool: string; dataset: string }>();
+  for (const snapshot of snapshots) {
+    for (const filesystem of snapshot.filesystems) {
+      datasets.set(`${filesystem.pool}\u0000${filesystem.dataset}`, { pool: filesystem.pool, dataset: filesystem.dataset });
+      if (snapshot.state !== 'ready') continue;
+      const driver = pools.driverFor(filesystem);
+      const exists = await driver.snapshotExists(filesystem.dataset, storageSnapshotName(snapshot.id, snapshot.name)).catch(() => false);
+      if (!exists) recordsWithoutStorage.push({ container: snapshot.containerName, snapshot: snapshot.name, dataset: filesystem.dataset });
+    }
+  }
+  for (const { pool, dataset } of datasets.values()) {
+    const driver = pools.driverFor({ pool });
+    if (!(await driver.datasetExists(dataset).catch(() => false))) continue;
+    for (const info of await driver.listSnapshots(dataset).catch(() => [])) {
+      const id = COWSNAP_STORAGE_NAME.exec(info.name)?.[1];
+      if (id !== undefined && !knownIds.has(Number(id))) storageWithoutRecord.push({ pool, dataset, snapshot: info.name });
+    }
+  }
+  return { storage, operations, recordsWithoutStorage, storageWithoutRecord };
+}
