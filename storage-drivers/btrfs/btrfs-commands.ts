@@ -1,0 +1,99 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { CommandRunner } from '../common/command-runner.js';
+import { mapErrors } from '../common/error-mapping.js';
+
+/**
+ * One thin wrapper per btrfs CLI call. Paths go in as argv elements (never through a shell) and every
+ * failure comes out as a typed storage error (NoSpaceError, NotFoundError, ...).
+ */
+export class BtrfsCommands {
+  constructor(private readonly runner: CommandRunner) {}
+
+  async version(): Promise<string> {
+    const { stdout } = await mapErrors('btrfs --version', () => this.runner.run('btrfs', ['--version']));
+    return stdout.trim();
+  }
+
+  async createSubvolume(path: string): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    await mapErrors(`create subvolume ${path}`, () => this.runner.run('btrfs', ['subvolume', 'create', path]));
+  }
+
+  /** `readOnly`: a snapshot that can never change; otherwise a writable copy-on-write copy. */
+  async snapshot(source: string, target: string, readOnly: boolean): Promise<void> {
+    await mkdir(dirname(target), { recursive: true });
+    const args = ['subvolume', 'snapshot', ...(readOnly ? ['-r'] : []), source, target];
+    await mapErrors(`snapshot ${source} to ${target}`, () => this.runner.run('btrfs', args));
+  }
+
+  async deleteSubvolume(path: string): Promise<void> {
+    await mapErrors(`delete subvolume ${path}`, () => this.runner.run('btrfs', ['subvolume', 'delete', path]));
+  }
+
+  /** `btrfs subvolume show`: the path relative to the filesystem's top level ("" for the top level). */
+  async subvolumeFsPath(path: string): Promise<string> {
+    const { stdout } = await mapErrors(`subvolume show ${path}`, () => this.runner.run('btrfs', ['subvolume', 'show', path]));
+    const first = (stdout.split('\n')[0] ?? '').trim();
+    return first === '/' ? '' : first;
+  }
+
+  async rootId(path: string): Promise<number> {
+    const { stdout } = await mapErrors(`rootid ${path}`, () =>
+      this.runner.run('btrfs', ['inspect-internal', 'rootid', path]),
+    );
+    return Number.parseInt(stdout.trim(), 10);
+  }
+
+  /** Subvolumes of the whole filesystem (`onlyBelow`: direct children of that subvolume), paths from the top level. */
+  async listSubvolumes(path: string, onlyBelow = false): Promise<{ id: number; path: string }[]> {
+    const args = ['subvolume', 'list', ...(onlyBelow ? ['-o'] : []), path];
+    const { stdout } = await mapErrors(`subvolume list ${path}`, () => this.runner.run('btrfs', args));
+    return parseSubvolumeList(stdout);
+  }
+
+  /** Forces a transaction commit: qgroup numbers are exact only after one. */
+  async sync(path: string): Promise<void> {
+    await mapErrors(`filesystem sync ${path}`, () => this.runner.run('btrfs', ['filesystem', 'sync', path]));
+  }
+
+  async qgroupShow(path: string, onlyPath: boolean): Promise<string> {
+    const args = ['qgroup', 'show', '--raw', ...(onlyPath ? ['-f'] : []), path];
+    const { stdout } = await this.runner.run('btrfs', args);
+    return stdout;
+  }
+
+  async quotaRescan(path: string): Promise<void> {
+    await mapErrors(`quota rescan ${path}`, () => this.runner.run('btrfs', ['quota', 'rescan', '-w', path]));
+  }
+
+  /** `btrfs filesystem usage -b`: device size and free space estimate. */
+  async filesystemUsage(path: string): Promise<string> {
+    const { stdout } = await mapErrors(`filesystem usage ${path}`, () =>
+      this.runner.run('btrfs', ['filesystem', 'usage', '-b', path]),
+    );
+    return stdout;
+  }
+
+  /** The metadata-only send stream between two read-only snapshots, as `btrfs receive --dump` prints it. */
+  async sendDump(parent: string, snapshot: string): Promise<string> {
+    const { stdout } = await mapErrors(`send ${parent} → ${snapshot}`, () =>
+      this.runner.pipeline([
+        { command: 'btrfs', args: ['send', '--quiet', '--no-data', '-p', parent, snapshot] },
+        { command: 'btrfs', args: ['receive', '--dump'] },
+      ]),
+    );
+    return stdout;
+  }
+}
+
+/** Parses `btrfs subvolume list` lines: `ID 257 gen 7 top level 5 path a/b`. */
+export function parseSubvolumeList(text: string): { id: number; path: string }[] {
+  const result: { id: number; path: string }[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^ID (\d+) .*? path (.+)$/.exec(line);
+    if (match?.[1] === undefined || match[2] === undefined) continue;
+    result.push({ id: Number.parseInt(match[1], 10), path: match[2].replace(/^<FS_TREE>\//, '') });
+  }
+  return result;
+}

@@ -1,0 +1,113 @@
+import { mkdir, readdir, rename, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mapErrors } from '../common/error-mapping.js';
+import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
+import type { BtrfsLayout } from './btrfs-layout.js';
+
+/** What restore and recovery need from the driver: deleting a subvolume with everything nested in it. */
+export interface RestoreTools {
+  readonly layout: BtrfsLayout;
+  snapshotWritable(source: string, target: string): Promise<void>;
+  deleteTree(path: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+}
+
+export class SimulatedCrash extends Error {
+  constructor(readonly step: RestoreStep) {
+    super(`simulated crash after restore step "${step}"`);
+  }
+}
+
+/**
+ * Swap by rename, so that at every instant either the old or the restored subvolume sits at the
+ * dataset's path (except between the two renames, where recover() puts one back):
+ *   1 prepare:   writable snapshot of the snapshot → restore/<key>/new
+ *   2 move-old:  dataset → restore/<key>/old
+ *   3 move-new:  restore/<key>/new → dataset
+ *   4 delete restore/<key>/old (and whatever was nested in it)
+ * Snapshots live elsewhere (.cowsnap/snapshots) and are never touched, newer ones included.
+ */
+export async function restoreBySwap(
+  tools: RestoreTools,
+  dataset: string,
+  snapshotPath: string,
+  options: RestoreOptions = {},
+): Promise<void> {
+  const dir = tools.layout.restoreDir(dataset);
+  const fresh = join(dir, 'new');
+  const old = join(dir, 'old');
+  // Leftovers of an earlier crash must be settled before a new swap reuses these names.
+  if (await tools.exists(dir)) await recoverOne(tools, dir);
+  await mkdir(dir, { recursive: true });
+  try {
+    await tools.snapshotWritable(snapshotPath, fresh);
+  } catch (error) {
+    await rmdir(dir).catch(() => undefined);
+    throw error;
+  }
+  if (options.crashAfter === 'after-prepare') throw new SimulatedCrash('after-prepare');
+  try {
+    await mapErrors(`move ${dataset} aside`, () => rename(dataset, old));
+  } catch (error) {
+    await tools.deleteTree(fresh);
+    await rmdir(dir).catch(() => undefined);
+    throw error;
+  }
+  if (options.crashAfter === 'after-move-old') throw new SimulatedCrash('after-move-old');
+  try {
+    await mapErrors(`move restored copy to ${dataset}`, () => rename(fresh, dataset));
+  } catch (error) {
+    // Put the old content back: never leave the dataset missing.
+    await rename(old, dataset);
+    await tools.deleteTree(fresh);
+    await rmdir(dir).catch(() => undefined);
+    throw error;
+  }
+  if (options.crashAfter === 'after-move-new') throw new SimulatedCrash('after-move-new');
+  await tools.deleteTree(old);
+  await rmdir(dir);
+}
+
+/** Finishes or undoes every interrupted restore found in the pool. */
+export async function recoverRestores(tools: RestoreTools): Promise<RecoveryAction[]> {
+  const root = tools.layout.restoreRoot();
+  let keys: string[];
+  try {
+    keys = await readdir(root);
+  } catch {
+    return [];
+  }
+  const actions: RecoveryAction[] = [];
+  for (const key of keys) actions.push(await recoverOne(tools, join(root, key)));
+  return actions;
+}
+
+async function recoverOne(tools: RestoreTools, dir: string): Promise<RecoveryAction> {
+  const key = dir.split('/').at(-1) ?? '';
+  const dataset = tools.layout.datasetFromKey(key);
+  const fresh = join(dir, 'new');
+  const old = join(dir, 'old');
+  const [hasDataset, hasNew, hasOld] = await Promise.all([tools.exists(dataset), tools.exists(fresh), tools.exists(old)]);
+  let action: RecoveryAction;
+  if (!hasDataset && hasNew) {
+    // Crashed between the two renames: the restored copy is complete, finish the swap.
+    await rename(fresh, dataset);
+    if (hasOld) await tools.deleteTree(old);
+    action = { dataset, action: 'finished', detail: 'moved the restored copy into place and removed the old content' };
+  } else if (!hasDataset && hasOld) {
+    await rename(old, dataset);
+    action = { dataset, action: 'undone', detail: 'put the old content back (the restored copy was missing)' };
+  } else if (hasNew) {
+    // The dataset was never moved: the restore had not started to change anything visible.
+    await tools.deleteTree(fresh);
+    if (hasOld) await tools.deleteTree(old);
+    action = { dataset, action: 'undone', detail: 'removed the unused restored copy; the dataset keeps its old content' };
+  } else if (hasOld) {
+    await tools.deleteTree(old);
+    action = { dataset, action: 'finished', detail: 'removed the old content left behind by a completed swap' };
+  } else {
+    action = { dataset, action: 'cleaned', detail: 'removed an empty restore folder' };
+  }
+  await rmdir(dir);
+  return action;
+}
