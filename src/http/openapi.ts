@@ -1,0 +1,99 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table: the same schema objects the server compiles
+ * for validation, so the published contract and the enforced one are one thing.
+ */
+import type { RouteDefinition } from './route-definition.js';
+import { envelopeSchema, errorEnvelopeSchema } from './schemas/response-schemas.js';
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Bad input; every problem is listed in error.details.',
+  401: 'Missing or wrong API token.',
+  404: 'Unknown container or snapshot.',
+  409: 'Busy or conflicting state (another operation on the container, alias taken, ...).',
+  500: 'Internal error; the server log has the details under the request id.',
+  503: 'A component cowsnap needs (Docker, a pool) is unreachable.',
+  507: 'The storage pool is full.',
+};
+
+/** "/api/v1/containers/:container" → "/api/v1/containers/{container}" */
+export function toOpenApiPath(routerPath: string): string {
+  return routerPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+interface ObjectSchema {
+  properties?: Record<string, { description?: string }>;
+  required?: readonly string[];
+  minProperties?: number;
+}
+
+function parameters(schema: object | undefined, location: 'path' | 'query'): object[] {
+  const s = (schema ?? {}) as ObjectSchema;
+  return Object.entries(s.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || (s.required ?? []).includes(name),
+    ...(property.description !== undefined && { description: property.description }),
+    schema: property,
+  }));
+}
+
+function errorResponse(status: number): object {
+  return {
+    description: ERROR_DESCRIPTIONS[status] ?? 'Error.',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+  };
+}
+
+function operation(route: RouteDefinition): object {
+  const success = route.successStatus ?? 200;
+  const responses: Record<string, object> = {
+    [String(success)]: route.raw
+      ? { description: 'Success.', content: { [route.raw.contentType]: { schema: { type: 'string' } } } }
+      : { description: 'Success.', content: { 'application/json': { schema: envelopeSchema(route.response) } } },
+  };
+  const statuses = new Set([...(route.request.params || route.request.query || route.request.body ? [400] : []), ...(route.auth ? [401] : []), ...(route.errorStatuses ?? []), 500]);
+  for (const status of [...statuses].sort()) responses[String(status)] = errorResponse(status);
+
+  const body = route.request.body as ObjectSchema | undefined;
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    ...(route.auth ? {} : { security: [] }),
+    parameters: [...parameters(route.request.params, 'path'), ...parameters(route.request.query, 'query')],
+    ...(body !== undefined && {
+      requestBody: {
+        required: (body.minProperties ?? 0) > 0,
+        content: { 'application/json': { schema: body } },
+      },
+    }),
+    responses,
+  };
+}
+
+export function buildOpenApiDocument(routes: readonly RouteDefinition[], version: string): object {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const route of routes) {
+    const path = toOpenApiPath(route.path);
+    paths[path] ??= {};
+    paths[path][route.method.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'cowsnap',
+      version,
+      description:
+        'Instant copy-on-write snapshots, rollback and cloning for Docker containers on btrfs or ZFS. Every response is an ' +
+        'envelope {statusCode, message, data}; errors are {statusCode, message, error: {code, details}}.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearerAuth: [] }],
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      schemas: { ErrorEnvelope: errorEnvelopeSchema },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * One table entry per API operation. The router is built from these, the validators are compiled from
+ * their schemas, and the OpenAPI document is generated from the same entries, so the three cannot drift.
+ */
+import type { Context } from 'koa';
+import type { Logger } from 'pino';
+import type { RequestSchemas, ValidatedRequest } from './validation.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a handler returns; the app wraps it in the envelope. */
+export interface RouteResponse {
+  readonly status?: number;
+  readonly message: string;
+  readonly data: unknown;
+}
+
+export interface RouteInput extends ValidatedRequest {
+  readonly ctx: Context;
+  readonly logger: Logger;
+}
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** Full path in @koa/router syntax, e.g. "/api/v1/containers/:container". */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: string;
+  /** False only for the few routes that must work without a token (health, the OpenAPI document). */
+  readonly auth: boolean;
+  /** The status of a success (200 unless said otherwise). */
+  readonly successStatus?: number;
+  readonly request: RequestSchemas;
+  /** Schema of `data` in the success envelope. */
+  readonly response: object;
+  /** Statuses of the errors this operation can answer with, besides 400/401/500 which every route can. */
+  readonly errorStatuses?: readonly number[];
+  /** Replies with something other than the JSON envelope (e.g. Prometheus text). */
+  readonly raw?: { readonly contentType: string };
+  readonly handle: (input: RouteInput) => Promise<RouteResponse>;
+}

@@ -1,0 +1,52 @@
+/**
+ * Mounts the route table on a @koa/router: per route, remember the route template (logs, metrics), check
+ * the token, parse a JSON body, validate everything, call the handler, wrap the result in the envelope.
+ */
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import { envelope } from './envelope.js';
+import { requireToken } from './middleware/auth.js';
+import { jsonBody } from './middleware/json-body.js';
+import { requestState } from './request-state.js';
+import type { RouteDefinition } from './route-definition.js';
+import { compileRequestValidator } from './validation.js';
+
+function handler(route: RouteDefinition, ajv: Ajv2020): Middleware {
+  // Compiled here, once, when the app is built; never per request.
+  const validate = compileRequestValidator(ajv, route.request);
+  return async (ctx) => {
+    const input = validate({
+      params: ctx.params as Record<string, string>,
+      query: { ...ctx.query },
+      body: ctx.request.body,
+    });
+    const result = await route.handle({ ...input, ctx, logger: requestState(ctx).logger });
+    const status = result.status ?? route.successStatus ?? 200;
+    ctx.status = status;
+    if (route.raw) {
+      ctx.type = route.raw.contentType;
+      ctx.body = result.data;
+    } else {
+      ctx.body = envelope(status, result.message, result.data);
+    }
+  };
+}
+
+export function buildRouter(routes: readonly RouteDefinition[], options: { token: string; ajv: Ajv2020 }): Router {
+  const router = new Router();
+  const auth = requireToken(options.token);
+  const body = jsonBody();
+  for (const route of routes) {
+    const markRoute: Middleware = async (ctx, next) => {
+      requestState(ctx).route = route.path;
+      await next();
+    };
+    const chain: Middleware[] = [markRoute];
+    if (route.auth) chain.push(auth);
+    if (route.request.body !== undefined) chain.push(body);
+    chain.push(handler(route, options.ajv));
+    router.register(route.path, [route.method], chain);
+  }
+  return router;
+}

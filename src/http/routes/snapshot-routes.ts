@@ -1,0 +1,163 @@
+/** The snapshot operations of design.md §5: create, list, get, restore (PATCH), update (PUT), delete. */
+import type { ListSnapshotsQuery, SnapshotsApi } from '../../core/api-types.js';
+import type { Quiesce, SnapshotState } from '../../core/model.js';
+import type { RouteDefinition } from '../route-definition.js';
+import { containerParamsSchema, snapshotParamsSchema } from '../schemas/common-schemas.js';
+import { restoreResultSchema, snapshotListSchema, snapshotResultSchema } from '../schemas/response-schemas.js';
+import {
+  createSnapshotBodySchema,
+  listSnapshotsQuerySchema,
+  restoreSnapshotBodySchema,
+  updateSnapshotBodySchema,
+} from '../schemas/snapshot-request-schemas.js';
+import { serializeRestoreResult, serializeSnapshotList, serializeSnapshotResult } from '../serializers/snapshot-result-serializer.js';
+
+const BASE = '/api/v1/containers/:container/snapshots';
+const TAG = 'snapshots';
+
+// Shapes the schemas above guarantee once validation has passed.
+interface CreateBody { alias?: string; expiry?: number; tags?: string[]; quiesce: Quiesce }
+interface ListQuery { limit: number; offset: number; alias?: string; state?: SnapshotState; origin?: string }
+interface UpdateBody { alias?: string | null; expiry?: number | null; tags?: string[] }
+interface RestoreBody { safety_snapshot: boolean }
+
+function label(name: string, alias: string | null): string {
+  return alias === null ? name : `${name} ("${alias}")`;
+}
+
+export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
+  return [
+    {
+      method: 'POST',
+      path: BASE,
+      operationId: 'createSnapshot',
+      summary: 'Snapshot everything the container wrote to disk (rootfs layer and pool mounts).',
+      tag: TAG,
+      auth: true,
+      successStatus: 201,
+      request: { params: containerParamsSchema, body: createSnapshotBodySchema },
+      response: snapshotResultSchema,
+      errorStatuses: [404, 409, 503, 507],
+      async handle({ params, body }) {
+        const b = body as unknown as CreateBody;
+        const result = await snapshots.create(params['container'] ?? '', {
+          quiesce: b.quiesce,
+          ...(b.alias !== undefined && { alias: b.alias }),
+          ...(b.expiry !== undefined && { expiryDays: b.expiry }),
+          ...(b.tags !== undefined && { tags: b.tags }),
+        });
+        return {
+          status: 201,
+          message: `Snapshot ${label(result.snapshot.name, result.snapshot.alias)} of container ${result.container.name} created.`,
+          data: serializeSnapshotResult(result),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: BASE,
+      operationId: 'listSnapshots',
+      summary: "List a container's snapshots, newest first.",
+      tag: TAG,
+      auth: true,
+      request: { params: containerParamsSchema, query: listSnapshotsQuerySchema },
+      response: snapshotListSchema,
+      errorStatuses: [404, 503],
+      async handle({ params, query }) {
+        const q = query as unknown as ListQuery;
+        const input: ListSnapshotsQuery = {
+          limit: q.limit,
+          offset: q.offset,
+          ...(q.alias !== undefined && { alias: q.alias }),
+          ...(q.state !== undefined && { state: q.state }),
+          ...(q.origin !== undefined && { origin: q.origin }),
+        };
+        const result = await snapshots.list(params['container'] ?? '', input);
+        return {
+          message: `${result.snapshots.length} of ${result.total} snapshots of container ${result.container.name}.`,
+          data: serializeSnapshotList(result, { limit: q.limit, offset: q.offset }),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/:snapshot`,
+      operationId: 'getSnapshot',
+      summary: 'One snapshot, by name or alias.',
+      tag: TAG,
+      auth: true,
+      request: { params: snapshotParamsSchema },
+      response: snapshotResultSchema,
+      errorStatuses: [404, 503],
+      async handle({ params }) {
+        const result = await snapshots.get(params['container'] ?? '', params['snapshot'] ?? '');
+        return {
+          message: `Snapshot ${label(result.snapshot.name, result.snapshot.alias)} of container ${result.container.name}.`,
+          data: serializeSnapshotResult(result),
+        };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: `${BASE}/:snapshot`,
+      operationId: 'restoreSnapshot',
+      summary: 'Restore the container to this snapshot (newer snapshots are kept).',
+      tag: TAG,
+      auth: true,
+      request: { params: snapshotParamsSchema, body: restoreSnapshotBodySchema },
+      response: restoreResultSchema,
+      errorStatuses: [404, 409, 503, 507],
+      async handle({ params, body }) {
+        const b = body as unknown as RestoreBody;
+        const result = await snapshots.restore(params['container'] ?? '', params['snapshot'] ?? '', { safetySnapshot: b.safety_snapshot });
+        const seconds = (result.durations.totalMs / 1000).toFixed(2);
+        const safety = result.safetySnapshot === null ? '' : ` Safety snapshot ${result.safetySnapshot.name} holds the state before.`;
+        return {
+          message: `Container ${result.container.name} restored to snapshot ${label(result.snapshot.name, result.snapshot.alias)} in ${seconds} s.${safety}`,
+          data: serializeRestoreResult(result),
+        };
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${BASE}/:snapshot`,
+      operationId: 'updateSnapshot',
+      summary: "Change a snapshot's alias, expiry or tags (null clears alias or expiry).",
+      tag: TAG,
+      auth: true,
+      request: { params: snapshotParamsSchema, body: updateSnapshotBodySchema },
+      response: snapshotResultSchema,
+      errorStatuses: [404, 409, 503],
+      async handle({ params, body }) {
+        const b = body as unknown as UpdateBody;
+        const result = await snapshots.update(params['container'] ?? '', params['snapshot'] ?? '', {
+          ...(b.alias !== undefined && { alias: b.alias }),
+          ...(b.expiry !== undefined && { expiryDays: b.expiry }),
+          ...(b.tags !== undefined && { tags: b.tags }),
+        });
+        return {
+          message: `Snapshot ${label(result.snapshot.name, result.snapshot.alias)} of container ${result.container.name} updated.`,
+          data: serializeSnapshotResult(result),
+        };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${BASE}/:snapshot`,
+      operationId: 'deleteSnapshot',
+      summary: 'Delete a snapshot: its storage and its record.',
+      tag: TAG,
+      auth: true,
+      request: { params: snapshotParamsSchema },
+      response: snapshotResultSchema,
+      errorStatuses: [404, 409, 503],
+      async handle({ params }) {
+        const result = await snapshots.delete(params['container'] ?? '', params['snapshot'] ?? '');
+        return {
+          message: `Snapshot ${label(result.snapshot.name, result.snapshot.alias)} of container ${result.container.name} deleted.`,
+          data: serializeSnapshotResult(result),
+        };
+      },
+    },
+  ];
+}

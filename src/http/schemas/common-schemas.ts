@@ -1,0 +1,66 @@
+/**
+ * Building blocks shared by the request and response schemas. Plain JSON-schema objects (2020-12 dialect,
+ * which OpenAPI 3.1 uses as is), so the server validates with exactly what the OpenAPI document publishes.
+ */
+
+/**
+ * Aliases, tags and snapshot references are shown in terminals and logs: no control characters (a newline
+ * or an escape sequence in an alias would forge log lines or repaint a terminal), and no leading or
+ * trailing whitespace, which an operator could never tell apart when typing the alias back.
+ * Checked by the `printable-text` format registered in validation.ts.
+ */
+export const PRINTABLE_TEXT_FORMAT = 'printable-text';
+
+export const aliasSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 100,
+  format: PRINTABLE_TEXT_FORMAT,
+  description: 'Free name for the snapshot: 1–100 printable characters, unique among the container\'s snapshots, no leading/trailing whitespace.',
+} as const;
+
+export const expiryDaysSchema = {
+  type: 'integer',
+  minimum: 1,
+  maximum: 3650,
+  description: 'Whole days until the snapshot expires (1–3650). Absent: permanent.',
+} as const;
+
+export const tagsSchema = {
+  type: 'array',
+  maxItems: 50,
+  uniqueItems: true,
+  items: { type: 'string', minLength: 1, maxLength: 64, format: PRINTABLE_TEXT_FORMAT },
+  description: 'Up to 50 distinct tags of 1–64 printable characters.',
+} as const;
+
+/** Docker ids are hex, names are `[a-zA-Z0-9][a-zA-Z0-9_.-]*`; both fit this, and nothing else can match a container. */
+export const containerRefSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$',
+  description: 'Docker container id, unique id prefix, or name.',
+} as const;
+
+export const snapshotRefSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 100,
+  format: PRINTABLE_TEXT_FORMAT,
+  description: 'Snapshot name (snap-YYYYMMDD-HHMMSS[-n]) or alias; the name wins when both match.',
+} as const;
+
+export const containerParamsSchema = {
+  type: 'object',
+  properties: { container: containerRefSchema },
+  required: ['container'],
+  additionalProperties: false,
+} as const;
+
+export const snapshotParamsSchema = {
+  type: 'object',
+  properties: { container: containerRefSchema, snapshot: snapshotRefSchema },
+  required: ['container', 'snapshot'],
+  additionalProperties: false,
+} as const;

@@ -1,0 +1,57 @@
+/** Bodies and query strings of the snapshot routes (design.md §5). */
+import { aliasSchema, expiryDaysSchema, tagsSchema } from './common-schemas.js';
+
+export const createSnapshotBodySchema = {
+  type: 'object',
+  properties: {
+    alias: aliasSchema,
+    expiry: expiryDaysSchema,
+    tags: tagsSchema,
+    quiesce: {
+      type: 'string',
+      enum: ['none', 'pause', 'stop'],
+      default: 'none',
+      description: 'none: snapshot as is; pause: freeze the processes for the instant of the snapshot; stop: stop and restart.',
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+export const listSnapshotsQuerySchema = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50, description: 'Page size (1–500).' },
+    offset: { type: 'integer', minimum: 0, default: 0, description: 'How many snapshots to skip.' },
+    alias: aliasSchema,
+    state: { type: 'string', enum: ['creating', 'ready', 'failed', 'deleting'] },
+    origin: {
+      type: 'string',
+      pattern: '^(api|safety|schedule|schedule:[A-Za-z0-9_.-]{1,64})$',
+      description: '"api", "safety", "schedule" (any schedule) or "schedule:<id>".',
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+export const updateSnapshotBodySchema = {
+  type: 'object',
+  properties: {
+    alias: { ...aliasSchema, type: ['string', 'null'], description: 'A new alias, or null to clear it.' },
+    expiry: { ...expiryDaysSchema, type: ['integer', 'null'], description: 'Days from now (1–3650), or null for permanent.' },
+    tags: tagsSchema,
+  },
+  minProperties: 1,
+  additionalProperties: false,
+} as const;
+
+export const restoreSnapshotBodySchema = {
+  type: 'object',
+  properties: {
+    safety_snapshot: {
+      type: 'boolean',
+      default: false,
+      description: 'Take a snapshot of the current state first, so the restore itself can be undone.',
+    },
+  },
+  additionalProperties: false,
+} as const;

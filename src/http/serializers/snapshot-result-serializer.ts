@@ -1,0 +1,42 @@
+/** The `data` wrappers of the snapshot routes: `{container_id, project_id, snapshot(s)}`. */
+import type { RestoreResult, SnapshotListResult, SnapshotResult } from '../../core/api-types.js';
+import { serializeSnapshot, type SnapshotJson } from './snapshot-serializer.js';
+
+/** Until projects exist every snapshot lives in "default" (design.md §5); the record carries it already. */
+const DEFAULT_PROJECT = 'default';
+
+export function serializeSnapshotResult(result: SnapshotResult): { container_id: string; project_id: string; snapshot: SnapshotJson } {
+  return {
+    container_id: result.container.id,
+    project_id: result.snapshot.projectId || DEFAULT_PROJECT,
+    snapshot: serializeSnapshot(result.snapshot),
+  };
+}
+
+export function serializeSnapshotList(
+  result: SnapshotListResult,
+  page: { limit: number; offset: number },
+): { container_id: string; project_id: string; snapshots: SnapshotJson[]; total: number; limit: number; offset: number } {
+  return {
+    container_id: result.container.id,
+    project_id: result.snapshots[0]?.projectId ?? DEFAULT_PROJECT,
+    snapshots: result.snapshots.map(serializeSnapshot),
+    total: result.total,
+    limit: page.limit,
+    offset: page.offset,
+  };
+}
+
+export function serializeRestoreResult(result: RestoreResult): Record<string, unknown> {
+  return {
+    ...serializeSnapshotResult(result),
+    safety_snapshot: result.safetySnapshot === null ? null : serializeSnapshot(result.safetySnapshot),
+    was_running: result.wasRunning,
+    duration_ms: Math.round(result.durations.totalMs),
+    durations: {
+      stop_ms: Math.round(result.durations.stopMs),
+      swap_ms: Math.round(result.durations.swapMs),
+      start_ms: Math.round(result.durations.startMs),
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/** SnapshotRecord → the snapshot JSON of the API contract (design.md §5). Field names must not drift. */
+import type { SnapshotRecord } from '../../core/model.js';
+
+export interface SnapshotJson {
+  name: string;
+  alias: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  stateful: false;
+  size: number | null;
+  state: string;
+  tags: string[];
+  filesystems: { role: string; mount_point: string; driver: string; pool: string; dataset: string }[];
+  uncaptured: { role: string; mount_point: string; source: string | null; reason: string }[];
+  origin: string;
+  error: string | null;
+  container_name: string;
+}
+
+/** ISO-8601 in UTC (`toISOString` always ends in Z). */
+export function isoOrNull(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}
+
+export function serializeSnapshot(snapshot: SnapshotRecord): SnapshotJson {
+  return {
+    name: snapshot.name,
+    alias: snapshot.alias,
+    created_at: snapshot.createdAt.toISOString(),
+    last_used_at: isoOrNull(snapshot.lastUsedAt),
+    expires_at: isoOrNull(snapshot.expiresAt),
+    stateful: false,
+    size: snapshot.sizeBytes,
+    state: snapshot.state,
+    tags: [...snapshot.tags],
+    filesystems: snapshot.filesystems.map((fs) => ({
+      role: fs.role,
+      mount_point: fs.mountPoint,
+      driver: fs.driver,
+      pool: fs.pool,
+      dataset: fs.dataset,
+    })),
+    uncaptured: snapshot.uncaptured.map((u) => ({
+      role: u.role,
+      mount_point: u.mountPoint,
+      source: u.source,
+      reason: u.reason,
+    })),
+    origin: snapshot.origin,
+    error: snapshot.error,
+    container_name: snapshot.containerName,
+  };
+}
