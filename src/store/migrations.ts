@@ -1,0 +1,124 @@
+/**
+ * Schema migrations, keyed on `PRAGMA user_version`: migration i (0-based) takes the database from
+ * version i to i + 1. APPEND ONLY — a shipped migration never changes, since databases in the field
+ * have already run it; a later schema change (e.g. schedules, issue 5) is a new entry at the end.
+ */
+import type { Database } from './database.js';
+import { InternalError } from '../errors/internal-error.js';
+
+export interface Migration {
+  /** What the migration does, for errors and logs. */
+  readonly description: string;
+  readonly up: (db: Database) => void;
+}
+
+// Times are integer milliseconds since the epoch (UTC): exact, sortable, and cheap to index.
+const V1_CORE_TABLES = `
+CREATE TABLE containers (
+  id            TEXT PRIMARY KEY NOT NULL CHECK (length(id) > 0),
+  name          TEXT NOT NULL,
+  image         TEXT NOT NULL,
+  first_seen_at INTEGER NOT NULL,
+  last_seen_at  INTEGER NOT NULL,
+  removed_at    INTEGER
+) STRICT;
+CREATE INDEX containers_name ON containers (name);
+
+-- AUTOINCREMENT: ids are part of storage snapshot names, so an id must never be handed out twice.
+CREATE TABLE snapshots (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  container_id   TEXT NOT NULL REFERENCES containers (id) ON DELETE RESTRICT,
+  container_name TEXT NOT NULL,
+  project_id     TEXT NOT NULL,
+  name           TEXT NOT NULL CHECK (name GLOB 'snap-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]*'),
+  alias          TEXT CHECK (alias IS NULL OR length(alias) BETWEEN 1 AND 100),
+  created_at     INTEGER NOT NULL,
+  expires_at     INTEGER,
+  last_used_at   INTEGER,
+  state          TEXT NOT NULL CHECK (state IN ('creating', 'ready', 'failed', 'deleting')),
+  size_bytes     INTEGER CHECK (size_bytes IS NULL OR size_bytes >= 0),
+  tags           TEXT NOT NULL CHECK (json_valid(tags) AND json_type(tags) = 'array'),
+  uncaptured     TEXT NOT NULL CHECK (json_valid(uncaptured) AND json_type(uncaptured) = 'array'),
+  -- The container's configuration with env sealed by the SecretBox (see snapshot-config-codec.ts).
+  config         TEXT NOT NULL CHECK (json_valid(config)),
+  origin         TEXT NOT NULL CHECK (origin IN ('api', 'safety') OR origin GLOB 'schedule:?*'),
+  error          TEXT
+) STRICT;
+CREATE UNIQUE INDEX snapshots_container_name ON snapshots (container_id, name);
+CREATE UNIQUE INDEX snapshots_container_alias ON snapshots (container_id, alias) WHERE alias IS NOT NULL;
+CREATE INDEX snapshots_container_created ON snapshots (container_id, created_at DESC, id DESC);
+-- The reaper's query; permanent snapshots (most of them) stay out of the index.
+CREATE INDEX snapshots_expires_at ON snapshots (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE snapshot_filesystems (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+  position    INTEGER NOT NULL,
+  role        TEXT NOT NULL CHECK (role IN ('rootfs', 'mount')),
+  mount_point TEXT NOT NULL,
+  driver      TEXT NOT NULL CHECK (driver IN ('btrfs', 'zfs')),
+  pool        TEXT NOT NULL,
+  dataset     TEXT NOT NULL,
+  PRIMARY KEY (snapshot_id, position),
+  UNIQUE (snapshot_id, mount_point)
+) STRICT;
+
+-- No foreign key to containers: the journal must be writable whatever else is (or is not) recorded.
+CREATE TABLE operations (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind          TEXT NOT NULL CHECK (kind IN ('create', 'restore', 'delete', 'copy')),
+  container_id  TEXT NOT NULL,
+  snapshot_name TEXT,
+  state         TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')),
+  step          TEXT NOT NULL,
+  payload       TEXT NOT NULL CHECK (json_valid(payload) AND json_type(payload) = 'object'),
+  started_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  error         TEXT
+) STRICT;
+CREATE INDEX operations_running ON operations (id) WHERE state = 'running';
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
+];
+
+export interface MigrationResult {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Brings the database to the latest version. Each migration runs in its own IMMEDIATE transaction
+ * together with its user_version bump, so a failure leaves the database at the previous version, and a
+ * second process starting at the same moment waits and then finds the work done.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+  const from = userVersion(db);
+  if (from > migrations.length) {
+    throw new InternalError(
+      'database_too_new',
+      `The database is at schema version ${from}, but this cowsnap knows only up to ${migrations.length}; it was written by a newer cowsnap.`,
+    );
+  }
+  for (let version = from; version < migrations.length; version += 1) {
+    const migration = migrations[version];
+    if (migration === undefined) break;
+    db.transaction(() => {
+      // Re-read inside the lock: another process may have migrated while we waited for it.
+      if (userVersion(db) !== version) return;
+      try {
+        migration.up(db);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new InternalError('database_migration_failed', `Database migration ${version + 1} (${migration.description}) failed: ${message}`, { cause: error });
+      }
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+  return { from, to: userVersion(db) };
+}
+
+export function userVersion(db: Database): number {
+  const version: unknown = db.pragma('user_version', { simple: true });
+  return typeof version === 'number' ? version : Number(version);
+}

@@ -1,0 +1,138 @@
+/**
+ * Rows as SQLite returns them, and their conversion to the records of `core/model.ts`. Times are
+ * stored as integer milliseconds (UTC) and returned as `Date`.
+ */
+import type {
+  CapturedFilesystem,
+  ContainerRecord,
+  FilesystemRole,
+  JournalEntry,
+  OperationKind,
+  OperationState,
+  SnapshotOrigin,
+  SnapshotRecord,
+  SnapshotState,
+  UncapturedFilesystem,
+} from '../core/model.js';
+import type { DriverName } from '../../storage-drivers/driver.js';
+import type { SecretBox } from './secret-box.js';
+import { decodeConfig } from './snapshot-config-codec.js';
+
+export interface ContainerRow {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly first_seen_at: number;
+  readonly last_seen_at: number;
+  readonly removed_at: number | null;
+}
+
+export interface SnapshotRow {
+  readonly id: number;
+  readonly container_id: string;
+  readonly container_name: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly alias: string | null;
+  readonly created_at: number;
+  readonly expires_at: number | null;
+  readonly last_used_at: number | null;
+  readonly state: SnapshotState;
+  readonly size_bytes: number | null;
+  readonly tags: string;
+  readonly uncaptured: string;
+  readonly config: string;
+  readonly origin: string;
+  readonly error: string | null;
+}
+
+export interface FilesystemRow {
+  readonly snapshot_id: number;
+  readonly position: number;
+  readonly role: FilesystemRole;
+  readonly mount_point: string;
+  readonly driver: DriverName;
+  readonly pool: string;
+  readonly dataset: string;
+}
+
+export interface OperationRow {
+  readonly id: number;
+  readonly kind: OperationKind;
+  readonly container_id: string;
+  readonly snapshot_name: string | null;
+  readonly state: OperationState;
+  readonly step: string;
+  readonly payload: string;
+  readonly started_at: number;
+  readonly updated_at: number;
+  readonly error: string | null;
+}
+
+/** A Date as stored; an invalid Date is a bug upstream and must not become NULL ("never expires"). */
+export function toMillis(date: Date): number {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms)) throw new RangeError('Cannot store an invalid Date');
+  return ms;
+}
+
+export function toMillisOrNull(date: Date | null): number | null {
+  return date === null ? null : toMillis(date);
+}
+
+function toDateOrNull(ms: number | null): Date | null {
+  return ms === null ? null : new Date(ms);
+}
+
+export function toContainerRecord(row: ContainerRow): ContainerRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    image: row.image,
+    firstSeenAt: new Date(row.first_seen_at),
+    lastSeenAt: new Date(row.last_seen_at),
+    removedAt: toDateOrNull(row.removed_at),
+  };
+}
+
+export function toCapturedFilesystem(row: FilesystemRow): CapturedFilesystem {
+  return { role: row.role, mountPoint: row.mount_point, driver: row.driver, pool: row.pool, dataset: row.dataset };
+}
+
+export function toSnapshotRecord(row: SnapshotRow, filesystems: readonly FilesystemRow[], secrets: SecretBox): SnapshotRecord {
+  return {
+    id: row.id,
+    containerId: row.container_id,
+    containerName: row.container_name,
+    projectId: row.project_id,
+    name: row.name,
+    alias: row.alias,
+    createdAt: new Date(row.created_at),
+    expiresAt: toDateOrNull(row.expires_at),
+    lastUsedAt: toDateOrNull(row.last_used_at),
+    state: row.state,
+    sizeBytes: row.size_bytes,
+    tags: JSON.parse(row.tags) as string[],
+    filesystems: filesystems.map(toCapturedFilesystem),
+    uncaptured: JSON.parse(row.uncaptured) as UncapturedFilesystem[],
+    config: decodeConfig(row.config, secrets),
+    // The CHECK constraint admits only 'api', 'safety' and 'schedule:<id>'.
+    origin: row.origin as SnapshotOrigin,
+    error: row.error,
+  };
+}
+
+export function toJournalEntry(row: OperationRow): JournalEntry {
+  return {
+    id: row.id,
+    kind: row.kind,
+    containerId: row.container_id,
+    snapshotName: row.snapshot_name,
+    state: row.state,
+    step: row.step,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    startedAt: new Date(row.started_at),
+    updatedAt: new Date(row.updated_at),
+    error: row.error,
+  };
+}
