@@ -81,6 +81,8 @@ export class SnapshotQueries {
 
   /** Newest first (created_at, then id, descending); `total` counts every match, not just this page. */
   listSnapshots(containerId: string, query: SnapshotListQuery): { snapshots: SnapshotRecord[]; total: number } {
+    assertCount('limit', query.limit);
+    assertCount('offset', query.offset);
     const filters = { containerId, alias: query.alias ?? null, state: query.state ?? null, origin: query.origin ?? null };
     const rows = this.page.all({ ...filters, limit: query.limit, offset: query.offset });
     return { snapshots: this.toRecords(rows), total: this.pageTotal.get(filters)?.total ?? 0 };
@@ -93,6 +95,7 @@ export class SnapshotQueries {
 
   /** Ready or failed snapshots whose expiry is at or before `now`, soonest expired first. */
   listExpired(now: Date, limit: number): SnapshotRecord[] {
+    assertCount('limit', limit);
     return this.toRecords(this.expired.all(toMillis(now), limit));
   }
 
@@ -115,4 +118,9 @@ export class SnapshotQueries {
     }
     return rows.map((row) => toSnapshotRecord(row, bySnapshot.get(row.id) ?? [], this.secretBox));
   }
+}
+
+/** SQLite reads a negative LIMIT as "no limit"; a caller bug must not turn a page into the whole table. */
+function assertCount(what: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a whole number >= 0, got ${value}`);
 }

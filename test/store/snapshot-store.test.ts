@@ -160,6 +160,8 @@ describe('store: snapshots', () => {
     assert.deepEqual(ids({ limit: 1, offset: 0, state: 'creating', origin: 'api' }), { ids: [5], total: 2 });
     assert.deepEqual(ids({ limit: 10, offset: 0, alias: 'pinned' }), { ids: [3], total: 1 });
     assert.equal(test.store.countSnapshots(CONTAINER_ID), 7);
+    assert.throws(() => test.store.listSnapshots(CONTAINER_ID, { limit: -1, offset: 0 }), /limit must be a whole number >= 0, got -1/);
+    assert.throws(() => test.store.listSnapshots(CONTAINER_ID, { limit: 1, offset: 0.5 }), /offset must be a whole number/);
     assert.equal(test.store.listAllSnapshots().length, 8);
   });
 });
