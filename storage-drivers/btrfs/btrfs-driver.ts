@@ -154,13 +154,10 @@ export class BtrfsDriver implements StorageDriver {
     if (!(await isSubvolume(path))) throw new NotFoundError(`dataset ${path} does not exist`);
     await this.refuseNested(path, 'snapshot');
     const folder = this.layout.snapshotFolder(path, name);
-    await mkdir(this.layout.snapshotsDir(path), { recursive: true });
-    try {
+    await mapErrors(`snapshot ${name} of ${path}`, async () => {
+      await mkdir(this.layout.snapshotsDir(path), { recursive: true });
       await mkdir(folder);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'EEXIST') throw new AlreadyExistsError(`snapshot ${name} of ${path} already exists`);
-      throw error;
-    }
+    });
     try {
       await this.btrfs.snapshot(path, this.layout.snapshotPath(path, name), true);
     } catch (error) {
@@ -220,8 +217,8 @@ export class BtrfsDriver implements StorageDriver {
   }
 
   async cloneSnapshot(dataset: string, name: string, target: string): Promise<void> {
-    const snapshot = await this.existingSnapshot(dataset, name);
     const targetPath = this.layout.dataset(target);
+    const snapshot = await this.existingSnapshot(dataset, name);
     if (await isSubvolume(targetPath)) throw new AlreadyExistsError(`dataset ${targetPath} already exists`);
     await this.btrfs.snapshot(snapshot, targetPath, false);
   }
@@ -250,7 +247,7 @@ export class BtrfsDriver implements StorageDriver {
     const path = await this.existingDataset(dataset);
     const folder = join(this.layout.tmpRoot(), `${this.layout.key(path)}.${randomBytes(6).toString('hex')}`);
     const live = join(folder, 'snapshot');
-    await mkdir(folder, { recursive: true });
+    await mapErrors(`diff ${path}`, () => mkdir(folder, { recursive: true }));
     try {
       await this.btrfs.snapshot(path, live, true);
       return parseSendDump(await this.btrfs.sendDump(fromPath, live));

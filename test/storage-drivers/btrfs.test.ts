@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BtrfsDriver } from '../../storage-drivers/btrfs/btrfs-driver.js';
+import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
+import { createBtrfsPool, type TestBtrfsPool } from '../support/btrfs-pool.js';
+import { needs, programVersion } from '../support/components.js';
+import { runDriverConformance } from './conformance.js';
+import type { ConformanceFixture, FixtureOptions } from './fixture.js';
+
+const runner = new ExecFileRunner();
+
+async function btrfsFixture(options: FixtureOptions & { quotas?: boolean } = {}): Promise<ConformanceFixture & { pool: TestBtrfsPool }> {
+  const pool = await createBtrfsPool({ ...(options.sizeMiB !== undefined ? { sizeMiB: options.sizeMiB } : {}), quotas: options.quotas ?? true });
+  const driver = new BtrfsDriver({ poolPath: pool.mountPoint, runner });
+  await driver.probe();
+  let counter = 0;
+  const datasetName = (name: string): string => join(pool.mountPoint, 'datasets', name);
+  return {
+    pool,
+    driver,
+    datasetName,
+    async newDataset(name) {
+      counter += 1;
+      const dataset = datasetName(`${name}-${counter}`);
+      await driver.createDataset(dataset);
+      return dataset;
+    },
+    driverWithRunner: (fake) => new BtrfsDriver({ poolPath: pool.mountPoint, runner: fake }),
+    teardown: () => pool.destroy(),
+  };
+}
+
+describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrfs'), () => {
+  runDriverConformance('btrfs', (options) => btrfsFixture(options));
+
+  describe('btrfs specifics', () => {
+    let fx: ConformanceFixture & { pool: TestBtrfsPool };
+    before(async () => {
+      fx = await btrfsFixture();
+    });
+    after(() => fx.teardown());
+
+    it('refuses to snapshot or restore a dataset with nested subvolumes instead of emptying them', async () => {
+      const ds = await fx.newDataset('nested');
+      await writeFile(join(ds, 'top.txt'), 'top');
+      await fx.driver.createSnapshot(ds, 'flat');
+      await runner.run('btrfs', ['subvolume', 'create', join(ds, 'inner')]);
+      await writeFile(join(ds, 'inner', 'precious.txt'), 'would be lost');
+      await assert.rejects(fx.driver.createSnapshot(ds, 'with-inner'), { code: 'unsupported', message: /nested subvolumes.*inner/ });
+      assert.equal(await fx.driver.snapshotExists(ds, 'with-inner'), false);
+      await assert.rejects(fx.driver.restoreSnapshot(ds, 'flat'), { code: 'unsupported', message: /inner/ });
+      assert.equal(await readFile(join(ds, 'inner', 'precious.txt'), 'utf8'), 'would be lost');
+      await fx.driver.destroyDataset(ds);
+      assert.equal(await fx.driver.datasetExists(ds), false, 'destroy removes nested subvolumes too');
+    });
+
+    it('works on a subvolume it did not create (a Docker layer) and hides its own storage', async () => {
+      const layer = join(fx.pool.mountPoint, 'docker/btrfs/subvolumes/0123abcd');
+      await mkdir(join(fx.pool.mountPoint, 'docker/btrfs/subvolumes'), { recursive: true });
+      await runner.run('btrfs', ['subvolume', 'create', layer]);
+      await writeFile(join(layer, 'etc-hostname'), 'before');
+      assert.equal(await fx.driver.datasetForPath(`${layer}/`), layer);
+      assert.equal(await fx.driver.datasetForPath(fx.pool.mountPoint), undefined, 'the pool itself is no dataset');
+      await fx.driver.createSnapshot(layer, 'snap');
+      await writeFile(join(layer, 'etc-hostname'), 'after');
+      await fx.driver.restoreSnapshot(layer, 'snap');
+      assert.equal(await readFile(join(layer, 'etc-hostname'), 'utf8'), 'before');
+      const datasets = await fx.driver.listDatasets();
+      assert.ok(datasets.includes(layer));
+      assert.ok(!datasets.some((d) => d.includes('.cowsnap')), `internals hidden: ${datasets.join(', ')}`);
+      assert.equal(await fx.driver.datasetForPath(join(fx.pool.mountPoint, '.cowsnap/snapshots')), undefined);
+    });
+
+    it('keeps snapshots after the dataset is destroyed (snapshots outlive containers)', async () => {
+      const ds = await fx.newDataset('outlive');
+      await writeFile(join(ds, 'f'), 'x');
+      await fx.driver.createSnapshot(ds, 'kept');
+      await fx.driver.destroyDataset(ds);
+      assert.deepEqual((await fx.driver.listSnapshots(ds)).map((s) => s.name), ['kept']);
+      const copy = fx.datasetName('outlive-copy');
+      await fx.driver.cloneSnapshot(ds, 'kept', copy);
+      assert.equal(await readFile(join(copy, 'f'), 'utf8'), 'x');
+    });
+
+    it('reports renames as renames in a diff', async () => {
+      const ds = await fx.newDataset('rename');
+      await writeFile(join(ds, 'a.txt'), 'a');
+      await fx.driver.createSnapshot(ds, 'one');
+      await runner.run('mv', [join(ds, 'a.txt'), join(ds, 'b.txt')]);
+      assert.deepEqual(await fx.driver.diff(ds, 'one'), [{ path: '/b.txt', change: 'renamed', from: '/a.txt' }]);
+    });
+  });
+
+  describe('btrfs without quotas', () => {
+    let fx: ConformanceFixture;
+    before(async () => {
+      fx = await btrfsFixture({ quotas: false });
+    });
+    after(() => fx.teardown());
+
+    it('reports usage as unknown (null) and says so in its capabilities', async () => {
+      assert.equal(fx.driver.info().capabilities.usageAccounting, false);
+      const ds = await fx.newDataset('noquota');
+      await fx.driver.createSnapshot(ds, 's');
+      assert.deepEqual(await fx.driver.snapshotUsage(ds, 's'), { exclusiveBytes: null, referencedBytes: null });
+    });
+  });
+});
