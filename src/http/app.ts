@@ -2,6 +2,7 @@
  * The HTTP layer: a Koa app over the core services. Thin on purpose: it validates, calls one service
  * method, and shapes the reply; the rules live in the services.
  */
+import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -38,6 +39,8 @@ export interface AppDeps {
 export interface CowsnapApp extends Koa {
   /** Every operation the app serves, as mounted (the OpenAPI coverage test walks these against the router). */
   readonly routes: readonly RouteDefinition[];
+  /** The mounted router, so tests can check what it really serves against the OpenAPI document. */
+  readonly router: Router;
 }
 
 export function createApp(deps: AppDeps): CowsnapApp {
@@ -54,7 +57,7 @@ export function createApp(deps: AppDeps): CowsnapApp {
 
   const router = buildRouter(routes, { token: deps.token, ajv: createAjv() });
   const app = new Koa() as CowsnapApp;
-  Object.defineProperty(app, 'routes', { value: routes, enumerable: true });
+  Object.defineProperties(app, { routes: { value: routes, enumerable: true }, router: { value: router, enumerable: true } });
   // The API sits behind nothing by default (127.0.0.1); never trust X-Forwarded-* headers.
   app.proxy = false;
   // Errors are answered and logged by errorHandler; Koa's own stderr printing would duplicate them.

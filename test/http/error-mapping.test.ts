@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BusyError, CommandFailedError, NoSpaceError, NotFoundError as StorageNotFoundError } from '../../storage-drivers/common/errors.js';
+import { ConflictError } from '../../src/errors/conflict-error.js';
+import { NotFoundError } from '../../src/errors/not-found-error.js';
+import { PoolFullError } from '../../src/errors/pool-full-error.js';
+import { ServiceUnavailableError } from '../../src/errors/service-unavailable-error.js';
+import { AUTH, testApp } from './support/test-app.js';
+
+interface ErrorBody {
+  statusCode: number;
+  message: string;
+  error: { code: string; details: unknown[] };
+}
+
+async function failingRequest(error: Error): Promise<{ status: number; body: ErrorBody; logs: Record<string, unknown>[] }> {
+  const t = testApp();
+  t.services.failWith = error;
+  const response = await t.http.get('/api/v1/containers/web/snapshots/before-deploy').set(AUTH);
+  const body = response.body as ErrorBody;
+  // Every error response is the error envelope, nothing more.
+  assert.deepEqual(Object.keys(body).sort(), ['error', 'message', 'statusCode']);
+  assert.deepEqual(Object.keys(body.error).sort(), ['code', 'details']);
+  assert.equal(body.statusCode, response.status);
+  return { status: response.status, body, logs: t.logs };
+}
+
+describe('errors thrown by the services become the error envelope', () => {
+  const cases: [string, Error, number, string][] = [
+    ['unknown snapshot', new NotFoundError('snapshot_not_found', 'No snapshot "before-deploy" on container web.'), 404, 'snapshot_not_found'],
+    ['busy container', new ConflictError('container_busy', 'Container web is busy restoring.'), 409, 'container_busy'],
+    ['pool full', new PoolFullError('Pool main is full.'), 507, 'pool_full'],
+    ['docker down', new ServiceUnavailableError('docker_unavailable', 'Docker does not answer.'), 503, 'docker_unavailable'],
+    ['storage no_space', new NoSpaceError('ENOSPC on /pool'), 507, 'pool_full'],
+    ['storage busy', new BusyError('dataset is busy'), 409, 'storage_busy'],
+    ['storage not_found', new StorageNotFoundError('no such dataset'), 404, 'storage_not_found'],
+  ];
+  for (const [label, error, status, code] of cases) {
+    it(`${label} → ${status} ${code}`, async () => {
+      const result = await failingRequest(error);
+      assert.equal(result.status, status);
+      assert.equal(result.body.error.code, code);
+      assert.ok(result.body.message.length > 0);
+    });
+  }
+
+  it('an app error keeps its own message', async () => {
+    const result = await failingRequest(new NotFoundError('snapshot_not_found', 'No snapshot "before-deploy" on container web.'));
+    assert.equal(result.body.message, 'No snapshot "before-deploy" on container web.');
+  });
+
+  it('an unexpected error → 500 internal_error with a generic message; the details go to the log only', async () => {
+    const result = await failingRequest(new Error('secret path /var/lib/cowsnap/key exploded'));
+    assert.equal(result.status, 500);
+    assert.equal(result.body.error.code, 'internal_error');
+    assert.doesNotMatch(JSON.stringify(result.body), /secret path|\/var\/lib|exploded/);
+    const logged = result.logs.find((line) => line['msg'] === 'request failed with a server error');
+    assert.ok(logged, 'the failure is logged');
+    assert.match(JSON.stringify(logged['err']), /exploded/);
+    assert.equal(typeof logged['request_id'], 'string');
+  });
+
+  it('a failed storage command → 500 without its stderr in the response', async () => {
+    const result = await failingRequest(new CommandFailedError('zfs', ['destroy', 'pool/x'], 1, 'cannot destroy: internal detail'));
+    assert.equal(result.status, 500);
+    assert.doesNotMatch(JSON.stringify(result.body), /internal detail|zfs destroy/);
+  });
+});
+
+describe('routing errors', () => {
+  it('unknown route → 404 route_not_found in the envelope (with or without a token)', async () => {
+    const t = testApp();
+    for (const request of [t.http.get('/api/v1/nope').set(AUTH), t.http.get('/nope')]) {
+      const response = await request;
+      assert.equal(response.status, 404);
+      const body = response.body as ErrorBody;
+      assert.equal(body.statusCode, 404);
+      assert.equal(body.error.code, 'route_not_found');
+    }
+  });
+
+  it('method not allowed → 405 method_not_allowed with an Allow header', async () => {
+    const t = testApp();
+    const response = await t.http.delete('/api/v1/containers').set(AUTH);
+    assert.equal(response.status, 405);
+    assert.equal((response.body as ErrorBody).error.code, 'method_not_allowed');
+    assert.match(String(response.headers['allow']), /GET/);
+    assert.deepEqual(t.services.calls, []);
+  });
+});
