@@ -17,13 +17,30 @@ const ORPHAN = /^o\d+-\d+-\d+$/;
 const MODIFYING = new Set(['update_extent', 'write', 'truncate', 'chmod', 'chown', 'set_xattr', 'remove_xattr', 'clone']);
 const CREATING = new Set(['mkfile', 'mkdir', 'mknod', 'mkfifo', 'mksock', 'symlink']);
 
-/** Undoes `print_path_escaped`: backslash before special characters, octal for the rest. */
+/**
+ * Undoes `print_path_escaped`: a backslash before special characters, C escapes, and octal for every byte
+ * that is not printable ASCII, so a UTF-8 name arrives as octal bytes and is decoded as UTF-8 here.
+ */
 export function unescapeDumpPath(text: string): string {
-  return text.replace(/\\(?:([0-7]{3})|(.))/g, (_m, octal: string | undefined, ch: string | undefined) => {
-    if (octal !== undefined) return String.fromCharCode(Number.parseInt(octal, 8));
-    const named: Record<string, string> = { a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-    return ch === undefined ? '' : (named[ch] ?? ch);
-  });
+  const named: Record<string, number> = { a: 7, b: 8, e: 27, f: 12, n: 10, r: 13, t: 9, v: 11 };
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i] ?? '';
+    if (ch !== '\\' || i + 1 >= text.length) {
+      bytes.push(...Buffer.from(ch, 'utf8'));
+      continue;
+    }
+    const octal = /^[0-7]{3}/.exec(text.slice(i + 1, i + 4));
+    if (octal !== null) {
+      bytes.push(Number.parseInt(octal[0], 8));
+      i += 3;
+    } else {
+      const next = text[i + 1] ?? '';
+      bytes.push(named[next] ?? next.charCodeAt(0));
+      i += 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 /** Splits a dump line into command, path and key=value fields, keeping escaped spaces inside fields. */

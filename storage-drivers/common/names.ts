@@ -28,7 +28,7 @@ export function nameProblems(label: string, name: string): string[] {
   if (/[\u0000-\u001f\u007f]/.test(name)) problems.push(`${label} must not contain control characters`);
   if (/\s/.test(name)) problems.push(`${label} must not contain whitespace`);
   if (name.startsWith('-')) problems.push(`${label} must not start with "-" (it would read as a command option)`);
-  if (name.startsWith('.')) problems.push(`${label} must not start with "." (hidden names are reserved for cowsnap)`);
+  if (name.startsWith('.') && name !== '.' && name !== '..') problems.push(`${label} must not start with "." (hidden names are reserved for cowsnap)`);
   // Code points are what a user sees as characters; the characters reported above are not repeated here.
   const others = [...new Set(Array.from(name).filter((ch) => !ALLOWED.test(ch) && !ALREADY_REPORTED.test(ch)))];
   if (others.length > 0) {
