@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { ContainersApi, SnapshotsApi } from '../core/api-types.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { httpMetrics } from './middleware/http-metrics.js';
+import { optionsReply } from './middleware/options-reply.js';
 import { requestId } from './middleware/request-id.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -67,6 +68,6 @@ export function createApp(deps: AppDeps): CowsnapApp {
   if (deps.metricsRegistry) app.use(httpMetrics(deps.metricsRegistry));
   app.use(errorHandler());
   app.use(router.routes());
-  app.use(router.allowedMethods());
+  app.use(optionsReply(router.allowedMethods()));
   return app;
 }

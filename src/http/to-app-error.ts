@@ -8,6 +8,7 @@ import { ConflictError } from '../errors/conflict-error.js';
 import { InternalError } from '../errors/internal-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { PoolFullError } from '../errors/pool-full-error.js';
+import { ServiceUnavailableError } from '../errors/service-unavailable-error.js';
 import { HttpError } from './errors/http-error.js';
 
 const GENERIC_MESSAGE = 'Internal error: the operation failed on the server. The server log has the details (search for the request id).';
@@ -25,6 +26,13 @@ function clientStatus(error: unknown): number | null {
   return typeof status === 'number' && status >= 400 && status < 500 && expose === true ? status : null;
 }
 
+/** Docker is the only socket cowsnap connects to, so a refused or missing socket means Docker is down. */
+function isConnectFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { syscall, code } = error as { syscall?: unknown; code?: unknown };
+  return syscall === 'connect' && (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES');
+}
+
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof StorageError) {
@@ -32,6 +40,10 @@ export function toAppError(error: unknown): AppError {
     if (error.code === 'busy') return new ConflictError('storage_busy', 'The filesystem is busy; retry when the other operation has finished.');
     if (error.code === 'not_found') return new NotFoundError('storage_not_found', 'A filesystem the operation needs does not exist.');
     return new InternalError('storage_failed', GENERIC_MESSAGE, { cause: error });
+  }
+  if (isConnectFailure(error)) {
+    // The runtime adapter should already say so; this is the net for a raw socket error from dockerode.
+    return new ServiceUnavailableError('docker_unavailable', 'Docker cannot be reached; check that the Docker daemon is running.', { cause: error });
   }
   const status = clientStatus(error);
   if (status !== null) {

@@ -59,12 +59,13 @@ const PLAIN_INTEGER = /^-?(0|[1-9][0-9]{0,15})$/;
  */
 function coerceQuery(query: Record<string, unknown>, schema: object | undefined): Record<string, unknown> {
   const properties = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties ?? {};
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(query)) {
-    const wantsInteger = properties[key]?.type === 'integer';
-    result[key] = wantsInteger && typeof value === 'string' && PLAIN_INTEGER.test(value) ? Number(value) : value;
-  }
-  return result;
+  // fromEntries defines own properties, so "?__proto__=x" stays a key ajv rejects instead of a prototype.
+  return Object.fromEntries(
+    Object.entries(query).map(([key, value]) => {
+      const wantsInteger = Object.hasOwn(properties, key) && properties[key]?.type === 'integer';
+      return [key, wantsInteger && typeof value === 'string' && PLAIN_INTEGER.test(value) ? Number(value) : value];
+    }),
+  );
 }
 
 function compileOptional(ajv: Ajv2020, schema: object | undefined): ValidateFunction | null {

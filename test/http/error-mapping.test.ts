@@ -44,6 +44,13 @@ describe('errors thrown by the services become the error envelope', () => {
     });
   }
 
+  it('a raw socket error from Docker → 503 docker_unavailable', async () => {
+    const error = Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT', syscall: 'connect' });
+    const result = await failingRequest(error);
+    assert.equal(result.status, 503);
+    assert.equal(result.body.error.code, 'docker_unavailable');
+  });
+
   it('an app error keeps its own message', async () => {
     const result = await failingRequest(new NotFoundError('snapshot_not_found', 'No snapshot "before-deploy" on container web.'));
     assert.equal(result.body.message, 'No snapshot "before-deploy" on container web.');
@@ -86,5 +93,21 @@ describe('routing errors', () => {
     assert.equal((response.body as ErrorBody).error.code, 'method_not_allowed');
     assert.match(String(response.headers['allow']), /GET/);
     assert.deepEqual(t.services.calls, []);
+  });
+
+  it('an unknown HTTP method → 501 method_not_implemented', async () => {
+    const t = testApp();
+    const response = await t.http.propfind('/api/v1/containers').set(AUTH);
+    assert.equal(response.status, 501);
+    assert.equal((response.body as ErrorBody).error.code, 'method_not_implemented');
+  });
+
+  it('OPTIONS answers with the allowed methods in the envelope', async () => {
+    const t = testApp();
+    const response = await t.http.options('/api/v1/containers/web/snapshots/s').set(AUTH);
+    assert.equal(response.status, 200);
+    const body = response.body as { statusCode: number; data: { allow: string[] } };
+    assert.equal(body.statusCode, 200);
+    assert.deepEqual([...body.data.allow].sort(), ['DELETE', 'GET', 'HEAD', 'PATCH', 'PUT']);
   });
 });

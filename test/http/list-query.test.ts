@@ -57,6 +57,13 @@ describe('GET /containers/:container/snapshots query', () => {
     });
   }
 
+  it('rejects __proto__ as an unknown parameter', async () => {
+    const t = testApp();
+    const response = await t.http.get(`${URL}?__proto__=1`).set(AUTH);
+    assert.equal(response.status, 400);
+    assert.deepEqual((response.body as ErrorBody).error.details.map((d) => d.path), ['/query/__proto__']);
+  });
+
   it('rejects a repeated parameter', async () => {
     const t = testApp();
     const response = await t.http.get(`${URL}?limit=1&limit=2`).set(AUTH);

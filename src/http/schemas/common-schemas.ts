@@ -38,7 +38,7 @@ export const tagsSchema = {
 export const containerRefSchema = {
   type: 'string',
   minLength: 1,
-  maxLength: 128,
+  maxLength: 255,
   pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$',
   description: 'Docker container id, unique id prefix, or name.',
 } as const;
