@@ -38,6 +38,8 @@ export interface RecordedMount {
   readonly source: string;
   readonly destination: string;
   readonly readOnly: boolean;
+  /** Docker volumes only: the volume's name (`source` is its folder on the host). */
+  readonly name?: string;
 }
 
 /** What is needed to recreate the container from a snapshot (copy works after `docker rm`). */

@@ -1,0 +1,156 @@
+/**
+ * Which filesystems of a container a snapshot captures (design.md §1): the rootfs when it is a btrfs
+ * subvolume on a configured pool, and every bind mount whose source is the root of a dataset on a
+ * configured pool. Everything else is listed with `captured: false` and the reason — never skipped.
+ */
+import { isAbsolute, relative } from 'node:path';
+import type { StorageDriver } from '../../storage-drivers/driver.js';
+import type { CaptureEntry } from '../core/api-types.js';
+import type { CapturedFilesystem, RecordedMount } from '../core/model.js';
+import type { CapturePort, LiveContainer } from '../core/ports.js';
+import { AppError } from '../errors/app-error.js';
+import type { StorageInfo } from './docker-runtime.js';
+
+export interface CapturePool {
+  readonly id: string;
+  readonly driver: Pick<StorageDriver, 'info' | 'datasetForPath'>;
+}
+
+export interface CaptureRuntime {
+  storageInfo(): Promise<StorageInfo>;
+  rootfsLayerPath(containerId: string, dataRoot: string): Promise<string>;
+}
+
+export interface CaptureResolverOptions {
+  /** How long `docker info` is reused: listing many containers should not ask Docker once per container. */
+  readonly storageInfoTtlMs?: number;
+  readonly now?: () => number;
+}
+
+/** The storage driver comes with ContainerDetails; a bare LiveContainer falls back to `docker info`. */
+type CaptureInput = LiveContainer & { readonly graphDriver?: string };
+
+const ROOTFS_REASONS: Readonly<Record<string, string>> = {
+  zfs: "Docker's zfs storage driver destroys snapshots on docker rm",
+};
+
+export class CaptureResolver implements CapturePort {
+  private cached: { readonly at: number; readonly info: Promise<StorageInfo> } | undefined;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly runtime: CaptureRuntime,
+    private readonly pools: readonly CapturePool[],
+    options: CaptureResolverOptions = {},
+  ) {
+    this.ttlMs = options.storageInfoTtlMs ?? 5_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async captureSet(container: CaptureInput): Promise<CaptureEntry[]> {
+    const storage = await this.storageInfo();
+    const entries: CaptureEntry[] = [await this.rootfsEntry(container, storage)];
+    const capturedAt = new Map<string, string>();
+    const mounts = [...container.config.mounts].sort((a, b) => a.destination.localeCompare(b.destination));
+    for (const mount of mounts) {
+      const entry = await this.mountEntry(mount, storage);
+      const key = entry.filesystem === null ? undefined : `${entry.filesystem.pool}\0${entry.filesystem.dataset}`;
+      const first = key === undefined ? undefined : capturedAt.get(key);
+      if (key !== undefined && first !== undefined) {
+        // One dataset mounted twice is snapshotted once; the second mount sees the same restored data.
+        entries.push(notCaptured('mount', mount.destination, mount.source, `same dataset as ${first}, captured there`));
+        continue;
+      }
+      if (key !== undefined) capturedAt.set(key, mount.destination);
+      entries.push(entry);
+    }
+    return entries;
+  }
+
+  private async rootfsEntry(container: CaptureInput, storage: StorageInfo): Promise<CaptureEntry> {
+    const driver = container.graphDriver ?? storage.driver;
+    if (driver !== 'btrfs') {
+      return notCaptured('rootfs', '/', null, ROOTFS_REASONS[driver] ?? `Docker storage driver is ${driver}; the rootfs is captured only with the btrfs driver`);
+    }
+    let layer: string;
+    try {
+      layer = await this.runtime.rootfsLayerPath(container.id, storage.dataRoot);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return notCaptured('rootfs', '/', null, `writable layer not found: ${error.message}`);
+    }
+    const filesystem = await this.findDataset(layer, 'rootfs', '/');
+    if (filesystem === undefined) {
+      return notCaptured('rootfs', '/', layer, `Docker's data root ${storage.dataRoot} is not on a configured btrfs pool`);
+    }
+    return { role: 'rootfs', mountPoint: '/', source: layer, captured: true, reason: null, filesystem };
+  }
+
+  private async mountEntry(mount: RecordedMount, storage: StorageInfo): Promise<CaptureEntry> {
+    const source = mount.source === '' ? null : mount.source;
+    switch (mount.type) {
+      case 'bind':
+        break;
+      case 'volume':
+        return notCaptured('mount', mount.destination, source, `Docker volume${mount.name === undefined ? '' : ` "${mount.name}"`}: volumes are not captured; bind-mount a subvolume or dataset of a pool instead`);
+      case 'tmpfs':
+        return notCaptured('mount', mount.destination, source, 'tmpfs lives in memory, not on disk');
+      default:
+        return notCaptured('mount', mount.destination, source, `${mount.type} mount: only bind mounts are captured`);
+    }
+    if (isInside(storage.dataRoot, mount.source)) {
+      return notCaptured('mount', mount.destination, source, `inside Docker's data root ${storage.dataRoot}, which Docker owns`);
+    }
+    const filesystem = await this.findDataset(mount.source, 'mount', mount.destination);
+    if (filesystem !== undefined) return { role: 'mount', mountPoint: mount.destination, source, captured: true, reason: null, filesystem };
+    const pool = this.pools.find((p) => isInside(poolPath(p), mount.source));
+    const reason =
+      pool !== undefined
+        ? `a folder in pool "${pool.id}", not the root of a ${datasetWord(pool)}`
+        : 'not on a configured pool (not the root of a btrfs subvolume or ZFS dataset of one)';
+    return notCaptured('mount', mount.destination, source, reason);
+  }
+
+  /** Asks every pool's driver; the one that owns the path as a dataset root captures it. */
+  private async findDataset(path: string, role: CapturedFilesystem['role'], mountPoint: string): Promise<CapturedFilesystem | undefined> {
+    for (const pool of this.pools) {
+      const dataset = await pool.driver.datasetForPath(path);
+      if (dataset !== undefined) return { role, mountPoint, driver: pool.driver.info().name, pool: pool.id, dataset };
+    }
+    return undefined;
+  }
+
+  private storageInfo(): Promise<StorageInfo> {
+    const now = this.now();
+    if (this.cached === undefined || now - this.cached.at > this.ttlMs) {
+      const info = this.runtime.storageInfo();
+      this.cached = { at: now, info };
+      // A failed `docker info` must not be served from the cache.
+      info.catch(() => {
+        if (this.cached?.info === info) this.cached = undefined;
+      });
+    }
+    return this.cached.info;
+  }
+}
+
+function notCaptured(role: CaptureEntry['role'], mountPoint: string, source: string | null, reason: string): CaptureEntry {
+  return { role, mountPoint, source, captured: false, reason, filesystem: null };
+}
+
+function isInside(parent: string | undefined, path: string): boolean {
+  if (parent === undefined || parent === '') return false;
+  const rel = relative(parent, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** A btrfs pool is a path; a ZFS pool is a dataset name, whose folder we cannot know without asking zfs. */
+function poolPath(pool: CapturePool): string | undefined {
+  const name = pool.driver.info().pool;
+  return name.startsWith('/') ? name : undefined;
+}
+
+function datasetWord(pool: CapturePool): string {
+  return pool.driver.info().name === 'btrfs' ? 'subvolume' : 'dataset';
+}

@@ -1,0 +1,71 @@
+/**
+ * RecordedContainerConfig → Docker's create options, for copy (design.md §3): a new container made
+ * from what a snapshot recorded, with its captured bind mounts pointed at the snapshot's clones.
+ */
+import type Dockerode from 'dockerode';
+import type { RecordedContainerConfig, RecordedMount } from '../core/model.js';
+
+export interface CreateOverrides {
+  /** New host source per mount destination: the writable clones of the snapshot's filesystems. */
+  readonly bindSources?: Readonly<Record<string, string>>;
+  /** Labels added on top of the recorded ones (e.g. which snapshot the copy came from). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Leave host ports unpublished: the source container may still hold them. */
+  readonly dropHostPorts?: boolean;
+  /** The image reference to create from (the caller checked it still is the recorded image id). */
+  readonly image?: string;
+}
+
+/** Anonymous volumes have a random 64-hex name; reusing it would share the source's data. */
+const ANONYMOUS_VOLUME = /^[0-9a-f]{64}$/;
+
+function mountSpec(mount: RecordedMount, bindSources: Readonly<Record<string, string>>): Dockerode.MountSettings {
+  const target = mount.destination;
+  switch (mount.type) {
+    case 'bind':
+      return { Type: 'bind', Source: bindSources[target] ?? mount.source, Target: target, ReadOnly: mount.readOnly };
+    case 'volume': {
+      const override = bindSources[target];
+      if (override !== undefined) return { Type: 'bind', Source: override, Target: target, ReadOnly: mount.readOnly };
+      // Named volumes are shared (cowsnap cannot capture them); an anonymous one becomes a fresh one.
+      const name = mount.name !== undefined && !ANONYMOUS_VOLUME.test(mount.name) ? mount.name : undefined;
+      return name !== undefined ? { Type: 'volume', Source: name, Target: target, ReadOnly: mount.readOnly } : { Type: 'volume', Source: '', Target: target, ReadOnly: mount.readOnly };
+    }
+    case 'tmpfs':
+      return { Type: 'tmpfs', Source: '', Target: target, ReadOnly: mount.readOnly };
+    default:
+      return { Type: mount.type as Dockerode.MountType, Source: mount.source, Target: target, ReadOnly: mount.readOnly };
+  }
+}
+
+export function createOptionsFor(name: string, config: RecordedContainerConfig, overrides: CreateOverrides = {}): Dockerode.ContainerCreateOptions {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const port of config.ports) {
+    exposed[port.containerPort] = {};
+    if (overrides.dropHostPorts === true || (port.hostPort === null && port.hostIp === null)) continue;
+    (bindings[port.containerPort] ??= []).push({ HostIp: port.hostIp ?? '', HostPort: port.hostPort ?? '' });
+  }
+  const hostConfig: Dockerode.HostConfig = {
+    PortBindings: bindings,
+    RestartPolicy: { Name: config.restartPolicy.name, MaximumRetryCount: config.restartPolicy.maximumRetryCount },
+    Mounts: config.mounts.map((mount) => mountSpec(mount, overrides.bindSources ?? {})),
+  };
+  const [network] = config.networks;
+  if (network !== undefined) hostConfig.NetworkMode = network;
+  const options: Dockerode.ContainerCreateOptions = {
+    name,
+    Image: overrides.image ?? config.imageId,
+    Env: [...config.env],
+    Labels: { ...config.labels, ...overrides.labels },
+    WorkingDir: config.workingDir,
+    User: config.user,
+    ExposedPorts: exposed,
+    HostConfig: hostConfig,
+  };
+  // null means "the image's default": sending [] instead would clear it.
+  if (config.cmd !== null) options.Cmd = [...config.cmd];
+  if (config.entrypoint !== null) options.Entrypoint = [...config.entrypoint];
+  if (config.hostname !== '') options.Hostname = config.hostname;
+  return options;
+}

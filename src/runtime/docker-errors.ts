@@ -1,0 +1,88 @@
+/**
+ * dockerode failures → the API's errors. Docker answers with an HTTP status and a JSON message; a daemon
+ * that is down shows up as a socket error (ECONNREFUSED, ENOENT for a missing socket file).
+ */
+import { AppError } from '../errors/app-error.js';
+import { ConflictError } from '../errors/conflict-error.js';
+import { InternalError } from '../errors/internal-error.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { ServiceUnavailableError } from '../errors/service-unavailable-error.js';
+import { ValidationError } from '../errors/validation-error.js';
+
+/** Socket-level error codes that mean "nobody answers at the Docker socket". */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+export interface DockerFailure {
+  /** HTTP status from the daemon, undefined when the request never got an answer. */
+  readonly statusCode: number | undefined;
+  /** The daemon's own message (its JSON `message`), or the socket error's message. */
+  readonly message: string;
+  /** errno-style code of a socket error (ECONNREFUSED, ...). */
+  readonly code: string | undefined;
+}
+
+/** Reads what dockerode (docker-modem) puts on its errors: statusCode, json.message, reason, code. */
+export function describeDockerFailure(error: unknown): DockerFailure {
+  if (typeof error !== 'object' || error === null) return { statusCode: undefined, message: typeof error === 'string' ? error : 'unknown error', code: undefined };
+  const e = error as { statusCode?: unknown; json?: unknown; reason?: unknown; message?: unknown; code?: unknown };
+  const statusCode = typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  let message = typeof e.message === 'string' ? e.message : 'unknown error';
+  if (typeof e.json === 'object' && e.json !== null && typeof (e.json as { message?: unknown }).message === 'string') {
+    message = (e.json as { message: string }).message;
+  } else if (Buffer.isBuffer(e.json) || typeof e.json === 'string') {
+    // docker-modem leaves a non-JSON body as a string/Buffer; Docker's body is still usually JSON.
+    const text = String(e.json);
+    try {
+      const parsed = JSON.parse(text) as { message?: unknown };
+      if (typeof parsed.message === 'string') message = parsed.message;
+    } catch {
+      if (text.trim() !== '') message = text.trim();
+    }
+  }
+  return { statusCode, message: message.trim(), code };
+}
+
+export function isDockerUnreachable(error: unknown): boolean {
+  const failure = describeDockerFailure(error);
+  return failure.statusCode === undefined && failure.code !== undefined && UNREACHABLE_CODES.has(failure.code);
+}
+
+export interface DockerErrorContext {
+  /** What we were doing, for the message: "stop container web", "inspect container abc". */
+  readonly action: string;
+  /** The container reference the caller gave, for the 404 message. */
+  readonly container?: string;
+  /** Where the daemon should be, for the 503 message. */
+  readonly socket?: string;
+}
+
+/**
+ * One place that decides what a Docker failure means to the caller:
+ * unreachable → 503 docker_unavailable, 404 → container_not_found (or not_found for non-container
+ * requests), 409 → 409 conflict, 400 → 400, anything else → 500 docker_failed with Docker's message.
+ */
+export function mapDockerError(error: unknown, context: DockerErrorContext): AppError {
+  if (error instanceof AppError) return error;
+  const failure = describeDockerFailure(error);
+  if (failure.statusCode === undefined && failure.code !== undefined && UNREACHABLE_CODES.has(failure.code)) {
+    const where = context.socket !== undefined ? ` at ${context.socket}` : '';
+    return new ServiceUnavailableError(
+      'docker_unavailable',
+      `Docker is not reachable${where} (${failure.code}) while trying to ${context.action}; is dockerd running?`,
+      { cause: error },
+    );
+  }
+  switch (failure.statusCode) {
+    case 404:
+      return context.container !== undefined
+        ? new NotFoundError('container_not_found', `No container "${context.container}" in Docker (${context.action}: ${failure.message}).`)
+        : new NotFoundError('not_found', `Docker could not ${context.action}: ${failure.message}`);
+    case 409:
+      return new ConflictError('docker_conflict', `Docker refused to ${context.action}: ${failure.message}`);
+    case 400:
+      return new ValidationError([{ path: '', message: `Docker refused to ${context.action}: ${failure.message}` }], 'docker_rejected');
+    default:
+      return new InternalError('docker_failed', `Docker failed to ${context.action}: ${failure.message}`, { cause: error });
+  }
+}

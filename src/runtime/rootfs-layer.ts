@@ -1,0 +1,46 @@
+/**
+ * Where a container's writable layer lives with Docker's btrfs storage driver (design.md §1):
+ * `<data-root>/btrfs/subvolumes/<mount-id>`, the mount-id read from
+ * `<data-root>/image/btrfs/layerdb/mounts/<container-id>/mount-id`. `docker inspect` shows no path for
+ * btrfs, and Docker 20.10 through current releases keep this layout.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InternalError } from '../errors/internal-error.js';
+import { ValidationError } from '../errors/validation-error.js';
+import { isFullContainerId } from './container-ref.js';
+
+/** Layer ids are hex digests; anything else in the file would be a corrupt or hostile data root. */
+const MOUNT_ID_PATTERN = /^[0-9a-f]{16,128}$/;
+
+export async function btrfsLayerPath(dataRoot: string, containerId: string): Promise<string> {
+  if (!isFullContainerId(containerId)) {
+    throw new ValidationError([{ path: '/container', message: `"${containerId}" is not a full 64-character container id` }]);
+  }
+  const mountIdFile = join(dataRoot, 'image', 'btrfs', 'layerdb', 'mounts', containerId, 'mount-id');
+  let mountId: string;
+  try {
+    mountId = (await readFile(mountIdFile, 'utf8')).trim();
+  } catch (error) {
+    throw new InternalError(
+      'rootfs_layer_unknown',
+      `Cannot find the writable layer of container ${containerId.slice(0, 12)}: ${mountIdFile} is unreadable (${errorCode(error)}).`,
+      { cause: error },
+    );
+  }
+  if (!MOUNT_ID_PATTERN.test(mountId)) {
+    throw new InternalError('rootfs_layer_unknown', `${mountIdFile} holds "${mountId.slice(0, 80)}", not a layer id.`);
+  }
+  const layer = join(dataRoot, 'btrfs', 'subvolumes', mountId);
+  const stats = await stat(layer).catch((error: unknown) => {
+    throw new InternalError('rootfs_layer_unknown', `The writable layer ${layer} of container ${containerId.slice(0, 12)} is missing (${errorCode(error)}).`, {
+      cause: error,
+    });
+  });
+  if (!stats.isDirectory()) throw new InternalError('rootfs_layer_unknown', `The writable layer ${layer} is not a directory.`);
+  return layer;
+}
+
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : String(error);
+}

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Dockerode from 'dockerode';
+import { ConflictError } from '../../src/errors/conflict-error.js';
+import { NotFoundError } from '../../src/errors/not-found-error.js';
+import { ServiceUnavailableError } from '../../src/errors/service-unavailable-error.js';
+import { ValidationError } from '../../src/errors/validation-error.js';
+import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { needs, programVersion } from '../support/components.js';
+import { createDockerEngine, type TestDockerEngine } from '../support/docker-engine.js';
+import { execIn } from '../support/docker-exec.js';
+
+describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})`, needs('docker'), () => {
+  let engine: TestDockerEngine;
+  let runtime: DockerRuntime;
+  let web: Dockerode.Container;
+
+  before(async () => {
+    engine = await createDockerEngine();
+    runtime = new DockerRuntime(engine.docker, { stopTimeoutSeconds: 1 });
+    web = await engine.docker.createContainer({
+      name: 'web',
+      Image: engine.image,
+      Cmd: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'],
+      Env: ['APP_MODE=production', 'SECRET=s3cr=t with spaces'],
+      Labels: { 'com.example.team': 'ops', tier: 'front' },
+      WorkingDir: '/srv',
+      User: '1000:1000',
+      Hostname: 'web-host',
+      ExposedPorts: { '8080/tcp': {} },
+      HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 }, Tmpfs: { '/run/cache': 'rw,size=1m' } },
+    });
+    await web.start();
+  });
+  after(() => engine.destroy());
+
+  it('pings Docker and reports its storage driver and data root', async () => {
+    await runtime.ping();
+    assert.deepEqual(await runtime.storageInfo(), { driver: 'btrfs', dataRoot: engine.dataRoot });
+  });
+
+  it('resolves a container by full id, id prefix, name and /name, and nothing for an unknown ref', async () => {
+    for (const ref of [web.id, web.id.slice(0, 12), web.id.slice(0, 5), 'web', '/web']) {
+      const found = await runtime.resolveContainer(ref);
+      assert.equal(found?.id, web.id, `ref ${ref}`);
+      assert.equal(found.name, 'web');
+    }
+    assert.equal(await runtime.resolveContainer('no-such-container'), undefined);
+    assert.equal(await runtime.resolveContainer('f'.repeat(64)), undefined);
+  });
+
+  it('refuses a malformed ref before asking Docker', async () => {
+    await assert.rejects(runtime.resolveContainer('../etc/passwd'), (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(error.statusCode, 400);
+      assert.match(error.message, /container id, id prefix or name/);
+      return true;
+    });
+    await assert.rejects(runtime.resolveContainer(''), ValidationError);
+  });
+
+  it('reports an id prefix shared by several containers as ambiguous, naming each candidate', async () => {
+    // 17 ids over 16 hex digits: two must share their first digit, usually after a handful.
+    const made: Dockerode.Container[] = [web];
+    let shared: string | undefined;
+    for (let i = 0; i < 17 && shared === undefined; i += 1) {
+      made.push(await engine.docker.createContainer({ name: `twin-${i}`, Image: engine.image, Cmd: ['true'] }));
+      const firsts = made.map((c) => c.id[0]);
+      shared = firsts.find((first, index) => firsts.indexOf(first) !== index);
+    }
+    assert.ok(shared !== undefined);
+    const sharing = made.filter((c) => c.id.startsWith(shared));
+    await assert.rejects(runtime.resolveContainer(shared), (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(error.code, 'ambiguous_container');
+      for (const container of sharing) assert.ok(error.message.includes(container.id.slice(0, 12)), error.message);
+      return true;
+    });
+    for (const container of made.slice(1)) await container.remove({ force: true });
+  });
+
+  it('inspects a container into details and a recorded configuration with what it was created with', async () => {
+    const details = await runtime.inspect('web');
+    assert.equal(details.id, web.id);
+    assert.equal(details.name, 'web');
+    assert.equal(details.image, engine.image);
+    assert.match(details.imageId, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(details.graphDriver, 'btrfs');
+    assert.deepEqual(details.state, { status: 'running', running: true, paused: false });
+    const config = details.config;
+    assert.deepEqual(config.cmd, ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done']);
+    assert.equal(config.entrypoint, null);
+    assert.ok(config.env.includes('APP_MODE=production'));
+    assert.ok(config.env.includes('SECRET=s3cr=t with spaces'));
+    assert.equal(config.labels['com.example.team'], 'ops');
+    assert.equal(config.labels.tier, 'front');
+    assert.equal(config.workingDir, '/srv');
+    assert.equal(config.user, '1000:1000');
+    assert.equal(config.hostname, 'web-host');
+    assert.deepEqual(config.ports, [{ containerPort: '8080/tcp', hostIp: null, hostPort: null }]);
+    assert.deepEqual(config.restartPolicy, { name: 'on-failure', maximumRetryCount: 3 });
+    assert.deepEqual(config.mounts, [{ type: 'tmpfs', source: '', destination: '/run/cache', readOnly: false }]);
+    assert.equal(config.imageId, details.imageId);
+  });
+
+  it('recreates a container from its recorded configuration with the same configuration', async () => {
+    const original = await runtime.inspect('web');
+    const id = await runtime.createContainer('web-copy', original.config, { labels: { 'cowsnap.copy-of': 'web' } });
+    const copy = await runtime.inspect(id);
+    assert.equal(copy.name, 'web-copy');
+    assert.equal(copy.image, engine.image, 'the image name is kept while it still points at the recorded id');
+    assert.equal(copy.imageId, original.imageId);
+    const { labels, ...rest } = copy.config;
+    const { labels: originalLabels, ...originalRest } = original.config;
+    assert.deepEqual(rest, originalRest);
+    assert.deepEqual(labels, { ...originalLabels, 'cowsnap.copy-of': 'web' });
+    await runtime.start(id);
+    assert.equal((await runtime.inspect(id)).state.running, true);
+    await runtime.remove(id, { force: true });
+    await runtime.remove(id, { force: true });
+    assert.equal(await runtime.resolveContainer('web-copy'), undefined);
+  });
+
+  it('finds the writable layer: a real btrfs subvolume holding what the container wrote', async () => {
+    const writer = await engine.docker.createContainer({ name: 'writer', Image: engine.image, Cmd: ['sleep', '600'] });
+    await writer.start();
+    await execIn(writer, ['sh', '-c', 'mkdir -p /srv && echo written-inside > /srv/proof.txt']);
+    const layer = await runtime.rootfsLayerPath(writer.id, engine.dataRoot);
+    assert.ok(layer.startsWith(join(engine.dataRoot, 'btrfs', 'subvolumes') + '/'));
+    assert.equal((await lstat(layer)).ino, 256, 'the root of a btrfs subvolume has inode 256');
+    assert.equal(await readFile(join(layer, 'srv', 'proof.txt'), 'utf8'), 'written-inside\n');
+    await assert.rejects(runtime.rootfsLayerPath('writer', engine.dataRoot), ValidationError);
+    await writer.remove({ force: true });
+  });
+
+  it('lists every container, stopped ones too', async () => {
+    const idle = await engine.docker.createContainer({ name: 'idle', Image: engine.image, Cmd: ['true'] });
+    const listed = await runtime.listContainers();
+    const byName = new Map(listed.map((c) => [c.name, c]));
+    assert.equal(byName.get('web')?.state.running, true);
+    assert.equal(byName.get('idle')?.state.status, 'created');
+    assert.equal(byName.get('idle')?.id, idle.id);
+    await idle.remove({ force: true });
+  });
+
+  it('stops, starts, pauses and unpauses; repeating each is harmless', async () => {
+    await runtime.pause('web');
+    await runtime.pause('web');
+    assert.deepEqual((await runtime.inspect('web')).state, { status: 'paused', running: true, paused: true });
+    await runtime.unpause('web');
+    await runtime.unpause('web');
+    assert.deepEqual((await runtime.inspect('web')).state, { status: 'running', running: true, paused: false });
+
+    await runtime.stop('web');
+    assert.equal((await runtime.inspect('web')).state.running, false);
+    await runtime.stop('web');
+    assert.equal(await runtime.waitUntilStopped('web', 1000), true);
+    await assert.rejects(runtime.pause('web'), (error: unknown) => {
+      assert.ok(error instanceof ConflictError);
+      assert.equal(error.code, 'container_not_running');
+      return true;
+    });
+    await runtime.start('web');
+    await runtime.start('web');
+    assert.equal((await runtime.inspect('web')).state.running, true);
+    assert.equal(await runtime.waitUntilStopped('web', 200), false);
+  });
+
+  it('maps a missing container to 404 container_not_found', async () => {
+    for (const call of [() => runtime.inspect('ghost'), () => runtime.stop('ghost'), () => runtime.start('ghost'), () => runtime.pause('ghost')]) {
+      await assert.rejects(call(), (error: unknown) => {
+        assert.ok(error instanceof NotFoundError);
+        assert.equal(error.code, 'container_not_found');
+        assert.match(error.message, /ghost/);
+        return true;
+      });
+    }
+  });
+
+  it('maps an unreachable Docker to 503 docker_unavailable', async () => {
+    const down = new DockerRuntime(new Dockerode({ socketPath: join(engine.dataRoot, 'no-daemon.sock') }), { stopTimeoutSeconds: 1 });
+    for (const call of [() => down.ping(), () => down.resolveContainer('web'), () => down.listContainers(), () => down.stop('web')]) {
+      await assert.rejects(call(), (error: unknown) => {
+        assert.ok(error instanceof ServiceUnavailableError);
+        assert.equal(error.statusCode, 503);
+        assert.equal(error.code, 'docker_unavailable');
+        assert.match(error.message, /no-daemon\.sock/);
+        return true;
+      });
+    }
+  });
+});
