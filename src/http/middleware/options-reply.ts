@@ -2,10 +2,10 @@
  * @koa/router answers OPTIONS with an empty 200 and an Allow header; scripts expect the envelope on every
  * response, so the same answer is given as data too.
  */
-import type { Middleware } from 'koa';
+import type { RouterMiddleware } from '@koa/router';
 import { envelope } from '../envelope.js';
 
-export function optionsReply(allowedMethods: Middleware): Middleware {
+export function optionsReply(allowedMethods: RouterMiddleware): RouterMiddleware {
   return async (ctx, next) => {
     await allowedMethods(ctx, next);
     const allow = ctx.response.get('Allow');
