@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { ClientContext } from '../client-context.js';
+import type { CliIo } from '../cli-io.js';
+import { segment } from '../option-parsers.js';
+import { formatFields, text } from '../table.js';
+import { withoutUndefined } from './snapshot-commands.js';
+
+export function copyCommand(io: CliIo): Command {
+  return new Command('copy')
+    .description('a new container from a snapshot (the newest, or --source-snapshot), with writable clones of its filesystems')
+    .requiredOption('--container <container>', 'source container id, id prefix or name (may already be removed)')
+    .requiredOption('--name <name>', 'name of the new container')
+    .option('--source-snapshot <snapshot>', 'snapshot name or alias to copy from')
+    .option('--no-start', 'create the new container but do not start it')
+    .action(async (opts: { container: string; name: string; sourceSnapshot?: string; start: boolean }, command: Command) => {
+      const c = new ClientContext(io, command);
+      const body = withoutUndefined({ name: opts.name, source_snapshot: opts.sourceSnapshot, start: opts.start });
+      const result = await c.call('POST', `/api/v1/containers/${segment(opts.container)}/copy`, body);
+      c.print(result, (data) => {
+        const record = (data ?? {}) as Record<string, unknown>;
+        const container = (record['container'] ?? {}) as Record<string, unknown>;
+        const fields: [string, string][] = [];
+        if (container['id'] !== undefined) fields.push(['id', text(container['id'])]);
+        if (container['name'] !== undefined) fields.push(['name', text(container['name'])]);
+        if (container['state'] !== undefined) fields.push(['state', text(container['state'])]);
+        const source = record['source_snapshot'] as { name?: unknown } | string | undefined;
+        if (source !== undefined) fields.push(['from snapshot', typeof source === 'string' ? source : text(source.name)]);
+        return `${result.message}\n${fields.length > 0 ? formatFields(fields) : ''}`;
+      });
+    });
+}

@@ -1,0 +1,115 @@
+import { Command, Option } from 'commander';
+import { ClientContext } from '../client-context.js';
+import type { CliIo } from '../cli-io.js';
+import { integerIn, segment } from '../option-parsers.js';
+import { formatFields, formatTable, formatTime, text } from '../table.js';
+import { withoutUndefined } from './snapshot-commands.js';
+
+type ScheduleJson = Record<string, unknown>;
+
+interface ScheduleOptions {
+  container: string;
+  id?: string;
+  cron?: string;
+  timezone?: string;
+  aliasTemplate?: string;
+  expiry?: number;
+  quiesce?: string;
+  keepMin?: number;
+  paused?: boolean;
+}
+
+const base = (container: string): string => `/api/v1/containers/${segment(container)}/schedules`;
+
+/** The options create and update share; update sends only what was given. */
+function withScheduleOptions(command: Command, cronRequired: boolean): Command {
+  const cron = '--cron <expression>';
+  const cronHelp = 'cron expression, e.g. "0 3 * * *" for daily at 03:00';
+  (cronRequired ? command.requiredOption(cron, cronHelp) : command.option(cron, cronHelp))
+    .option('--timezone <tz>', 'IANA time zone the cron expression is read in (default UTC)')
+    .option('--alias-template <template>', 'alias for each snapshot, e.g. "daily-{date}"')
+    .option('--expiry <days>', 'each snapshot expires after this many days (1–3650)', integerIn(1, 3650))
+    .addOption(new Option('--quiesce <mode>', 'freeze the container for each snapshot').choices(['none', 'pause', 'stop']))
+    .option('--keep-min <n>', 'never let expiry leave fewer than this many snapshots of the schedule', integerIn(0, 10000))
+    .option('--paused', 'do not run until resumed')
+    .option('--no-paused', 'run (resume a paused schedule)');
+  return command;
+}
+
+function body(opts: ScheduleOptions): Record<string, unknown> {
+  return withoutUndefined({
+    cron: opts.cron,
+    timezone: opts.timezone,
+    alias_template: opts.aliasTemplate,
+    expiry: opts.expiry,
+    quiesce: opts.quiesce,
+    keep_min: opts.keepMin,
+    paused: opts.paused,
+  });
+}
+
+export function scheduleCommands(io: CliIo): Command {
+  const schedules = new Command('schedules').description('scheduled snapshots of a container');
+  const container = '--container <container>';
+  const containerHelp = 'container id, id prefix or name';
+
+  schedules
+    .command('list')
+    .description("a container's schedules")
+    .requiredOption(container, containerHelp)
+    .action(async (opts: ScheduleOptions, command: Command) => {
+      const c = new ClientContext(io, command);
+      const result = await c.call('GET', base(opts.container));
+      c.print(result, (data) => {
+        const list = ((data as { schedules?: ScheduleJson[] } | null)?.schedules ?? []);
+        const rows = list.map((s) => [
+          text(s['id']),
+          text(s['cron']),
+          text(s['timezone']),
+          text(s['alias_template']),
+          text(s['expiry']),
+          text(s['quiesce']),
+          text(s['keep_min']),
+          s['paused'] === true ? 'paused' : 'active',
+          formatTime(s['next_run_at']),
+        ]);
+        return formatTable(['ID', 'CRON', 'TIMEZONE', 'ALIAS TEMPLATE', 'EXPIRY', 'QUIESCE', 'KEEP MIN', 'STATUS', 'NEXT RUN'], rows);
+      });
+    });
+
+  withScheduleOptions(schedules.command('create').description('add a schedule').requiredOption(container, containerHelp), true).action(
+    async (opts: ScheduleOptions, command: Command) => {
+      const c = new ClientContext(io, command);
+      const result = await c.call('POST', base(opts.container), body(opts));
+      c.print(result, (data) => `${result.message}\n${describeSchedule(data)}`);
+    },
+  );
+
+  withScheduleOptions(
+    schedules.command('update').description('change a schedule').requiredOption(container, containerHelp).requiredOption('--id <id>', 'schedule id'),
+    false,
+  ).action(async (opts: ScheduleOptions, command: Command) => {
+    const c = new ClientContext(io, command);
+    const result = await c.call('PUT', `${base(opts.container)}/${segment(opts.id ?? '')}`, body(opts));
+    c.print(result, (data) => `${result.message}\n${describeSchedule(data)}`);
+  });
+
+  schedules
+    .command('delete')
+    .description('remove a schedule (its snapshots stay)')
+    .requiredOption(container, containerHelp)
+    .requiredOption('--id <id>', 'schedule id')
+    .action(async (opts: ScheduleOptions, command: Command) => {
+      const c = new ClientContext(io, command);
+      const result = await c.call('DELETE', `${base(opts.container)}/${segment(opts.id ?? '')}`);
+      c.print(result, () => `${result.message}\n`);
+    });
+
+  return schedules;
+}
+
+function describeSchedule(data: unknown): string {
+  const schedule = (data as { schedule?: ScheduleJson } | null)?.schedule;
+  if (schedule === undefined) return '';
+  return formatFields(Object.entries(schedule).map(([key, value]) => [key.replaceAll('_', ' '), text(value)]));
+}
