@@ -1,9 +1,3 @@
-/** `snap-YYYYMMDD-HHMMSS` in UTC; the store appends -2, -3, ... within the same second. */
-export function baseSnapshotName(createdAt: Date): string {
-  const iso = createdAt.toISOString(); // 2026-11-22T08:45:12.345Z
-  return `snap-${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}`;
-}
-
 /**
  * The name of a snapshot on the storage side. Includes the record id so two containers sharing a
  * pool dataset can never collide, and the snapshot name so an operator can read `btrfs`/`zfs` listings.

@@ -1,0 +1,140 @@
+/**
+ * Composition root: builds every layer from the validated configuration and starts listening.
+ * Nothing here holds rules; it only wires the store, the drivers, the runtime, the services and HTTP.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { chmod, rm } from 'node:fs/promises';
+import Dockerode from 'dockerode';
+import type { Logger } from 'pino';
+import { ExecFileRunner, type CommandRunner } from '../storage-drivers/common/command-runner.js';
+import { createDriver } from '../storage-drivers/index.js';
+import type { CowsnapConfig } from './config/config.js';
+import { loadOrCreateToken } from './config/token-file.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { ContainerLocks } from './core/container-lock.js';
+import { ContainerResolver } from './core/container-resolver.js';
+import { ContainerService } from './core/container-service.js';
+import { PoolRegistry, type RegisteredPool } from './core/pool-registry.js';
+import { RestoreService } from './core/restore-service.js';
+import { SnapshotCreator } from './core/snapshot-creator.js';
+import { SnapshotDeleter } from './core/snapshot-deleter.js';
+import { SnapshotService } from './core/snapshot-service.js';
+import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
+import { createApp } from './http/app.js';
+import { CaptureResolver } from './runtime/capture-resolver.js';
+import { DockerRuntime } from './runtime/docker-runtime.js';
+import { openStore, type OpenedStore } from './store/open-store.js';
+
+export interface ServiceOptions {
+  readonly clock?: Clock;
+  readonly runner?: CommandRunner;
+  /** How long a second operation on a busy container waits before 409 (ms). */
+  readonly lockWaitMs?: number;
+}
+
+export interface RunningService {
+  /** Base URL, e.g. http://127.0.0.1:7878 or unix:/run/cowsnap.sock */
+  readonly url: string;
+  readonly token: string;
+  readonly startup: StartupReport;
+  close(): Promise<void>;
+}
+
+export async function startService(config: CowsnapConfig, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
+  const clock = options.clock ?? systemClock;
+  const runner = options.runner ?? new ExecFileRunner();
+
+  const opened = openStore({ databasePath: config.databasePath, keyFile: config.keyFile, clock });
+  try {
+    return await wire(config, logger, { clock, runner, lockWaitMs: options.lockWaitMs }, opened);
+  } catch (error) {
+    opened.close();
+    throw error;
+  }
+}
+
+async function wire(
+  config: CowsnapConfig,
+  logger: Logger,
+  options: { clock: Clock; runner: CommandRunner; lockWaitMs: number | undefined },
+  opened: OpenedStore,
+): Promise<RunningService> {
+  const { clock, runner } = options;
+  const { store } = opened;
+
+  const pools: RegisteredPool[] = [];
+  for (const pool of config.pools) {
+    const driver = createDriver(pool, runner);
+    const info = await driver.probe();
+    logger.info({ pool: pool.id, driver: info.name, version: info.version, capabilities: info.capabilities }, 'pool ready');
+    pools.push({ id: pool.id, driver });
+  }
+  const registry = new PoolRegistry(pools);
+
+  const docker = new Dockerode({ socketPath: config.dockerSocket });
+  const runtime = new DockerRuntime(docker, { stopTimeoutSeconds: config.stopTimeoutSeconds });
+  const capture = new CaptureResolver(runtime, pools);
+  const locks = new ContainerLocks(options.lockWaitMs);
+  const resolver = new ContainerResolver(runtime, store, clock);
+  const creator = new SnapshotCreator({ store, runtime, capture, pools: registry, clock });
+  const deleter = new SnapshotDeleter(store, registry);
+  const restorer = new RestoreService({ store, runtime, creator, pools: registry, clock });
+  const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
+  const containers = new ContainerService({ runtime, capture, store, resolver, clock });
+
+  const startup = await recoverAtStartup({ store, pools: registry, restorer, deleter });
+  logger.info({ startup }, 'start-up recovery done');
+  for (const mismatch of [...startup.recordsWithoutStorage, ...startup.storageWithoutRecord]) {
+    logger.warn({ mismatch }, 'records and storage disagree');
+  }
+
+  const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
+  const app = createApp({ snapshots, containers, token, logger });
+  const server = await listen(app.callback(), config);
+  const url = 'socket' in config.listen ? `unix:${config.listen.socket}` : `http://${config.listen.host}:${String(addressPort(server))}`;
+  logger.info({ url }, 'cowsnap listening');
+
+  return {
+    url,
+    token,
+    startup,
+    async close() {
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      server.closeAllConnections();
+      await closed;
+      opened.close();
+    },
+  };
+}
+
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, config: CowsnapConfig): Promise<Server> {
+  const server = createServer((req, res) => {
+    void handler(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if ('socket' in config.listen) {
+      const socket = config.listen.socket;
+      // A socket file left by a crash would make listen fail with EADDRINUSE.
+      rm(socket, { force: true }).then(
+        () => server.listen(socket, resolve),
+        (error: unknown) => {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    } else {
+      server.listen(config.listen.port, config.listen.host, resolve);
+    }
+  });
+  if ('socket' in config.listen) await chmod(config.listen.socket, 0o600);
+  return server;
+}
+
+function addressPort(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
