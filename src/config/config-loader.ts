@@ -14,6 +14,8 @@ export interface LoadConfigOptions {
   /** An explicit file must exist; without one, COWSNAP_CONFIG or /etc/cowsnap/config.json, which may be absent. */
   readonly file?: string;
   readonly env: NodeJS.ProcessEnv;
+  /** Where to look when no file is named (tests point it at a scratch path). */
+  readonly defaultFile?: string;
 }
 
 type RawConfig = Record<string, unknown>;
@@ -27,7 +29,7 @@ const validateRaw = new Ajv({ allErrors: true, discriminator: true, strict: true
  */
 export function loadConfig(options: LoadConfigOptions): CowsnapConfig {
   const explicitFile = options.file ?? emptyToUndefined(options.env['COWSNAP_CONFIG']);
-  const file = explicitFile ?? DEFAULT_CONFIG_FILE;
+  const file = explicitFile ?? options.defaultFile ?? DEFAULT_CONFIG_FILE;
   const problems: ErrorDetail[] = [];
 
   const fromFile = readConfigFile(file, explicitFile !== undefined, problems);
