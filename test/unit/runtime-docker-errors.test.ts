@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConflictError } from '../../src/errors/conflict-error.js';
+import { InternalError } from '../../src/errors/internal-error.js';
+import { NotFoundError } from '../../src/errors/not-found-error.js';
+import { ServiceUnavailableError } from '../../src/errors/service-unavailable-error.js';
+import { ValidationError } from '../../src/errors/validation-error.js';
+import { describeDockerFailure, isDockerUnreachable, mapDockerError } from '../../src/runtime/docker-errors.js';
+
+/** What docker-modem rejects with: an Error carrying statusCode, reason and the parsed JSON body. */
+function modemError(statusCode: number, message: string, json: unknown = { message }): Error {
+  return Object.assign(new Error(`(HTTP code ${statusCode}) - ${message}`), { statusCode, json, reason: 'x' });
+}
+
+function socketError(code: string): Error {
+  return Object.assign(new Error(`connect ${code} /run/docker.sock`), { code, errno: -2, syscall: 'connect' });
+}
+
+describe('dockerode error mapping', () => {
+  it('maps an unreachable daemon to 503 docker_unavailable, naming the socket', () => {
+    for (const code of ['ECONNREFUSED', 'ENOENT', 'EACCES']) {
+      const error = mapDockerError(socketError(code), { action: 'list containers', socket: '/run/docker.sock' });
+      assert.ok(error instanceof ServiceUnavailableError);
+      assert.equal(error.code, 'docker_unavailable');
+      assert.match(error.message, /\/run\/docker\.sock.*list containers/);
+      assert.ok(isDockerUnreachable(socketError(code)));
+    }
+  });
+
+  it('maps 404 to container_not_found with the ref, 409 to a conflict, 400 to a validation error', () => {
+    const missing = mapDockerError(modemError(404, 'No such container: ghost'), { action: 'stop container ghost', container: 'ghost' });
+    assert.ok(missing instanceof NotFoundError);
+    assert.equal(missing.code, 'container_not_found');
+    assert.match(missing.message, /"ghost"/);
+    const conflict = mapDockerError(modemError(409, 'Container x is not running'), { action: 'pause container x' });
+    assert.ok(conflict instanceof ConflictError);
+    assert.match(conflict.message, /is not running/);
+    const bad = mapDockerError(modemError(400, 'Invalid container name (x)'), { action: 'create container x' });
+    assert.ok(bad instanceof ValidationError);
+    assert.match(bad.message, /Invalid container name/);
+  });
+
+  it('maps anything else to 500 docker_failed with Docker\'s own message', () => {
+    const error = mapDockerError(modemError(500, 'driver failed', Buffer.from('{"message":"driver failed badly"}')), { action: 'start container x' });
+    assert.ok(error instanceof InternalError);
+    assert.equal(error.code, 'docker_failed');
+    assert.equal(error.message, 'Docker failed to start container x: driver failed badly');
+    assert.equal(describeDockerFailure(modemError(500, 'x', 'plain text body')).message, 'plain text body');
+    assert.equal(describeDockerFailure('odd').message, 'odd');
+  });
+
+  it('passes an AppError through unchanged', () => {
+    const original = new ConflictError('container_not_running', 'not running');
+    assert.equal(mapDockerError(original, { action: 'x' }), original);
+  });
+});
