@@ -16,15 +16,19 @@ export class BtrfsCommands {
   }
 
   async createSubvolume(path: string): Promise<void> {
-    await mkdir(dirname(path), { recursive: true });
-    await mapErrors(`create subvolume ${path}`, () => this.runner.run('btrfs', ['subvolume', 'create', path]));
+    await mapErrors(`create subvolume ${path}`, async () => {
+      await mkdir(dirname(path), { recursive: true });
+      await this.runner.run('btrfs', ['subvolume', 'create', path]);
+    });
   }
 
   /** `readOnly`: a snapshot that can never change; otherwise a writable copy-on-write copy. */
   async snapshot(source: string, target: string, readOnly: boolean): Promise<void> {
-    await mkdir(dirname(target), { recursive: true });
     const args = ['subvolume', 'snapshot', ...(readOnly ? ['-r'] : []), source, target];
-    await mapErrors(`snapshot ${source} to ${target}`, () => this.runner.run('btrfs', args));
+    await mapErrors(`snapshot ${source} to ${target}`, async () => {
+      await mkdir(dirname(target), { recursive: true });
+      await this.runner.run('btrfs', args);
+    });
   }
 
   async deleteSubvolume(path: string): Promise<void> {
@@ -57,22 +61,14 @@ export class BtrfsCommands {
     await mapErrors(`filesystem sync ${path}`, () => this.runner.run('btrfs', ['filesystem', 'sync', path]));
   }
 
-  async qgroupShow(path: string, onlyPath: boolean): Promise<string> {
+  /** Not error-mapped: "quotas not enabled" is an answer here, not a failure. */
+  async qgroupShow(path: string, onlyPath: boolean): Promise<{ stdout: string; stderr: string }> {
     const args = ['qgroup', 'show', '--raw', ...(onlyPath ? ['-f'] : []), path];
-    const { stdout } = await this.runner.run('btrfs', args);
-    return stdout;
+    return this.runner.run('btrfs', args);
   }
 
   async quotaRescan(path: string): Promise<void> {
     await mapErrors(`quota rescan ${path}`, () => this.runner.run('btrfs', ['quota', 'rescan', '-w', path]));
-  }
-
-  /** `btrfs filesystem usage -b`: device size and free space estimate. */
-  async filesystemUsage(path: string): Promise<string> {
-    const { stdout } = await mapErrors(`filesystem usage ${path}`, () =>
-      this.runner.run('btrfs', ['filesystem', 'usage', '-b', path]),
-    );
-    return stdout;
   }
 
   /** The metadata-only send stream between two read-only snapshots, as `btrfs receive --dump` prints it. */

@@ -3,7 +3,7 @@ import { lstat, mkdir, readdir, realpath, rmdir, stat, statfs } from 'node:fs/pr
 import { join, relative, resolve, sep } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { mapErrors } from '../common/error-mapping.js';
-import { AlreadyExistsError, NotFoundError, UnsupportedError } from '../common/errors.js';
+import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { mountsUnder } from '../common/mounts.js';
 import { assertSnapshotName } from '../common/names.js';
 import type {
@@ -18,27 +18,18 @@ import type {
 } from '../driver.js';
 import { BtrfsCommands } from './btrfs-commands.js';
 import { BtrfsLayout, INTERNAL_DIR } from './btrfs-layout.js';
-import { parseQgroupShow, quotasDisabled, UNKNOWN_USAGE, usageOf } from './btrfs-qgroups.js';
+import { parseQgroupShow, qgroupsInconsistent, quotasDisabled, UNKNOWN_USAGE, usageOf } from './btrfs-qgroups.js';
+import { cleanLeftovers } from './btrfs-recovery.js';
 import { recoverRestores, restoreBySwap, type RestoreTools } from './btrfs-restore.js';
 import { parseSendDump } from './btrfs-send-diff.js';
+import { isSubvolume, SubvolumeTree } from './btrfs-subvolume-tree.js';
 
 const BTRFS_MAGIC = 0x9123683e;
-/** The root directory of every btrfs subvolume has this inode number. */
-const SUBVOLUME_ROOT_INODE = 256;
 
 export interface BtrfsDriverOptions {
   /** Mount point of the btrfs filesystem (or the root of a subvolume of it) that cowsnap may use. */
   readonly poolPath: string;
   readonly runner: CommandRunner;
-}
-
-async function isSubvolume(path: string): Promise<boolean> {
-  try {
-    const stats = await lstat(path);
-    return stats.isDirectory() && stats.ino === SUBVOLUME_ROOT_INODE;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -48,6 +39,7 @@ async function isSubvolume(path: string): Promise<boolean> {
 export class BtrfsDriver implements StorageDriver {
   private readonly layout: BtrfsLayout;
   private readonly btrfs: BtrfsCommands;
+  private readonly tree: SubvolumeTree;
   private probed: DriverInfo | undefined;
   private quotas = false;
   /** The pool's path relative to the filesystem's top level ("" when the pool is the top level). */
@@ -56,6 +48,7 @@ export class BtrfsDriver implements StorageDriver {
   constructor(options: BtrfsDriverOptions) {
     this.layout = new BtrfsLayout(resolve(options.poolPath));
     this.btrfs = new BtrfsCommands(options.runner);
+    this.tree = new SubvolumeTree(this.btrfs, this.layout.pool);
   }
 
   async probe(): Promise<DriverInfo> {
@@ -87,13 +80,14 @@ export class BtrfsDriver implements StorageDriver {
 
   /** Quotas on → exact usage; an inconsistent qgroup tree (quotas enabled on a filled pool) is rescanned. */
   private async checkQuotas(): Promise<boolean> {
+    let stderr: string;
     try {
-      await this.btrfs.qgroupShow(this.layout.pool, true);
+      ({ stderr } = await this.btrfs.qgroupShow(this.layout.pool, true));
     } catch (error) {
-      const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr) : '';
-      if (quotasDisabled(stderr)) return false;
+      if (error instanceof CommandFailedError && quotasDisabled(error.stderr)) return false;
       throw error;
     }
+    if (qgroupsInconsistent(stderr)) await this.btrfs.quotaRescan(this.layout.pool);
     return true;
   }
 
@@ -105,12 +99,13 @@ export class BtrfsDriver implements StorageDriver {
   async createDataset(dataset: string): Promise<void> {
     const path = this.layout.dataset(dataset);
     if (await isSubvolume(path)) throw new AlreadyExistsError(`dataset ${path} already exists`);
+    await this.tree.refuseInsideDataset(path);
     await this.btrfs.createSubvolume(path);
   }
 
   async destroyDataset(dataset: string): Promise<void> {
     const path = await this.existingDataset(dataset);
-    await this.deleteTree(path);
+    await this.tree.deleteTree(path);
   }
 
   async datasetExists(dataset: string): Promise<boolean> {
@@ -152,7 +147,7 @@ export class BtrfsDriver implements StorageDriver {
     const path = this.layout.dataset(dataset);
     assertSnapshotName(name);
     if (!(await isSubvolume(path))) throw new NotFoundError(`dataset ${path} does not exist`);
-    await this.refuseNested(path, 'snapshot');
+    await this.tree.refuseNested(path, 'snapshot');
     const folder = this.layout.snapshotFolder(path, name);
     await mapErrors(`snapshot ${name} of ${path}`, async () => {
       await mkdir(this.layout.snapshotsDir(path), { recursive: true });
@@ -206,13 +201,13 @@ export class BtrfsDriver implements StorageDriver {
   async restoreSnapshot(dataset: string, name: string, options?: RestoreOptions): Promise<void> {
     const snapshot = await this.existingSnapshot(dataset, name);
     const path = await this.existingDataset(dataset);
-    await this.refuseNested(path, 'restore');
+    await this.tree.refuseNested(path, 'restore');
     await restoreBySwap(this.restoreTools(), path, snapshot, options);
   }
 
   async recover(): Promise<RecoveryAction[]> {
     const actions = await recoverRestores(this.restoreTools());
-    actions.push(...(await this.cleanTemporary()), ...(await this.cleanIncompleteSnapshots()));
+    actions.push(...(await cleanLeftovers(this.layout, this.btrfs)));
     return actions;
   }
 
@@ -220,6 +215,7 @@ export class BtrfsDriver implements StorageDriver {
     const targetPath = this.layout.dataset(target);
     const snapshot = await this.existingSnapshot(dataset, name);
     if (await isSubvolume(targetPath)) throw new AlreadyExistsError(`dataset ${targetPath} already exists`);
+    await this.tree.refuseInsideDataset(targetPath);
     await this.btrfs.snapshot(snapshot, targetPath, false);
   }
 
@@ -260,8 +256,13 @@ export class BtrfsDriver implements StorageDriver {
   private async usage(path: string): Promise<Usage> {
     if (!this.quotas) return UNKNOWN_USAGE;
     await this.btrfs.sync(this.layout.pool);
-    const [id, text] = await Promise.all([this.btrfs.rootId(path), this.btrfs.qgroupShow(path, true)]);
-    return usageOf(parseQgroupShow(text), id);
+    const id = await this.btrfs.rootId(path);
+    let shown = await mapErrors(`usage of ${path}`, () => this.btrfs.qgroupShow(path, true));
+    if (qgroupsInconsistent(shown.stderr)) {
+      await this.btrfs.quotaRescan(this.layout.pool);
+      shown = await mapErrors(`usage of ${path}`, () => this.btrfs.qgroupShow(path, true));
+    }
+    return usageOf(parseQgroupShow(shown.stdout), id);
   }
 
   private async existingDataset(dataset: string): Promise<string> {
@@ -278,70 +279,13 @@ export class BtrfsDriver implements StorageDriver {
     return snapshot;
   }
 
-  /** Subvolumes nested directly in `path`, as host paths. */
-  private async nested(path: string): Promise<string[]> {
-    const children = await this.btrfs.listSubvolumes(path, true);
-    if (children.length === 0) return [];
-    const own = await this.btrfs.subvolumeFsPath(path);
-    return children.map((c) => join(path, own === '' ? c.path : c.path.slice(own.length + 1)));
-  }
-
-  /**
-   * A btrfs snapshot does not descend into nested subvolumes (they would come back as empty folders), so
-   * rather than silently lose their content the operation is refused, naming them.
-   */
-  private async refuseNested(path: string, operation: string): Promise<void> {
-    const nested = await this.nested(path);
-    if (nested.length > 0) {
-      throw new UnsupportedError(
-        `cannot ${operation} ${path}: it contains nested subvolumes (${nested.join(', ')}), which a btrfs ` +
-          'snapshot would leave empty; move them out of the dataset or capture them as datasets of their own',
-      );
-    }
-  }
-
-  /** Deletes a subvolume and every subvolume nested in it, deepest first. */
-  private async deleteTree(path: string): Promise<void> {
-    for (const child of await this.nested(path)) await this.deleteTree(child);
-    await this.btrfs.deleteSubvolume(path);
-  }
-
   private restoreTools(): RestoreTools {
     return {
       layout: this.layout,
       snapshotWritable: (source, target) => this.btrfs.snapshot(source, target, false),
-      deleteTree: (path) => this.deleteTree(path),
+      deleteTree: (path) => this.tree.deleteTree(path),
       exists: async (path) => (await lstat(path).catch(() => undefined)) !== undefined,
     };
   }
 
-  /** Read-only snapshots left by a diff against live that was interrupted. */
-  private async cleanTemporary(): Promise<RecoveryAction[]> {
-    const root = this.layout.tmpRoot();
-    const actions: RecoveryAction[] = [];
-    for (const entry of await readdir(root).catch(() => [])) {
-      const folder = join(root, entry);
-      const live = join(folder, 'snapshot');
-      if (await isSubvolume(live)) await this.btrfs.deleteSubvolume(live);
-      await rmdir(folder);
-      const dataset = this.layout.datasetFromKey(entry.replace(/\.[0-9a-f]+$/, ''));
-      actions.push({ dataset, action: 'cleaned', detail: `removed temporary snapshot ${folder}` });
-    }
-    return actions;
-  }
-
-  /** Snapshot folders whose subvolume was never made (crash between mkdir and snapshot). */
-  private async cleanIncompleteSnapshots(): Promise<RecoveryAction[]> {
-    const root = this.layout.snapshotsRoot();
-    const actions: RecoveryAction[] = [];
-    for (const key of await readdir(root).catch(() => [])) {
-      for (const name of await readdir(join(root, key)).catch(() => [])) {
-        const folder = join(root, key, name);
-        if (await isSubvolume(join(folder, 'snapshot'))) continue;
-        await rmdir(folder).catch(() => undefined);
-        actions.push({ dataset: this.layout.datasetFromKey(key), action: 'cleaned', detail: `removed incomplete snapshot ${name}` });
-      }
-    }
-    return actions;
-  }
 }

@@ -41,3 +41,11 @@ export const UNKNOWN_USAGE: Usage = { exclusiveBytes: null, referencedBytes: nul
 export function quotasDisabled(stderr: string): boolean {
   return /quotas not enabled|not enabled/i.test(stderr);
 }
+
+/**
+ * Numbers are wrong until a rescan: quotas were just enabled on a pool that already held data, or the
+ * kernel marked the qgroup tree inconsistent. btrfs-progs says so on stderr.
+ */
+export function qgroupsInconsistent(stderr: string): boolean {
+  return /inconsistent|rescan is running/i.test(stderr);
+}

@@ -6,6 +6,8 @@ import { AlreadyExistsError, BusyError, CommandFailedError, NoSpaceError, NotFou
  */
 export function toStorageError(error: unknown, what: string): unknown {
   if (error instanceof StorageError && !(error instanceof CommandFailedError)) return error;
+  // The program itself could not start (not installed): that is no missing dataset, keep the raw failure.
+  if (error instanceof CommandFailedError && error.exitCode === null && error.signal === null) return error;
   const code = typeof error === 'object' && error !== null && 'code' in error ? (error).code : undefined;
   const text = error instanceof CommandFailedError ? error.stderr : error instanceof Error ? error.message : String(error);
   const options = { cause: error };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -52,6 +53,7 @@ describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrf
       assert.equal(await fx.driver.snapshotExists(ds, 'with-inner'), false);
       await assert.rejects(fx.driver.restoreSnapshot(ds, 'flat'), { code: 'unsupported', message: /inner/ });
       assert.equal(await readFile(join(ds, 'inner', 'precious.txt'), 'utf8'), 'would be lost');
+      await assert.rejects(fx.driver.createDataset(join(ds, 'sub')), { code: 'unsupported', message: /cannot be nested/ });
       await fx.driver.destroyDataset(ds);
       assert.equal(await fx.driver.datasetExists(ds), false, 'destroy removes nested subvolumes too');
     });
@@ -94,11 +96,22 @@ describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrf
   });
 
   describe('btrfs without quotas', () => {
-    let fx: ConformanceFixture;
+    let fx: ConformanceFixture & { pool: TestBtrfsPool };
     before(async () => {
       fx = await btrfsFixture({ quotas: false });
     });
     after(() => fx.teardown());
+
+    it('reports exact usage once quotas are enabled on the filled pool (probe rescans)', async () => {
+      const ds = await fx.newDataset('filled-before-quotas');
+      await writeFile(join(ds, 'twenty.bin'), randomBytes(20 * 1024 * 1024));
+      await runner.run('btrfs', ['quota', 'enable', fx.pool.mountPoint]);
+      const driver = new BtrfsDriver({ poolPath: fx.pool.mountPoint, runner });
+      assert.equal((await driver.probe()).capabilities.usageAccounting, true);
+      const usage = await driver.datasetUsage(ds);
+      assert.ok(usage.referencedBytes !== null && Math.abs(usage.referencedBytes - 20 * 1024 * 1024) < 1024 * 1024, `referenced ${usage.referencedBytes}`);
+      await runner.run('btrfs', ['quota', 'disable', fx.pool.mountPoint]);
+    });
 
     it('reports usage as unknown (null) and says so in its capabilities', async () => {
       assert.equal(fx.driver.info().capabilities.usageAccounting, false);

@@ -1,0 +1,34 @@
+import { readdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RecoveryAction } from '../driver.js';
+import type { BtrfsCommands } from './btrfs-commands.js';
+import type { BtrfsLayout } from './btrfs-layout.js';
+import { isSubvolume } from './btrfs-subvolume-tree.js';
+
+/**
+ * Leftovers other than restores: read-only snapshots of a diff against live that was interrupted, and
+ * snapshot folders whose subvolume was never made (crash between mkdir and snapshot). Run at start-up,
+ * when no diff is in flight.
+ */
+export async function cleanLeftovers(layout: BtrfsLayout, btrfs: BtrfsCommands): Promise<RecoveryAction[]> {
+  const actions: RecoveryAction[] = [];
+  const tmp = layout.tmpRoot();
+  for (const entry of await readdir(tmp).catch(() => [])) {
+    const folder = join(tmp, entry);
+    const live = join(folder, 'snapshot');
+    if (await isSubvolume(live)) await btrfs.deleteSubvolume(live);
+    await rmdir(folder);
+    const dataset = layout.datasetFromKey(entry.replace(/\.[0-9a-f]+$/, ''));
+    actions.push({ dataset, action: 'cleaned', detail: `removed temporary snapshot ${folder}` });
+  }
+  const snapshots = layout.snapshotsRoot();
+  for (const key of await readdir(snapshots).catch(() => [])) {
+    for (const name of await readdir(join(snapshots, key)).catch(() => [])) {
+      const folder = join(snapshots, key, name);
+      if (await isSubvolume(join(folder, 'snapshot'))) continue;
+      await rmdir(folder).catch(() => undefined);
+      actions.push({ dataset: layout.datasetFromKey(key), action: 'cleaned', detail: `removed incomplete snapshot ${name}` });
+    }
+  }
+  return actions;
+}
