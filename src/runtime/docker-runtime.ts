@@ -25,6 +25,8 @@ export interface StorageInfo {
   readonly dataRoot: string;
 }
 
+const INSPECT_BATCH = 8;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DockerRuntime implements RuntimePort {
@@ -80,7 +82,11 @@ export class DockerRuntime implements RuntimePort {
   /** Every container Docker knows, running or not. One removed while we look is left out. */
   async listContainers(): Promise<ContainerDetails[]> {
     const listed = await this.call({ action: 'list containers' }, () => this.docker.listContainers({ all: true }));
-    const details = await Promise.all(listed.map((c) => this.inspectOrUndefined(c.Id)));
+    const details: (ContainerDetails | undefined)[] = [];
+    // A few inspects at a time: a host with hundreds of containers must not flood the Docker socket.
+    for (let i = 0; i < listed.length; i += INSPECT_BATCH) {
+      details.push(...(await Promise.all(listed.slice(i, i + INSPECT_BATCH).map((c) => this.inspectOrUndefined(c.Id)))));
+    }
     return details.filter((d): d is ContainerDetails => d !== undefined);
   }
 

@@ -168,6 +168,19 @@ describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})
     assert.equal(await runtime.waitUntilStopped('web', 200), false);
   });
 
+  it('stops a paused container, and kills one that ignores SIGTERM after the stop timeout', async () => {
+    const stubborn = await engine.docker.createContainer({ name: 'stubborn', Image: engine.image, Cmd: ['sleep', '600'] });
+    await stubborn.start();
+    await runtime.pause('stubborn');
+    const started = Date.now();
+    // sleep as PID 1 ignores SIGTERM: Docker must fall back to SIGKILL after stopTimeoutSeconds (1 s here).
+    await runtime.stop('stubborn');
+    const elapsed = Date.now() - started;
+    assert.deepEqual((await runtime.inspect('stubborn')).state, { status: 'exited', running: false, paused: false });
+    assert.ok(elapsed >= 900 && elapsed < 10_000, `stop took ${elapsed} ms`);
+    await stubborn.remove({ force: true });
+  });
+
   it('maps a missing container to 404 container_not_found', async () => {
     for (const call of [() => runtime.inspect('ghost'), () => runtime.stop('ghost'), () => runtime.start('ghost'), () => runtime.pause('ghost')]) {
       await assert.rejects(call(), (error: unknown) => {
