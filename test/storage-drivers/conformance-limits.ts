@@ -106,6 +106,7 @@ export function runCrashAndLimitsConformance(label: string, setup: ConformanceSe
       const ds = await fx.newDataset('full');
       const root = await fx.driver.mountPath(ds);
       await writeFile(join(root, 'precious.txt'), 'keep me');
+      const beforeFull = await treeDigest(root);
       await fx.driver.createSnapshot(ds, 'before-full');
       await fillUp(root);
       let failure: unknown;
@@ -135,6 +136,17 @@ export function runCrashAndLimitsConformance(label: string, setup: ConformanceSe
       }
       assert.equal(await readFile(join(root, 'precious.txt'), 'utf8'), 'keep me');
       assert.equal(await fx.driver.snapshotExists(ds, 'before-full'), true);
+
+      // A restore on the full pool either completes or fails cleanly: never a missing or half-swapped dataset.
+      const fullDigest = await treeDigest(root);
+      try {
+        await fx.driver.restoreSnapshot(ds, 'before-full');
+        assert.equal(await treeDigest(await fx.driver.mountPath(ds)), beforeFull, 'restored to the snapshot');
+      } catch (error) {
+        assert.equal((error as { code?: string }).code, 'no_space', String(error));
+        assert.equal(await treeDigest(await fx.driver.mountPath(ds)), fullDigest, 'the dataset is untouched');
+      }
+      assert.deepEqual(await fx.driver.recover(), [], 'nothing left over');
     });
   });
 }
@@ -150,8 +162,9 @@ async function fillUp(root: string): Promise<void> {
   } finally {
     await handle.close().catch(() => undefined);
   }
-  await mkdir(join(root, 'dirs'));
   try {
+    // On ZFS a full pool may refuse even this first folder.
+    await mkdir(join(root, 'dirs'));
     for (let i = 0; ; i += 1) await mkdir(join(root, 'dirs', String(i)));
   } catch (error) {
     const code = (error as { code?: string }).code;

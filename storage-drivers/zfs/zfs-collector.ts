@@ -1,0 +1,122 @@
+import { groupRows, type ZfsCommands } from './zfs-commands.js';
+import { PROP } from './zfs-catalog.js';
+import { isNotFound } from './zfs-errors.js';
+import type { ZfsNames } from './zfs-names.js';
+
+interface SnapshotState {
+  readonly full: string;
+  readonly dead: boolean;
+}
+
+interface DatasetState {
+  readonly name: string;
+  readonly tag: string | undefined;
+  readonly usedByDataset: number;
+  readonly snapshots: SnapshotState[];
+}
+
+const MAX_PASSES = 10;
+
+/**
+ * Frees what nobody can reach any more: deleted snapshots whose last clone is gone, lineage datasets
+ * whose snapshots are all deleted. A lineage whose remaining snapshots
+ * are all deleted but still hold up a clone of the same logical dataset is handed to that clone with
+ * `zfs promote`, after which the lineage itself can go. Each pass may free something that unblocks
+ * the next; it stops when a pass changes nothing. Returns what it freed.
+ */
+export async function collectGarbage(zfs: ZfsCommands, names: ZfsNames): Promise<string[]> {
+  if (!(await zfs.datasetExists(names.internal))) return [];
+  const pool = names.root.split('/')[0] ?? names.root;
+  const freed: string[] = [];
+  for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+    const clones = await zfs.getClones(pool);
+    const datasets = await readState(zfs, names);
+    const hasClones = (snapshot: string): boolean => (clones.get(snapshot)?.length ?? 0) > 0;
+    let progress = false;
+
+    for (const dataset of datasets.values()) {
+      for (const snapshot of dataset.snapshots) {
+        if (!snapshot.dead || hasClones(snapshot.full)) continue;
+        if (await destroyIfThere(zfs, snapshot.full)) freed.push(snapshot.full);
+        progress = true;
+      }
+    }
+    if (progress) continue;
+
+    for (const dataset of datasets.values()) {
+      const kind = names.parseInternal(dataset.name)?.kind;
+      if (kind !== 'lineage') continue;
+      if (dataset.snapshots.length === 0) {
+        if (await destroyIfThere(zfs, dataset.name, true)) freed.push(dataset.name);
+        progress = true;
+        continue;
+      }
+      if (dataset.snapshots.every((snapshot) => snapshot.dead)) {
+        if (await promoteHeir(zfs, names, dataset, datasets, clones)) progress = true;
+        continue;
+      }
+      // A lineage's own head is the discarded pre-restore state: nobody can reach it, roll it back.
+      const newest = dataset.snapshots.at(-1);
+      if (dataset.usedByDataset > 0 && newest !== undefined) await zfs.rollback(newest.full);
+    }
+    if (!progress) break;
+  }
+  return freed;
+}
+
+/** Hands the lineage's dead snapshots to a dataset of the same logical dataset that was cloned from them. */
+async function promoteHeir(
+  zfs: ZfsCommands,
+  names: ZfsNames,
+  lineage: DatasetState,
+  datasets: ReadonlyMap<string, DatasetState>,
+  clones: ReadonlyMap<string, string[]>,
+): Promise<boolean> {
+  for (const snapshot of [...lineage.snapshots].reverse()) {
+    for (const clone of clones.get(snapshot.full) ?? []) {
+      const state = datasets.get(clone);
+      const sameLogical = state?.tag !== undefined && state.tag === lineage.tag;
+      const kind = names.parseInternal(clone)?.kind;
+      if (!sameLogical || (kind !== undefined && kind !== 'lineage')) continue;
+      await zfs.promote(clone);
+      return true;
+    }
+  }
+  return false;
+}
+
+async function destroyIfThere(zfs: ZfsCommands, name: string, recursive = false): Promise<boolean> {
+  try {
+    await zfs.destroy(name, { recursive });
+    return true;
+  } catch (error) {
+    // A deferred destroy may have removed it between our look and our call.
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+async function readState(zfs: ZfsCommands, names: ZfsNames): Promise<Map<string, DatasetState>> {
+  const rows = await zfs.getProperties([names.root], ['type', 'defer_destroy', 'usedbydataset', PROP.deleted, PROP.dataset], 'all');
+  const datasets = new Map<string, DatasetState>();
+  const grouped = groupRows(rows);
+  for (const [name, props] of grouped) {
+    if (name.includes('@')) continue;
+    const tag = props.get(PROP.dataset);
+    datasets.set(name, {
+      name,
+      tag: tag?.source === 'local' ? tag.value : undefined,
+      usedByDataset: Number(props.get('usedbydataset')?.value ?? 0),
+      snapshots: [],
+    });
+  }
+  for (const [full, props] of grouped) {
+    const at = full.indexOf('@');
+    if (at < 0) continue;
+    const owner = datasets.get(full.slice(0, at));
+    if (owner === undefined) continue;
+    const dead = props.get('defer_destroy')?.value === 'on' || (props.get(PROP.deleted)?.value ?? '-') !== '-';
+    owner.snapshots.push({ full, dead });
+  }
+  return datasets;
+}

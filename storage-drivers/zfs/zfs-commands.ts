@@ -1,0 +1,179 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandRunner } from '../common/command-runner.js';
+import { isBusy, isNotFound, toZfsError } from './zfs-errors.js';
+
+/** One row of `zfs get -H -p -o name,property,value,source`. */
+export interface PropertyRow {
+  readonly name: string;
+  readonly property: string;
+  readonly value: string;
+  readonly source: string;
+}
+
+/** `zfs get -H -p -o name,property,value,source` output; "-" is ZFS's word for "no value". */
+export function parsePropertyRows(stdout: string): PropertyRow[] {
+  const rows: PropertyRow[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line === '') continue;
+    const [name, property, value, source] = line.split('\t');
+    if (name === undefined || property === undefined || value === undefined) continue;
+    rows.push({ name, property, value, source: source ?? '-' });
+  }
+  return rows;
+}
+
+/** Rows grouped by name: name → property → row. */
+export function groupRows(rows: readonly PropertyRow[]): Map<string, Map<string, PropertyRow>> {
+  const byName = new Map<string, Map<string, PropertyRow>>();
+  for (const row of rows) {
+    let props = byName.get(row.name);
+    if (props === undefined) byName.set(row.name, (props = new Map<string, PropertyRow>()));
+    props.set(row.property, row);
+  }
+  return byName;
+}
+
+/** `zfs list -H -o name,origin` output → origin snapshot → its clones (zfs-fuse has no `clones` property). */
+export function parseOrigins(stdout: string): Map<string, string[]> {
+  const clones = new Map<string, string[]>();
+  for (const line of stdout.split('\n')) {
+    const [name, origin] = line.split('\t');
+    if (name === undefined || name === '' || origin === undefined || origin === '-' || origin === '') continue;
+    clones.set(origin, [...(clones.get(origin) ?? []), name]);
+  }
+  return clones;
+}
+
+// zfs-fuse reports a dataset busy for a moment after unmount or a fresh write; it clears within seconds.
+const BUSY_RETRIES = 25;
+const BUSY_DELAY_MS = 200;
+
+/** One thin wrapper per `zfs` call, machine-readable output only (`-H -p`), errors typed. */
+export class ZfsCommands {
+  constructor(private readonly runner: CommandRunner) {}
+
+  async zfs(what: string, args: readonly string[]): Promise<string> {
+    try {
+      return (await this.runner.run('zfs', args)).stdout;
+    } catch (error) {
+      throw toZfsError(error, what);
+    }
+  }
+
+  /** Retries while zfs-fuse says "dataset is busy" for a moment after unmount or writes. */
+  private async zfsRetryBusy(what: string, args: readonly string[]): Promise<string> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.zfs(what, args);
+      } catch (error) {
+        if (!isBusy(error) || attempt >= BUSY_RETRIES) throw error;
+        await sleep(BUSY_DELAY_MS);
+      }
+    }
+  }
+
+  async datasetExists(name: string): Promise<boolean> {
+    try {
+      await this.zfs(`look up ${name}`, ['list', '-H', '-o', 'name', name]);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async getProperty(name: string, property: string): Promise<string> {
+    return (await this.zfs(`read ${property} of ${name}`, ['get', '-H', '-p', '-o', 'value', property, name])).trim();
+  }
+
+  /** Properties of the given datasets; `depth` adds descendants (1 = their snapshots and children, 'all'). */
+  async getProperties(names: readonly string[], properties: readonly string[], depth?: number | 'all'): Promise<PropertyRow[]> {
+    if (names.length === 0) return [];
+    const recurse = depth === undefined ? [] : depth === 'all' ? ['-r'] : ['-r', '-d', String(depth)];
+    const args = ['get', '-H', '-p', '-o', 'name,property,value,source', ...recurse, properties.join(','), ...names];
+    return parsePropertyRows(await this.zfs(`read properties of ${names.join(', ')}`, args));
+  }
+
+  /** Names of `types` (filesystem, snapshot, ...) at or below `name`, in ZFS's order (snapshots: oldest first). */
+  async list(name: string, types: string, depth?: number): Promise<string[]> {
+    const recurse = depth === undefined ? ['-r'] : ['-r', '-d', String(depth)];
+    const out = await this.zfs(`list ${name}`, ['list', '-H', '-o', 'name', '-t', types, ...recurse, name]);
+    return out.split('\n').filter((line) => line !== '');
+  }
+
+  /** origin snapshot → clones, for the whole pool (clones can live anywhere in it). */
+  async getClones(pool: string): Promise<Map<string, string[]>> {
+    return parseOrigins(await this.zfs(`list clones in ${pool}`, ['list', '-H', '-o', 'name,origin', '-t', 'filesystem,volume', '-r', pool]));
+  }
+
+  async create(name: string, properties: Readonly<Record<string, string>> = {}): Promise<void> {
+    await this.zfs(`create ${name}`, ['create', ...propertyArgs(properties), name]);
+  }
+
+  async snapshot(snapshot: string, properties: Readonly<Record<string, string>> = {}): Promise<void> {
+    await this.zfs(`snapshot ${snapshot}`, ['snapshot', ...propertyArgs(properties), snapshot]);
+  }
+
+  async clone(snapshot: string, target: string, properties: Readonly<Record<string, string>> = {}): Promise<void> {
+    await this.zfs(`clone ${snapshot} to ${target}`, ['clone', ...propertyArgs(properties), snapshot, target]);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.zfsRetryBusy(`rename ${from} to ${to}`, ['rename', from, to]);
+  }
+
+  async destroy(name: string, options: { recursive?: boolean; deferred?: boolean } = {}): Promise<void> {
+    const flags = [...(options.recursive === true ? ['-r'] : []), ...(options.deferred === true ? ['-d'] : [])];
+    await this.zfsRetryBusy(`destroy ${name}`, ['destroy', ...flags, name]);
+  }
+
+  async mount(name: string): Promise<void> {
+    await this.zfs(`mount ${name}`, ['mount', name]);
+  }
+
+  async unmount(name: string): Promise<void> {
+    await this.zfsRetryBusy(`unmount ${name}`, ['unmount', name]);
+  }
+
+  /** Mounts the dataset unless it is mounted already or is not meant to be (canmount=off, no mountpoint). */
+  async ensureMounted(name: string): Promise<void> {
+    const rows = await this.getProperties([name], ['mounted', 'canmount', 'mountpoint']);
+    const value = (property: string): string | undefined => rows.find((row) => row.property === property)?.value;
+    const mountpoint = value('mountpoint');
+    if (value('mounted') === 'yes' || value('canmount') === 'off' || mountpoint === 'none' || mountpoint === 'legacy') return;
+    await this.mount(name);
+  }
+
+  /** Unmounts the dataset if it is mounted. */
+  async ensureUnmounted(name: string): Promise<void> {
+    if ((await this.getProperty(name, 'mounted')) === 'yes') await this.unmount(name);
+  }
+
+  async setProperty(name: string, property: string, value: string): Promise<void> {
+    await this.zfs(`set ${property} on ${name}`, ['set', `${property}=${value}`, name]);
+  }
+
+  async inheritProperty(name: string, property: string): Promise<void> {
+    await this.zfs(`clear ${property} on ${name}`, ['inherit', property, name]);
+  }
+
+  async promote(name: string): Promise<void> {
+    await this.zfsRetryBusy(`promote ${name}`, ['promote', name]);
+  }
+
+  async rollback(snapshot: string): Promise<void> {
+    await this.zfsRetryBusy(`roll back to ${snapshot}`, ['rollback', snapshot]);
+  }
+
+  /** Properties set on the dataset itself (not inherited, not defaults). */
+  async localProperties(name: string): Promise<Map<string, string>> {
+    const rows = parsePropertyRows(
+      await this.zfs(`read local properties of ${name}`, ['get', '-H', '-p', '-o', 'name,property,value,source', '-s', 'local', 'all', name]),
+    );
+    return new Map(rows.map((row) => [row.property, row.value]));
+  }
+}
+
+function propertyArgs(properties: Readonly<Record<string, string>>): string[] {
+  return Object.entries(properties).flatMap(([key, value]) => ['-o', `${key}=${value}`]);
+}

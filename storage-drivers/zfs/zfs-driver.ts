@@ -1,0 +1,341 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { CommandRunner } from '../common/command-runner.js';
+import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
+import { findMount } from '../common/mounts.js';
+import type {
+  DiffEntry,
+  DriverInfo,
+  PoolSpace,
+  RecoveryAction,
+  RestoreOptions,
+  SnapshotInfo,
+  StorageDriver,
+  Usage,
+} from '../driver.js';
+import { PROP, ZfsCatalog, type PhysicalSnapshot } from './zfs-catalog.js';
+import { collectGarbage } from './zfs-collector.js';
+import { ZfsCommands } from './zfs-commands.js';
+import { describeDialect, detectDialect, type ZfsDialect } from './zfs-dialect.js';
+import { isNotFound } from './zfs-errors.js';
+import { parseZfsDiff } from './zfs-native-diff.js';
+import { newId, ZfsNames } from './zfs-names.js';
+import { recoverRestores, restoreBySwap } from './zfs-restore.js';
+import { compareTrees } from './zfs-tree-diff.js';
+
+export interface ZfsDriverOptions {
+  /** The dataset cowsnap may use, e.g. `tank/cowsnap`; user datasets are created below it. */
+  readonly rootDataset: string;
+  readonly runner: CommandRunner;
+}
+
+/**
+ * StorageDriver on ZFS: zfs-fuse (pool v23) and OpenZFS 2.x, told apart by what the tools accept.
+ * A dataset is a full dataset name below the root dataset; cowsnap's own datasets (restore lineages,
+ * temporary clones, graves of destroyed datasets) live in `<root>/cowsnap-internal`, mounted nowhere.
+ */
+export class ZfsDriver implements StorageDriver {
+  private readonly names: ZfsNames;
+  private readonly zfs: ZfsCommands;
+  private readonly catalog: ZfsCatalog;
+  private readonly pool: string;
+  private probed: { info: DriverInfo; dialect: ZfsDialect } | undefined;
+
+  constructor(private readonly options: ZfsDriverOptions) {
+    this.names = new ZfsNames(options.rootDataset);
+    this.zfs = new ZfsCommands(options.runner);
+    this.catalog = new ZfsCatalog(this.zfs, this.names);
+    this.pool = options.rootDataset.split('/')[0] ?? options.rootDataset;
+  }
+
+  async probe(): Promise<DriverInfo> {
+    let rootExists: boolean;
+    try {
+      rootExists = await this.zfs.datasetExists(this.names.root);
+    } catch (error) {
+      if (error instanceof CommandFailedError && error.exitCode === null) {
+        throw new NotFoundError(`the zfs command cannot run (${error.stderr.trim()}); install ZFS (zfs-fuse or OpenZFS)`);
+      }
+      throw error;
+    }
+    if (!rootExists) throw new NotFoundError(`root dataset ${this.names.root} does not exist`);
+    await this.ensureInternal();
+    const dialect = await detectDialect(this.options.runner, this.zfs, this.names);
+    const info: DriverInfo = {
+      name: 'zfs',
+      version: describeDialect(dialect),
+      pool: this.names.root,
+      capabilities: {
+        restoreAnySnapshot: true,
+        usageAccounting: true,
+        diff: dialect.nativeDiff ? 'native' : 'tree-compare',
+        holds: dialect.holds,
+        // With `destroy -d` ZFS frees the snapshot itself; without it the snapshot is tombstoned and collected.
+        deferredDestroy: true,
+        nestedDatasets: false,
+      },
+    };
+    this.probed = { info, dialect };
+    return info;
+  }
+
+  info(): DriverInfo {
+    if (this.probed === undefined) throw new Error('ZfsDriver.info() called before probe()');
+    return this.probed.info;
+  }
+
+  private async dialect(): Promise<ZfsDialect> {
+    if (this.probed === undefined) await this.probe();
+    if (this.probed === undefined) throw new Error('probe() did not record its result');
+    return this.probed.dialect;
+  }
+
+  /** `<root>/cowsnap-internal` with mountpoint=none, so nothing inside is mounted unless asked for. */
+  private async ensureInternal(): Promise<void> {
+    if (!(await this.zfs.datasetExists(this.names.internal))) {
+      try {
+        await this.zfs.create(this.names.internal, { mountpoint: 'none' });
+      } catch (error) {
+        if (!(error instanceof AlreadyExistsError)) throw error;
+      }
+    } else if ((await this.zfs.getProperty(this.names.internal, 'mountpoint')) !== 'none') {
+      await this.zfs.setProperty(this.names.internal, 'mountpoint', 'none');
+    }
+  }
+
+  private async requireDataset(dataset: string): Promise<void> {
+    this.names.assertDataset(dataset);
+    if (!(await this.zfs.datasetExists(dataset))) throw new NotFoundError(`dataset ${dataset} does not exist`);
+  }
+
+  /** The dataset itself need not exist any more: snapshots outlive it. */
+  private async requireSnapshot(dataset: string, name: string): Promise<PhysicalSnapshot> {
+    this.names.assertSnapshot(dataset, name);
+    const snapshot = await this.catalog.find(dataset, name);
+    if (snapshot === undefined) throw new NotFoundError(`snapshot ${name} of ${dataset} does not exist`);
+    return snapshot;
+  }
+
+  async createDataset(dataset: string): Promise<void> {
+    this.names.assertDataset(dataset);
+    if (await this.zfs.datasetExists(dataset)) throw new AlreadyExistsError(`dataset ${dataset} already exists`);
+    await this.zfs.create(dataset, { [PROP.dataset]: dataset });
+    await this.zfs.ensureMounted(dataset);
+  }
+
+  /**
+   * Destroys the dataset. Its snapshots outlive it (as on btrfs: a container's snapshots survive `docker
+   * rm`): a dataset with snapshots moves into a lineage, where listSnapshots() still finds them and the
+   * collector frees them as they are deleted.
+   */
+  async destroyDataset(dataset: string): Promise<void> {
+    await this.requireDataset(dataset);
+    const nested = (await this.zfs.list(dataset, 'filesystem,volume', 1)).filter((name) => name !== dataset);
+    if (nested.length > 0) throw new UnsupportedError(`cannot destroy ${dataset}: it has nested datasets (${nested.join(', ')})`);
+    await this.zfs.ensureUnmounted(dataset);
+    try {
+      if ((await this.zfs.list(dataset, 'snapshot', 1)).length === 0) {
+        await this.zfs.destroy(dataset, { recursive: true });
+      } else {
+        await this.ensureInternal();
+        await this.zfs.setProperty(dataset, PROP.dataset, dataset);
+        const lineage = this.names.fresh('lineage');
+        await this.zfs.rename(dataset, lineage);
+        if ((await this.zfs.localProperties(lineage)).has('mountpoint')) await this.zfs.inheritProperty(lineage, 'mountpoint');
+      }
+    } catch (error) {
+      if (await this.zfs.datasetExists(dataset)) await this.zfs.ensureMounted(dataset);
+      throw error;
+    }
+    await this.collect();
+  }
+
+  async datasetExists(dataset: string): Promise<boolean> {
+    this.names.assertDataset(dataset);
+    return this.zfs.datasetExists(dataset);
+  }
+
+  async listDatasets(): Promise<string[]> {
+    const all = await this.zfs.list(this.names.root, 'filesystem,volume');
+    return all.filter((name) => name !== this.names.root && !this.names.isInternal(name));
+  }
+
+  async mountPath(dataset: string): Promise<string> {
+    await this.requireDataset(dataset);
+    const mountpoint = await this.zfs.getProperty(dataset, 'mountpoint');
+    if (!mountpoint.startsWith('/')) throw new UnsupportedError(`dataset ${dataset} has no mount point (mountpoint=${mountpoint})`);
+    return mountpoint;
+  }
+
+  async datasetForPath(hostPath: string): Promise<string | undefined> {
+    const mount = await findMount(resolve(hostPath));
+    if (mount === undefined || !/(^|\.)zfs$/.test(mount.fsType)) return undefined;
+    const name = mount.source;
+    if (!name.startsWith(`${this.names.root}/`) || this.names.isInternal(name)) return undefined;
+    return name;
+  }
+
+  async createSnapshot(dataset: string, name: string): Promise<SnapshotInfo> {
+    this.names.assertSnapshot(dataset, name);
+    await this.requireDataset(dataset);
+    if ((await this.catalog.find(dataset, name)) !== undefined) {
+      throw new AlreadyExistsError(`snapshot ${name} of ${dataset} already exists`);
+    }
+    const createdAt = new Date();
+    await this.zfs.snapshot(`${dataset}@${name}`, { [PROP.created]: String(createdAt.getTime()) });
+    return { dataset, name, createdAt };
+  }
+
+  async listSnapshots(dataset: string): Promise<SnapshotInfo[]> {
+    this.names.assertDataset(dataset);
+    return (await this.catalog.snapshots(dataset)).map((snapshot) => ({ dataset, name: snapshot.name, createdAt: snapshot.createdAt }));
+  }
+
+  async snapshotExists(dataset: string, name: string): Promise<boolean> {
+    this.names.assertSnapshot(dataset, name);
+    return (await this.catalog.find(dataset, name)) !== undefined;
+  }
+
+  /**
+   * A snapshot no clone needs is destroyed. One a clone needs is hidden at once (tombstone property),
+   * renamed out of the way so its name can be used again, and left to ZFS (`destroy -d`) or to the
+   * collector to free when the last clone goes. The clone is never touched.
+   */
+  async destroySnapshot(dataset: string, name: string): Promise<void> {
+    const snapshot = await this.requireSnapshot(dataset, name);
+    const clones = (await this.zfs.getClones(this.pool)).get(snapshot.full) ?? [];
+    if (clones.length === 0) {
+      await this.zfs.destroy(snapshot.full);
+    } else {
+      await this.zfs.setProperty(snapshot.full, PROP.deleted, String(Date.now()));
+      const tomb = `${snapshot.physical}@cowsnap-deleted-${newId()}`;
+      await this.zfs.rename(snapshot.full, tomb);
+      if ((await this.dialect()).deferredDestroy) await this.zfs.destroy(tomb, { deferred: true });
+    }
+    await this.collect();
+  }
+
+  async restoreSnapshot(dataset: string, name: string, options: RestoreOptions = {}): Promise<void> {
+    const snapshot = await this.requireSnapshot(dataset, name);
+    await this.requireDataset(dataset);
+    await restoreBySwap({ zfs: this.zfs, names: this.names, ensureInternal: () => this.ensureInternal() }, dataset, snapshot, options);
+    await this.collect();
+  }
+
+  async recover(): Promise<RecoveryAction[]> {
+    const actions = await recoverRestores(this.zfs, this.names);
+    if (await this.zfs.datasetExists(this.names.internal)) {
+      for (const name of await this.zfs.list(this.names.internal, 'filesystem,volume', 1)) {
+        const kind = this.names.parseInternal(name)?.kind;
+        if (kind !== 'diff' && kind !== 'probe') continue;
+        await this.zfs.ensureUnmounted(name);
+        await this.zfs.destroy(name, { recursive: true });
+        actions.push({ dataset: name, action: 'cleaned', detail: `removed a leftover temporary ${kind} dataset` });
+      }
+    }
+    for (const freed of await this.collect()) {
+      actions.push({ dataset: freed, action: 'cleaned', detail: 'freed storage nothing refers to any more' });
+    }
+    return actions;
+  }
+
+  async cloneSnapshot(dataset: string, name: string, target: string): Promise<void> {
+    this.names.assertDataset(target);
+    const snapshot = await this.requireSnapshot(dataset, name);
+    if (await this.zfs.datasetExists(target)) throw new AlreadyExistsError(`dataset ${target} already exists`);
+    await this.zfs.clone(snapshot.full, target, { [PROP.dataset]: target });
+    await this.zfs.ensureMounted(target);
+  }
+
+  /**
+   * ZFS settles space accounting when a transaction group commits (zfs-fuse: up to 30 s later). `zpool
+   * sync` waits for that; where it does not exist, any sync task does, and clearing an unset user
+   * property on the root dataset is one that changes nothing.
+   */
+  private async settle(): Promise<void> {
+    if ((await this.dialect()).poolSync) await this.options.runner.run('zpool', ['sync', this.pool]);
+    else await this.zfs.inheritProperty(this.names.root, PROP.settle);
+  }
+
+  async snapshotUsage(dataset: string, name: string): Promise<Usage> {
+    const snapshot = await this.requireSnapshot(dataset, name);
+    await this.settle();
+    const rows = await this.zfs.getProperties([snapshot.full], ['used', 'referenced']);
+    return {
+      exclusiveBytes: bytes(rows.find((row) => row.property === 'used')?.value),
+      referencedBytes: bytes(rows.find((row) => row.property === 'referenced')?.value),
+    };
+  }
+
+  /** Exclusive: the dataset with its snapshots and restore lineages; referenced: what its files refer to now. */
+  async datasetUsage(dataset: string): Promise<Usage> {
+    await this.requireDataset(dataset);
+    await this.settle();
+    const physicals = await this.catalog.physicals(dataset);
+    const rows = await this.zfs.getProperties(physicals, ['used', 'referenced']);
+    const used = rows.filter((row) => row.property === 'used').reduce((sum, row) => sum + (bytes(row.value) ?? 0), 0);
+    return {
+      exclusiveBytes: used,
+      referencedBytes: bytes(rows.find((row) => row.name === dataset && row.property === 'referenced')?.value),
+    };
+  }
+
+  async poolSpace(): Promise<PoolSpace> {
+    await this.settle();
+    const rows = await this.zfs.getProperties([this.pool], ['used', 'available']);
+    const usedBytes = bytes(rows.find((row) => row.property === 'used')?.value) ?? 0;
+    const freeBytes = bytes(rows.find((row) => row.property === 'available')?.value) ?? 0;
+    return { totalBytes: usedBytes + freeBytes, usedBytes, freeBytes };
+  }
+
+  async diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]> {
+    const older = await this.requireSnapshot(dataset, from);
+    const newer = to === undefined ? undefined : await this.requireSnapshot(dataset, to);
+    const dialect = await this.dialect();
+    // `zfs diff` compares within one dataset; snapshots spread over restore lineages need the tree walk.
+    if (dialect.nativeDiff && older.physical === dataset && (newer === undefined || newer.physical === dataset)) {
+      const mountpoint = await this.mountPath(dataset);
+      const out = await this.zfs.zfs(`diff ${older.full}`, ['diff', '-F', '-H', older.full, newer?.full ?? dataset]);
+      return parseZfsDiff(out, mountpoint);
+    }
+    return this.withMountedClone(older, (fromRoot) =>
+      newer === undefined
+        ? this.mountPath(dataset).then((live) => compareTrees(fromRoot, live))
+        : this.withMountedClone(newer, (toRoot) => compareTrees(fromRoot, toRoot)),
+    );
+  }
+
+  /** Mounts a temporary read-only clone of the snapshot (zfs-fuse has no .zfs/snapshot), runs `body`, removes it. */
+  private async withMountedClone<T>(snapshot: PhysicalSnapshot, body: (root: string) => Promise<T>): Promise<T> {
+    await this.ensureInternal();
+    const dir = await mkdtemp(join(tmpdir(), 'cowsnap-diff-'));
+    const clone = this.names.fresh('diff');
+    try {
+      await this.zfs.clone(snapshot.full, clone, { mountpoint: dir, readonly: 'on' });
+      await this.zfs.ensureMounted(clone);
+      return await body(dir);
+    } finally {
+      await this.removeTemporary(clone);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async removeTemporary(name: string): Promise<void> {
+    try {
+      await this.zfs.ensureUnmounted(name);
+      await this.zfs.destroy(name, { recursive: true });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  private collect(): Promise<string[]> {
+    return collectGarbage(this.zfs, this.names);
+  }
+}
+
+function bytes(value: string | undefined): number | null {
+  const number = Number(value);
+  return value === undefined || value === '-' || !Number.isFinite(number) ? null : number;
+}

@@ -1,0 +1,172 @@
+import { UnsupportedError } from '../common/errors.js';
+import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
+import { PROP, type PhysicalSnapshot } from './zfs-catalog.js';
+import { groupRows, type ZfsCommands } from './zfs-commands.js';
+import { newId, type ZfsNames } from './zfs-names.js';
+
+export interface RestoreContext {
+  readonly zfs: ZfsCommands;
+  readonly names: ZfsNames;
+  ensureInternal(): Promise<void>;
+}
+
+export class SimulatedCrash extends Error {
+  constructor(readonly step: RestoreStep) {
+    super(`simulated crash after restore step "${step}"`);
+  }
+}
+
+/**
+ * Restores `dataset` to any of its snapshots and keeps every snapshot, newer ones included. `zfs rollback`
+ * would destroy the newer ones, so instead the dataset is swapped by rename:
+ *   1 prepare:   clone the snapshot → cowsnap-internal/restore-<id> (tagged restore-new=<id>)
+ *   2 move-old:  tag the dataset restore-old=<id>, unmount, rename → cowsnap-internal/lineage-<id>
+ *   3 move-new:  rename restore-<id> → dataset (zfs-fuse cannot rename mounted datasets; it mounts on rename)
+ *   4 finish:    carry a local mountpoint over, roll the lineage's head back (nobody can reach it),
+ *                clear the tags.
+ * The old dataset's snapshots live on in the lineage, which keeps the logical name in `cowsnap:dataset`,
+ * so listSnapshots() still reports them and they stay restorable, clonable and deletable. The tags let
+ * recover() tell, after a crash at any step, whether to undo (old still in place) or finish.
+ */
+export async function restoreBySwap(
+  ctx: RestoreContext,
+  dataset: string,
+  snapshot: PhysicalSnapshot,
+  options: RestoreOptions = {},
+): Promise<void> {
+  const { zfs, names } = ctx;
+  const nested = (await zfs.list(dataset, 'filesystem,volume', 1)).filter((name) => name !== dataset);
+  if (nested.length > 0) {
+    throw new UnsupportedError(`cannot restore ${dataset}: it has nested datasets (${nested.join(', ')}), which this driver does not capture`);
+  }
+  await ctx.ensureInternal();
+  const id = newId();
+  const fresh = names.fresh('restore', id);
+  const lineage = names.fresh('lineage', id);
+  const local = await zfs.localProperties(dataset);
+  // The restored copy keeps the dataset's own settings (quota, compression...); the mountpoint follows in step 4.
+  const carried = Object.fromEntries([...local].filter(([key]) => !key.startsWith('cowsnap:') && key !== 'mountpoint'));
+
+  await zfs.clone(snapshot.full, fresh, { ...carried, [PROP.dataset]: dataset, [PROP.restoreNew]: id });
+  if (options.crashAfter === 'after-prepare') throw new SimulatedCrash('after-prepare');
+
+  try {
+    await zfs.setProperty(dataset, PROP.dataset, dataset);
+    await zfs.setProperty(dataset, PROP.restoreOld, id);
+    await zfs.ensureUnmounted(dataset);
+    await zfs.rename(dataset, lineage);
+  } catch (error) {
+    await undoInPlace(zfs, dataset, fresh);
+    throw error;
+  }
+  if (options.crashAfter === 'after-move-old') throw new SimulatedCrash('after-move-old');
+
+  try {
+    await zfs.rename(fresh, dataset);
+  } catch (error) {
+    // Never leave the dataset missing: put the old one back.
+    await zfs.rename(lineage, dataset);
+    await undoInPlace(zfs, dataset, fresh);
+    throw error;
+  }
+  if (options.crashAfter === 'after-move-new') throw new SimulatedCrash('after-move-new');
+  await finishRestore(zfs, names, dataset, id);
+}
+
+/** The old dataset is (back) in place: clear its tag, mount it, drop the prepared copy. */
+async function undoInPlace(zfs: ZfsCommands, dataset: string, fresh: string): Promise<void> {
+  await zfs.inheritProperty(dataset, PROP.restoreOld);
+  await zfs.ensureMounted(dataset);
+  if (await zfs.datasetExists(fresh)) await zfs.destroy(fresh, { recursive: true });
+}
+
+/** Step 4; safe to run again after a crash inside it. */
+async function finishRestore(zfs: ZfsCommands, names: ZfsNames, dataset: string, id: string): Promise<void> {
+  const lineage = names.fresh('lineage', id);
+  if (await zfs.datasetExists(lineage)) {
+    const mountpoint = (await zfs.localProperties(lineage)).get('mountpoint');
+    if (mountpoint !== undefined) {
+      // Set on the new dataset before clearing on the old one, so a crash in between loses nothing.
+      await zfs.setProperty(dataset, 'mountpoint', mountpoint);
+      await zfs.inheritProperty(lineage, 'mountpoint');
+    }
+    const snapshots = await zfs.list(lineage, 'snapshot', 1);
+    const newest = snapshots.at(-1);
+    if (newest === undefined) {
+      // No snapshot to keep: the lineage is just the discarded old state.
+      await zfs.destroy(lineage, { recursive: true });
+    } else {
+      await zfs.rollback(newest);
+      await zfs.inheritProperty(lineage, PROP.restoreOld);
+    }
+  }
+  await zfs.ensureMounted(dataset);
+  await zfs.inheritProperty(dataset, PROP.restoreNew);
+}
+
+interface Tagged {
+  readonly name: string;
+  readonly logical: string | undefined;
+  readonly restoreNew: string | undefined;
+  readonly restoreOld: string | undefined;
+}
+
+async function readTags(zfs: ZfsCommands, names: ZfsNames): Promise<Tagged[]> {
+  const rows = await zfs.getProperties([names.root], [PROP.dataset, PROP.restoreNew, PROP.restoreOld], 'all');
+  const tagged: Tagged[] = [];
+  for (const [name, props] of groupRows(rows)) {
+    if (name.includes('@')) continue;
+    const local = (property: string): string | undefined => {
+      const row = props.get(property);
+      return row?.source === 'local' && row.value !== '-' ? row.value : undefined;
+    };
+    tagged.push({ name, logical: local(PROP.dataset), restoreNew: local(PROP.restoreNew), restoreOld: local(PROP.restoreOld) });
+  }
+  return tagged;
+}
+
+/** Finds interrupted restores by their tags and finishes (new copy in place) or undoes (old still there) each. */
+export async function recoverRestores(zfs: ZfsCommands, names: ZfsNames): Promise<RecoveryAction[]> {
+  if (!(await zfs.datasetExists(names.internal))) return [];
+  const actions: RecoveryAction[] = [];
+
+  // Prepared copies still parked in cowsnap-internal.
+  for (const entry of await readTags(zfs, names)) {
+    const parsed = names.parseInternal(entry.name);
+    if (parsed?.kind !== 'restore') continue;
+    const dataset = entry.logical;
+    if (dataset === undefined) {
+      await zfs.destroy(entry.name, { recursive: true });
+      actions.push({ dataset: entry.name, action: 'cleaned', detail: 'removed an untagged restore copy' });
+    } else if (await zfs.datasetExists(dataset)) {
+      await undoInPlace(zfs, dataset, entry.name);
+      actions.push({ dataset, action: 'undone', detail: `restore ${parsed.id} was interrupted before the swap; old content kept` });
+    } else {
+      await zfs.rename(entry.name, dataset);
+      await finishRestore(zfs, names, dataset, parsed.id);
+      actions.push({ dataset, action: 'finished', detail: `restore ${parsed.id} was interrupted mid-swap; restored content put in place` });
+    }
+  }
+
+  // Restored copies in place whose last step did not run.
+  for (const entry of await readTags(zfs, names)) {
+    if (entry.restoreNew === undefined || names.isInternal(entry.name)) continue;
+    await finishRestore(zfs, names, entry.name, entry.restoreNew);
+    actions.push({ dataset: entry.name, action: 'finished', detail: `finished restore ${entry.restoreNew}` });
+  }
+
+  // Old datasets moved aside whose restore left no copy: put them back if the name is free.
+  for (const entry of await readTags(zfs, names)) {
+    if (entry.restoreOld === undefined || entry.logical === undefined || names.parseInternal(entry.name)?.kind !== 'lineage') continue;
+    if (await zfs.datasetExists(entry.logical)) {
+      await zfs.inheritProperty(entry.name, PROP.restoreOld);
+      actions.push({ dataset: entry.logical, action: 'cleaned', detail: `cleared the restore tag of ${entry.name}` });
+    } else {
+      await zfs.rename(entry.name, entry.logical);
+      await zfs.inheritProperty(entry.logical, PROP.restoreOld);
+      await zfs.ensureMounted(entry.logical);
+      actions.push({ dataset: entry.logical, action: 'undone', detail: `put the old content back from ${entry.name}` });
+    }
+  }
+  return actions;
+}
