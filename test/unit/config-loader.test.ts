@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/config-loader.js';
 import { scratchDir } from '../support/scratch.js';
 
 const dir = scratchDir('config');
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => { rmSync(dir, { recursive: true, force: true }); });
 const absent = join(dir, 'absent.json');
 
 function writeConfig(name: string, content: unknown): string {
