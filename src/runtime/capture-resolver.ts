@@ -82,7 +82,12 @@ export class CaptureResolver implements CapturePort {
     }
     const filesystem = await this.findDataset(layer, 'rootfs', '/');
     if (filesystem === undefined) {
-      return notCaptured('rootfs', '/', layer, `Docker's data root ${storage.dataRoot} is not on a configured btrfs pool`);
+      const pool = this.pools.find((p) => isInside(poolPath(p), layer));
+      const reason =
+        pool === undefined
+          ? `Docker's data root ${storage.dataRoot} is not on a configured btrfs pool`
+          : `the writable layer is inside pool "${pool.id}", but its driver does not accept it as a ${datasetWord(pool)}`;
+      return notCaptured('rootfs', '/', layer, reason);
     }
     return { role: 'rootfs', mountPoint: '/', source: layer, captured: true, reason: null, filesystem };
   }

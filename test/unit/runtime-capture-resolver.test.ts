@@ -99,6 +99,11 @@ describe('capture set', () => {
     const runtime = new FakeRuntime();
     const resolver = new CaptureResolver(runtime, [zfsPool]);
     assert.equal((await resolver.captureSet(container([])))[0]?.reason, "Docker's data root /pool/docker is not on a configured btrfs pool");
+    const refusing = fakePool('docker-pool', 'btrfs', '/pool', {});
+    assert.equal(
+      (await new CaptureResolver(runtime, [refusing]).captureSet(container([])))[0]?.reason,
+      'the writable layer is inside pool "docker-pool", but its driver does not accept it as a subvolume',
+    );
     runtime.layer = new InternalError('rootfs_layer_unknown', 'mount-id is unreadable (ENOENT).');
     const [rootfs] = await new CaptureResolver(runtime, [btrfsPool]).captureSet(container([]));
     assert.equal(rootfs?.captured, false);
