@@ -1,6 +1,7 @@
 /**
  * Storage driver latency next to a plain copy, on real pools:
  *   node --import tsx bench/storage-drivers.ts [--driver btrfs|zfs] [--sizes 0.1,1,5]
+ * (zfs: a zfs-fuse pool on a file, the driver's root dataset `<pool>/cowsnap`.)
  * For each size (GiB) it fills a dataset with 1 MiB files, then times createSnapshot, restoreSnapshot and
  * cloneSnapshot, and `cp -a` of the same tree in the same pool (coreutils ≥ 9 reflinks on btrfs by
  * default, so `cp -a --reflink=never` is timed too: that is what a real copy costs). Everything it
@@ -14,7 +15,9 @@ import { parseArgs } from 'node:util';
 import { BtrfsDriver } from '../storage-drivers/btrfs/btrfs-driver.js';
 import { ExecFileRunner } from '../storage-drivers/common/command-runner.js';
 import type { StorageDriver } from '../storage-drivers/driver.js';
+import { ZfsDriver } from '../storage-drivers/zfs/zfs-driver.js';
 import { createBtrfsPool } from '../test/support/btrfs-pool.js';
+import { createZfsPool } from '../test/support/zfs-pool.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -51,7 +54,29 @@ async function btrfsPool(dataBytes: number): Promise<BenchPool> {
   };
 }
 
-const POOLS: Record<string, ((dataBytes: number) => Promise<BenchPool>) | undefined> = { btrfs: btrfsPool };
+async function zfsPool(dataBytes: number): Promise<BenchPool> {
+  // A zfs-fuse pool on a sparse file; cp -a on ZFS always copies for real, so two copies plus the data.
+  const pool = await createZfsPool({ sizeMiB: Math.ceil((dataBytes * 4) / MiB) + 1024 });
+  const root = `${pool.name}/cowsnap`;
+  await runner.run('zfs', ['create', root]);
+  const driver = new ZfsDriver({ rootDataset: root, runner });
+  await driver.probe();
+  return {
+    driver,
+    dataset: (name) => `${root}/${name}`,
+    plainDir: async (name) => {
+      const dir = join(pool.mountPoint, 'plain', name);
+      await mkdir(dir, { recursive: true });
+      return dir;
+    },
+    sync: async () => {
+      await runner.run('sync', []);
+    },
+    teardown: () => pool.destroy(),
+  };
+}
+
+const POOLS: Record<string, ((dataBytes: number) => Promise<BenchPool>) | undefined> = { btrfs: btrfsPool, zfs: zfsPool };
 
 async function fill(root: string, bytes: number): Promise<void> {
   const block = randomBytes(16 * MiB);
