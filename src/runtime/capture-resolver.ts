@@ -113,7 +113,7 @@ export class CaptureResolver implements CapturePort {
     const reason =
       pool !== undefined
         ? `a folder in pool "${pool.id}", not the root of a ${datasetWord(pool)}`
-        : 'not on a configured pool (not the root of a btrfs subvolume or ZFS dataset of one)';
+        : 'not the root of a btrfs subvolume or ZFS dataset on a configured pool';
     return notCaptured('mount', mount.destination, source, reason);
   }
 

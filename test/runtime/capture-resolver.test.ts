@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BtrfsDriver } from '../../storage-drivers/btrfs/btrfs-driver.js';
+import { ZfsDriver } from '../../storage-drivers/zfs/zfs-driver.js';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
 import type { CaptureEntry } from '../../src/core/api-types.js';
 import { CaptureResolver } from '../../src/runtime/capture-resolver.js';
@@ -12,6 +13,7 @@ import { needs } from '../support/components.js';
 import { createDockerEngine, type TestDockerEngine } from '../support/docker-engine.js';
 import { execIn } from '../support/docker-exec.js';
 import { scratchDir } from '../support/scratch.js';
+import { createZfsPool, type TestZfsPool } from '../support/zfs-pool.js';
 
 describe('capture set of a real container (real dockerd on btrfs, real BtrfsDriver on its pool)', needs('docker'), () => {
   const runner = new ExecFileRunner();
@@ -50,8 +52,6 @@ describe('capture set of a real container (real dockerd on btrfs, real BtrfsDriv
   });
   after(() => engine.destroy());
 
-  const byMountPoint = (entries: CaptureEntry[]): Map<string, CaptureEntry> => new Map(entries.map((e) => [e.mountPoint, e]));
-
   it('captures the rootfs layer and the subvolume bind mount, and says why each other mount is not', async () => {
     const resolver = new CaptureResolver(runtime, [{ id: 'docker-pool', driver }]);
     const entries = await resolver.captureSet(details);
@@ -73,7 +73,7 @@ describe('capture set of a real container (real dockerd on btrfs, real BtrfsDriv
     const reasons: Record<string, RegExp> = {
       '/app-again': /same dataset as \/app/,
       '/plain': /a folder in pool "docker-pool", not the root of a subvolume/,
-      '/outside': /not on a configured pool/,
+      '/outside': /not the root of a btrfs subvolume or ZFS dataset on a configured pool/,
       '/scratch': /tmpfs/,
       '/vol': /Docker volume "named-vol"/,
     };
@@ -115,7 +115,7 @@ describe('capture set of a real container (real dockerd on btrfs, real BtrfsDriv
     assert.ok(entries.every((e) => !e.captured && e.filesystem === null));
     const rootfs = byMountPoint(entries).get('/');
     assert.equal(rootfs?.reason, `Docker's data root ${engine.dataRoot} is not on a configured btrfs pool`);
-    assert.match(byMountPoint(entries).get('/app')?.reason ?? '', /not on a configured pool/);
+    assert.match(byMountPoint(entries).get('/app')?.reason ?? '', /on a configured pool/);
   });
 
   it('works from a bare LiveContainer too, asking docker info for the storage driver', async () => {
@@ -124,3 +124,45 @@ describe('capture set of a real container (real dockerd on btrfs, real BtrfsDriv
     assert.equal(byMountPoint(entries).get('/')?.captured, true);
   });
 });
+
+describe('capture set with a bind mount from a real ZFS dataset (zfs-fuse)', needs('docker', 'zfs'), () => {
+  const runner = new ExecFileRunner();
+  let engine: TestDockerEngine;
+  let zfs: TestZfsPool;
+
+  before(async () => {
+    engine = await createDockerEngine();
+    zfs = await createZfsPool();
+  });
+  after(async () => {
+    await engine.destroy();
+    await zfs.destroy();
+  });
+
+  it('captures a dataset root on the ZFS pool and lists a folder inside it as not captured', async () => {
+    const runtime = new DockerRuntime(engine.docker, { stopTimeoutSeconds: 1 });
+    const driver = new ZfsDriver({ rootDataset: zfs.name, runner });
+    await driver.probe();
+    const dataset = `${zfs.name}/dbdata`;
+    await runner.run('zfs', ['create', dataset]);
+    const datasetPath = join(zfs.mountPoint, 'dbdata');
+    await mkdir(join(datasetPath, 'inner'));
+    const container = await engine.docker.createContainer({
+      name: 'zfs-mounts',
+      Image: engine.image,
+      Cmd: ['sleep', '600'],
+      HostConfig: { Binds: [`${datasetPath}:/db`, `${join(datasetPath, 'inner')}:/inner`] },
+    });
+    await container.start();
+    const resolver = new CaptureResolver(runtime, [{ id: 'tank', driver }]);
+    const at = byMountPoint(await resolver.captureSet(await runtime.inspect('zfs-mounts')));
+    assert.deepEqual(at.get('/db')?.filesystem, { role: 'mount', mountPoint: '/db', driver: 'zfs', pool: 'tank', dataset });
+    assert.equal(at.get('/inner')?.captured, false);
+    assert.match(at.get('/inner')?.reason ?? '', /not the root of a btrfs subvolume or ZFS dataset/);
+    await container.remove({ force: true });
+  });
+});
+
+function byMountPoint(entries: CaptureEntry[]): Map<string, CaptureEntry> {
+  return new Map(entries.map((e) => [e.mountPoint, e]));
+}

@@ -72,7 +72,7 @@ describe('capture set', () => {
       ['/app', 'btrfs:docker-pool:/pool/app'],
       ['/app2', 'same dataset as /app, captured there'],
       ['/db', 'zfs:tank:tank/db'],
-      ['/etc-host', 'not on a configured pool (not the root of a btrfs subvolume or ZFS dataset of one)'],
+      ['/etc-host', 'not the root of a btrfs subvolume or ZFS dataset on a configured pool'],
       ['/pipe', 'npipe mount: only bind mounts are captured'],
       ['/run', 'tmpfs lives in memory, not on disk'],
       ['/sneaky', "inside Docker's data root /pool/docker, which Docker owns"],
