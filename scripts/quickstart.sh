@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The README's first command: installs what cowsnap needs (Debian 12, as root), then `cowsnap up` —
+# its own btrfs pool in a sparse file, a private dockerd and a demo container under the state dir
+# (/var/lib/cowsnap by default; COWSNAP_STATE_DIR to move it), and the service on 127.0.0.1:7878.
+# Ctrl-C stops it all and unmounts the pool; running this again resumes with the same data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "quickstart needs root: cowsnap mounts a btrfs pool and runs dockerd (try: sudo $0)" >&2
+  exit 1
+fi
+# Debian packages, then `npm ci` (skipped when node_modules already matches the lock file).
+bash scripts/install-deps.sh
+exec node --import tsx src/cli/main.ts up "$@"
