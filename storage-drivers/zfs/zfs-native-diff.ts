@@ -20,8 +20,8 @@ export function unescapeZfsPath(text: string): string {
 
 function relativeTo(mountPoint: string, path: string): string | undefined {
   const base = mountPoint.replace(/\/+$/, '');
-  if (path === base) return undefined;
-  return path.startsWith(`${base}/`) ? path.slice(base.length) : undefined;
+  const relative = path.startsWith(`${base}/`) ? path.slice(base.length).replace(/\/+$/, '') : '';
+  return relative === '' ? undefined : relative;
 }
 
 /**
