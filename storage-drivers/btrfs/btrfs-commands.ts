@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
+import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
 
 /**
@@ -17,7 +17,7 @@ export class BtrfsCommands {
 
   async createSubvolume(path: string): Promise<void> {
     await mapErrors(`create subvolume ${path}`, async () => {
-      await mkdir(dirname(path), { recursive: true });
+      await ensureDir(dirname(path));
       await this.runner.run('btrfs', ['subvolume', 'create', path]);
     });
   }
@@ -26,7 +26,7 @@ export class BtrfsCommands {
   async snapshot(source: string, target: string, readOnly: boolean): Promise<void> {
     const args = ['subvolume', 'snapshot', ...(readOnly ? ['-r'] : []), source, target];
     await mapErrors(`snapshot ${source} to ${target}`, async () => {
-      await mkdir(dirname(target), { recursive: true });
+      await ensureDir(dirname(target));
       await this.runner.run('btrfs', args);
     });
   }

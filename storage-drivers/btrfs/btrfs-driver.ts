@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, realpath, rmdir, stat, statfs } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
+import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
-import { mountsUnder } from '../common/mounts.js';
+import { mountHolding, mountsUnder } from '../common/mounts.js';
 import { assertSnapshotName } from '../common/names.js';
 import type {
   DiffEntry,
@@ -118,7 +119,8 @@ export class BtrfsDriver implements StorageDriver {
     return subvolumes
       .filter((s) => s.path.startsWith(prefix))
       .map((s) => s.path.slice(prefix.length))
-      .filter((rel) => rel !== INTERNAL_DIR && !rel.startsWith(`${INTERNAL_DIR}/`))
+      // Restore areas may also sit at the root of bind mounts inside the pool (see BtrfsLayout.restoreRoot).
+      .filter((rel) => !rel.split('/').includes(INTERNAL_DIR))
       .map((rel) => join(this.layout.pool, rel))
       .sort();
   }
@@ -135,11 +137,12 @@ export class BtrfsDriver implements StorageDriver {
       return undefined;
     }
     const rel = relative(this.layout.pool, path);
-    if (rel === '' || rel.startsWith('..') || rel === INTERNAL_DIR || rel.startsWith(`${INTERNAL_DIR}${sep}`)) return undefined;
+    if (rel === '' || rel.startsWith('..') || rel.split(sep).includes(INTERNAL_DIR)) return undefined;
     if (!(await isSubvolume(path))) return undefined;
-    // Another filesystem mounted inside the pool has inode-256 roots too; it is not ours.
-    const foreign = (await mountsUnder(this.layout.pool)).filter((m) => m.mountPoint !== this.layout.pool);
-    if (foreign.some((m) => path === m.mountPoint || path.startsWith(`${m.mountPoint}/`))) return undefined;
+    // Another filesystem mounted inside the pool has inode-256 roots too; it is not ours. (A bind mount of
+    // the pool's own filesystem, like Docker's `<data-root>/btrfs`, is.)
+    const [holder, poolMount] = await Promise.all([mountHolding(path), mountHolding(this.layout.pool)]);
+    if (holder?.source !== poolMount?.source || holder?.fsType !== 'btrfs') return undefined;
     return path;
   }
 
@@ -150,7 +153,7 @@ export class BtrfsDriver implements StorageDriver {
     await this.tree.refuseNested(path, 'snapshot');
     const folder = this.layout.snapshotFolder(path, name);
     await mapErrors(`snapshot ${name} of ${path}`, async () => {
-      await mkdir(this.layout.snapshotsDir(path), { recursive: true });
+      await ensureDir(this.layout.snapshotsDir(path));
       await mkdir(folder);
     });
     try {
@@ -243,7 +246,7 @@ export class BtrfsDriver implements StorageDriver {
     const path = await this.existingDataset(dataset);
     const folder = join(this.layout.tmpRoot(), `${this.layout.key(path)}.${randomBytes(6).toString('hex')}`);
     const live = join(folder, 'snapshot');
-    await mapErrors(`diff ${path}`, () => mkdir(folder, { recursive: true }));
+    await mapErrors(`diff ${path}`, () => ensureDir(folder));
     try {
       await this.btrfs.snapshot(path, live, true);
       return parseSendDump(await this.btrfs.sendDump(fromPath, live));
@@ -282,6 +285,18 @@ export class BtrfsDriver implements StorageDriver {
   private restoreTools(): RestoreTools {
     return {
       layout: this.layout,
+      mountBases: async () => {
+        const poolMount = await mountHolding(this.layout.pool);
+        const inner = (await mountsUnder(this.layout.pool))
+          .filter((m) => m.mountPoint !== this.layout.pool && m.source === poolMount?.source && m.fsType === 'btrfs')
+          .map((m) => m.mountPoint);
+        return [this.layout.pool, ...inner];
+      },
+      mountBaseOf: async (path) => {
+        const holder = await mountHolding(path);
+        const inside = holder !== undefined && holder.mountPoint.startsWith(`${this.layout.pool}/`);
+        return inside ? holder.mountPoint : this.layout.pool;
+      },
       snapshotWritable: (source, target) => this.btrfs.snapshot(source, target, false),
       deleteTree: (path) => this.tree.deleteTree(path),
       exists: async (path) => (await lstat(path).catch(() => undefined)) !== undefined,

@@ -71,12 +71,17 @@ export class BtrfsLayout {
     return join(this.snapshotFolder(dataset, name), 'snapshot');
   }
 
-  restoreRoot(): string {
-    return join(this.internal, 'restore');
+  /**
+   * rename(2) cannot cross mount points, even two mounts of the same filesystem, and Docker bind-mounts
+   * `<data-root>/btrfs` onto itself. So the restore area sits at the root of the mount that holds the
+   * dataset: `<mount>/.cowsnap/restore`, which is `<pool>/.cowsnap/restore` for the pool's own mount.
+   */
+  restoreRoot(mountBase: string = this.pool): string {
+    return join(mountBase, INTERNAL_DIR, 'restore');
   }
 
-  restoreDir(dataset: string): string {
-    return join(this.restoreRoot(), this.key(dataset));
+  restoreDir(dataset: string, mountBase: string = this.pool): string {
+    return join(this.restoreRoot(mountBase), this.key(dataset));
   }
 
   tmpRoot(): string {

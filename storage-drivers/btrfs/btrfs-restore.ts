@@ -1,5 +1,6 @@
-import { mkdir, readdir, rename, rmdir } from 'node:fs/promises';
+import { readdir, rename, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
 import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
 import type { BtrfsLayout } from './btrfs-layout.js';
@@ -7,6 +8,10 @@ import type { BtrfsLayout } from './btrfs-layout.js';
 /** What restore and recovery need from the driver: deleting a subvolume with everything nested in it. */
 export interface RestoreTools {
   readonly layout: BtrfsLayout;
+  /** Roots of the mounts (of the pool's filesystem) at or below the pool: where restore areas may be. */
+  mountBases(): Promise<string[]>;
+  /** The root of the mount that holds `path` (the pool itself when on the pool's own mount). */
+  mountBaseOf(path: string): Promise<string>;
   snapshotWritable(source: string, target: string): Promise<void>;
   deleteTree(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
@@ -33,12 +38,12 @@ export async function restoreBySwap(
   snapshotPath: string,
   options: RestoreOptions = {},
 ): Promise<void> {
-  const dir = tools.layout.restoreDir(dataset);
+  const dir = tools.layout.restoreDir(dataset, await tools.mountBaseOf(dataset));
   const fresh = join(dir, 'new');
   const old = join(dir, 'old');
   // Leftovers of an earlier crash must be settled before a new swap reuses these names.
   if (await tools.exists(dir)) await recoverOne(tools, dir);
-  await mkdir(dir, { recursive: true });
+  await mapErrors(`restore ${dataset}`, () => ensureDir(dir));
   try {
     await tools.snapshotWritable(snapshotPath, fresh);
   } catch (error) {
@@ -70,15 +75,11 @@ export async function restoreBySwap(
 
 /** Finishes or undoes every interrupted restore found in the pool. */
 export async function recoverRestores(tools: RestoreTools): Promise<RecoveryAction[]> {
-  const root = tools.layout.restoreRoot();
-  let keys: string[];
-  try {
-    keys = await readdir(root);
-  } catch {
-    return [];
-  }
   const actions: RecoveryAction[] = [];
-  for (const key of keys) actions.push(await recoverOne(tools, join(root, key)));
+  for (const base of await tools.mountBases()) {
+    const root = tools.layout.restoreRoot(base);
+    for (const key of await readdir(root).catch(() => [])) actions.push(await recoverOne(tools, join(root, key)));
+  }
   return actions;
 }
 

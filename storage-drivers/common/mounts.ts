@@ -55,3 +55,14 @@ export async function mountsUnder(path: string): Promise<MountEntry[]> {
     .filter((m) => m.mountPoint === path || m.mountPoint.startsWith(prefix))
     .sort((a, b) => b.mountPoint.length - a.mountPoint.length);
 }
+
+/** The mount that `path` is on: the deepest mount point at or above it (the last one if stacked). */
+export async function mountHolding(path: string): Promise<MountEntry | undefined> {
+  const mounts = await readMounts();
+  let best: MountEntry | undefined;
+  for (const m of mounts) {
+    const covers = m.mountPoint === '/' || path === m.mountPoint || path.startsWith(`${m.mountPoint}/`);
+    if (covers && (best === undefined || m.mountPoint.length >= best.mountPoint.length)) best = m;
+  }
+  return best;
+}

@@ -75,6 +75,34 @@ describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrf
       assert.equal(await fx.driver.datasetForPath(join(fx.pool.mountPoint, '.cowsnap/snapshots')), undefined);
     });
 
+    it("restores a layer under a bind mount of the pool's own filesystem, as Docker sets up <data-root>/btrfs", async () => {
+      const home = join(fx.pool.mountPoint, 'dockerish/btrfs');
+      await mkdir(join(home, 'subvolumes'), { recursive: true });
+      // dockerd's btrfs driver bind-mounts its home onto itself (mount --make-private): rename(2) cannot
+      // cross that mount, so restore must keep its temporary items inside it.
+      await runner.run('mount', ['--bind', home, home]);
+      try {
+        const layer = join(home, 'subvolumes/feedbeef');
+        await runner.run('btrfs', ['subvolume', 'create', layer]);
+        await writeFile(join(layer, 'state'), 'snapshotted');
+        assert.equal(await fx.driver.datasetForPath(layer), layer);
+        await fx.driver.createSnapshot(layer, 'snap');
+        await writeFile(join(layer, 'state'), 'changed');
+        await fx.driver.restoreSnapshot(layer, 'snap');
+        assert.equal(await readFile(join(layer, 'state'), 'utf8'), 'snapshotted');
+
+        await writeFile(join(layer, 'state'), 'changed again');
+        await assert.rejects(fx.driver.restoreSnapshot(layer, 'snap', { crashAfter: 'after-move-old' }), /simulated crash/);
+        assert.ok(!(await fx.driver.listDatasets()).some((d) => d.includes('.cowsnap')), 'restore area hidden');
+        const actions = await fx.driver.recover();
+        assert.deepEqual(actions.map((a) => [a.dataset, a.action]), [[layer, 'finished']]);
+        assert.equal(await readFile(join(layer, 'state'), 'utf8'), 'snapshotted');
+        await fx.driver.destroyDataset(layer);
+      } finally {
+        await runner.run('umount', [home]);
+      }
+    });
+
     it('keeps snapshots after the dataset is destroyed (snapshots outlive containers)', async () => {
       const ds = await fx.newDataset('outlive');
       await writeFile(join(ds, 'f'), 'x');

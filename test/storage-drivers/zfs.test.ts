@@ -146,12 +146,16 @@ describe('zfs driver (zfs-fuse)', needs('zfs'), () => {
       assert.deepEqual(await fx.driver.recover(), []);
     });
 
-    it('refuses to restore a dataset with a nested dataset instead of losing it', async () => {
+    it('refuses to snapshot, restore or destroy a dataset with a nested dataset instead of losing it', async () => {
       const ds = await fx.newDataset('nested');
       await fx.driver.createSnapshot(ds, 'flat');
       await runner.run('zfs', ['create', `${ds}/inner`]);
+      await writeFile(join(await fx.driver.mountPath(`${ds}/inner`), 'precious.txt'), 'would be lost');
+      await assert.rejects(fx.driver.createSnapshot(ds, 'with-inner'), { code: 'unsupported', message: /inner/ });
+      assert.equal(await fx.driver.snapshotExists(ds, 'with-inner'), false);
       await assert.rejects(fx.driver.restoreSnapshot(ds, 'flat'), { code: 'unsupported', message: /inner/ });
-      assert.equal(await fx.driver.datasetExists(`${ds}/inner`), true);
+      await assert.rejects(fx.driver.destroyDataset(ds), { code: 'unsupported', message: /inner/ });
+      assert.equal(await readFile(join(await fx.driver.mountPath(`${ds}/inner`), 'precious.txt'), 'utf8'), 'would be lost');
     });
 
     it('maps the path of a dataset to its name and nothing else', async () => {
