@@ -342,10 +342,17 @@ describe('cowsnap containers, copy and schedules', () => {
     assert.deepEqual(requests[0]?.body, { cron: '0 3 * * *', timezone: 'Europe/Berlin', expiry: 7, keep_min: 2, paused: true });
     assert.match(created.stdout, /Schedule s1 created\./);
 
-    assert.equal((await cli([...at(), 'schedules', 'update', '--container', 'web', '--id', 's1', '--no-paused'])).code, 0);
-    assert.deepEqual(requests[1]?.body, { paused: false });
+    assert.equal((await cli([...at(), 'schedules', 'update', '--container', 'web', '--id', 's1', '--no-paused', '--permanent', '--clear-alias-template'])).code, 0);
+    assert.deepEqual(requests[1]?.body, { paused: false, expiry: null, alias_template: null });
     assert.equal((await cli([...at(), 'schedules', 'delete', '--container', 'web', '--id', 's1'])).code, 0);
     assert.equal(requests[2]?.method, 'DELETE');
+    assert.equal((await cli([...at(), 'schedules', 'delete', '--container', 'web'])).code, 2, 'deleting every schedule needs --all');
+    assert.equal(requests.length, 3);
+    reply('DELETE', '/api/v1/containers/web/schedules', { status: 200, body: { statusCode: 200, message: '1 schedules of container web deleted.', data: { schedules: [] } } });
+    const all = await cli([...at(), 'schedules', 'delete', '--container', 'web', '--all']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.equal(requests[3]?.url, '/api/v1/containers/web/schedules');
+    requests.length = 3;
 
     const listed = await cli([...at(), 'schedules', 'list', '--container', 'web']);
     assert.match(listed.stdout, /^ID\s+CRON\s+TIMEZONE/);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ClientContext } from '../client-context.js';
 import type { CliIo } from '../cli-io.js';
+import { CliFailure, ExitCode } from '../exit-codes.js';
 import { integerIn, segment } from '../option-parsers.js';
 import { formatFields, formatTable, formatTime, text } from '../table.js';
 import { withoutUndefined } from './snapshot-commands.js';
@@ -14,6 +15,9 @@ interface ScheduleOptions {
   timezone?: string;
   aliasTemplate?: string;
   expiry?: number;
+  permanent?: boolean;
+  clearAliasTemplate?: boolean;
+  all?: boolean;
   quiesce?: string;
   keepMin?: number;
   paused?: boolean;
@@ -33,6 +37,11 @@ function withScheduleOptions(command: Command, cronRequired: boolean): Command {
     .option('--keep-min <n>', 'never let expiry leave fewer than this many snapshots of the schedule', integerIn(0, 10000))
     .option('--paused', 'do not run until resumed')
     .option('--no-paused', 'run (resume a paused schedule)');
+  if (!cronRequired) {
+    command
+      .option('--clear-alias-template', 'snapshots of this schedule get no alias')
+      .option('--permanent', 'snapshots of this schedule never expire');
+  }
   return command;
 }
 
@@ -40,8 +49,8 @@ function body(opts: ScheduleOptions): Record<string, unknown> {
   return withoutUndefined({
     cron: opts.cron,
     timezone: opts.timezone,
-    alias_template: opts.aliasTemplate,
-    expiry: opts.expiry,
+    alias_template: opts.clearAliasTemplate === true ? null : opts.aliasTemplate,
+    expiry: opts.permanent === true ? null : opts.expiry,
     quiesce: opts.quiesce,
     keep_min: opts.keepMin,
     paused: opts.paused,
@@ -70,7 +79,7 @@ export function scheduleCommands(io: CliIo): Command {
           text(s['expiry']),
           text(s['quiesce']),
           text(s['keep_min']),
-          s['paused'] === true ? 'paused' : 'active',
+          s['paused'] === true ? `paused${typeof s['paused_reason'] === 'string' ? ` (${s['paused_reason']})` : ''}` : 'active',
           formatTime(s['next_run_at']),
         ]);
         return formatTable(['ID', 'CRON', 'TIMEZONE', 'ALIAS TEMPLATE', 'EXPIRY', 'QUIESCE', 'KEEP MIN', 'STATUS', 'NEXT RUN'], rows);
@@ -95,13 +104,29 @@ export function scheduleCommands(io: CliIo): Command {
   });
 
   schedules
-    .command('delete')
-    .description('remove a schedule (its snapshots stay)')
+    .command('get')
+    .description('one schedule, with its last and next run')
     .requiredOption(container, containerHelp)
     .requiredOption('--id <id>', 'schedule id')
     .action(async (opts: ScheduleOptions, command: Command) => {
       const c = new ClientContext(io, command);
-      const result = await c.call('DELETE', `${base(opts.container)}/${segment(opts.id ?? '')}`);
+      const result = await c.call('GET', `${base(opts.container)}/${segment(opts.id ?? '')}`);
+      c.print(result, (data) => describeSchedule(data));
+    });
+
+  schedules
+    .command('delete')
+    .description('remove a schedule, or with --all every schedule of the container (their snapshots stay)')
+    .requiredOption(container, containerHelp)
+    .option('--id <id>', 'schedule id')
+    .option('--all', 'every schedule of the container')
+    .action(async (opts: ScheduleOptions, command: Command) => {
+      if ((opts.id === undefined) === (opts.all !== true)) {
+        throw new CliFailure(ExitCode.usage, 'give either --id <id> or --all');
+      }
+      const c = new ClientContext(io, command);
+      const path = opts.id === undefined ? base(opts.container) : `${base(opts.container)}/${segment(opts.id)}`;
+      const result = await c.call('DELETE', path);
       c.print(result, () => `${result.message}\n`);
     });
 
