@@ -300,6 +300,7 @@ export class BtrfsDriver implements StorageDriver {
       snapshotWritable: (source, target) => this.btrfs.snapshot(source, target, false),
       deleteTree: (path) => this.tree.deleteTree(path),
       exists: async (path) => (await lstat(path).catch(() => undefined)) !== undefined,
+      sync: () => this.btrfs.sync(this.layout.pool),
     };
   }
 

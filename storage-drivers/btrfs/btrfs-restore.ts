@@ -2,6 +2,7 @@ import { readdir, rename, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
+import { Reverter } from '../common/reverter.js';
 import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
 import type { BtrfsLayout } from './btrfs-layout.js';
 
@@ -15,6 +16,8 @@ export interface RestoreTools {
   snapshotWritable(source: string, target: string): Promise<void>;
   deleteTree(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /** Commits the filesystem's transaction: a swap that returned survives a power cut. */
+  sync(): Promise<void>;
 }
 
 export class SimulatedCrash extends Error {
@@ -41,34 +44,32 @@ export async function restoreBySwap(
   const dir = tools.layout.restoreDir(dataset, await tools.mountBaseOf(dataset));
   const fresh = join(dir, 'new');
   const old = join(dir, 'old');
+  const crashPoint = (step: RestoreStep): void => {
+    if (options.crashAfter === step) throw new SimulatedCrash(step);
+  };
   // Leftovers of an earlier crash must be settled before a new swap reuses these names.
   if (await tools.exists(dir)) await recoverOne(tools, dir);
-  await mapErrors(`restore ${dataset}`, () => ensureDir(dir));
+  const reverter = new Reverter();
   try {
+    await mapErrors(`restore ${dataset}`, () => ensureDir(dir));
+    reverter.add('remove the restore folder', () => rmdir(dir));
     await tools.snapshotWritable(snapshotPath, fresh);
-  } catch (error) {
-    await rmdir(dir).catch(() => undefined);
-    throw error;
-  }
-  if (options.crashAfter === 'after-prepare') throw new SimulatedCrash('after-prepare');
-  try {
+    reverter.add('delete the restored copy', () => tools.deleteTree(fresh));
+    crashPoint('after-prepare');
     await mapErrors(`move ${dataset} aside`, () => rename(dataset, old));
+    // Never leave the dataset missing: the old content goes back if the second rename fails.
+    reverter.add('put the old content back', () => rename(old, dataset));
+    crashPoint('after-move-old');
+    await mapErrors(`move the restored copy to ${dataset}`, () => rename(fresh, dataset));
+    reverter.success();
   } catch (error) {
-    await tools.deleteTree(fresh);
-    await rmdir(dir).catch(() => undefined);
+    // A simulated crash leaves everything as a dead process would, for recover() to find.
+    if (!(error instanceof SimulatedCrash)) await reverter.revert();
     throw error;
   }
-  if (options.crashAfter === 'after-move-old') throw new SimulatedCrash('after-move-old');
-  try {
-    await mapErrors(`move restored copy to ${dataset}`, () => rename(fresh, dataset));
-  } catch (error) {
-    // Put the old content back: never leave the dataset missing.
-    await rename(old, dataset);
-    await tools.deleteTree(fresh);
-    await rmdir(dir).catch(() => undefined);
-    throw error;
-  }
-  if (options.crashAfter === 'after-move-new') throw new SimulatedCrash('after-move-new');
+  // The swap is done; make it durable before the old content goes.
+  await tools.sync();
+  crashPoint('after-move-new');
   await tools.deleteTree(old);
   await rmdir(dir);
 }
