@@ -14,6 +14,10 @@ import { systemClock, type Clock } from './core/clock.js';
 import { ContainerLocks } from './core/container-lock.js';
 import { ContainerResolver } from './core/container-resolver.js';
 import { ContainerService } from './core/container-service.js';
+import { BackgroundJob } from './core/background-job.js';
+import { Reaper, type ReaperOptions, type ReapReport } from './core/reaper.js';
+import { ScheduleService } from './core/schedule-service.js';
+import { Scheduler, type ScheduleRunReport } from './core/scheduler.js';
 import { PoolRegistry, type RegisteredPool } from './core/pool-registry.js';
 import { RestoreService } from './core/restore-service.js';
 import { SnapshotCreator } from './core/snapshot-creator.js';
@@ -21,15 +25,20 @@ import { SnapshotDeleter } from './core/snapshot-deleter.js';
 import { SnapshotService } from './core/snapshot-service.js';
 import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
 import { createApp } from './http/app.js';
+import { scheduleRoutes } from './http/routes/schedule-routes.js';
 import { CaptureResolver } from './runtime/capture-resolver.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import { openStore, type OpenedStore } from './store/open-store.js';
+import { ReaperQueries } from './store/reaper-queries.js';
+import { ScheduleStore } from './store/schedule-store.js';
 
 export interface ServiceOptions {
   readonly clock?: Clock;
   readonly runner?: CommandRunner;
   /** How long a second operation on a busy container waits before 409 (ms). */
   readonly lockWaitMs?: number;
+  /** Reaper tuning (concurrency, retry backoff); tests shorten the backoff. */
+  readonly reaper?: ReaperOptions;
 }
 
 export interface RunningService {
@@ -37,6 +46,10 @@ export interface RunningService {
   readonly url: string;
   readonly token: string;
   readonly startup: StartupReport;
+  /** One reaper pass now (after any pass in progress); also runs on config `reaperSchedule`. */
+  readonly reaper: { run(): Promise<ReapReport> };
+  /** Runs the schedules that are due now (after any run in progress); also runs every minute. */
+  readonly scheduler: { runDue(): Promise<ScheduleRunReport[]> };
   close(): Promise<void>;
 }
 
@@ -46,7 +59,7 @@ export async function startService(config: CowsnapConfig, logger: Logger, option
 
   const opened = openStore({ databasePath: config.databasePath, keyFile: config.keyFile, clock });
   try {
-    return await wire(config, logger, { clock, runner, lockWaitMs: options.lockWaitMs }, opened);
+    return await wire(config, logger, { clock, runner, lockWaitMs: options.lockWaitMs, reaper: options.reaper ?? {} }, opened);
   } catch (error) {
     opened.close();
     throw error;
@@ -56,7 +69,7 @@ export async function startService(config: CowsnapConfig, logger: Logger, option
 async function wire(
   config: CowsnapConfig,
   logger: Logger,
-  options: { clock: Clock; runner: CommandRunner; lockWaitMs: number | undefined },
+  options: { clock: Clock; runner: CommandRunner; lockWaitMs: number | undefined; reaper: ReaperOptions },
   opened: OpenedStore,
 ): Promise<RunningService> {
   const { clock, runner } = options;
@@ -81,6 +94,24 @@ async function wire(
   const restorer = new RestoreService({ store, runtime, creator, pools: registry, clock });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
+  const scheduleStore = new ScheduleStore(opened.db);
+  const schedules = new ScheduleService({ schedules: scheduleStore, resolver, clock });
+  const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter, locks, clock }, options.reaper);
+  const scheduler = new Scheduler({ schedules: scheduleStore, store, resolver, locks, creator, clock });
+  const logFailure = (what: string) => (error: unknown): void => {
+    logger.error({ err: error }, what);
+  };
+  // Timer ticks and explicit runs alike report what they did.
+  const reaperJob = new BackgroundJob(async () => {
+    const reaped = await reaper.reap();
+    if (reaped.deleted + reaped.failed.length + reaped.skippedBusy > 0) logger.info({ reaped }, 'expired snapshots reaped');
+    return reaped;
+  }, logFailure('reaper run failed'));
+  const schedulerJob = new BackgroundJob(async () => {
+    const runs = await scheduler.runDue();
+    if (runs.length > 0) logger.info({ runs }, 'scheduled snapshots');
+    return runs;
+  }, logFailure('scheduler run failed'));
 
   const startup = await recoverAtStartup({ store, pools: registry, restorer, deleter });
   logger.info({ startup }, 'start-up recovery done');
@@ -89,16 +120,27 @@ async function wire(
   }
 
   const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
-  const app = createApp({ snapshots, containers, token, logger });
+  const app = createApp({ snapshots, containers, token, logger, extraRoutes: scheduleRoutes(schedules) });
   const server = await listen(app.callback(), config);
   const url = 'socket' in config.listen ? `unix:${config.listen.socket}` : `http://${config.listen.host}:${String(addressPort(server))}`;
   logger.info({ url }, 'cowsnap listening');
+
+  // After recovery, so neither sees a half-finished operation. The first runs make up for the time
+  // cowsnap was down: each schedule's latest missed slot once, and whatever expired meanwhile.
+  schedulerJob.start('* * * * *');
+  reaperJob.start(config.reaperSchedule);
+  schedulerJob.tick();
+  reaperJob.tick();
 
   return {
     url,
     token,
     startup,
+    reaper: { run: (): Promise<ReapReport> => reaperJob.run() },
+    scheduler: { runDue: (): Promise<ScheduleRunReport[]> => schedulerJob.run() },
     async close() {
+      reaper.stop();
+      await Promise.all([schedulerJob.stop(), reaperJob.stop()]);
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
           resolve();

@@ -18,6 +18,17 @@ export class ContainerLocks {
     }
   }
 
+  /**
+   * Runs `body` holding the container only if nobody holds it now; never waits. Background work (the
+   * reaper) uses it so it steps aside for restores and copies instead of making them wait or fail.
+   */
+  async tryRun<T>(containerId: string, operation: string, body: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false; heldBy: string }> {
+    const current = this.held.get(containerId);
+    if (current !== undefined) return { ran: false, heldBy: current.operation };
+    const value = await this.run(containerId, operation, body);
+    return { ran: true, value };
+  }
+
   /** True while an operation holds the container (the reaper skips such snapshots). */
   isBusy(containerId: string): boolean {
     return this.held.has(containerId);

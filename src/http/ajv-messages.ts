@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import type { ErrorDetail } from '../errors/app-error.js';
 import { PRINTABLE_TEXT_FORMAT } from './schemas/common-schemas.js';
+import { SCHEDULE_FORMATS } from './schemas/schedule-schemas.js';
 
 /** Patterns whose regex means nothing to a reader, explained in words. */
 const PATTERN_SENTENCES: Record<string, string> = {
@@ -66,7 +67,7 @@ function sentence(error: ErrorObject): string {
     case 'format':
       return params['format'] === PRINTABLE_TEXT_FORMAT
         ? 'must be printable text: no control characters (newline, tab, escape, ...) and no leading or trailing whitespace'
-        : `must be a valid ${String(params['format'])}`;
+        : (SCHEDULE_FORMATS.find((f) => f.name === params['format'])?.sentence ?? `must be a valid ${String(params['format'])}`);
     case 'pattern':
       return PATTERN_SENTENCES[String(params['pattern'])] ?? `must match the pattern ${String(params['pattern'])}`;
     case 'enum':

@@ -8,6 +8,7 @@ import type { ErrorDetail } from '../errors/app-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import { toErrorDetails } from './ajv-messages.js';
 import { PRINTABLE_TEXT_FORMAT } from './schemas/common-schemas.js';
+import { SCHEDULE_FORMATS } from './schemas/schedule-schemas.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -47,6 +48,7 @@ export function createAjv(): Ajv2020 {
   });
   addFormats(ajv);
   ajv.addFormat(PRINTABLE_TEXT_FORMAT, { type: 'string', validate: (value: string) => !NOT_PRINTABLE.test(value) });
+  for (const format of SCHEDULE_FORMATS) ajv.addFormat(format.name, { type: 'string', validate: format.validate });
   return ajv;
 }
 

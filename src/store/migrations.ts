@@ -78,8 +78,40 @@ CREATE TABLE operations (
 CREATE INDEX operations_running ON operations (id) WHERE state = 'running';
 `;
 
+// Issue 5: snapshot schedules, and the reaper's retry state on snapshots.
+const V2_SCHEDULES_AND_REAPER = `
+-- A delete the reaper could not finish is retried after next_reap_at (backoff grows with reap_attempts).
+ALTER TABLE snapshots ADD COLUMN reap_attempts INTEGER NOT NULL DEFAULT 0 CHECK (reap_attempts >= 0);
+ALTER TABLE snapshots ADD COLUMN next_reap_at INTEGER;
+-- keep_min counts a schedule's newest ready snapshots; only scheduled snapshots need to be in this index.
+CREATE INDEX snapshots_origin_created ON snapshots (origin, created_at DESC, id DESC) WHERE origin GLOB 'schedule:*';
+
+CREATE TABLE schedules (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  container_id   TEXT NOT NULL REFERENCES containers (id) ON DELETE RESTRICT,
+  cron           TEXT NOT NULL CHECK (length(cron) BETWEEN 1 AND 200),
+  timezone       TEXT NOT NULL CHECK (length(timezone) BETWEEN 1 AND 100),
+  alias_template TEXT CHECK (alias_template IS NULL OR length(alias_template) BETWEEN 1 AND 100),
+  expiry_days    INTEGER CHECK (expiry_days IS NULL OR expiry_days BETWEEN 1 AND 3650),
+  quiesce        TEXT NOT NULL CHECK (quiesce IN ('none', 'pause', 'stop')),
+  keep_min       INTEGER NOT NULL CHECK (keep_min >= 0),
+  paused         INTEGER NOT NULL CHECK (paused IN (0, 1)),
+  paused_reason  TEXT,
+  run_count      INTEGER NOT NULL DEFAULT 0 CHECK (run_count >= 0),
+  -- The newest cron slot (ms) a run was claimed for: a slot runs only if it is newer, so never twice.
+  last_slot      INTEGER,
+  last_run_at    INTEGER,
+  last_snapshot  TEXT,
+  last_error     TEXT,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX schedules_container ON schedules (container_id, id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
+  { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
 ];
 
 export interface MigrationResult {

@@ -18,7 +18,7 @@ describe('store: database and migrations', () => {
 
   it('migrates an empty file to the latest version, with WAL, foreign keys, busy timeout', () => {
     assert.equal(userVersion(test.db), MIGRATIONS.length);
-    assert.deepEqual(tableNames(test.db), ['containers', 'operations', 'snapshot_filesystems', 'snapshots']);
+    assert.deepEqual(tableNames(test.db), ['containers', 'operations', 'schedules', 'snapshot_filesystems', 'snapshots']);
     assert.equal(test.db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(test.db.pragma('foreign_keys', { simple: true }), 1);
     assert.equal(test.db.pragma('busy_timeout', { simple: true }), 5000);
@@ -58,7 +58,7 @@ describe('store: database and migrations', () => {
     const db = new BetterSqlite3(path);
     db.pragma('user_version = 99');
     db.close();
-    assert.throws(() => openDatabase(path), { code: 'database_too_new', message: /schema version 99.*only up to 1/ });
+    assert.throws(() => openDatabase(path), { code: 'database_too_new', message: new RegExp(`schema version 99.*only up to ${MIGRATIONS.length}\\b`) });
     const check = new BetterSqlite3(path, { readonly: true });
     assert.equal(userVersion(check), 99);
     assert.deepEqual(tableNames(check), []);

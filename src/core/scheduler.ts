@@ -1,0 +1,98 @@
+/**
+ * Runs schedules. A timer only calls `runDue()`; it asks the clock for now, finds each schedule's latest
+ * cron slot at or before now, and runs it once if it is newer than the last claimed slot. So a run
+ * missed while cowsnap was down is made once at start-up (not once per missed tick), a slot never runs
+ * twice (the claim is one conditional UPDATE), and tests move a ManualClock instead of waiting.
+ */
+import { renderAliasTemplate, withSuffix } from './alias-template.js';
+import type { Clock } from './clock.js';
+import type { ContainerLocks } from './container-lock.js';
+import type { ContainerResolver } from './container-resolver.js';
+import { latestSlot } from './cron-schedule.js';
+import type { StorePort } from './ports.js';
+import type { ScheduleRecord, ScheduleStorePort } from './schedule.js';
+import type { SnapshotCreator } from './snapshot-creator.js';
+
+export interface ScheduleRunReport {
+  readonly scheduleId: number;
+  readonly slot: Date;
+  readonly outcome: 'created' | 'failed' | 'paused';
+  readonly snapshot: string | null;
+  readonly error: string | null;
+}
+
+export interface SchedulerDeps {
+  readonly schedules: Pick<ScheduleStorePort, 'listActiveSchedules' | 'claimSlot' | 'recordRun' | 'updateSchedule'>;
+  readonly store: Pick<StorePort, 'resolveSnapshot'>;
+  readonly resolver: Pick<ContainerResolver, 'resolve'>;
+  readonly locks: Pick<ContainerLocks, 'run'>;
+  readonly creator: Pick<SnapshotCreator, 'create'>;
+  readonly clock: Clock;
+}
+
+export class Scheduler {
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** Runs every schedule whose latest slot has not run yet. Callers serialize calls (BackgroundJob). */
+  async runDue(): Promise<ScheduleRunReport[]> {
+    const { schedules, clock } = this.deps;
+    const now = clock.now();
+    const reports: ScheduleRunReport[] = [];
+    for (const schedule of schedules.listActiveSchedules()) {
+      let slot: Date | null;
+      try {
+        slot = latestSlot(schedule.cron, schedule.timezone, now);
+      } catch (error) {
+        // Validated when stored; a runtime without that time zone any more must not stop the others.
+        schedules.recordRun(schedule.id, { at: now, snapshot: null, error: `cannot evaluate the schedule: ${messageOf(error)}` });
+        continue;
+      }
+      if (slot === null || (schedule.lastSlot !== null && slot <= schedule.lastSlot)) continue;
+      const run = schedules.claimSlot(schedule.id, slot, now);
+      if (run === undefined) continue; // claimed by someone else meanwhile
+      reports.push(await this.runSlot(schedule, slot, run, now));
+    }
+    return reports;
+  }
+
+  private async runSlot(schedule: ScheduleRecord, slot: Date, run: number, now: Date): Promise<ScheduleRunReport> {
+    const { schedules, resolver, locks, creator, store } = this.deps;
+    const report = (outcome: ScheduleRunReport['outcome'], snapshot: string | null, error: string | null): ScheduleRunReport => {
+      schedules.recordRun(schedule.id, { at: now, snapshot, error });
+      return { scheduleId: schedule.id, slot, outcome, snapshot, error };
+    };
+    try {
+      const container = await resolver.resolve(schedule.containerId);
+      const live = container.live;
+      if (live === undefined) {
+        // Paused rather than failing every tick; resuming it (PUT paused: false) tries again.
+        const reason = `container ${container.record.name} (${schedule.containerId.slice(0, 12)}) was removed from Docker; schedule paused, its snapshots stay`;
+        schedules.updateSchedule(schedule.id, { paused: true, pausedReason: reason }, now);
+        return report('paused', null, reason);
+      }
+      const snapshot = await locks.run(live.id, 'scheduled snapshot', () => {
+        const template = schedule.aliasTemplate;
+        const alias =
+          template === null
+            ? undefined
+            : withSuffix(renderAliasTemplate(template, { at: slot, timezone: schedule.timezone, run }), (candidate) => store.resolveSnapshot(live.id, candidate) !== undefined);
+        return creator.create(
+          { record: container.record, live },
+          {
+            origin: `schedule:${schedule.id}`,
+            quiesce: schedule.quiesce,
+            ...(alias !== undefined && { alias }),
+            ...(schedule.expiryDays !== null && { expiryDays: schedule.expiryDays }),
+          },
+        );
+      });
+      return report('created', snapshot.name, null);
+    } catch (error) {
+      return report('failed', null, messageOf(error));
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,148 @@
+/** Scheduled snapshots of a container (design.md §5): create, list, get, change or pause, delete. */
+import type { Quiesce } from '../../core/model.js';
+import type { ScheduleInput, SchedulesApi, ScheduleUpdate } from '../../core/schedule.js';
+import type { RouteDefinition } from '../route-definition.js';
+import { containerParamsSchema } from '../schemas/common-schemas.js';
+import {
+  createScheduleBodySchema,
+  scheduleListSchema,
+  scheduleParamsSchema,
+  scheduleResultSchema,
+  updateScheduleBodySchema,
+} from '../schemas/schedule-schemas.js';
+import { serializeScheduleList, serializeScheduleResult } from '../serializers/schedule-serializer.js';
+
+const BASE = '/api/v1/containers/:container/schedules';
+const TAG = 'schedules';
+
+// Shape the schemas guarantee once validation has passed.
+interface ScheduleBody {
+  cron?: string;
+  timezone?: string;
+  alias_template?: string | null;
+  expiry?: number | null;
+  quiesce?: Quiesce;
+  keep_min?: number;
+  paused?: boolean;
+}
+
+function toUpdate(b: ScheduleBody): ScheduleUpdate {
+  return {
+    ...(b.cron !== undefined && { cron: b.cron }),
+    ...(b.timezone !== undefined && { timezone: b.timezone }),
+    ...(b.alias_template !== undefined && { aliasTemplate: b.alias_template }),
+    ...(b.expiry !== undefined && { expiryDays: b.expiry }),
+    ...(b.quiesce !== undefined && { quiesce: b.quiesce }),
+    ...(b.keep_min !== undefined && { keepMin: b.keep_min }),
+    ...(b.paused !== undefined && { paused: b.paused }),
+  };
+}
+
+function describe(cron: string, timezone: string, paused: boolean): string {
+  return `"${cron}" (${timezone})${paused ? ', paused' : ''}`;
+}
+
+export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
+  const container = (params: Record<string, string>): string => params['container'] ?? '';
+  return [
+    {
+      method: 'POST',
+      path: BASE,
+      operationId: 'createSchedule',
+      summary: 'Snapshot the container on a cron schedule, with alias template, expiry and keep_min.',
+      tag: TAG,
+      auth: true,
+      successStatus: 201,
+      request: { params: containerParamsSchema, body: createScheduleBodySchema },
+      response: scheduleResultSchema,
+      errorStatuses: [404, 503],
+      async handle({ params, body }) {
+        const input = toUpdate(body) as ScheduleInput;
+        const result = await schedules.create(container(params), input);
+        const s = result.schedule;
+        return {
+          status: 201,
+          message: `Schedule ${s.id} of container ${result.container.name} created: ${describe(s.cron, s.timezone, s.paused)}.`,
+          data: serializeScheduleResult(result),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: BASE,
+      operationId: 'listSchedules',
+      summary: "A container's schedules, with their next run.",
+      tag: TAG,
+      auth: true,
+      request: { params: containerParamsSchema },
+      response: scheduleListSchema,
+      errorStatuses: [404, 503],
+      async handle({ params }) {
+        const result = await schedules.list(container(params));
+        return { message: `${result.schedules.length} schedules of container ${result.container.name}.`, data: serializeScheduleList(result) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: BASE,
+      operationId: 'deleteSchedules',
+      summary: "Remove all of a container's schedules (their snapshots stay).",
+      tag: TAG,
+      auth: true,
+      request: { params: containerParamsSchema },
+      response: scheduleListSchema,
+      errorStatuses: [404, 503],
+      async handle({ params }) {
+        const result = await schedules.deleteAll(container(params));
+        return { message: `${result.schedules.length} schedules of container ${result.container.name} deleted.`, data: serializeScheduleList(result) };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/:id`,
+      operationId: 'getSchedule',
+      summary: 'One schedule, with its last run and next run.',
+      tag: TAG,
+      auth: true,
+      request: { params: scheduleParamsSchema },
+      response: scheduleResultSchema,
+      errorStatuses: [404, 503],
+      async handle({ params }) {
+        const result = await schedules.get(container(params), params['id'] ?? '');
+        const s = result.schedule;
+        return { message: `Schedule ${s.id} of container ${result.container.name}: ${describe(s.cron, s.timezone, s.paused)}.`, data: serializeScheduleResult(result) };
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${BASE}/:id`,
+      operationId: 'updateSchedule',
+      summary: 'Change a schedule, or pause/resume it (paused: true/false).',
+      tag: TAG,
+      auth: true,
+      request: { params: scheduleParamsSchema, body: updateScheduleBodySchema },
+      response: scheduleResultSchema,
+      errorStatuses: [404, 503],
+      async handle({ params, body }) {
+        const result = await schedules.update(container(params), params['id'] ?? '', toUpdate(body));
+        const s = result.schedule;
+        return { message: `Schedule ${s.id} of container ${result.container.name} updated: ${describe(s.cron, s.timezone, s.paused)}.`, data: serializeScheduleResult(result) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${BASE}/:id`,
+      operationId: 'deleteSchedule',
+      summary: 'Remove a schedule (its snapshots stay, and keep_min no longer protects them).',
+      tag: TAG,
+      auth: true,
+      request: { params: scheduleParamsSchema },
+      response: scheduleResultSchema,
+      errorStatuses: [404, 503],
+      async handle({ params }) {
+        const result = await schedules.delete(container(params), params['id'] ?? '');
+        return { message: `Schedule ${result.schedule.id} of container ${result.container.name} deleted.`, data: serializeScheduleResult(result) };
+      },
+    },
+  ];
+}

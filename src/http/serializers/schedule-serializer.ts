@@ -1,0 +1,35 @@
+/** ScheduleView → the schedule JSON of the API (field names as in schedule-schemas.ts). */
+import type { ScheduleListResult, ScheduleResult, ScheduleView } from '../../core/schedule.js';
+import { isoOrNull } from './snapshot-serializer.js';
+
+export function serializeSchedule({ schedule, nextRunAt }: ScheduleView): Record<string, unknown> {
+  return {
+    id: schedule.id,
+    container_id: schedule.containerId,
+    origin: `schedule:${schedule.id}`,
+    cron: schedule.cron,
+    timezone: schedule.timezone,
+    alias_template: schedule.aliasTemplate,
+    expiry: schedule.expiryDays,
+    quiesce: schedule.quiesce,
+    keep_min: schedule.keepMin,
+    paused: schedule.paused,
+    paused_reason: schedule.pausedReason,
+    run_count: schedule.runCount,
+    last_slot: isoOrNull(schedule.lastSlot),
+    last_run_at: isoOrNull(schedule.lastRunAt),
+    last_snapshot: schedule.lastSnapshot,
+    last_error: schedule.lastError,
+    next_run_at: isoOrNull(nextRunAt),
+    created_at: schedule.createdAt.toISOString(),
+    updated_at: schedule.updatedAt.toISOString(),
+  };
+}
+
+export function serializeScheduleResult(result: ScheduleResult): Record<string, unknown> {
+  return { container_id: result.container.id, schedule: serializeSchedule(result) };
+}
+
+export function serializeScheduleList(result: ScheduleListResult): Record<string, unknown> {
+  return { container_id: result.container.id, schedules: result.schedules.map(serializeSchedule) };
+}

@@ -1,0 +1,69 @@
+/**
+ * The reaper's view of the snapshots table: which expired snapshots to delete now, and the retry state
+ * of a delete that failed. Unlike `listExpired` (ready/failed only), this also returns `deleting` rows
+ * whose expiry has passed: a reaper run that crashed mid-delete leaves them, and the next run finishes.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Database } from './database.js';
+import type { ReapCandidate, ReapCursor, ReaperStore } from '../core/reaper.js';
+import { toMillis } from './row-mapping.js';
+
+/**
+ * Walks the expires_at index (INDEXED BY: preparing fails instead of scanning, should it go missing) in
+ * (expires_at, id) order after a cursor, so a run sees every row once even when it skips some. Left out:
+ * rows waiting out a retry backoff, and a schedule's newest `keep_min` ready snapshots, which expiry
+ * never deletes (a stalled container keeps its last backups).
+ */
+export const REAPABLE_SQL = `SELECT s.id, s.container_id, s.expires_at, s.reap_attempts
+  FROM snapshots AS s INDEXED BY snapshots_expires_at
+  WHERE s.expires_at IS NOT NULL AND s.expires_at <= @now
+    AND s.state IN ('ready', 'failed', 'deleting')
+    AND (s.next_reap_at IS NULL OR s.next_reap_at <= @now)
+    AND (s.expires_at, s.id) > (@afterExpiresAt, @afterId)
+    AND NOT (
+      s.state = 'ready' AND s.origin GLOB 'schedule:*' AND EXISTS (
+        SELECT 1 FROM schedules AS sc
+        WHERE 'schedule:' || sc.id = s.origin
+          AND sc.keep_min > (
+            SELECT count(*) FROM snapshots AS n
+            WHERE n.origin = s.origin AND n.state = 'ready'
+              AND (n.created_at > s.created_at OR (n.created_at = s.created_at AND n.id > s.id))
+          )
+      )
+    )
+  ORDER BY s.expires_at, s.id
+  LIMIT @limit`;
+
+interface CandidateRow {
+  id: number;
+  container_id: string;
+  expires_at: number;
+  reap_attempts: number;
+}
+
+export class ReaperQueries implements ReaperStore {
+  private readonly reapable: Statement<[{ now: number; afterExpiresAt: number; afterId: number; limit: number }], CandidateRow>;
+  private readonly failure: Statement<[{ id: number; next: number }]>;
+
+  constructor(db: Database) {
+    this.reapable = db.prepare(REAPABLE_SQL);
+    this.failure = db.prepare('UPDATE snapshots SET reap_attempts = reap_attempts + 1, next_reap_at = @next WHERE id = @id');
+  }
+
+  /** Up to `limit` snapshots to delete at `now`, soonest expired first, after `cursor` when given. */
+  listReapable(now: Date, limit: number, cursor?: ReapCursor): ReapCandidate[] {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
+    const rows = this.reapable.all({
+      now: toMillis(now),
+      afterExpiresAt: cursor === undefined ? Number.MIN_SAFE_INTEGER : toMillis(cursor.expiresAt),
+      afterId: cursor === undefined ? 0 : cursor.id,
+      limit,
+    });
+    return rows.map((row) => ({ id: row.id, containerId: row.container_id, expiresAt: new Date(row.expires_at), reapAttempts: row.reap_attempts }));
+  }
+
+  /** A delete failed: count it and wait until `retryAt` (the error itself is on the snapshot's `error`). */
+  recordReapFailure(id: number, retryAt: Date): void {
+    this.failure.run({ id, next: toMillis(retryAt) });
+  }
+}
