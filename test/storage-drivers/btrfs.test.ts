@@ -114,12 +114,25 @@ describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrf
       assert.equal(await readFile(join(copy, 'f'), 'utf8'), 'x');
     });
 
-    it('reports renames as renames in a diff', async () => {
+    it('reports renames as renames in a diff, and changes inside renamed folders under their new path', async () => {
       const ds = await fx.newDataset('rename');
       await writeFile(join(ds, 'a.txt'), 'a');
+      await mkdir(join(ds, 'dir/sub'), { recursive: true });
+      await writeFile(join(ds, 'dir/sub/f'), 'x');
+      await writeFile(join(ds, 'é ü.txt'), 'x');
       await fx.driver.createSnapshot(ds, 'one');
       await runner.run('mv', [join(ds, 'a.txt'), join(ds, 'b.txt')]);
-      assert.deepEqual(await fx.driver.diff(ds, 'one'), [{ path: '/b.txt', change: 'renamed', from: '/a.txt' }]);
+      await runner.run('mv', [join(ds, 'dir'), join(ds, 'dir2')]);
+      await writeFile(join(ds, 'dir2/sub/f'), 'changed');
+      await writeFile(join(ds, 'dir2/new'), 'n');
+      await runner.run('rm', [join(ds, 'é ü.txt')]);
+      assert.deepEqual(await fx.driver.diff(ds, 'one'), [
+        { path: '/b.txt', change: 'renamed', from: '/a.txt' },
+        { path: '/dir2', change: 'renamed', from: '/dir' },
+        { path: '/dir2/new', change: 'added' },
+        { path: '/dir2/sub/f', change: 'modified' },
+        { path: '/é ü.txt', change: 'deleted' },
+      ]);
     });
   });
 
