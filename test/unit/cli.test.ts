@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { CliIo } from '../../src/cli/cli-io.js';
 import { runCli } from '../../src/cli/program.js';
-import { scratchDir } from '../support/scratch.js';
 
 interface Recorded {
   method: string;
@@ -18,7 +18,8 @@ interface Recorded {
 
 type Canned = { status: number; body: unknown } | { status: number; raw: string };
 
-const dir = scratchDir('cli');
+// Unit tests need no root and no fixture: a private temp folder, removed afterwards.
+const dir = mkdtempSync(join(tmpdir(), 'cowsnap-unit-cli-'));
 const requests: Recorded[] = [];
 const replies = new Map<string, Canned>();
 let server: Server;

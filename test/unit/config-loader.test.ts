@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/config-loader.js';
-import { scratchDir } from '../support/scratch.js';
 
-const dir = scratchDir('config');
+// Unit tests need no root and no fixture: a private temp folder, removed afterwards.
+const dir = mkdtempSync(join(tmpdir(), 'cowsnap-unit-config-'));
 after(() => { rmSync(dir, { recursive: true, force: true }); });
 const absent = join(dir, 'absent.json');
 

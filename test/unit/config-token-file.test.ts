@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadOrCreateToken, readToken } from '../../src/config/token-file.js';
-import { scratchDir } from '../support/scratch.js';
 
-const dir = scratchDir('token');
+// Unit tests need no root and no fixture: a private temp folder, removed afterwards.
+const dir = mkdtempSync(join(tmpdir(), 'cowsnap-unit-token-'));
 after(() => rm(dir, { recursive: true, force: true }));
 
 describe('loadOrCreateToken', () => {

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
-import { scratchDir } from '../support/scratch.js';
 
 const UNIT = resolve('systemd/cowsnap.service');
 const run = promisify(execFile);
-const dir = scratchDir('systemd');
+// Unit tests need no root and no fixture: a private temp folder, removed afterwards.
+const dir = mkdtempSync(join(tmpdir(), 'cowsnap-unit-systemd-'));
 after(() => rm(dir, { recursive: true, force: true }));
 
 /** systemd-analyze verify prints problems (unknown keys, missing binaries) on stderr, some without failing. */
