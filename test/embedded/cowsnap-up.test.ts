@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
+import { mountsUnder } from '../../storage-drivers/common/mounts.js';
+import { embeddedLayout, stopEmbedded } from '../../src/embedded/embedded-default.js';
+import { registerTeardown, runQuietly } from '../support/cleanup.js';
+import { needs } from '../support/components.js';
+import { scratchDir } from '../support/scratch.js';
+
+const runner = new ExecFileRunner();
+
+/** The CLI as an operator runs it, with the environment pointing everything into this test's folder. */
+function cowsnap(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function finish(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = child.exitCode ?? (await new Promise<number | null>((resolve) => child.once('exit', resolve)));
+  return { code, stdout, stderr };
+}
+
+describe('cowsnap up / down (real pool, dockerd, service, CLI over a unix socket)', needs('docker'), () => {
+  const stateDir = scratchDir('up');
+  const layout = embeddedLayout(stateDir);
+  const env = {
+    COWSNAP_STATE_DIR: stateDir,
+    COWSNAP_TOKEN_FILE: join(stateDir, 'etc/token'),
+    COWSNAP_KEY_FILE: join(stateDir, 'etc/secret.key'),
+    COWSNAP_LISTEN: `unix:${join(stateDir, 'api.sock')}`,
+    COWSNAP_LOG_LEVEL: 'warn',
+    COWSNAP_CONFIG: '',
+  };
+  let up: ChildProcess | undefined;
+  const registration = registerTeardown(
+    `cowsnap up in ${stateDir}`,
+    async () => {
+      if (up?.exitCode === null) up.kill('SIGKILL');
+      await stopEmbedded(stateDir, runner);
+      await rm(stateDir, { recursive: true, force: true });
+    },
+    () => {
+      if (up?.pid !== undefined) runQuietly('kill', ['-9', String(up.pid)]);
+      runQuietly('sh', ['-c', 'p=$(cat "$1" 2>/dev/null) && kill -9 "$p"; sleep 1', 'sh', layout.pidFile]);
+      runQuietly('umount', ['-R', layout.mountPoint]);
+      runQuietly('sh', ['-c', 'for d in $(losetup -n -O NAME -j "$1"); do losetup -d "$d"; done', 'sh', layout.imagePath]);
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  );
+  after(() => registration.release());
+
+  it('comes up, prints the token and examples, and the CLI reaches it with the token file', async () => {
+    up = cowsnap(['up'], env);
+    let banner = '';
+    up.stdout?.on('data', (chunk: Buffer) => (banner += chunk.toString()));
+    const started = Date.now();
+    while (!banner.includes('cowsnap is up') && up.exitCode === null && Date.now() - started < 180_000) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.match(banner, /cowsnap is up at unix:/);
+    assert.match(banner, /token: +[0-9a-f]{64}/);
+    assert.match(banner, /curl -s -X POST .*--unix-socket|--unix-socket .*\/api\/v1\/containers\/cowsnap-demo\/snapshots/s);
+
+    const list = await finish(cowsnap(['--json', 'containers', 'list'], env));
+    assert.equal(list.code, 0, list.stderr);
+    const containers = (JSON.parse(list.stdout) as { containers: { name: string; state: string }[] }).containers;
+    assert.deepEqual(containers.map((c) => [c.name, c.state]), [['cowsnap-demo', 'running']]);
+
+    const again = await finish(cowsnap(['up'], env));
+    assert.equal(again.code, 2, 'a second up is refused while the first runs');
+    assert.match(again.stderr, /already running/);
+  });
+
+  it('down stops the up process in order and leaves nothing mounted or running', async () => {
+    assert.ok(up !== undefined);
+    const upExit = finish(up);
+    const down = await finish(cowsnap(['down'], env));
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal((await upExit).code, 0);
+    assert.deepEqual(await mountsUnder(layout.mountPoint), []);
+    const { stdout } = await runner.run('losetup', ['--associated', layout.imagePath, '--noheadings']);
+    assert.equal(stdout.trim(), '');
+    const unreachable = await finish(cowsnap(['containers', 'list'], env));
+    assert.equal(unreachable.code, 3);
+  });
+});
