@@ -11,6 +11,8 @@ interface SnapshotState {
 interface DatasetState {
   readonly name: string;
   readonly tag: string | undefined;
+  /** A restore is moving this dataset right now (or crashed doing so): recover() settles it, not us. */
+  readonly restoring: boolean;
   readonly usedByDataset: number;
   readonly snapshots: SnapshotState[];
 }
@@ -45,7 +47,7 @@ export async function collectGarbage(zfs: ZfsCommands, names: ZfsNames): Promise
 
     for (const dataset of datasets.values()) {
       const kind = names.parseInternal(dataset.name)?.kind;
-      if (kind !== 'lineage') continue;
+      if (kind !== 'lineage' || dataset.restoring) continue;
       if (dataset.snapshots.length === 0) {
         if (await destroyIfThere(zfs, dataset.name, true)) freed.push(dataset.name);
         progress = true;
@@ -97,15 +99,17 @@ async function destroyIfThere(zfs: ZfsCommands, name: string, recursive = false)
 }
 
 async function readState(zfs: ZfsCommands, names: ZfsNames): Promise<Map<string, DatasetState>> {
-  const rows = await zfs.getProperties([names.root], ['type', 'defer_destroy', 'usedbydataset', PROP.deleted, PROP.dataset], 'all');
+  const rows = await zfs.getProperties([names.root], ['defer_destroy', 'usedbydataset', PROP.deleted, PROP.dataset, PROP.restoreOld], 'all');
   const datasets = new Map<string, DatasetState>();
   const grouped = groupRows(rows);
   for (const [name, props] of grouped) {
     if (name.includes('@')) continue;
     const tag = props.get(PROP.dataset);
+    const restoreOld = props.get(PROP.restoreOld);
     datasets.set(name, {
       name,
       tag: tag?.source === 'local' ? tag.value : undefined,
+      restoring: restoreOld?.source === 'local' && restoreOld.value !== '-',
       usedByDataset: Number(props.get('usedbydataset')?.value ?? 0),
       snapshots: [],
     });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
@@ -117,6 +117,13 @@ export class ZfsDriver implements StorageDriver {
     return snapshot;
   }
 
+  private async refuseNested(dataset: string, what: string): Promise<void> {
+    const nested = (await this.zfs.list(dataset, 'filesystem,volume', 1)).filter((name) => name !== dataset);
+    if (nested.length > 0) {
+      throw new UnsupportedError(`cannot ${what} ${dataset}: it has nested datasets (${nested.join(', ')}), which this driver does not capture`);
+    }
+  }
+
   async createDataset(dataset: string): Promise<void> {
     this.names.assertDataset(dataset);
     if (await this.zfs.datasetExists(dataset)) throw new AlreadyExistsError(`dataset ${dataset} already exists`);
@@ -131,8 +138,7 @@ export class ZfsDriver implements StorageDriver {
    */
   async destroyDataset(dataset: string): Promise<void> {
     await this.requireDataset(dataset);
-    const nested = (await this.zfs.list(dataset, 'filesystem,volume', 1)).filter((name) => name !== dataset);
-    if (nested.length > 0) throw new UnsupportedError(`cannot destroy ${dataset}: it has nested datasets (${nested.join(', ')})`);
+    await this.refuseNested(dataset, 'destroy');
     await this.zfs.ensureUnmounted(dataset);
     try {
       if ((await this.zfs.list(dataset, 'snapshot', 1)).length === 0) {
@@ -148,7 +154,7 @@ export class ZfsDriver implements StorageDriver {
       if (await this.zfs.datasetExists(dataset)) await this.zfs.ensureMounted(dataset);
       throw error;
     }
-    await this.collect();
+    await this.collectAfter();
   }
 
   async datasetExists(dataset: string): Promise<boolean> {
@@ -169,16 +175,27 @@ export class ZfsDriver implements StorageDriver {
   }
 
   async datasetForPath(hostPath: string): Promise<string | undefined> {
-    const mount = await findMount(resolve(hostPath));
+    let path: string;
+    try {
+      path = await realpath(resolve(hostPath));
+    } catch {
+      return undefined;
+    }
+    const mount = await findMount(path);
     if (mount === undefined || !/(^|\.)zfs$/.test(mount.fsType)) return undefined;
     const name = mount.source;
     if (!name.startsWith(`${this.names.root}/`) || this.names.isInternal(name)) return undefined;
     return name;
   }
 
+  /**
+   * A ZFS snapshot does not include nested datasets; a copy made from it would show them empty. So a
+   * dataset with nested datasets is refused with their names, never silently half captured.
+   */
   async createSnapshot(dataset: string, name: string): Promise<SnapshotInfo> {
     this.names.assertSnapshot(dataset, name);
     await this.requireDataset(dataset);
+    await this.refuseNested(dataset, 'snapshot');
     if ((await this.catalog.find(dataset, name)) !== undefined) {
       throw new AlreadyExistsError(`snapshot ${name} of ${dataset} already exists`);
     }
@@ -213,14 +230,14 @@ export class ZfsDriver implements StorageDriver {
       await this.zfs.rename(snapshot.full, tomb);
       if ((await this.dialect()).deferredDestroy) await this.zfs.destroy(tomb, { deferred: true });
     }
-    await this.collect();
+    await this.collectAfter();
   }
 
   async restoreSnapshot(dataset: string, name: string, options: RestoreOptions = {}): Promise<void> {
     const snapshot = await this.requireSnapshot(dataset, name);
     await this.requireDataset(dataset);
     await restoreBySwap({ zfs: this.zfs, names: this.names, ensureInternal: () => this.ensureInternal() }, dataset, snapshot, options);
-    await this.collect();
+    await this.collectAfter();
   }
 
   async recover(): Promise<RecoveryAction[]> {
@@ -332,6 +349,19 @@ export class ZfsDriver implements StorageDriver {
 
   private collect(): Promise<string[]> {
     return collectGarbage(this.zfs, this.names);
+  }
+
+  /**
+   * Collection after an operation that already succeeded: its failure (e.g. a concurrent collection
+   * took the same lineage first) must not turn that success into an error. What is left is found by
+   * the next collection or by recover().
+   */
+  private async collectAfter(): Promise<void> {
+    try {
+      await this.collect();
+    } catch {
+      // Deliberately ignored: see above.
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 
 /** ZFS refuses names of 256 bytes or more, snapshot part included (ZFS_MAX_DATASET_NAME_LEN). */
 const ZFS_MAX_NAME = 255;
+const MAX_ROOT_LENGTH = 80;
 
 /**
  * Where cowsnap keeps its own datasets: restore lineages (also what a destroyed dataset leaves of its snapshots), temporary clones. A leading dot would
@@ -22,6 +23,8 @@ export class ZfsNames {
         ? [`root dataset component ${index + 1} (${JSON.stringify(part)}) is not a valid ZFS name`]
         : [],
     );
+    // Internal names add ~45 characters and a snapshot name up to 128; ZFS stops at 255.
+    if (root.length > MAX_ROOT_LENGTH) problems.push(`root dataset name is ${root.length} characters long; the limit is ${MAX_ROOT_LENGTH}`);
     assertNoProblems(problems);
     this.internal = `${root}/${INTERNAL_NAME}`;
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
@@ -156,6 +156,25 @@ describe('zfs driver (zfs-fuse)', needs('zfs'), () => {
       await assert.rejects(fx.driver.restoreSnapshot(ds, 'flat'), { code: 'unsupported', message: /inner/ });
       await assert.rejects(fx.driver.destroyDataset(ds), { code: 'unsupported', message: /inner/ });
       assert.equal(await readFile(join(await fx.driver.mountPath(`${ds}/inner`), 'precious.txt'), 'utf8'), 'would be lost');
+    });
+
+    it('refuses to restore a dataset in use with BusyError and changes nothing', async () => {
+      const ds = await fx.newDataset('in-use');
+      const root = await fx.driver.mountPath(ds);
+      await writeFile(join(root, 'state.txt'), 'old');
+      await fx.driver.createSnapshot(ds, 'old');
+      await writeFile(join(root, 'state.txt'), 'current');
+      const handle = await open(join(root, 'state.txt'), 'r');
+      try {
+        await assert.rejects(fx.driver.restoreSnapshot(ds, 'old'), { code: 'busy' });
+      } finally {
+        await handle.close();
+      }
+      assert.equal(await readFile(join(await fx.driver.mountPath(ds), 'state.txt'), 'utf8'), 'current');
+      assert.deepEqual((await fx.driver.listSnapshots(ds)).map((s) => s.name), ['old']);
+      assert.deepEqual(await fx.driver.recover(), [], 'nothing half done');
+      await fx.driver.restoreSnapshot(ds, 'old');
+      assert.equal(await readFile(join(await fx.driver.mountPath(ds), 'state.txt'), 'utf8'), 'old');
     });
 
     it('maps the path of a dataset to its name and nothing else', async () => {
