@@ -112,7 +112,10 @@ async function ensureDemoContainer(docker: Docker): Promise<string> {
     'mkdir -p /data/www',
     '[ -f /data/www/index.html ] || echo "<h1>hello from cowsnap-demo</h1>" > /data/www/index.html',
     '[ -f /data/notes.txt ] || printf "1. take a snapshot\\n2. break something\\n3. restore\\n" > /data/notes.txt',
-    'while true; do date -u >> /data/heartbeat.log; sleep 30; done',
+    // As PID 1 the shell ignores SIGTERM unless it traps it: without this every stop (restore, quiesce
+    // "stop") would wait the whole stop timeout. `sleep & wait` lets the trap run at once.
+    "trap 'exit 0' TERM",
+    'while true; do date -u >> /data/heartbeat.log; sleep 30 & wait $!; done',
   ].join('; ');
   const container = await docker.createContainer({
     name: DEMO_CONTAINER,

@@ -89,6 +89,12 @@ describe('embedded default environment (real loop btrfs pool + private dockerd)'
     });
     assert.match(notes, /take a snapshot/);
     await execIn(demo, ['sh', '-c', 'echo kept-across-restarts > /data/marker.txt']);
+
+    // A restore stops the container: the demo must stop on SIGTERM, not sit out the 10 s timeout.
+    const started = Date.now();
+    await demo.stop({ t: 10 });
+    assert.ok(Date.now() - started < 5000, `the demo container took ${Date.now() - started} ms to stop`);
+    await demo.start();
   });
 
   it('stops dockerd (keeping the container) and unmounts the pool', async () => {
