@@ -1,3 +1,4 @@
+import { CommandFailedError } from '../common/errors.js';
 import { groupRows, type ZfsCommands } from './zfs-commands.js';
 import { PROP } from './zfs-catalog.js';
 import { isNotFound } from './zfs-errors.js';
@@ -6,6 +7,7 @@ import type { ZfsNames } from './zfs-names.js';
 interface SnapshotState {
   readonly full: string;
   readonly dead: boolean;
+  readonly createdMs: number;
 }
 
 interface DatasetState {
@@ -58,8 +60,8 @@ export async function collectGarbage(zfs: ZfsCommands, names: ZfsNames): Promise
         continue;
       }
       // A lineage's own head is the discarded pre-restore state: nobody can reach it, roll it back.
-      const newest = dataset.snapshots.at(-1);
-      if (dataset.usedByDataset > 0 && newest !== undefined) await zfs.rollback(newest.full);
+      const newest = [...dataset.snapshots].sort((a, b) => a.createdMs - b.createdMs).at(-1);
+      if (dataset.usedByDataset > 0 && newest !== undefined) await rollbackIfNewest(zfs, newest.full);
     }
     if (!progress) break;
   }
@@ -87,6 +89,19 @@ async function promoteHeir(
   return false;
 }
 
+/**
+ * Rolling a lineage back only saves space, so a refusal (a newer snapshot made within the same
+ * millisecond, which ZFS orders and we cannot see) is no error: the space waits for the next pass.
+ */
+export async function rollbackIfNewest(zfs: ZfsCommands, snapshot: string): Promise<void> {
+  try {
+    await zfs.rollback(snapshot);
+  } catch (error) {
+    if (error instanceof CommandFailedError && /more recent snapshots/i.test(error.stderr)) return;
+    throw error;
+  }
+}
+
 async function destroyIfThere(zfs: ZfsCommands, name: string, recursive = false): Promise<boolean> {
   try {
     await zfs.destroy(name, { recursive });
@@ -99,7 +114,7 @@ async function destroyIfThere(zfs: ZfsCommands, name: string, recursive = false)
 }
 
 async function readState(zfs: ZfsCommands, names: ZfsNames): Promise<Map<string, DatasetState>> {
-  const rows = await zfs.getProperties([names.root], ['defer_destroy', 'usedbydataset', PROP.deleted, PROP.dataset, PROP.restoreOld], 'all');
+  const rows = await zfs.getProperties([names.root], ['creation', 'defer_destroy', 'usedbydataset', PROP.created, PROP.deleted, PROP.dataset, PROP.restoreOld], 'all');
   const datasets = new Map<string, DatasetState>();
   const grouped = groupRows(rows);
   for (const [name, props] of grouped) {
@@ -120,7 +135,9 @@ async function readState(zfs: ZfsCommands, names: ZfsNames): Promise<Map<string,
     const owner = datasets.get(full.slice(0, at));
     if (owner === undefined) continue;
     const dead = props.get('defer_destroy')?.value === 'on' || (props.get(PROP.deleted)?.value ?? '-') !== '-';
-    owner.snapshots.push({ full, dead });
+    const created = Number(props.get(PROP.created)?.value);
+    const createdMs = Number.isFinite(created) ? created : Number(props.get('creation')?.value) * 1000;
+    owner.snapshots.push({ full, dead, createdMs });
   }
   return datasets;
 }

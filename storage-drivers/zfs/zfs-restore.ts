@@ -1,6 +1,7 @@
 import { UnsupportedError } from '../common/errors.js';
 import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
 import { PROP, type PhysicalSnapshot } from './zfs-catalog.js';
+import { rollbackIfNewest } from './zfs-collector.js';
 import { groupRows, type ZfsCommands } from './zfs-commands.js';
 import { newId, type ZfsNames } from './zfs-names.js';
 
@@ -96,7 +97,7 @@ async function finishRestore(zfs: ZfsCommands, names: ZfsNames, dataset: string,
       // No snapshot to keep: the lineage is just the discarded old state.
       await zfs.destroy(lineage, { recursive: true });
     } else {
-      await zfs.rollback(newest);
+      await rollbackIfNewest(zfs, newest);
       await zfs.inheritProperty(lineage, PROP.restoreOld);
     }
   }
