@@ -7,6 +7,7 @@ import type { CapturedFilesystem, JournalEntry, SnapshotRecord } from './model.j
 import type { PoolRegistry } from './pool-registry.js';
 import type { LiveContainer, RuntimePort, StorePort } from './ports.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
+import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
 import { storageSnapshotName } from './snapshot-naming.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
@@ -74,6 +75,7 @@ export class RestoreService {
       if (wasRunning) await runtime.stop(container.live.id);
       stopMs = performance.now() - stopStart;
       store.updateOperation(operation.id, 'stopped');
+      crashCheckpoint('restore:stopped');
 
       const swapStart = performance.now();
       await this.swapAll(operation.id, payload);
@@ -139,6 +141,7 @@ export class RestoreService {
         await pools.driverFor(filesystem).restoreSnapshot(filesystem.dataset, payload.storageName);
         swapped.push(filesystem);
         store.updateOperation(operationId, `swapped:${index + 1}/${payload.filesystems.length}`);
+        crashCheckpoint(`restore:swapped:${index + 1}`);
       }
     } catch (error) {
       const undoFailures: string[] = [];

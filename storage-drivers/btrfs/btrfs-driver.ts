@@ -3,7 +3,8 @@ import { lstat, mkdir, readdir, realpath, rmdir, stat, statfs } from 'node:fs/pr
 import { join, relative, resolve, sep } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { ensureDir } from '../common/ensure-dir.js';
-import { mapErrors } from '../common/error-mapping.js';
+import { mapErrors, toStorageError } from '../common/error-mapping.js';
+import { ExchangeUnsupportedError, exchangePaths } from '../common/exchange-paths.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { mountHolding, mountsUnder } from '../common/mounts.js';
 import { assertSnapshotName } from '../common/names.js';
@@ -40,6 +41,7 @@ export interface BtrfsDriverOptions {
 export class BtrfsDriver implements StorageDriver {
   private readonly layout: BtrfsLayout;
   private readonly btrfs: BtrfsCommands;
+  private readonly runner: CommandRunner;
   private readonly tree: SubvolumeTree;
   private probed: DriverInfo | undefined;
   private quotas = false;
@@ -49,6 +51,7 @@ export class BtrfsDriver implements StorageDriver {
   constructor(options: BtrfsDriverOptions) {
     this.layout = new BtrfsLayout(resolve(options.poolPath));
     this.btrfs = new BtrfsCommands(options.runner);
+    this.runner = options.runner;
     this.tree = new SubvolumeTree(this.btrfs, this.layout.pool);
   }
 
@@ -301,6 +304,16 @@ export class BtrfsDriver implements StorageDriver {
       deleteTree: (path) => this.tree.deleteTree(path),
       exists: async (path) => (await lstat(path).catch(() => undefined)) !== undefined,
       sync: () => this.btrfs.sync(this.layout.pool),
+      rootId: (path) => this.btrfs.rootId(path),
+      exchange: async (a, b) => {
+        try {
+          await exchangePaths(this.runner, a, b);
+          return true;
+        } catch (error) {
+          if (error instanceof ExchangeUnsupportedError) return false;
+          throw toStorageError(error, `exchange ${a} and ${b}`);
+        }
+      },
     };
   }
 

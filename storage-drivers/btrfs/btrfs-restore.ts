@@ -1,4 +1,5 @@
-import { readdir, rename, rmdir } from 'node:fs/promises';
+import { crashCheckpoint } from '../common/crash-checkpoint.js';
+import { readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
@@ -18,7 +19,14 @@ export interface RestoreTools {
   exists(path: string): Promise<boolean>;
   /** Commits the filesystem's transaction: a swap that returned survives a power cut. */
   sync(): Promise<void>;
+  /** The subvolume id of the subvolume at `path`: tells after a crash whether the exchange happened. */
+  rootId(path: string): Promise<number>;
+  /** Atomically exchanges two paths; false when this machine or filesystem cannot (then two renames are used). */
+  exchange(a: string, b: string): Promise<boolean>;
 }
+
+/** In the restore folder: the subvolume id of the prepared copy. */
+const FRESH_ID_FILE = 'new-id';
 
 export class SimulatedCrash extends Error {
   constructor(readonly step: RestoreStep) {
@@ -27,12 +35,13 @@ export class SimulatedCrash extends Error {
 }
 
 /**
- * Swap by rename, so that at every instant either the old or the restored subvolume sits at the
- * dataset's path (except between the two renames, where recover() puts one back):
- *   1 prepare:   writable snapshot of the snapshot → restore/<key>/new
- *   2 move-old:  dataset → restore/<key>/old
- *   3 move-new:  restore/<key>/new → dataset
- *   4 delete restore/<key>/old (and whatever was nested in it)
+ * Swap, so that at every instant either the old or the restored subvolume sits at the dataset's path:
+ *   1 prepare:   writable snapshot of the snapshot → restore/<key>/new; its subvolume id → restore/<key>/new-id
+ *   2 exchange:  renameat2(RENAME_EXCHANGE) of new and the dataset, one atomic step: the dataset now holds
+ *                the restored content and restore/<key>/new the old one
+ *   3 sync, then delete restore/<key>/new (the old content, and whatever was nested in it)
+ * Where the kernel or machine cannot exchange, two renames (dataset → old, new → dataset) do the same with
+ * a short window in which recover() must put one back.
  * Snapshots live elsewhere (.cowsnap/snapshots) and are never touched, newer ones included.
  */
 export async function restoreBySwap(
@@ -45,22 +54,29 @@ export async function restoreBySwap(
   const fresh = join(dir, 'new');
   const old = join(dir, 'old');
   const crashPoint = (step: RestoreStep): void => {
+    crashCheckpoint(`btrfs-restore:${step}`);
     if (options.crashAfter === step) throw new SimulatedCrash(step);
   };
   // Leftovers of an earlier crash must be settled before a new swap reuses these names.
   if (await tools.exists(dir)) await recoverOne(tools, dir);
   const reverter = new Reverter();
+  let exchanged = false;
   try {
     await mapErrors(`restore ${dataset}`, () => ensureDir(dir));
     reverter.add('remove the restore folder', () => rmdir(dir));
     await tools.snapshotWritable(snapshotPath, fresh);
     reverter.add('delete the restored copy', () => tools.deleteTree(fresh));
+    await writeFile(join(dir, FRESH_ID_FILE), String(await tools.rootId(fresh)));
+    reverter.add('remove the id file', () => rm(join(dir, FRESH_ID_FILE), { force: true }));
     crashPoint('after-prepare');
-    await mapErrors(`move ${dataset} aside`, () => rename(dataset, old));
-    // Never leave the dataset missing: the old content goes back if the second rename fails.
-    reverter.add('put the old content back', () => rename(old, dataset));
+    exchanged = await tools.exchange(fresh, dataset);
+    if (!exchanged) {
+      await mapErrors(`move ${dataset} aside`, () => rename(dataset, old));
+      // Never leave the dataset missing: the old content goes back if the second rename fails.
+      reverter.add('put the old content back', () => rename(old, dataset));
+    }
     crashPoint('after-move-old');
-    await mapErrors(`move the restored copy to ${dataset}`, () => rename(fresh, dataset));
+    if (!exchanged) await mapErrors(`move the restored copy to ${dataset}`, () => rename(fresh, dataset));
     reverter.success();
   } catch (error) {
     // A simulated crash leaves everything as a dead process would, for recover() to find.
@@ -70,7 +86,8 @@ export async function restoreBySwap(
   // The swap is done; make it durable before the old content goes.
   await tools.sync();
   crashPoint('after-move-new');
-  await tools.deleteTree(old);
+  await tools.deleteTree(exchanged ? fresh : old);
+  await rm(join(dir, FRESH_ID_FILE), { force: true });
   await rmdir(dir);
 }
 
@@ -91,7 +108,12 @@ async function recoverOne(tools: RestoreTools, dir: string): Promise<RecoveryAct
   const old = join(dir, 'old');
   const [hasDataset, hasNew, hasOld] = await Promise.all([tools.exists(dataset), tools.exists(fresh), tools.exists(old)]);
   let action: RecoveryAction;
-  if (!hasDataset && hasNew) {
+  const freshId = await readFile(join(dir, FRESH_ID_FILE), 'utf8').then(Number, () => undefined);
+  if (hasDataset && hasNew && freshId !== undefined && (await tools.rootId(dataset)) === freshId) {
+    // Crashed after the atomic exchange: the dataset holds the restored copy, "new" the old content.
+    await tools.deleteTree(fresh);
+    action = { dataset, action: 'finished', detail: 'removed the old content left behind by a completed exchange' };
+  } else if (!hasDataset && hasNew) {
     // Crashed between the two renames: the restored copy is complete, finish the swap.
     await rename(fresh, dataset);
     if (hasOld) await tools.deleteTree(old);
@@ -110,6 +132,7 @@ async function recoverOne(tools: RestoreTools, dir: string): Promise<RecoveryAct
   } else {
     action = { dataset, action: 'cleaned', detail: 'removed an empty restore folder' };
   }
+  await rm(join(dir, FRESH_ID_FILE), { force: true });
   await rmdir(dir);
   return action;
 }
