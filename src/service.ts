@@ -24,6 +24,9 @@ import { SnapshotCreator } from './core/snapshot-creator.js';
 import { SnapshotDeleter } from './core/snapshot-deleter.js';
 import { SnapshotService } from './core/snapshot-service.js';
 import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
+import { checkHealth } from './core/health-check.js';
+import { instrumentSnapshots } from './core/instrumented-snapshots.js';
+import { ServiceMetrics } from './core/service-metrics.js';
 import { createApp } from './http/app.js';
 import { scheduleRoutes } from './http/routes/schedule-routes.js';
 import { CaptureResolver } from './runtime/capture-resolver.js';
@@ -94,6 +97,9 @@ async function wire(
   const restorer = new RestoreService({ store, runtime, creator, pools: registry, clock });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
+  const metrics = new ServiceMetrics(() => store.listAllSnapshots());
+  const health = (): ReturnType<typeof checkHealth> =>
+    checkHealth({ docker: runtime, pools, database: () => opened.db.prepare('SELECT 1').get() });
   const scheduleStore = new ScheduleStore(opened.db);
   const schedules = new ScheduleService({ schedules: scheduleStore, resolver, clock });
   const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter, locks, clock }, options.reaper);
@@ -103,7 +109,9 @@ async function wire(
   };
   // Timer ticks and explicit runs alike report what they did.
   const reaperJob = new BackgroundJob(async () => {
-    const reaped = await reaper.reap();
+    const reaped = await metrics.time('reap', () => reaper.reap());
+    metrics.reaperDeleted.inc(reaped.deleted);
+    metrics.reaperFailures.inc(reaped.failed.length);
     if (reaped.deleted + reaped.failed.length + reaped.skippedBusy > 0) logger.info({ reaped }, 'expired snapshots reaped');
     return reaped;
   }, logFailure('reaper run failed'));
@@ -120,7 +128,15 @@ async function wire(
   }
 
   const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
-  const app = createApp({ snapshots, containers, token, logger, extraRoutes: scheduleRoutes(schedules) });
+  const app = createApp({
+    snapshots: instrumentSnapshots(snapshots, metrics, logger),
+    containers,
+    token,
+    logger,
+    health,
+    metricsRegistry: metrics.registry,
+    extraRoutes: scheduleRoutes(schedules),
+  });
   const server = await listen(app.callback(), config);
   const url = 'socket' in config.listen ? `unix:${config.listen.socket}` : `http://${config.listen.host}:${String(addressPort(server))}`;
   logger.info({ url }, 'cowsnap listening');

@@ -184,6 +184,23 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
     assert.equal(((await service.api('GET', '/containers/meta/snapshots')).body.data as { total: number }).total, 2);
   });
 
+  it('reports health (Docker, pools, database) and Prometheus metrics of the operations it ran', async () => {
+    const health = await service.api('GET', '/health', undefined, { token: null });
+    assert.equal(health.status, 200, JSON.stringify(health.body));
+    const data = health.body.data as { ok: boolean; docker: { storage_driver: string }; pools: { id: string; driver: string; free_bytes: number }[] };
+    assert.equal(data.docker.storage_driver, 'btrfs');
+    assert.deepEqual(data.pools.map((p) => [p.id, p.driver]), [['docker-pool', 'btrfs'], ['tank', 'zfs']]);
+    assert.ok((data.pools[0]?.free_bytes ?? 0) > 0);
+
+    const metrics = await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${service.token}` } });
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    assert.match(text, /cowsnap_operation_duration_seconds_count\{operation="snapshot",outcome="ok"\} [1-9]/);
+    assert.match(text, /cowsnap_operation_duration_seconds_count\{operation="restore",outcome="ok"\} [1-9]/);
+    assert.match(text, /cowsnap_snapshots\{pool="docker-pool",state="ready"\} [1-9]/);
+    assert.match(text, /cowsnap_http_requests_total\{/);
+  });
+
   it('rejects bad input with 400 listing the problem and creates nothing; 404, 401 and 409 where due', async () => {
     await runContainer('strict');
     const bad: [string, unknown][] = [
