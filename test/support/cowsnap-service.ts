@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { CowsnapConfig, PoolConfig } from '../../src/config/config.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { startService, type RunningService } from '../../src/service.js';
+import { startService, type RunningService, type ServiceOptions } from '../../src/service.js';
 import type { TestDockerEngine } from './docker-engine.js';
 import { registerTeardown } from './cleanup.js';
 import { scratchDir } from './scratch.js';
@@ -56,11 +56,13 @@ export async function startTestService(options: {
   zfsPool?: TestZfsPool;
   clock?: ManualClock;
   config?: CowsnapConfig;
+  /** More service options (e.g. reaper tuning); clock and a zero lock wait are set here. */
+  serviceOptions?: Omit<ServiceOptions, 'clock'>;
 }): Promise<TestService> {
   const clock = options.clock ?? new ManualClock(new Date());
   const config = options.config ?? testServiceConfig(options.engine, options.zfsPool);
   const logger = pino({ level: process.env.COWSNAP_TEST_LOG ?? 'silent' });
-  const running = await startService(config, logger, { clock, lockWaitMs: 0 });
+  const running = await startService(config, logger, { lockWaitMs: 0, ...options.serviceOptions, clock });
   const registration = registerTeardown(
     `cowsnap service ${running.url}`,
     async () => {
