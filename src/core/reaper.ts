@@ -27,6 +27,7 @@ export interface ReapCursor {
 
 export interface ReaperStore {
   listReapable(now: Date, limit: number, cursor?: ReapCursor): ReapCandidate[];
+  isReapable(id: number, now: Date): boolean;
   recordReapFailure(id: number, retryAt: Date): void;
 }
 
@@ -104,9 +105,9 @@ export class Reaper {
     const worker = async (): Promise<void> => {
       for (let candidate = candidates[next++]; candidate !== undefined; candidate = candidates[next++]) {
         if (this.stopping) return;
-        // Read again under the lock: an API delete or update may have changed it since the query.
-        const snapshot = this.deps.store.getSnapshot(candidate.id);
-        if (snapshot === undefined || snapshot.expiresAt === null || snapshot.expiresAt > now) continue;
+        // Asked again under the lock: an API delete or update may have changed things since the query.
+        const snapshot = this.deps.reaperStore.isReapable(candidate.id, now) ? this.deps.store.getSnapshot(candidate.id) : undefined;
+        if (snapshot === undefined) continue;
         try {
           await this.deps.deleter.delete(snapshot);
           report.deleted += 1;

@@ -14,12 +14,9 @@ import { toMillis } from './row-mapping.js';
  * rows waiting out a retry backoff, and a schedule's newest `keep_min` ready snapshots, which expiry
  * never deletes (a stalled container keeps its last backups).
  */
-export const REAPABLE_SQL = `SELECT s.id, s.container_id, s.expires_at, s.reap_attempts
-  FROM snapshots AS s INDEXED BY snapshots_expires_at
-  WHERE s.expires_at IS NOT NULL AND s.expires_at <= @now
+const REAPABLE_WHERE = `s.expires_at IS NOT NULL AND s.expires_at <= @now
     AND s.state IN ('ready', 'failed', 'deleting')
     AND (s.next_reap_at IS NULL OR s.next_reap_at <= @now)
-    AND (s.expires_at, s.id) > (@afterExpiresAt, @afterId)
     AND NOT (
       s.state = 'ready' AND s.origin GLOB 'schedule:*' AND EXISTS (
         SELECT 1 FROM schedules AS sc
@@ -30,7 +27,12 @@ export const REAPABLE_SQL = `SELECT s.id, s.container_id, s.expires_at, s.reap_a
               AND (n.created_at > s.created_at OR (n.created_at = s.created_at AND n.id > s.id))
           )
       )
-    )
+    )`;
+
+export const REAPABLE_SQL = `SELECT s.id, s.container_id, s.expires_at, s.reap_attempts
+  FROM snapshots AS s INDEXED BY snapshots_expires_at
+  WHERE ${REAPABLE_WHERE}
+    AND (s.expires_at, s.id) > (@afterExpiresAt, @afterId)
   ORDER BY s.expires_at, s.id
   LIMIT @limit`;
 
@@ -43,10 +45,12 @@ interface CandidateRow {
 
 export class ReaperQueries implements ReaperStore {
   private readonly reapable: Statement<[{ now: number; afterExpiresAt: number; afterId: number; limit: number }], CandidateRow>;
+  private readonly stillReapable: Statement<[{ id: number; now: number }], { id: number }>;
   private readonly failure: Statement<[{ id: number; next: number }]>;
 
   constructor(db: Database) {
     this.reapable = db.prepare(REAPABLE_SQL);
+    this.stillReapable = db.prepare(`SELECT s.id FROM snapshots AS s WHERE s.id = @id AND ${REAPABLE_WHERE}`);
     this.failure = db.prepare('UPDATE snapshots SET reap_attempts = reap_attempts + 1, next_reap_at = @next WHERE id = @id');
   }
 
@@ -60,6 +64,14 @@ export class ReaperQueries implements ReaperStore {
       limit,
     });
     return rows.map((row) => ({ id: row.id, containerId: row.container_id, expiresAt: new Date(row.expires_at), reapAttempts: row.reap_attempts }));
+  }
+
+  /**
+   * Asked again under the container's lock, just before deleting: meanwhile an update may have changed
+   * the expiry, or an API delete of a newer snapshot may have made this one part of keep_min.
+   */
+  isReapable(id: number, now: Date): boolean {
+    return this.stillReapable.get({ id, now: toMillis(now) }) !== undefined;
   }
 
   /** A delete failed: count it and wait until `retryAt` (the error itself is on the snapshot's `error`). */

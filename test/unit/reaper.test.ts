@@ -173,6 +173,26 @@ describe('reaper', () => {
     assert.ok(driver.maxInFlight <= 3 && driver.maxInFlight >= 2, `max in flight ${driver.maxInFlight}`);
   });
 
+  it('asks again just before deleting: a snapshot made permanent or newly under keep_min is left alone', () => {
+    const queries = new ReaperQueries(test.db);
+    const schedules = new ScheduleStore(test.db);
+    withContainer(test);
+    const schedule = schedules.createSchedule({
+      containerId: CONTAINER_ID, cron: '@daily', timezone: 'UTC', aliasTemplate: null, expiryDays: 1, quiesce: 'none',
+      keepMin: 1, paused: false, lastSlot: null, createdAt: test.clock.now(),
+    });
+    const older = make(1, { origin: `schedule:${schedule.id}` });
+    test.clock.advance(1000);
+    const newer = make(1, { origin: `schedule:${schedule.id}` });
+    const manual = make(1);
+    test.clock.advance(2 * DAY);
+    assert.deepEqual(queries.listReapable(test.clock.now(), 10).map((c) => c.id), [older, manual]);
+    test.store.updateSnapshotMeta(manual, { expiresAt: null });
+    test.store.deleteSnapshotRecord(newer);
+    assert.equal(queries.isReapable(manual, test.clock.now()), false);
+    assert.equal(queries.isReapable(older, test.clock.now()), false, 'now the newest of its schedule');
+  });
+
   it('reads the expires_at index, not the whole table', () => {
     const plan = test.db.prepare(`EXPLAIN QUERY PLAN ${REAPABLE_SQL}`).all({ now: 0, afterExpiresAt: 0, afterId: 0, limit: 1 }) as { detail: string }[];
     const details = plan.map((row) => row.detail).join('\n');
