@@ -91,6 +91,11 @@ export class ZfsCatalog {
     return (await this.zfs.datasetExists(dataset)) ? [dataset, ...lineages] : lineages;
   }
 
+  /** Snapshots physically in one dataset, dead ones included, oldest first. */
+  async snapshotsOf(physical: string): Promise<PhysicalSnapshot[]> {
+    return snapshotsFromRows(await this.zfs.getProperties([physical], SNAPSHOT_PROPERTIES, 1), [physical]);
+  }
+
   /** Every snapshot of the logical dataset, oldest first; dead ones only when asked for. */
   async snapshots(dataset: string, options: { includeDead?: boolean } = {}): Promise<PhysicalSnapshot[]> {
     const physicals = await this.physicals(dataset);

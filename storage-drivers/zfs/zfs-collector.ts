@@ -32,6 +32,8 @@ export async function collectGarbage(zfs: ZfsCommands, names: ZfsNames): Promise
   if (!(await zfs.datasetExists(names.internal))) return [];
   const pool = names.root.split('/')[0] ?? names.root;
   const freed: string[] = [];
+  // Lineages that lost a snapshot: their head may now hold that snapshot's blocks.
+  const touched = new Set<string>();
   for (let pass = 0; pass < MAX_PASSES; pass += 1) {
     const clones = await zfs.getClones(pool);
     const datasets = await readState(zfs, names);
@@ -42,6 +44,7 @@ export async function collectGarbage(zfs: ZfsCommands, names: ZfsNames): Promise
       for (const snapshot of dataset.snapshots) {
         if (!snapshot.dead || hasClones(snapshot.full)) continue;
         if (await destroyIfThere(zfs, snapshot.full)) freed.push(snapshot.full);
+        touched.add(dataset.name);
         progress = true;
       }
     }
@@ -59,9 +62,13 @@ export async function collectGarbage(zfs: ZfsCommands, names: ZfsNames): Promise
         if (await promoteHeir(zfs, names, dataset, datasets, clones)) progress = true;
         continue;
       }
-      // A lineage's own head is the discarded pre-restore state: nobody can reach it, roll it back.
+      // A lineage's head is unreachable (restore rolled it back to its newest snapshot); once that
+      // snapshot is gone the head holds its blocks, so roll back to the next newest.
       const newest = [...dataset.snapshots].sort((a, b) => a.createdMs - b.createdMs).at(-1);
-      if (dataset.usedByDataset > 0 && newest !== undefined) await rollbackIfNewest(zfs, newest.full);
+      if (touched.has(dataset.name) && dataset.usedByDataset > 0 && newest !== undefined) {
+        await rollbackIfNewest(zfs, newest.full);
+        touched.delete(dataset.name);
+      }
     }
     if (!progress) break;
   }

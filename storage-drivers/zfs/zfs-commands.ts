@@ -44,9 +44,9 @@ export function parseOrigins(stdout: string): Map<string, string[]> {
   return clones;
 }
 
-// zfs-fuse reports a dataset busy for a moment after unmount or a fresh write; it clears within seconds.
-const BUSY_RETRIES = 25;
-const BUSY_DELAY_MS = 200;
+// zfs-fuse reports a dataset busy for a moment after unmount or a fresh write; it clears within a
+// fraction of a second, so retries start short and back off, giving up after about 6 s in all.
+const BUSY_DELAYS_MS = [25, 50, 100, 200, 400, 800, 1000, 1000, 1000, 1000];
 
 /** One thin wrapper per `zfs` call, machine-readable output only (`-H -p`), errors typed. */
 export class ZfsCommands {
@@ -62,12 +62,13 @@ export class ZfsCommands {
 
   /** Retries while zfs-fuse says "dataset is busy" for a moment after unmount or writes. */
   private async zfsRetryBusy(what: string, args: readonly string[]): Promise<string> {
-    for (let attempt = 1; ; attempt += 1) {
+    for (let attempt = 0; ; attempt += 1) {
       try {
         return await this.zfs(what, args);
       } catch (error) {
-        if (!isBusy(error) || attempt >= BUSY_RETRIES) throw error;
-        await sleep(BUSY_DELAY_MS);
+        const delay = BUSY_DELAYS_MS[attempt];
+        if (!isBusy(error) || delay === undefined) throw error;
+        await sleep(delay);
       }
     }
   }

@@ -15,7 +15,7 @@ import type {
   Usage,
 } from '../driver.js';
 import { PROP, ZfsCatalog, type PhysicalSnapshot } from './zfs-catalog.js';
-import { collectGarbage } from './zfs-collector.js';
+import { collectGarbage, rollbackIfNewest } from './zfs-collector.js';
 import { ZfsCommands } from './zfs-commands.js';
 import { describeDialect, detectDialect, type ZfsDialect } from './zfs-dialect.js';
 import { isNotFound } from './zfs-errors.js';
@@ -224,6 +224,7 @@ export class ZfsDriver implements StorageDriver {
     const clones = (await this.zfs.getClones(this.pool)).get(snapshot.full) ?? [];
     if (clones.length === 0) {
       await this.zfs.destroy(snapshot.full);
+      if (this.names.parseInternal(snapshot.physical)?.kind === 'lineage') await this.trimLineage(snapshot.physical);
     } else {
       await this.zfs.setProperty(snapshot.full, PROP.deleted, String(Date.now()));
       const tomb = `${snapshot.physical}@cowsnap-deleted-${newId()}`;
@@ -231,6 +232,12 @@ export class ZfsDriver implements StorageDriver {
       if ((await this.dialect()).deferredDestroy) await this.zfs.destroy(tomb, { deferred: true });
     }
     await this.collectAfter();
+  }
+
+  /** A lineage's head is unreachable: after its newest snapshot goes, roll it back so it frees those blocks. */
+  private async trimLineage(lineage: string): Promise<void> {
+    const newest = (await this.catalog.snapshotsOf(lineage)).at(-1);
+    if (newest !== undefined) await rollbackIfNewest(this.zfs, newest.full);
   }
 
   async restoreSnapshot(dataset: string, name: string, options: RestoreOptions = {}): Promise<void> {
