@@ -115,6 +115,23 @@ describe('zfs driver (zfs-fuse)', needs('zfs'), () => {
       assert.deepEqual(await zfsNames(ds, 'snapshot'), [`${ds}@base`], 'the deleted one is gone with its clone');
     });
 
+    it('frees the discarded state of a restore, and a deleted snapshot of an old lineage', async (t) => {
+      const MiB = 1024 * 1024;
+      const ds = await fx.newDataset('space');
+      await writeFile(join(await fx.driver.mountPath(ds), 'small.txt'), 'small');
+      await fx.driver.createSnapshot(ds, 'small');
+      await writeFile(join(await fx.driver.mountPath(ds), 'kept.bin'), randomBytes(20 * MiB));
+      await fx.driver.createSnapshot(ds, 'big');
+      await writeFile(join(await fx.driver.mountPath(ds), 'discarded.bin'), randomBytes(20 * MiB));
+      await fx.driver.restoreSnapshot(ds, 'small');
+      const afterRestore = (await fx.driver.datasetUsage(ds)).exclusiveBytes ?? Infinity;
+      await fx.driver.destroySnapshot(ds, 'big');
+      const afterDelete = (await fx.driver.datasetUsage(ds)).exclusiveBytes ?? Infinity;
+      t.diagnostic(`exclusive bytes: ${afterRestore} after restore (snapshot big kept), ${afterDelete} after deleting big`);
+      assert.ok(afterRestore > 18 * MiB && afterRestore < 25 * MiB, 'only the kept snapshot, not the discarded live state');
+      assert.ok(afterDelete < 3 * MiB, 'the deleted snapshot is freed too');
+    });
+
     it('keeps snapshots after the dataset is destroyed, and restores across a destroy-recreate', async () => {
       const ds = await fx.newDataset('outlive');
       await writeFile(join(await fx.driver.mountPath(ds), 'f'), 'x');
