@@ -48,19 +48,24 @@ export class Scheduler {
         continue;
       }
       if (slot === null || (schedule.lastSlot !== null && slot <= schedule.lastSlot)) continue;
-      const run = schedules.claimSlot(schedule.id, slot, now);
-      if (run === undefined) continue; // claimed by someone else meanwhile
-      reports.push(await this.runSlot(schedule, slot, run, now));
+      const report = await this.runSlot(schedule, slot, now);
+      if (report !== null) reports.push(report);
     }
     return reports;
   }
 
-  private async runSlot(schedule: ScheduleRecord, slot: Date, run: number, now: Date): Promise<ScheduleRunReport> {
+  /**
+   * The slot is claimed only once the container is found and held: a Docker outage or a restore running
+   * at that minute leaves it unclaimed, so the next tick tries the same slot again instead of losing it.
+   * Once claimed, a failed snapshot is recorded and not retried (it would fail every minute).
+   */
+  private async runSlot(schedule: ScheduleRecord, slot: Date, now: Date): Promise<ScheduleRunReport | null> {
     const { schedules, resolver, locks, creator, store } = this.deps;
     const report = (outcome: ScheduleRunReport['outcome'], snapshot: string | null, error: string | null): ScheduleRunReport => {
       schedules.recordRun(schedule.id, { at: now, snapshot, error });
       return { scheduleId: schedule.id, slot, outcome, snapshot, error };
     };
+    const progress = { claimed: false };
     try {
       const container = await resolver.resolve(schedule.containerId);
       const live = container.live;
@@ -71,6 +76,9 @@ export class Scheduler {
         return report('paused', null, reason);
       }
       const snapshot = await locks.run(live.id, 'scheduled snapshot', () => {
+        const run = schedules.claimSlot(schedule.id, slot, now);
+        if (run === undefined) return Promise.resolve(null); // claimed by another run meanwhile
+        progress.claimed = true;
         const template = schedule.aliasTemplate;
         const alias =
           template === null
@@ -86,9 +94,10 @@ export class Scheduler {
           },
         );
       });
-      return report('created', snapshot.name, null);
+      return snapshot === null ? null : report('created', snapshot.name, null);
     } catch (error) {
-      return report('failed', null, messageOf(error));
+      const message = messageOf(error);
+      return report('failed', null, progress.claimed ? message : `${message} (will try again on the next tick)`);
     }
   }
 }

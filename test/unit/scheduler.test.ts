@@ -27,12 +27,14 @@ describe('scheduler', () => {
   after(() => test.destroy());
   let made: Made[];
   let removed: boolean;
+  let dockerDown: boolean;
 
   beforeEach(() => {
     test.db.exec('DELETE FROM schedules; DELETE FROM snapshots;');
     withContainer(test);
     made = [];
     removed = false;
+    dockerDown = false;
   });
 
   const live: LiveContainer = {
@@ -43,14 +45,15 @@ describe('scheduler', () => {
     config: sampleConfig(),
   };
 
-  function scheduler(schedules = new ScheduleStore(test.db)): Scheduler {
+  function scheduler(schedules = new ScheduleStore(test.db), locks = new ContainerLocks(0)): Scheduler {
     return new Scheduler({
       schedules,
       store: test.store,
       clock: test.clock,
-      locks: new ContainerLocks(0),
+      locks,
       resolver: {
         resolve: (): Promise<ResolvedContainer> => {
+          if (dockerDown) return Promise.reject(new Error('Docker is unreachable at /run/docker.sock'));
           const record = test.store.getContainer(CONTAINER_ID);
           if (record === undefined) throw new Error('container not recorded');
           return Promise.resolve({ record, live: removed ? undefined : live });
@@ -146,6 +149,34 @@ describe('scheduler', () => {
     test.clock.set('2026-03-01T12:00:00Z');
     assert.deepEqual(await scheduler().runDue(), []);
     assert.equal(made.length, 0);
+  });
+
+  it('a slot missed because Docker was down or the container busy is tried again on the next tick', async () => {
+    test.clock.set('2026-03-01T10:00:00Z');
+    const id = schedule({ cron: '0 12 * * *' });
+    test.clock.set('2026-03-01T12:00:10Z');
+    dockerDown = true;
+    const [down] = await scheduler().runDue();
+    assert.equal(down?.outcome, 'failed');
+    assert.match(down.error ?? '', /unreachable.*will try again/);
+    dockerDown = false;
+
+    const locks = new ContainerLocks(0);
+    let release: () => void = () => undefined;
+    const restore = locks.run(CONTAINER_ID, 'restore', () => new Promise<void>((resolve) => (release = resolve)));
+    test.clock.set('2026-03-01T12:01:00Z');
+    const [busy] = await scheduler(new ScheduleStore(test.db), locks).runDue();
+    assert.match(busy?.error ?? '', /busy/);
+    release();
+    await restore;
+
+    test.clock.set('2026-03-01T12:02:00Z');
+    const [made1] = await scheduler().runDue();
+    assert.equal(made1?.outcome, 'created');
+    assert.equal(made1.slot.toISOString(), '2026-03-01T12:00:00.000Z');
+    assert.deepEqual(await scheduler().runDue(), []);
+    const stored = new ScheduleStore(test.db).getSchedule(id);
+    assert.deepEqual([stored?.runCount, stored?.lastError], [1, null]);
   });
 
   it('resuming or changing the timing does not make up for slots that passed meanwhile', async () => {
