@@ -1,6 +1,5 @@
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { findMount } from '../common/mounts.js';
@@ -18,11 +17,9 @@ import { PROP, ZfsCatalog, type PhysicalSnapshot } from './zfs-catalog.js';
 import { collectGarbage, rollbackIfNewest } from './zfs-collector.js';
 import { ZfsCommands } from './zfs-commands.js';
 import { describeDialect, detectDialect, type ZfsDialect } from './zfs-dialect.js';
-import { isNotFound } from './zfs-errors.js';
-import { parseZfsDiff } from './zfs-native-diff.js';
+import { diffSnapshots } from './zfs-diff.js';
 import { newId, ZfsNames } from './zfs-names.js';
 import { recoverRestores, restoreBySwap } from './zfs-restore.js';
-import { compareTrees } from './zfs-tree-diff.js';
 
 export interface ZfsDriverOptions {
   /** The dataset cowsnap may use, e.g. `tank/cowsnap`; user datasets are created below it. */
@@ -315,43 +312,9 @@ export class ZfsDriver implements StorageDriver {
 
   async diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]> {
     const older = await this.requireSnapshot(dataset, from);
-    const newer = to === undefined ? undefined : await this.requireSnapshot(dataset, to);
-    const dialect = await this.dialect();
-    // `zfs diff` compares within one dataset; snapshots spread over restore lineages need the tree walk.
-    if (dialect.nativeDiff && older.physical === dataset && (newer === undefined || newer.physical === dataset)) {
-      const mountpoint = await this.mountPath(dataset);
-      const out = await this.zfs.zfs(`diff ${older.full}`, ['diff', '-F', '-H', older.full, newer?.full ?? dataset]);
-      return parseZfsDiff(out, mountpoint);
-    }
-    return this.withMountedClone(older, (fromRoot) =>
-      newer === undefined
-        ? this.mountPath(dataset).then((live) => compareTrees(fromRoot, live))
-        : this.withMountedClone(newer, (toRoot) => compareTrees(fromRoot, toRoot)),
-    );
-  }
-
-  /** Mounts a temporary read-only clone of the snapshot (zfs-fuse has no .zfs/snapshot), runs `body`, removes it. */
-  private async withMountedClone<T>(snapshot: PhysicalSnapshot, body: (root: string) => Promise<T>): Promise<T> {
+    const newer = to === undefined ? { live: await this.mountPath(dataset) } : await this.requireSnapshot(dataset, to);
     await this.ensureInternal();
-    const dir = await mkdtemp(join(tmpdir(), 'cowsnap-diff-'));
-    const clone = this.names.fresh('diff');
-    try {
-      await this.zfs.clone(snapshot.full, clone, { mountpoint: dir, readonly: 'on' });
-      await this.zfs.ensureMounted(clone);
-      return await body(dir);
-    } finally {
-      await this.removeTemporary(clone);
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  private async removeTemporary(name: string): Promise<void> {
-    try {
-      await this.zfs.ensureUnmounted(name);
-      await this.zfs.destroy(name, { recursive: true });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    return diffSnapshots({ zfs: this.zfs, names: this.names, nativeDiff: (await this.dialect()).nativeDiff }, dataset, older, newer);
   }
 
   private collect(): Promise<string[]> {
