@@ -76,10 +76,20 @@ async function unmountWithRetry(runner: CommandRunner, mountPoint: string): Prom
   }
 }
 
-/** `mount -o loop` sets autoclear, but a crash can leave a loop device behind: detach it. */
+/**
+ * `mount -o loop` sets autoclear, but the kernel clears the device a moment after the unmount, and a
+ * crash can leave one behind for good: detach what is still there and wait until none is left.
+ */
 export async function detachLoopDevices(runner: CommandRunner, imagePath: string): Promise<void> {
-  const { stdout } = await runner.run('losetup', ['--associated', imagePath, '--noheadings', '--output', 'NAME']);
-  for (const device of stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '')) {
-    await runner.run('losetup', ['--detach', device]);
+  for (let attempt = 1; ; attempt += 1) {
+    const { stdout } = await runner.run('losetup', ['--associated', imagePath, '--noheadings', '--output', 'NAME']);
+    const devices = stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+    if (devices.length === 0) return;
+    if (attempt > 50) throw new Error(`loop device(s) ${devices.join(', ')} still hold ${imagePath}`);
+    for (const device of devices) {
+      // It may be cleared by the kernel between the listing and this call: the next listing tells.
+      await runner.run('losetup', ['--detach', device]).catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TEST_ROOT } from './scratch.js';
+import { TEST_ROOT, ZPOOL_PREFIX } from './scratch.js';
 
 /**
  * zfs-fuse is one daemon per machine, shared by every test process that needs ZFS. Each user leaves a
@@ -81,7 +81,20 @@ export function acquireZfsFuse(): void {
       execFileSync('zfs-fuse', ['--pidfile', ZFS_FUSE_PIDFILE], { stdio: 'ignore' });
     }
     waitForDaemon();
+    destroyPoolsOfDeadProcesses();
   });
+}
+
+/**
+ * zfs-fuse re-imports the pools it remembers when it starts; pools of test processes that died before
+ * destroying them come back FAULTED (their files are gone). Now that the daemon answers, remove them.
+ */
+function destroyPoolsOfDeadProcesses(): void {
+  const listing = spawnSync('zpool', ['list', '-H', '-o', 'name'], { encoding: 'utf8' });
+  for (const name of listing.stdout.split('\n').map((line) => line.trim())) {
+    const owner = new RegExp(`^${ZPOOL_PREFIX}-(\\d+)-\\d+$`).exec(name)?.[1];
+    if (owner !== undefined && !isAlive(Number(owner))) spawnSync('zpool', ['destroy', '-f', name], { stdio: 'ignore' });
+  }
 }
 
 /** Drops this process's use; stops the daemon when it was ours and nobody else uses it. */

@@ -40,7 +40,8 @@ export async function createZfsPool(options: ZfsPoolOptions = {}): Promise<TestZ
   );
   acquireZfsFuse();
   await runner.run('truncate', ['-s', `${options.sizeMiB ?? 512}M`, imagePath]);
-  await runner.run('zpool', ['create', '-m', mountPoint, name, imagePath]);
+  // cachefile=none: zfs-fuse must not re-import a test pool after a restart, when its file is gone.
+  await runner.run('zpool', ['create', '-o', 'cachefile=none', '-m', mountPoint, name, imagePath]);
   return { name, mountPoint, imagePath, destroy: () => registration.release() };
 }
 
