@@ -3,8 +3,11 @@
  * btrfs snapshots, SQLite and HTTP, with a ManualClock instead of waiting days.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
@@ -24,6 +27,8 @@ interface SnapshotJson {
 }
 
 const DAY = 86_400_000;
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('expiry reaper end to end (real dockerd on btrfs, real service)', needs('docker'), () => {
   const runner = new ExecFileRunner();
@@ -189,5 +194,53 @@ describe('expiry reaper end to end (real dockerd on btrfs, real service)', needs
 
     assert.equal((await service.running.reaper.run()).deleted, 1);
     assert.equal((await get('busy', expiring.name)).status, 404);
+  });
+
+  it('a service SIGKILLed while its reaper deletes: the next start and run finish, records and storage agree', async () => {
+    await runContainer('killed');
+    service.clock.set('2026-08-01T00:00:00Z');
+    const made: SnapshotJson[] = [];
+    for (let i = 0; i < 40; i += 1) made.push(await snapshot('killed', { expiry: 1 }));
+    const rootfs = made[0]?.filesystems[0]?.dataset ?? assert.fail('no rootfs');
+    const { config, clock } = service;
+    await service.running.close();
+
+    // The same service in a child process, two days on: its start-up reaper run deletes at once.
+    const configPath = join(config.stateDir, 'child-config.json');
+    await writeFile(configPath, JSON.stringify(config));
+    clock.advance(2 * DAY);
+    const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'e2e', 'support', 'reaper-child.ts'), configPath, clock.now().toISOString(), '4'], {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const exited = once(child, 'exit');
+    const db = new BetterSqlite3(config.databasePath, { readonly: true });
+    let atKill: { total: number; deleting: number } = { total: 40, deleting: 0 };
+    try {
+      const count = db.prepare("SELECT count(*) AS total, count(*) FILTER (WHERE state = 'deleting') AS deleting FROM snapshots WHERE container_name = 'killed'");
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        atKill = count.get() as { total: number; deleting: number };
+        if (atKill.total <= 30) break;
+        await sleep(2);
+      }
+      child.kill('SIGKILL');
+      await exited;
+      atKill = count.get() as { total: number; deleting: number };
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      db.close();
+    }
+    assert.ok(atKill.total > 0 && atKill.total < 40, `killed halfway: ${atKill.total} of 40 records left`);
+    assert.ok(atKill.deleting >= 1, 'killed in the middle of a delete');
+
+    service = await startTestService({ engine, clock, config });
+    await service.running.reaper.run();
+    assert.deepEqual(service.running.startup.recordsWithoutStorage, []);
+    assert.deepEqual(service.running.startup.storageWithoutRecord, []);
+    const list = await service.api('GET', '/containers/killed/snapshots');
+    assert.equal((list.body.data as { total: number }).total, 0);
+    const names = new Set(made.map((s) => s.name));
+    assert.deepEqual((await driver.listSnapshots(rootfs)).filter((s) => names.has(s.name.replace(/\.cs\d+$/, ''))), []);
   });
 });
