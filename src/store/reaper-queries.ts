@@ -20,11 +20,13 @@ const REAPABLE_WHERE = `s.expires_at IS NOT NULL AND s.expires_at <= @now
     AND NOT (
       s.state = 'ready' AND s.origin GLOB 'schedule:*' AND EXISTS (
         SELECT 1 FROM schedules AS sc
-        WHERE 'schedule:' || sc.id = s.origin
+        WHERE sc.id = CAST(substr(s.origin, 10) AS INTEGER)
           AND sc.keep_min > (
+            -- Newer ready snapshots of the same schedule. The GLOB repeats the partial index's condition
+            -- so SQLite may use it: a range on (origin, created_at, id), i.e. only the newer ones are read.
             SELECT count(*) FROM snapshots AS n
-            WHERE n.origin = s.origin AND n.state = 'ready'
-              AND (n.created_at > s.created_at OR (n.created_at = s.created_at AND n.id > s.id))
+            WHERE n.origin GLOB 'schedule:*' AND n.origin = s.origin AND n.state = 'ready'
+              AND (n.created_at, n.id) > (s.created_at, s.id)
           )
       )
     )`;

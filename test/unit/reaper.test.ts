@@ -193,10 +193,26 @@ describe('reaper', () => {
     assert.equal(queries.isReapable(older, test.clock.now()), false, 'now the newest of its schedule');
   });
 
+  it('keep_min orders snapshots made in the same millisecond by id', async () => {
+    const schedules = new ScheduleStore(test.db);
+    withContainer(test);
+    const schedule = schedules.createSchedule({
+      containerId: CONTAINER_ID, cron: '@daily', timezone: 'UTC', aliasTemplate: null, expiryDays: 1, quiesce: 'none',
+      keepMin: 1, paused: false, lastSlot: null, createdAt: test.clock.now(),
+    });
+    const origin = `schedule:${schedule.id}` as const;
+    const [first, second] = [make(1, { origin }), make(1, { origin })];
+    test.clock.advance(2 * DAY);
+    assert.equal((await reaper().reap()).deleted, 1);
+    assert.deepEqual([exists(first), exists(second)], [false, true]);
+  });
+
   it('reads the expires_at index, not the whole table', () => {
     const plan = test.db.prepare(`EXPLAIN QUERY PLAN ${REAPABLE_SQL}`).all({ now: 0, afterExpiresAt: 0, afterId: 0, limit: 1 }) as { detail: string }[];
     const details = plan.map((row) => row.detail).join('\n');
     assert.match(details, /SEARCH s USING INDEX snapshots_expires_at/);
-    assert.doesNotMatch(details, /SCAN s\b/);
+    assert.match(details, /SEARCH sc USING INTEGER PRIMARY KEY/);
+    assert.match(details, /SEARCH n USING INDEX snapshots_origin_created/);
+    assert.doesNotMatch(details, /SCAN/);
   });
 });
