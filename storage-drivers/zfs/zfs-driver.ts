@@ -219,16 +219,20 @@ export class ZfsDriver implements StorageDriver {
   async destroySnapshot(dataset: string, name: string): Promise<void> {
     const snapshot = await this.requireSnapshot(dataset, name);
     const clones = (await this.zfs.getClones(this.pool)).get(snapshot.full) ?? [];
+    const inLineage = this.names.parseInternal(snapshot.physical)?.kind === 'lineage';
     if (clones.length === 0) {
       await this.zfs.destroy(snapshot.full);
-      if (this.names.parseInternal(snapshot.physical)?.kind === 'lineage') await this.trimLineage(snapshot.physical);
+      if (inLineage) await this.trimLineage(snapshot.physical);
     } else {
       await this.zfs.setProperty(snapshot.full, PROP.deleted, String(Date.now()));
       const tomb = `${snapshot.physical}@cowsnap-deleted-${newId()}`;
       await this.zfs.rename(snapshot.full, tomb);
       if ((await this.dialect()).deferredDestroy) await this.zfs.destroy(tomb, { deferred: true });
     }
-    await this.collectAfter();
+    // Deleting a clone-free snapshot of a live dataset frees it at once and unblocks nothing else, so
+    // the pool-wide collection (which reads every snapshot) runs only when a lineage or a clone is involved:
+    // an expiry run deleting thousands of snapshots stays linear.
+    if (inLineage || clones.length > 0) await this.collectAfter();
   }
 
   /** A lineage's head is unreachable: after its newest snapshot goes, roll it back so it frees those blocks. */
