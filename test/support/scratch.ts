@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,6 +17,16 @@ export function testProcessDir(): string {
     processDir = join(TEST_ROOT, `p${process.pid}`);
     mkdirSync(processDir, { recursive: true });
     writeFileSync(join(processDir, 'owner'), `${process.pid}\n${process.argv.slice(1).join(' ')}\n`);
+    // Tests that never register a teardown still leave no folder; a non-empty one stays for the leak check.
+    const dir = processDir;
+    process.once('exit', () => {
+      rmSync(join(dir, 'owner'), { force: true });
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Not empty: teardowns (or the leak check) deal with what is left.
+      }
+    });
   }
   return processDir;
 }
