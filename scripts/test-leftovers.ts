@@ -9,15 +9,8 @@ import { join } from 'node:path';
 import { readMounts } from '../storage-drivers/common/mounts.js';
 import { TEST_ROOT, ZPOOL_PREFIX } from '../test/support/scratch.js';
 import { stopOurZfsFuse, ZFS_FUSE_PIDFILE } from '../test/support/zfs-daemon.js';
+import { isAlive } from '../src/embedded/process-alive.js';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function run(command: string, args: string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8' });

@@ -2,7 +2,7 @@
  * What the core services need from the runtime (Docker) and the store (SQLite), as narrow interfaces:
  * the services receive only what they use, and unit tests can hand them small fakes.
  */
-import type { CaptureEntry } from './api-types.js';
+import type { CaptureEntry, ListSnapshotsQuery } from './api-types.js';
 import type {
   CapturedFilesystem,
   ContainerRecord,
@@ -11,7 +11,6 @@ import type {
   RecordedContainerConfig,
   SnapshotOrigin,
   SnapshotRecord,
-  SnapshotState,
   UncapturedFilesystem,
 } from './model.js';
 
@@ -51,13 +50,8 @@ export interface NewSnapshot {
   readonly uncaptured: UncapturedFilesystem[];
 }
 
-export interface SnapshotListQuery {
-  readonly limit: number;
-  readonly offset: number;
-  readonly alias?: string;
-  readonly state?: SnapshotState;
-  readonly origin?: string;
-}
+/** The store pages and filters exactly as the API asks. */
+export type SnapshotListQuery = ListSnapshotsQuery;
 
 export interface StorePort {
   upsertContainer(container: { id: string; name: string; image: string }, seenAt: Date): ContainerRecord;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import Docker from 'dockerode';
+import { isAlive } from './process-alive.js';
 
 /**
  * A dockerd of our own: btrfs storage driver, data root on a cowsnap pool, its own socket, exec root and
@@ -22,14 +23,6 @@ export interface PrivateDockerd {
   readonly docker: Docker;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function readPid(pidFile: string): Promise<number | undefined> {
   try {

@@ -3,19 +3,13 @@
  * full list for start-up reconciliation. Filesystems are fetched in one query per call, not per row.
  */
 import type { Statement } from 'better-sqlite3';
-import type { SnapshotRecord, SnapshotState } from '../core/model.js';
+import type { SnapshotRecord } from '../core/model.js';
+import type { SnapshotListQuery } from '../core/ports.js';
 import type { Database } from './database.js';
 import { toMillis, toSnapshotRecord, type FilesystemRow, type SnapshotRow } from './row-mapping.js';
 import type { SecretBox } from './secret-box.js';
 
-export interface SnapshotListQuery {
-  readonly limit: number;
-  readonly offset: number;
-  readonly alias?: string;
-  readonly state?: SnapshotState;
-  /** 'api', 'safety', 'schedule:<id>', or 'schedule' for any schedule. */
-  readonly origin?: string;
-}
+export type { SnapshotListQuery } from '../core/ports.js';
 
 interface ListParams {
   containerId: string;

@@ -4,7 +4,7 @@
  * (`creating` → `ready` | `failed`; `deleting`), so a crash leaves rows that say what to clean up.
  */
 import type { Statement } from 'better-sqlite3';
-import type { CapturedFilesystem, RecordedContainerConfig, SnapshotOrigin, SnapshotRecord, SnapshotState, UncapturedFilesystem } from '../core/model.js';
+import type { CapturedFilesystem, SnapshotRecord, SnapshotState } from '../core/model.js';
 import { ConflictError } from '../errors/conflict-error.js';
 import { InternalError } from '../errors/internal-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
@@ -14,23 +14,11 @@ import type { SecretBox } from './secret-box.js';
 import { encodeConfig } from './snapshot-config-codec.js';
 import { baseSnapshotName, nextSnapshotName } from './snapshot-naming.js';
 import { SnapshotQueries } from './snapshot-queries.js';
+import type { NewSnapshot } from '../core/ports.js';
 
 export type { SnapshotListQuery } from './snapshot-queries.js';
 
-export interface NewSnapshot {
-  readonly containerId: string;
-  readonly containerName: string;
-  readonly projectId: string;
-  readonly alias: string | null;
-  readonly createdAt: Date;
-  readonly expiresAt: Date | null;
-  readonly tags: string[];
-  readonly origin: SnapshotOrigin;
-  readonly config: RecordedContainerConfig;
-  /** The filesystems about to be snapshotted: recorded up front so a crash mid-create can be cleaned up. */
-  readonly filesystems: CapturedFilesystem[];
-  readonly uncaptured: UncapturedFilesystem[];
-}
+export type { NewSnapshot } from '../core/ports.js';
 
 export interface SnapshotMetaPatch {
   /** A new alias, or null to clear it; absent leaves it. */

@@ -14,17 +14,10 @@ import { registerTeardown, runQuietly } from '../support/cleanup.js';
 import { needs } from '../support/components.js';
 import { execIn } from '../support/docker-exec.js';
 import { scratchDir } from '../support/scratch.js';
+import { isAlive } from '../../src/embedded/process-alive.js';
 
 const runner = new ExecFileRunner();
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
   for (let attempt = 0; attempt < 100; attempt += 1) {

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_ROOT, ZPOOL_PREFIX } from './scratch.js';
+import { isAlive } from '../../src/embedded/process-alive.js';
 
 /**
  * zfs-fuse is one daemon per machine, shared by every test process that needs ZFS. Each user leaves a
@@ -11,14 +12,6 @@ const USERS_DIR = join(TEST_ROOT, 'zfs-users');
 const LOCK_DIR = join(TEST_ROOT, 'zfs.lock');
 export const ZFS_FUSE_PIDFILE = join(TEST_ROOT, 'zfs-fuse.pid');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

@@ -9,6 +9,7 @@ import type { GlobalOptions } from '../client-context.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
 import { loadConfigOrFail } from '../load-config-or-fail.js';
 import { waitForShutdownSignal } from '../shutdown-signal.js';
+import { isAlive } from '../../embedded/process-alive.js';
 
 export function upCommand(io: CliIo): Command {
   return new Command('up')
@@ -67,14 +68,6 @@ function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new CliFailure(ExitCode.usage, 'cowsnap up/down need root (they mount a btrfs pool and run dockerd)');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function livePid(file: string): Promise<number | undefined> {
   const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
