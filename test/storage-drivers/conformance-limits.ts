@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RestoreStep, StorageDriver } from '../../storage-drivers/driver.js';
 import type { ConformanceFixture, ConformanceSetup } from './fixture.js';
 import { RecordingRunner } from './recording-runner.js';
-import { treeDigest } from './tree-digest.js';
+import { treeHash } from '../support/tree-digest.js';
 
 const MiB = 1024 * 1024;
 const STEPS: readonly RestoreStep[] = ['after-prepare', 'after-move-old', 'after-move-new'];
@@ -27,23 +27,23 @@ export function runCrashAndLimitsConformance(label: string, setup: ConformanceSe
         const root = await fx.driver.mountPath(ds);
         await writeFile(join(root, 'state.txt'), 'old state');
         await fx.driver.createSnapshot(ds, 'target');
-        const restored = await treeDigest(root);
+        const restored = await treeHash(root);
         await writeFile(join(root, 'state.txt'), 'current state');
         await writeFile(join(root, 'extra.bin'), randomBytes(300_000));
         await fx.driver.createSnapshot(ds, 'newer');
-        const current = await treeDigest(root);
+        const current = await treeHash(root);
 
         await assert.rejects(fx.driver.restoreSnapshot(ds, 'target', { crashAfter: step }), /simulated crash/);
         const actions = await fx.driver.recover();
         assert.ok(actions.some((a) => a.dataset === ds), `recover() reports the dataset: ${JSON.stringify(actions)}`);
         assert.equal(await fx.driver.datasetExists(ds), true);
-        const after = await treeDigest(await fx.driver.mountPath(ds));
+        const after = await treeHash(await fx.driver.mountPath(ds));
         assert.ok(after === restored || after === current, 'content is either the old or the restored one');
         assert.deepEqual((await fx.driver.listSnapshots(ds)).map((s) => s.name), ['target', 'newer']);
         assert.deepEqual(await fx.driver.recover(), [], 'a second recover() finds nothing');
 
         await fx.driver.restoreSnapshot(ds, 'target');
-        assert.equal(await treeDigest(await fx.driver.mountPath(ds)), restored, 'a later restore works');
+        assert.equal(await treeHash(await fx.driver.mountPath(ds)), restored, 'a later restore works');
       });
     }
 
@@ -106,7 +106,7 @@ export function runCrashAndLimitsConformance(label: string, setup: ConformanceSe
       const ds = await fx.newDataset('full');
       const root = await fx.driver.mountPath(ds);
       await writeFile(join(root, 'precious.txt'), 'keep me');
-      const beforeFull = await treeDigest(root);
+      const beforeFull = await treeHash(root);
       await fx.driver.createSnapshot(ds, 'before-full');
       await fillUp(root);
       let failure: unknown;
@@ -138,13 +138,13 @@ export function runCrashAndLimitsConformance(label: string, setup: ConformanceSe
       assert.equal(await fx.driver.snapshotExists(ds, 'before-full'), true);
 
       // A restore on the full pool either completes or fails cleanly: never a missing or half-swapped dataset.
-      const fullDigest = await treeDigest(root);
+      const fullDigest = await treeHash(root);
       try {
         await fx.driver.restoreSnapshot(ds, 'before-full');
-        assert.equal(await treeDigest(await fx.driver.mountPath(ds)), beforeFull, 'restored to the snapshot');
+        assert.equal(await treeHash(await fx.driver.mountPath(ds)), beforeFull, 'restored to the snapshot');
       } catch (error) {
         assert.equal((error as { code?: string }).code, 'no_space', String(error));
-        assert.equal(await treeDigest(await fx.driver.mountPath(ds)), fullDigest, 'the dataset is untouched');
+        assert.equal(await treeHash(await fx.driver.mountPath(ds)), fullDigest, 'the dataset is untouched');
       }
       assert.deepEqual(await fx.driver.recover(), [], 'nothing left over');
     });

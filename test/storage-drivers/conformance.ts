@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCrashAndLimitsConformance } from './conformance-limits.js';
 import type { ConformanceFixture, ConformanceSetup } from './fixture.js';
-import { treeDigest } from './tree-digest.js';
+import { treeHash } from '../support/tree-digest.js';
 
 export type { ConformanceFixture, ConformanceSetup } from './fixture.js';
 
@@ -28,7 +28,7 @@ export function runDriverConformance(label: string, setup: ConformanceSetup): vo
       const clone = fx.datasetName(`read-${randomBytes(4).toString('hex')}`);
       await fx.driver.cloneSnapshot(dataset, name, clone);
       try {
-        return await treeDigest(await fx.driver.mountPath(clone));
+        return await treeHash(await fx.driver.mountPath(clone));
       } finally {
         await fx.driver.destroyDataset(clone);
       }
@@ -62,7 +62,7 @@ export function runDriverConformance(label: string, setup: ConformanceSetup): vo
       await writeFile(join(root, 'delete.txt'), 'doomed');
       await mkdir(join(root, 'tree/deep'), { recursive: true });
       await writeFile(join(root, 'tree/deep/leaf.bin'), randomBytes(100_000));
-      const before = await treeDigest(root);
+      const before = await treeHash(root);
       const info = await fx.driver.createSnapshot(ds, 's1');
       assert.equal(info.name, 's1');
       assert.ok(Math.abs(info.createdAt.getTime() - Date.now()) < 60_000, `createdAt ${info.createdAt.toISOString()} is now`);
@@ -73,7 +73,7 @@ export function runDriverConformance(label: string, setup: ConformanceSetup): vo
       await rm(join(root, 'tree'), { recursive: true });
       await mkdir(join(root, 'tree'));
       await writeFile(join(root, 'tree/other.txt'), 'replacement');
-      assert.notEqual(await treeDigest(root), before);
+      assert.notEqual(await treeHash(root), before);
 
       assert.equal(await snapshotDigest(ds, 's1'), before);
       assert.equal(await readFile(join(root, 'change.txt'), 'utf8'), 'version 2', 'the live dataset kept its changes');
@@ -92,19 +92,19 @@ export function runDriverConformance(label: string, setup: ConformanceSetup): vo
         await writeFile(join(root, `file${n}.bin`), randomBytes(n * 64 * 1024));
         await writeFile(join(root, 'common.txt'), `state ${n}`);
         if (n === 3) await rm(join(root, 'file1.bin'));
-        digests.push(await treeDigest(root));
+        digests.push(await treeHash(root));
         await fx.driver.createSnapshot(ds, `s${n}`);
       }
       await writeFile(join(root, 'after.txt'), 'written after s3');
 
       await fx.driver.restoreSnapshot(ds, 's1');
       const restoredRoot = await fx.driver.mountPath(ds);
-      assert.equal(await treeDigest(restoredRoot), digests[0], 'content equals s1 byte for byte');
+      assert.equal(await treeHash(restoredRoot), digests[0], 'content equals s1 byte for byte');
       assert.deepEqual((await fx.driver.listSnapshots(ds)).map((s) => s.name), ['s1', 's2', 's3']);
       await writeFile(join(restoredRoot, 'scribble.txt'), 'the restored dataset is writable');
 
       await fx.driver.restoreSnapshot(ds, 's3');
-      assert.equal(await treeDigest(await fx.driver.mountPath(ds)), digests[2], 'content equals s3 byte for byte');
+      assert.equal(await treeHash(await fx.driver.mountPath(ds)), digests[2], 'content equals s3 byte for byte');
       assert.equal(await snapshotDigest(ds, 's2'), digests[1], 's2 is intact');
       assert.deepEqual((await fx.driver.listSnapshots(ds)).map((s) => s.name), ['s1', 's2', 's3']);
       await assert.rejects(fx.driver.restoreSnapshot(ds, 'nope'), { code: 'not_found' });

@@ -9,7 +9,7 @@ import { needs } from '../support/components.js';
 import { createZfsPool, type TestZfsPool } from '../support/zfs-pool.js';
 import { runDriverConformance } from './conformance.js';
 import type { ConformanceFixture, FixtureOptions } from './fixture.js';
-import { treeDigest } from './tree-digest.js';
+import { treeHash } from '../support/tree-digest.js';
 
 const runner = new ExecFileRunner();
 
@@ -74,12 +74,12 @@ describe('zfs driver (zfs-fuse)', needs('zfs'), () => {
       for (const name of ['a', 'b', 'c']) {
         await writeFile(join(root, `${name}.bin`), randomBytes(200_000));
         await writeFile(join(root, 'which.txt'), name);
-        digests.set(name, await treeDigest(root));
+        digests.set(name, await treeHash(root));
         await fx.driver.createSnapshot(ds, name);
       }
       for (const target of ['a', 'c', 'b', 'a', 'b', 'c', 'a']) {
         await fx.driver.restoreSnapshot(ds, target);
-        assert.equal(await treeDigest(await fx.driver.mountPath(ds)), digests.get(target), `content of ${target}`);
+        assert.equal(await treeHash(await fx.driver.mountPath(ds)), digests.get(target), `content of ${target}`);
         await writeFile(join(await fx.driver.mountPath(ds), 'scratch.txt'), `written after restoring ${target}`);
       }
       // A snapshot taken on a restored dataset is one more snapshot of the same dataset.

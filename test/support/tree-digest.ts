@@ -33,3 +33,10 @@ export function treeDifferences(expected: Map<string, string>, actual: Map<strin
   const paths = new Set([...expected.keys(), ...actual.keys()]);
   return [...paths].filter((path) => expected.get(path) !== actual.get(path)).sort();
 }
+
+/** One sha256 over the whole tree's digests: equal hashes mean the trees are equal byte for byte. */
+export async function treeHash(root: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const [path, digest] of await treeDigest(root)) hash.update(`${path}\u0000${digest}\n`);
+  return hash.digest('hex');
+}
