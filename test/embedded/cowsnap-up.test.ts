@@ -10,6 +10,8 @@ import { embeddedLayout, stopEmbedded } from '../../src/embedded/embedded-defaul
 import { registerTeardown, runQuietly } from '../support/cleanup.js';
 import { needs } from '../support/components.js';
 import { scratchDir } from '../support/scratch.js';
+import { execIn } from '../support/docker-exec.js';
+import Docker from 'dockerode';
 
 const runner = new ExecFileRunner();
 
@@ -76,6 +78,36 @@ describe('cowsnap up / down (real pool, dockerd, service, CLI over a unix socket
     const again = await finish(cowsnap(['up'], env));
     assert.equal(again.code, 2, 'a second up is refused while the first runs');
     assert.match(again.stderr, /already running/);
+  });
+
+  it('lets an operator snapshot, list, restore by alias and delete with the CLI against the demo container', async () => {
+    const docker = new Docker({ socketPath: layout.socketPath });
+    const demo = docker.getContainer('cowsnap-demo');
+    const cli = async (...args: string[]): Promise<string> => {
+      const result = await finish(cowsnap(args, env));
+      assert.equal(result.code, 0, `cowsnap ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+
+    await execIn(demo, ['sh', '-c', 'echo good > /tmp/cli-state']);
+    const created = JSON.parse(await cli('--json', 'snapshots', 'create', '--container', 'cowsnap-demo', '--alias', 'cli-good', '--expiry', '30')) as {
+      snapshot: { name: string; alias: string; expires_at: string };
+    };
+    assert.equal(created.snapshot.alias, 'cli-good');
+    assert.notEqual(created.snapshot.expires_at, null);
+    const table = await cli('snapshots', 'list', '--container', 'cowsnap-demo');
+    assert.match(table, new RegExp(created.snapshot.name));
+    assert.match(table, /cli-good/);
+
+    await execIn(demo, ['sh', '-c', 'echo broken > /tmp/cli-state']);
+    await cli('snapshots', 'restore', '--container', 'cowsnap-demo', '--name', 'cli-good');
+    assert.equal(await execIn(demo, ['cat', '/tmp/cli-state']), 'good\n');
+    assert.equal((await demo.inspect()).State.Running, true);
+
+    await cli('snapshots', 'delete', '--container', 'cowsnap-demo', '--name', 'cli-good');
+    const missing = await finish(cowsnap(['snapshots', 'get', '--container', 'cowsnap-demo', '--name', 'cli-good'], env));
+    assert.equal(missing.code, 1, 'an API error exits 1');
+    assert.match(missing.stderr, /cli-good/);
   });
 
   it('down stops the up process in order and leaves nothing mounted or running', async () => {
