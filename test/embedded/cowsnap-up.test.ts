@@ -63,11 +63,13 @@ describe('cowsnap up / down (real pool, dockerd, service, CLI over a unix socket
     let banner = '';
     up.stdout?.on('data', (chunk: Buffer) => (banner += chunk.toString()));
     const started = Date.now();
-    while (!banner.includes('cowsnap is up') && up.exitCode === null && Date.now() - started < 180_000) {
+    while (!banner.includes('snapshot(s)') && up.exitCode === null && Date.now() - started < 180_000) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     assert.match(banner, /cowsnap is up at unix:/);
     assert.match(banner, /token: +[0-9a-f]{64}/);
+    assert.match(banner, /First snapshot made just now: snap-\d{8}-\d{6}(-\d+)? of cowsnap-demo/);
+    assert.match(banner, /rootfs: \//);
     assert.match(banner, /curl -s -X POST .*--unix-socket|--unix-socket .*\/api\/v1\/containers\/cowsnap-demo\/snapshots/s);
 
     const list = await finish(cowsnap(['--json', 'containers', 'list'], env));

@@ -10,6 +10,7 @@ import { CliFailure, ExitCode } from '../exit-codes.js';
 import { loadConfigOrFail } from '../load-config-or-fail.js';
 import { waitForShutdownSignal } from '../shutdown-signal.js';
 import { isAlive } from '../../embedded/process-alive.js';
+import { ApiClient } from '../api-client.js';
 
 export function upCommand(io: CliIo): Command {
   return new Command('up')
@@ -31,6 +32,7 @@ export function upCommand(io: CliIo): Command {
         // Logs to stderr so the instructions on stdout stay readable.
         running = await startService(env.config, pino({ level: base.logLevel }, pino.destination(2)));
         say(instructions(env.config, running.url, running.token));
+        say(await firstSnapshot(running.url, running.token));
         await waitForShutdownSignal();
         say('stopping: service, dockerd (containers are kept), pool');
       } finally {
@@ -62,6 +64,25 @@ export function downCommand(io: CliIo): Command {
       await rm(layout.upPidFile, { force: true });
       io.stdout('cowsnap embedded environment stopped\n');
     });
+}
+
+/** The quick start shows a real snapshot, made through the API as any client would make it. */
+async function firstSnapshot(url: string, token: string): Promise<string> {
+  const api = new ApiClient({ url, token });
+  try {
+    const created = await api.call('POST', `/api/v1/containers/${DEMO_CONTAINER}/snapshots`, { expiry: 7, tags: ['quickstart'] });
+    const snapshot = (created.data as { snapshot: { name: string; size: number | null; filesystems: { role: string; dataset: string }[] } }).snapshot;
+    const listed = await api.call('GET', `/api/v1/containers/${DEMO_CONTAINER}/snapshots?limit=5`);
+    const total = (listed.data as { total: number }).total;
+    return [
+      `First snapshot made just now: ${snapshot.name} of ${DEMO_CONTAINER} (expires in 7 days, ${String(snapshot.size ?? '?')} bytes exclusive)`,
+      ...snapshot.filesystems.map((f) => `  ${f.role}: ${f.dataset}`),
+      `${DEMO_CONTAINER} has ${total} snapshot(s): cowsnap snapshots list --container ${DEMO_CONTAINER}`,
+      '',
+    ].join('\n');
+  } catch (error) {
+    return `Could not take the first snapshot: ${error instanceof Error ? error.message : String(error)}\n`;
+  }
 }
 
 function requireRoot(): void {
