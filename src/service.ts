@@ -28,6 +28,8 @@ import { checkHealth } from './core/health-check.js';
 import { instrumentSnapshots } from './core/instrumented-snapshots.js';
 import { ServiceMetrics } from './core/service-metrics.js';
 import { createApp } from './http/app.js';
+import { copyRoutes } from './http/routes/copy-routes.js';
+import { CopyService } from './core/copy-service.js';
 import { scheduleRoutes } from './http/routes/schedule-routes.js';
 import { CaptureResolver } from './runtime/capture-resolver.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
@@ -97,6 +99,7 @@ async function wire(
   const restorer = new RestoreService({ store, runtime, creator, pools: registry, clock });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
+  const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
   const metrics = new ServiceMetrics(() => store.listAllSnapshots());
   const health = (): ReturnType<typeof checkHealth> =>
     checkHealth({ docker: runtime, pools, database: () => opened.db.prepare('SELECT 1').get() });
@@ -121,7 +124,13 @@ async function wire(
     return runs;
   }, logFailure('scheduler run failed'));
 
-  const startup = await recoverAtStartup({ store, pools: registry, restorer, deleter });
+  const startup = await recoverAtStartup({
+    store,
+    pools: registry,
+    restorer,
+    deleter,
+    removeContainer: (id) => runtime.remove(id, { force: true }),
+  });
   logger.info({ startup }, 'start-up recovery done');
   for (const mismatch of [...startup.recordsWithoutStorage, ...startup.storageWithoutRecord]) {
     logger.warn({ mismatch }, 'records and storage disagree');
@@ -135,7 +144,7 @@ async function wire(
     logger,
     health,
     metricsRegistry: metrics.registry,
-    extraRoutes: scheduleRoutes(schedules),
+    extraRoutes: [...scheduleRoutes(schedules), ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) })],
   });
   const server = await listen(app.callback(), config);
   const url = 'socket' in config.listen ? `unix:${config.listen.socket}` : `http://${config.listen.host}:${String(addressPort(server))}`;

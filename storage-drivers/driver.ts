@@ -93,6 +93,11 @@ export interface StorageDriver {
   /** The host path where the dataset's files can be read and written. */
   mountPath(dataset: string): Promise<string>;
   /**
+   * The dataset named `name` directly below the pool root (btrfs: a path, zfs: a dataset name), for
+   * datasets the layers above create (copies). `name` is validated like any name.
+   */
+  childDataset(name: string): string;
+  /**
    * The dataset whose root is exactly this host path, or undefined when the path is not the root of a
    * dataset of this pool (a plain folder, another filesystem). Used to decide what a container mount is.
    */

@@ -1,21 +1,31 @@
 import { ConflictError } from '../errors/conflict-error.js';
 
+/** Who holds a container: one exclusive operation, or any number of shared ones (copies). */
+interface Holding {
+  readonly operation: string;
+  readonly shared: boolean;
+  count: number;
+  readonly released: Promise<void>;
+  readonly release: () => void;
+}
+
 /**
  * One operation at a time per container. A second operation waits briefly for the first to finish,
- * then gets 409 container_busy: operations never interleave on one container's filesystems.
+ * then gets 409 container_busy: operations never interleave on one container's filesystems. Copies only
+ * read a snapshot, so they may share the container with each other, never with a restore or a delete.
  */
 export class ContainerLocks {
-  private readonly held = new Map<string, { operation: string; released: Promise<void> }>();
+  private readonly held = new Map<string, Holding>();
 
   constructor(private readonly waitMs = 2000) {}
 
   async run<T>(containerId: string, operation: string, body: () => Promise<T>): Promise<T> {
-    const release = await this.acquire(containerId, operation);
-    try {
-      return await body();
-    } finally {
-      release();
-    }
+    return this.hold(containerId, operation, false, body);
+  }
+
+  /** Like run(), but other shared holders (copies from the same container) may run at the same time. */
+  async runShared<T>(containerId: string, operation: string, body: () => Promise<T>): Promise<T> {
+    return this.hold(containerId, operation, true, body);
   }
 
   /**
@@ -34,11 +44,26 @@ export class ContainerLocks {
     return this.held.has(containerId);
   }
 
-  private async acquire(containerId: string, operation: string): Promise<() => void> {
+  private async hold<T>(containerId: string, operation: string, shared: boolean, body: () => Promise<T>): Promise<T> {
+    const release = await this.acquire(containerId, operation, shared);
+    try {
+      return await body();
+    } finally {
+      release();
+    }
+  }
+
+  private async acquire(containerId: string, operation: string, shared: boolean): Promise<() => void> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
       const current = this.held.get(containerId);
       if (current === undefined) break;
+      if (shared && current.shared) {
+        current.count += 1;
+        return () => {
+          this.leave(containerId, current);
+        };
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw new ConflictError(
@@ -59,10 +84,17 @@ export class ContainerLocks {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    this.held.set(containerId, { operation, released });
+    const holding: Holding = { operation, shared, count: 1, released, release };
+    this.held.set(containerId, holding);
     return () => {
-      this.held.delete(containerId);
-      release();
+      this.leave(containerId, holding);
     };
+  }
+
+  private leave(containerId: string, holding: Holding): void {
+    holding.count -= 1;
+    if (holding.count > 0) return;
+    this.held.delete(containerId);
+    holding.release();
   }
 }

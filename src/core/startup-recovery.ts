@@ -26,6 +26,8 @@ export async function recoverAtStartup(deps: {
   pools: PoolRegistry;
   restorer: RestoreService;
   deleter: SnapshotDeleter;
+  /** Removes a half-made container (a copy interrupted by a crash). */
+  removeContainer: (id: string) => Promise<void>;
 }): Promise<StartupReport> {
   const { store, pools } = deps;
   const storage: StartupReport['storage'] = [];
@@ -57,8 +59,8 @@ export async function recoverAtStartup(deps: {
       store.finishOperation(entry.id, 'done');
       operations.push(`finished deleting ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}`);
     } else {
-      store.finishOperation(entry.id, 'failed', 'interrupted by a restart');
-      operations.push(`${entry.kind} of ${entry.containerId.slice(0, 12)} was interrupted by a restart`);
+      operations.push(await undoCopy(entry.payload, deps));
+      store.finishOperation(entry.id, 'failed', 'interrupted by a restart; the half-made copy was removed');
     }
   }
 
@@ -85,4 +87,22 @@ export async function recoverAtStartup(deps: {
     }
   }
   return { storage, operations, recordsWithoutStorage, storageWithoutRecord };
+}
+
+/** A copy a crash interrupted: its container and cloned datasets go, as a failed copy's reverter would have done. */
+async function undoCopy(
+  payload: Record<string, unknown>,
+  deps: { pools: PoolRegistry; removeContainer: (id: string) => Promise<void> },
+): Promise<string> {
+  const removed: string[] = [];
+  if (typeof payload.containerId === 'string') {
+    await deps.removeContainer(payload.containerId).catch(() => undefined);
+    removed.push(`container ${payload.containerId.slice(0, 12)}`);
+  }
+  const clones = Array.isArray(payload.clones) ? (payload.clones as { pool: string; dataset: string }[]) : [];
+  for (const clone of clones) {
+    await deps.pools.driverFor(clone).destroyDataset(clone.dataset).catch(() => undefined);
+    removed.push(clone.dataset);
+  }
+  return `removed the half-made copy ${String(payload.target)}${removed.length > 0 ? ` (${removed.join(', ')})` : ''}`;
 }

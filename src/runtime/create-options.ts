@@ -14,6 +14,8 @@ export interface CreateOverrides {
   readonly dropHostPorts?: boolean;
   /** The image reference to create from (the caller checked it still is the recorded image id). */
   readonly image?: string;
+  /** A hostname of its own: the recorded one is often the source's id prefix. */
+  readonly hostname?: string;
 }
 
 /** Anonymous volumes have a random 64-hex name; reusing it would share the source's data. */
@@ -66,6 +68,7 @@ export function createOptionsFor(name: string, config: RecordedContainerConfig, 
   // null means "the image's default": sending [] instead would clear it.
   if (config.cmd !== null) options.Cmd = [...config.cmd];
   if (config.entrypoint !== null) options.Entrypoint = [...config.entrypoint];
-  if (config.hostname !== '') options.Hostname = config.hostname;
+  const hostname = overrides.hostname ?? config.hostname;
+  if (hostname !== '') options.Hostname = hostname;
   return options;
 }

@@ -7,7 +7,7 @@ import { mapErrors, toStorageError } from '../common/error-mapping.js';
 import { ExchangeUnsupportedError, exchangePaths } from '../common/exchange-paths.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { mountHolding, mountsUnder } from '../common/mounts.js';
-import { assertSnapshotName } from '../common/names.js';
+import { assertNoProblems, assertSnapshotName, nameProblems } from '../common/names.js';
 import type {
   DiffEntry,
   DriverInfo,
@@ -130,6 +130,11 @@ export class BtrfsDriver implements StorageDriver {
 
   async mountPath(dataset: string): Promise<string> {
     return this.existingDataset(dataset);
+  }
+
+  childDataset(name: string): string {
+    assertNoProblems(nameProblems('dataset name', name));
+    return join(this.layout.pool, name);
   }
 
   async datasetForPath(hostPath: string): Promise<string | undefined> {

@@ -19,6 +19,7 @@ import { ZfsCommands } from './zfs-commands.js';
 import { describeDialect, detectDialect, type ZfsDialect } from './zfs-dialect.js';
 import { diffSnapshots } from './zfs-diff.js';
 import { newId, ZfsNames } from './zfs-names.js';
+import { assertNoProblems, nameProblems } from '../common/names.js';
 import { recoverRestores, restoreBySwap } from './zfs-restore.js';
 
 export interface ZfsDriverOptions {
@@ -162,6 +163,11 @@ export class ZfsDriver implements StorageDriver {
   async listDatasets(): Promise<string[]> {
     const all = await this.zfs.list(this.names.root, 'filesystem,volume');
     return all.filter((name) => name !== this.names.root && !this.names.isInternal(name));
+  }
+
+  childDataset(name: string): string {
+    assertNoProblems(nameProblems('dataset name', name));
+    return `${this.names.root}/${name}`;
   }
 
   async mountPath(dataset: string): Promise<string> {

@@ -82,7 +82,7 @@ describe('cowsnap up / down (real pool, dockerd, service, CLI over a unix socket
     assert.match(again.stderr, /already running/);
   });
 
-  it('lets an operator snapshot, list, restore by alias and delete with the CLI against the demo container', async () => {
+  it('lets an operator snapshot, list, restore by alias, copy and delete with the CLI against the demo container', async () => {
     const docker = new Docker({ socketPath: layout.socketPath });
     const demo = docker.getContainer('cowsnap-demo');
     const cli = async (...args: string[]): Promise<string> => {
@@ -105,6 +105,12 @@ describe('cowsnap up / down (real pool, dockerd, service, CLI over a unix socket
     await cli('snapshots', 'restore', '--container', 'cowsnap-demo', '--name', 'cli-good');
     assert.equal(await execIn(demo, ['cat', '/tmp/cli-state']), 'good\n');
     assert.equal((await demo.inspect()).State.Running, true);
+
+    const copied = JSON.parse(await cli('--json', 'copy', '--container', 'cowsnap-demo', '--name', 'demo-copy', '--source-snapshot', 'cli-good')) as {
+      container: { id: string; state: string };
+    };
+    assert.equal(copied.container.state, 'running');
+    assert.equal(await execIn(docker.getContainer('demo-copy'), ['cat', '/tmp/cli-state']), 'good\n');
 
     await cli('snapshots', 'delete', '--container', 'cowsnap-demo', '--name', 'cli-good');
     const missing = await finish(cowsnap(['snapshots', 'get', '--container', 'cowsnap-demo', '--name', 'cli-good'], env));

@@ -7,7 +7,7 @@ import { withoutUndefined } from './snapshot-commands.js';
 
 export function copyCommand(io: CliIo): Command {
   return new Command('copy')
-    .description('a new container from a snapshot (the newest, or --source-snapshot), with writable clones of its filesystems')
+    .description('a new container from a snapshot (--source-snapshot), or from the current state through a temporary snapshot, with writable clones of its filesystems')
     .requiredOption('--container <container>', 'source container id, id prefix or name (may already be removed)')
     .requiredOption('--name <name>', 'name of the new container')
     .option('--source-snapshot <snapshot>', 'snapshot name or alias to copy from')

@@ -1,0 +1,187 @@
+import { Reverter } from '../../storage-drivers/common/reverter.js';
+import { ConflictError } from '../errors/conflict-error.js';
+import { InternalError } from '../errors/internal-error.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import type { Clock } from './clock.js';
+import type { ContainerLocks } from './container-lock.js';
+import type { ContainerResolver, ResolvedContainer } from './container-resolver.js';
+import type { CapturedFilesystem, ContainerRecord, SnapshotRecord } from './model.js';
+import type { PoolRegistry } from './pool-registry.js';
+import type { StorePort } from './ports.js';
+import type { SnapshotCreator } from './snapshot-creator.js';
+import type { SnapshotDeleter } from './snapshot-deleter.js';
+import { storageSnapshotName } from './snapshot-naming.js';
+import { mapStorageError } from './storage-error-mapping.js';
+
+export interface CopyInput {
+  /** The new container's name (Docker's rules; checked by the HTTP schema). */
+  readonly name: string;
+  /** Name or alias; without it the current state is copied through a temporary snapshot. */
+  readonly sourceSnapshot?: string;
+  readonly start?: boolean;
+}
+
+export interface CopyResult {
+  readonly container: { readonly id: string; readonly name: string; readonly state: string };
+  readonly sourceContainer: ContainerRecord;
+  readonly sourceSnapshot: SnapshotRecord;
+  /** True when the snapshot was made for this copy and removed afterwards. */
+  readonly temporarySnapshot: boolean;
+  /** Settings that could not be carried over (host ports, fixed addresses), never dropped silently. */
+  readonly warnings: string[];
+}
+
+/** What copy needs from Docker. */
+export interface CopyRuntime {
+  resolveContainer(ref: string): Promise<{ id: string } | undefined>;
+  createContainer(
+    name: string,
+    config: SnapshotRecord['config'],
+    overrides: { bindSources: Record<string, string>; dropHostPorts: boolean; labels: Record<string, string>; hostname: string },
+  ): Promise<string>;
+  remove(id: string, options: { force?: boolean }): Promise<void>;
+  start(id: string): Promise<void>;
+  inspect(id: string): Promise<{ state: { status: string } }>;
+  storageInfo(): Promise<{ driver: string; dataRoot: string }>;
+  rootfsLayerPath(containerId: string, dataRoot: string): Promise<string>;
+}
+
+export interface CopyServiceDeps {
+  readonly store: Pick<StorePort, 'resolveSnapshot' | 'getSnapshot' | 'touchLastUsed' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
+  readonly runtime: CopyRuntime;
+  readonly resolver: ContainerResolver;
+  readonly locks: ContainerLocks;
+  readonly creator: SnapshotCreator;
+  readonly deleter: SnapshotDeleter;
+  readonly pools: PoolRegistry;
+  readonly clock: Clock;
+}
+
+/**
+ * Copy (template cloning): a new container from the configuration a snapshot recorded, whose filesystems
+ * are writable clones of the snapshot — its rootfs replaces the fresh layer Docker made, each captured pool
+ * mount becomes a new dataset on the same pool. Nothing is copied byte by byte, and a failure at any step
+ * removes everything made so far.
+ */
+export class CopyService {
+  constructor(private readonly deps: CopyServiceDeps) {}
+
+  async copy(containerRef: string, input: CopyInput): Promise<CopyResult> {
+    const { runtime, resolver, locks } = this.deps;
+    if ((await runtime.resolveContainer(input.name)) !== undefined) {
+      throw new ConflictError('name_taken', `A container named "${input.name}" already exists.`);
+    }
+    const source = await resolver.resolve(containerRef);
+    return locks.runShared(source.record.id, 'copy', async () => {
+      const { snapshot, temporary } = await this.sourceSnapshot(source, input.sourceSnapshot);
+      try {
+        const result = await this.copyFrom(source.record, snapshot, input);
+        return { ...result, temporarySnapshot: temporary };
+      } finally {
+        // The clones are independent (btrfs) or keep the origin alive themselves (zfs deferred destroy).
+        if (temporary) await this.deps.deleter.delete(snapshot);
+      }
+    });
+  }
+
+  private async sourceSnapshot(source: ResolvedContainer, ref: string | undefined): Promise<{ snapshot: SnapshotRecord; temporary: boolean }> {
+    if (ref !== undefined) {
+      const snapshot = this.deps.store.resolveSnapshot(source.record.id, ref);
+      if (snapshot === undefined) {
+        throw new NotFoundError('snapshot_not_found', `Container ${source.record.name} has no snapshot named or aliased "${ref}".`);
+      }
+      if (snapshot.state !== 'ready') {
+        throw new ConflictError('snapshot_not_ready', `Snapshot ${snapshot.name} is ${snapshot.state}; only a ready snapshot can be copied.`);
+      }
+      return { snapshot, temporary: false };
+    }
+    if (source.live === undefined) {
+      throw new NotFoundError('container_not_found', `Container ${source.record.name} was removed: name a source_snapshot to copy from.`);
+    }
+    const snapshot = await this.deps.creator.create({ record: source.record, live: source.live }, { origin: 'api', tags: ['copy-source'] });
+    return { snapshot, temporary: true };
+  }
+
+  private async copyFrom(source: ContainerRecord, snapshot: SnapshotRecord, input: CopyInput): Promise<Omit<CopyResult, 'temporarySnapshot'>> {
+    const { store, runtime, pools } = this.deps;
+    const storageName = storageSnapshotName(snapshot.id, snapshot.name);
+    const operation = store.startOperation('copy', source.id, snapshot.name, { snapshotId: snapshot.id, target: input.name });
+    const reverter = new Reverter();
+    let step = 'clone the pool mounts';
+    try {
+      const bindSources: Record<string, string> = {};
+      const clones: { pool: string; dataset: string }[] = [];
+      const mounts = snapshot.filesystems.filter((f) => f.role === 'mount');
+      for (const [index, filesystem] of mounts.entries()) {
+        const driver = pools.driverFor(filesystem);
+        const target = driver.childDataset(`cowsnap-copy-${input.name}-${index + 1}`);
+        await driver.cloneSnapshot(filesystem.dataset, storageName, target);
+        reverter.add(`destroy ${target}`, () => driver.destroyDataset(target));
+        clones.push({ pool: filesystem.pool, dataset: target });
+        // Journaled as they are made: a crash right after is cleaned up at start-up.
+        store.updateOperation(operation.id, `cloned:${clones.length}`, { clones });
+        bindSources[filesystem.mountPoint] = await driver.mountPath(target);
+      }
+
+      step = 'create the container';
+      const warnings = this.warnings(snapshot);
+      const id = await runtime.createContainer(input.name, snapshot.config, {
+        bindSources,
+        dropHostPorts: true,
+        hostname: input.name,
+        labels: { 'io.cowsnap.copy-of': source.id, 'io.cowsnap.copy-snapshot': snapshot.name },
+      });
+      reverter.add(`remove container ${input.name}`, () => runtime.remove(id, { force: true }));
+      store.updateOperation(operation.id, 'created', { containerId: id });
+
+      const rootfs = snapshot.filesystems.find((f) => f.role === 'rootfs');
+      if (rootfs !== undefined) {
+        step = 'put the snapshot rootfs in place';
+        await this.replaceLayer(id, rootfs, storageName);
+      } else {
+        warnings.push('the snapshot holds no rootfs: the copy starts from the image, with only the pool mounts cloned');
+      }
+
+      if (input.start !== false) {
+        step = 'start the container';
+        await runtime.start(id);
+      }
+      reverter.success();
+      store.touchLastUsed(snapshot.id, this.deps.clock.now());
+      store.finishOperation(operation.id, 'done');
+      const state = (await runtime.inspect(id)).state.status;
+      const used = store.getSnapshot(snapshot.id) ?? snapshot;
+      return { container: { id, name: input.name, state }, sourceContainer: source, sourceSnapshot: used, warnings };
+    } catch (error) {
+      const failures = await reverter.revert();
+      const message = error instanceof Error ? error.message : String(error);
+      store.finishOperation(operation.id, 'failed', `${step}: ${message}`);
+      const mapped = mapStorageError(error, `Copy to ${input.name} (${step})`);
+      if (mapped !== error) throw mapped;
+      const undo = failures.length > 0 ? `; cleaning up also failed: ${failures.map((f) => f.label).join(', ')}` : '';
+      throw new InternalError('copy_failed', `Copy to ${input.name} failed at step "${step}": ${message}${undo}`, { cause: error });
+    }
+  }
+
+  /** The new container's fresh writable layer is swapped for a clone of the snapshot's rootfs, before its first start. */
+  private async replaceLayer(containerId: string, rootfs: CapturedFilesystem, storageName: string): Promise<void> {
+    const { runtime, pools } = this.deps;
+    const storage = await runtime.storageInfo();
+    const layer = await runtime.rootfsLayerPath(containerId, storage.dataRoot);
+    const driver = pools.driverFor(rootfs);
+    if ((await driver.datasetForPath(layer)) === undefined) {
+      throw new ConflictError(
+        'rootfs_not_on_pool',
+        `The new container's layer ${layer} is not on pool "${rootfs.pool}" where the snapshot's rootfs is; a clone cannot cross pools.`,
+      );
+    }
+    await driver.destroyDataset(layer);
+    await driver.cloneSnapshot(rootfs.dataset, storageName, layer);
+  }
+
+  private warnings(snapshot: SnapshotRecord): string[] {
+    return snapshot.config.ports
+      .filter((port) => port.hostPort !== null && port.hostPort !== '')
+      .map((port) => `host port ${port.hostIp ?? ''}:${port.hostPort ?? ''} -> ${port.containerPort} was not published: the source may still hold it`);
+  }
+}

@@ -1,0 +1,55 @@
+/** Copy a container from a snapshot (design.md §3 Copy): template cloning into new, independent containers. */
+import type { CopyInput, CopyResult } from '../../core/copy-service.js';
+import type { RouteDefinition } from '../route-definition.js';
+import { containerParamsSchema } from '../schemas/common-schemas.js';
+import { copyBodySchema, copyResultSchema } from '../schemas/copy-schemas.js';
+import { serializeSnapshot } from '../serializers/snapshot-serializer.js';
+
+export interface CopyApi {
+  copy(containerRef: string, input: CopyInput): Promise<CopyResult>;
+}
+
+// Shape the schema guarantees once validation has passed.
+interface CopyBody {
+  name: string;
+  source_snapshot?: string;
+  start?: boolean;
+}
+
+export function copyRoutes(api: CopyApi): RouteDefinition[] {
+  return [
+    {
+      method: 'POST',
+      path: '/api/v1/containers/:container/copy',
+      operationId: 'copyContainer',
+      summary: 'Create a new, independent container from a snapshot (or the current state) of this one.',
+      tag: 'containers',
+      auth: true,
+      successStatus: 201,
+      request: { params: containerParamsSchema, body: copyBodySchema },
+      response: copyResultSchema,
+      errorStatuses: [404, 409, 503, 507],
+      async handle({ params, body }) {
+        const input = body as unknown as CopyBody;
+        const result = await api.copy(params['container'] ?? '', {
+          name: input.name,
+          ...(input.source_snapshot !== undefined && { sourceSnapshot: input.source_snapshot }),
+          ...(input.start !== undefined && { start: input.start }),
+        });
+        const warned = result.warnings.length > 0 ? ` (${result.warnings.length} warning(s))` : '';
+        return {
+          status: 201,
+          message: `Container ${result.container.name} copied from ${result.sourceContainer.name} at ${result.sourceSnapshot.name}${warned}.`,
+          data: {
+            container: result.container,
+            project_id: 'default',
+            source_container: { id: result.sourceContainer.id, name: result.sourceContainer.name },
+            source_snapshot: serializeSnapshot(result.sourceSnapshot),
+            temporary_snapshot: result.temporarySnapshot,
+            warnings: result.warnings,
+          },
+        };
+      },
+    },
+  ];
+}
