@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMounts } from '../storage-drivers/common/mounts.js';
+import { killDockerTreeSync } from '../test/support/kill-docker-tree.js';
 import { TEST_ROOT, ZPOOL_PREFIX } from '../test/support/scratch.js';
 import { stopOurZfsFuse, ZFS_FUSE_PIDFILE } from '../test/support/zfs-daemon.js';
 import { isAlive } from '../src/embedded/process-alive.js';
@@ -81,8 +82,27 @@ function describe(leftovers: Leftovers): string[] {
   ];
 }
 
+/** Pids whose mount namespace has one of these devices mounted. */
+function processesUsingDevices(devices: readonly string[]): number[] {
+  if (devices.length === 0) return [];
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let mountinfo: string;
+    try {
+      mountinfo = readFileSync(`/proc/${entry}/mountinfo`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (devices.some((device) => mountinfo.includes(` ${device} `))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 async function sweep(): Promise<void> {
   const found = await findLeftovers();
+  // Containers of a killed run's dockerd hold its pool busy from their mount namespaces: they go first.
+  for (const dir of found.dirs) killDockerTreeSync(dir);
   for (const { pid } of found.daemons) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -90,7 +110,16 @@ async function sweep(): Promise<void> {
       // Already gone.
     }
   }
-  if (found.daemons.length > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+  // Container processes orphaned earlier keep a loop device busy from their own mount namespace.
+  const holders = processesUsingDevices(found.loops.map((l) => l.device));
+  for (const pid of holders) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  if (found.daemons.length + holders.length > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
   for (const pool of found.zpools) spawnSync('zpool', ['destroy', '-f', pool], { stdio: 'inherit' });
   for (const mountPoint of found.mounts) spawnSync('umount', [mountPoint], { stdio: 'inherit' });
   for (const { device } of found.loops) spawnSync('losetup', ['--detach', device], { stdio: 'inherit' });

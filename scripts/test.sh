@@ -25,11 +25,20 @@ mkdir -p .cache
 results=.cache/test-results.tap
 echo "== tests (${#files[@]} files)"
 status=0
+# Ctrl-C: every test process tears down its own resources; then make sure and stop (no leak check).
+interrupted=0
+trap 'interrupted=1' INT TERM
 # Two files at a time: each integration file brings its own pools and daemons.
 node --import tsx --test --test-concurrency=2 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$results" \
   "${files[@]}" || status=$?
+
+if [ "$interrupted" = 1 ]; then
+  echo "== interrupted: sweeping what the test processes left"
+  node_modules/.bin/tsx scripts/test-leftovers.ts sweep
+  exit 130
+fi
 
 if [ "$scope" = all ]; then
   echo "== leak check"

@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
 import { mountsUnder } from '../../storage-drivers/common/mounts.js';
 import { embeddedLayout, stopEmbedded } from '../../src/embedded/embedded-default.js';
-import { registerTeardown, runQuietly } from '../support/cleanup.js';
+import { detachLoopsUnderSync, registerTeardown, runQuietly, unmountUnderSync } from '../support/cleanup.js';
+import { killDockerTreeSync } from '../support/kill-docker-tree.js';
 import { needs } from '../support/components.js';
 import { scratchDir } from '../support/scratch.js';
 import { execIn } from '../support/docker-exec.js';
@@ -50,9 +51,9 @@ describe('cowsnap up / down (real pool, dockerd, service, CLI over a unix socket
     },
     () => {
       if (up?.pid !== undefined) runQuietly('kill', ['-9', String(up.pid)]);
-      runQuietly('sh', ['-c', 'p=$(cat "$1" 2>/dev/null) && kill -9 "$p"; sleep 1', 'sh', layout.pidFile]);
-      runQuietly('umount', ['-R', layout.mountPoint]);
-      runQuietly('sh', ['-c', 'for d in $(losetup -n -O NAME -j "$1"); do losetup -d "$d"; done', 'sh', layout.imagePath]);
+      killDockerTreeSync(stateDir);
+      unmountUnderSync(stateDir);
+      detachLoopsUnderSync(stateDir);
       rmSync(stateDir, { recursive: true, force: true });
     },
   );

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { removeTestProcessDir } from './scratch.js';
+import { readFileSync } from 'node:fs';
+import { parseMountInfo } from '../../storage-drivers/common/mounts.js';
+import { killDockerTreeSync } from './kill-docker-tree.js';
+import { existingTestProcessDir, removeTestProcessDir } from './scratch.js';
 
 /**
  * Everything a test process creates (mounts, pools, daemons, files) registers its teardown here.
@@ -40,6 +43,13 @@ function installHandlers(): void {
   }
   process.once('exit', () => {
     runAllSync();
+    // A catch-all for anything a teardown missed: nothing of this process may outlive it.
+    const dir = existingTestProcessDir();
+    if (dir !== undefined) {
+      killDockerTreeSync(dir);
+      unmountUnderSync(dir);
+      detachLoopsUnderSync(dir);
+    }
     removeTestProcessDir();
   });
 }
@@ -68,4 +78,23 @@ export function registerTeardown(label: string, run: () => Promise<void>, runSyn
 /** For sync teardowns: run a command and ignore failure (best effort while the process is dying). */
 export function runQuietly(command: string, args: readonly string[]): void {
   spawnSync(command, [...args], { stdio: 'ignore', timeout: 60_000 });
+}
+
+/** Unmounts everything at or below `dir`, deepest first (sync, for interrupted runs). */
+export function unmountUnderSync(dir: string): void {
+  const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  const points = parseMountInfo(mountinfo)
+    .map((m) => m.mountPoint)
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) runQuietly('umount', [point]);
+}
+
+/** Detaches loop devices whose image file lies at or below `dir` (sync, for interrupted runs). */
+export function detachLoopsUnderSync(dir: string): void {
+  const listing = spawnSync('losetup', ['--list', '--noheadings', '--output', 'NAME,BACK-FILE'], { encoding: 'utf8' }).stdout;
+  for (const line of listing.split('\n')) {
+    const [device, file] = line.trim().split(/\s+/);
+    if (device !== undefined && file?.startsWith(`${dir}/`) === true) runQuietly('losetup', ['--detach', device]);
+  }
 }

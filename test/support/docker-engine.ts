@@ -6,7 +6,8 @@ import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
 import { importBusyboxImage } from '../../src/embedded/busybox-image.js';
 import { closeLoopBtrfsPool, openLoopBtrfsPool, type LoopBtrfsPool } from '../../src/embedded/loop-btrfs-pool.js';
 import { startPrivateDockerd, stopPrivateDockerd } from '../../src/embedded/private-dockerd.js';
-import { registerTeardown, runQuietly } from './cleanup.js';
+import { detachLoopsUnderSync, registerTeardown, unmountUnderSync } from './cleanup.js';
+import { killDockerTreeSync } from './kill-docker-tree.js';
 import { scratchDir } from './scratch.js';
 
 export const TEST_IMAGE = 'cowsnap-test/busybox:latest';
@@ -45,11 +46,9 @@ export async function createDockerEngine(options: { poolSizeMiB?: number } = {})
       await rm(dir, { recursive: true, force: true });
     },
     () => {
-      runQuietly('sh', ['-c', 'p=$(cat "$1" 2>/dev/null) && kill -9 "$p"; sleep 1', 'sh', daemon.pidFile]);
-      runQuietly('sh', ['-c', 'p=$(cat "$1" 2>/dev/null) && kill -9 "$p"', 'sh', join(daemon.execRoot, 'containerd/containerd.pid')]);
-      runQuietly('pkill', ['-9', '-f', `containerd-shim.*${daemon.execRoot}`]);
-      runQuietly('umount', ['-R', pool.mountPoint]);
-      runQuietly('sh', ['-c', 'for d in $(losetup -n -O NAME -j "$1"); do losetup -d "$d"; done', 'sh', pool.imagePath]);
+      killDockerTreeSync(dir);
+      unmountUnderSync(dir);
+      detachLoopsUnderSync(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   );

@@ -44,6 +44,11 @@ export function uniqueZpoolName(): string {
   return `${ZPOOL_PREFIX}-${process.pid}-${counter}`;
 }
 
+/** This process's folder if it made one (never creates it). */
+export function existingTestProcessDir(): string | undefined {
+  return processDir;
+}
+
 /** Called last at process exit, after every teardown ran: the folder should hold only the owner file. */
 export function removeTestProcessDir(): void {
   if (processDir !== undefined) rmSync(processDir, { recursive: true, force: true });
