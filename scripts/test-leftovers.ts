@@ -4,7 +4,7 @@
  * Resources of test processes that are still alive belong to a concurrent run and are left alone.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMounts } from '../storage-drivers/common/mounts.js';
 import { killDockerTreeSync } from '../test/support/kill-docker-tree.js';
@@ -82,14 +82,19 @@ function describe(leftovers: Leftovers): string[] {
   ];
 }
 
-/** Pids whose mount namespace has one of these devices mounted. */
+/**
+ * Pids in a mount namespace other than ours that have one of these devices mounted: orphaned container
+ * processes. Our own namespace is excluded, where a still-mounted device is simply unmounted.
+ */
 function processesUsingDevices(devices: readonly string[]): number[] {
   if (devices.length === 0) return [];
+  const ownNamespace = readlinkSync('/proc/self/ns/mnt');
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (!/^\d+$/.test(entry)) continue;
     let mountinfo: string;
     try {
+      if (readlinkSync(`/proc/${entry}/ns/mnt`) === ownNamespace) continue;
       mountinfo = readFileSync(`/proc/${entry}/mountinfo`, 'utf8');
     } catch {
       continue;
@@ -143,10 +148,21 @@ async function check(): Promise<void> {
   process.exitCode = 1;
 }
 
+/** After an interruption: give test processes up to a minute to finish their own teardown first. */
+async function waitForTestProcesses(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  const live = (): string[] =>
+    existsSync(TEST_ROOT) ? readdirSync(TEST_ROOT).filter((name) => /^p\d+$/.test(name) && isAlive(Number(name.slice(1)))) : [];
+  while (live().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
 const mode = process.argv[2];
-if (mode === 'sweep') await sweep();
+if (mode === 'sweep' && process.argv[3] === '--wait') {
+  await waitForTestProcesses();
+  await sweep();
+} else if (mode === 'sweep') await sweep();
 else if (mode === 'check') await check();
 else {
-  console.error('usage: test-leftovers.ts sweep|check');
+  console.error('usage: test-leftovers.ts sweep [--wait] | check');
   process.exitCode = 2;
 }

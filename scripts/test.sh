@@ -36,7 +36,7 @@ node --import tsx --test --test-concurrency=2 \
 
 if [ "$interrupted" = 1 ]; then
   echo "== interrupted: sweeping what the test processes left"
-  node_modules/.bin/tsx scripts/test-leftovers.ts sweep
+  node_modules/.bin/tsx scripts/test-leftovers.ts sweep --wait
   exit 130
 fi
 
