@@ -24,14 +24,3 @@ export async function writeSmallFiles(root: string, count: number): Promise<void
     await writeFile(join(dir, `f${i}`), randomBytes(1024));
   }
 }
-
-/** Overwrites `bytes` at the start of an existing file (blocks a snapshot holds become its own). */
-export async function overwrite(path: string, bytes: number): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.write(randomBytes(bytes), 0, bytes, 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
