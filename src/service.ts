@@ -37,6 +37,9 @@ import { openStore, type OpenedStore } from './store/open-store.js';
 import { ReaperQueries } from './store/reaper-queries.js';
 import { ScheduleStore } from './store/schedule-store.js';
 
+/** How long shutdown waits for running requests (restores, copies) to finish. */
+const SHUTDOWN_GRACE_MS = 60_000;
+
 export interface ServiceOptions {
   readonly clock?: Clock;
   readonly runner?: CommandRunner;
@@ -166,13 +169,29 @@ async function wire(
     async close() {
       reaper.stop();
       await Promise.all([schedulerJob.stop(), reaperJob.stop()]);
+      // Graceful: no new requests; running operations (a restore, a copy) finish and answer first. What a
+      // longer wait would cut off is still journaled, and start-up recovery finishes it.
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
           resolve();
         });
       });
-      server.closeAllConnections();
-      await closed;
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => {
+            resolve(false);
+          }, SHUTDOWN_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!drained) {
+        logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'requests still running at shutdown were cut off; start-up recovery will finish their operations');
+        server.closeAllConnections();
+        await closed;
+      }
       opened.close();
     },
   };

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
 import { needs } from '../support/components.js';
-import { startTestService, type TestService } from '../support/cowsnap-service.js';
-import { createDockerEngine, type TestDockerEngine } from '../support/docker-engine.js';
+import { useServiceEnvironment } from '../support/service-environment.js';
 import { execIn, layerPath } from '../support/docker-exec.js';
 import { treeDifferences, treeDigest } from '../support/tree-digest.js';
-import { createZfsPool, type TestZfsPool } from '../support/zfs-pool.js';
 
 interface SnapshotJson {
   name: string;
@@ -26,29 +24,16 @@ interface SnapshotJson {
 
 describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HTTP)', needs('docker', 'zfs'), () => {
   const runner = new ExecFileRunner();
-  let engine: TestDockerEngine;
-  let zfs: TestZfsPool;
-  let service: TestService;
-
-  before(async () => {
-    engine = await createDockerEngine();
-    zfs = await createZfsPool();
-    service = await startTestService({ engine, zfsPool: zfs });
-  });
-  after(async () => {
-    await service.close();
-    await zfs.destroy();
-    await engine.destroy();
-  });
+  const env = useServiceEnvironment();
 
   async function runContainer(name: string, extra: Partial<Docker.ContainerCreateOptions> = {}): Promise<Docker.Container> {
-    const container = await engine.docker.createContainer({ Image: engine.image, Cmd: ['sleep', '100000'], name, ...extra });
+    const container = await env.engine.docker.createContainer({ Image: env.engine.image, Cmd: ['sleep', '100000'], name, ...extra });
     await container.start();
     return container;
   }
 
   async function snapshot(container: string, body: Record<string, unknown> = {}): Promise<SnapshotJson> {
-    const response = await service.api('POST', `/containers/${container}/snapshots`, body);
+    const response = await env.service.api('POST', `/containers/${container}/snapshots`, body);
     assert.equal(response.status, 201, JSON.stringify(response.body));
     return (response.body.data as { snapshot: SnapshotJson }).snapshot;
   }
@@ -56,7 +41,7 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
   it('rolls a running container back: every path of the layer is exactly as at the snapshot', async () => {
     const container = await runContainer('rollback');
     await execIn(container, ['sh', '-c', 'mkdir -p /srv && echo v1 > /srv/config && echo keep > /srv/doomed && echo base > /etc/motd']);
-    const layer = await layerPath(engine.dataRoot, container.id);
+    const layer = await layerPath(env.engine.dataRoot, container.id);
     const before = await treeDigest(layer);
 
     const snap = await snapshot('rollback');
@@ -68,16 +53,16 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
     await execIn(container, ['sh', '-c', 'echo v2 > /srv/config && rm /srv/doomed && echo new > /srv/new && printf "#!/bin/sh\\necho evil\\n" > /usr/local/bin/tool && chmod +x /usr/local/bin/tool']);
     assert.notDeepEqual(await treeDigest(layer), before);
 
-    const restored = await service.api('PATCH', `/containers/rollback/snapshots/${snap.name}`);
+    const restored = await env.service.api('PATCH', `/containers/rollback/snapshots/${snap.name}`);
     assert.equal(restored.status, 200, JSON.stringify(restored.body));
     assert.equal(typeof (restored.body.data as { duration_ms: number }).duration_ms, 'number');
 
-    assert.deepEqual(treeDifferences(before, await treeDigest(await layerPath(engine.dataRoot, container.id))), []);
+    assert.deepEqual(treeDifferences(before, await treeDigest(await layerPath(env.engine.dataRoot, container.id))), []);
     const state = await container.inspect();
     assert.equal(state.State.Running, true);
     assert.equal(await execIn(container, ['cat', '/srv/config']), 'v1\n');
     await assert.rejects(execIn(container, ['cat', '/usr/local/bin/tool']));
-    const got = await service.api('GET', `/containers/rollback/snapshots/${snap.name}`);
+    const got = await env.service.api('GET', `/containers/rollback/snapshots/${snap.name}`);
     assert.notEqual((got.body.data as { snapshot: SnapshotJson }).snapshot.last_used_at, null);
   });
 
@@ -87,29 +72,29 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
     const names: string[] = [];
     for (const version of ['one', 'two', 'three']) {
       await execIn(container, ['sh', '-c', `echo ${version} > /data/version; echo ${version} >> /data/history`]);
-      digests.push(await treeDigest(await layerPath(engine.dataRoot, container.id)));
+      digests.push(await treeDigest(await layerPath(env.engine.dataRoot, container.id)));
       names.push((await snapshot('three', { alias: `release-${version}` })).name);
     }
     await execIn(container, ['sh', '-c', 'echo four > /data/version']);
 
     for (const [index, ref] of [[0, names[0]], [2, names[2]], [0, 'release-one']] as const) {
-      const response = await service.api('PATCH', `/containers/three/snapshots/${String(ref)}`);
+      const response = await env.service.api('PATCH', `/containers/three/snapshots/${String(ref)}`);
       assert.equal(response.status, 200, JSON.stringify(response.body));
-      const layer = await layerPath(engine.dataRoot, container.id);
+      const layer = await layerPath(env.engine.dataRoot, container.id);
       assert.deepEqual(treeDifferences(digests[index] ?? new Map<string, string>(), await treeDigest(layer)), [], `after restore to ${String(ref)}`);
     }
-    const list = await service.api('GET', '/containers/three/snapshots');
+    const list = await env.service.api('GET', '/containers/three/snapshots');
     const listed = (list.body.data as { snapshots: SnapshotJson[] }).snapshots.map((s) => s.name);
     assert.deepEqual(listed, [...names].reverse());
   });
 
   it('captures and restores bind mounts on a btrfs subvolume and on a zfs-fuse dataset with the rootfs', async () => {
-    const subvolume = join(engine.pool.mountPoint, 'volumes', 'appdata');
-    await mkdir(join(engine.pool.mountPoint, 'volumes'), { recursive: true });
+    const subvolume = join(env.engine.pool.mountPoint, 'volumes', 'appdata');
+    await mkdir(join(env.engine.pool.mountPoint, 'volumes'), { recursive: true });
     await runner.run('btrfs', ['subvolume', 'create', subvolume]);
-    const dataset = `${zfs.name}/dbdata`;
+    const dataset = `${env.zfs.name}/dbdata`;
     await runner.run('zfs', ['create', dataset]);
-    const zfsPath = join(zfs.mountPoint, 'dbdata');
+    const zfsPath = join(env.zfs.mountPoint, 'dbdata');
     await writeFile(join(subvolume, 'app.txt'), 'app-v1');
     await writeFile(join(zfsPath, 'db.txt'), 'db-v1');
     const container = await runContainer('mounts', {
@@ -120,14 +105,14 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
     const snap = await snapshot('mounts');
     const roles = snap.filesystems.map((f) => `${f.role}:${f.mount_point}:${f.driver}`).sort();
     assert.deepEqual(roles, ['mount:/app:btrfs', 'mount:/db:zfs', 'rootfs:/:btrfs']);
-    const detail = await service.api('GET', '/containers/mounts');
+    const detail = await env.service.api('GET', '/containers/mounts');
     const capture = (detail.body.data as { container: { capture: { mount_point: string; captured: boolean; reason: string | null }[] } }).container.capture;
     const hostTmp = capture.find((c) => c.mount_point === '/hosttmp');
     assert.equal(hostTmp?.captured, false);
     assert.ok((hostTmp.reason ?? '').length > 0);
 
     await execIn(container, ['sh', '-c', 'echo app-v2 > /app/app.txt; echo db-v2 > /db/db.txt; echo root-v2 > /root.txt; touch /app/extra /db/extra']);
-    const restored = await service.api('PATCH', `/containers/mounts/snapshots/${snap.name}`);
+    const restored = await env.service.api('PATCH', `/containers/mounts/snapshots/${snap.name}`);
     assert.equal(restored.status, 200, JSON.stringify(restored.body));
     assert.equal(await execIn(container, ['cat', '/app/app.txt']), 'app-v1');
     assert.equal(await execIn(container, ['cat', '/db/db.txt']), 'db-v1');
@@ -143,56 +128,56 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
     const snap = await snapshot('doomed', { alias: 'last-words' });
     await container.remove({ force: true });
     for (const ref of ['doomed', container.id, container.id.slice(0, 12)]) {
-      const list = await service.api('GET', `/containers/${ref}/snapshots`);
+      const list = await env.service.api('GET', `/containers/${ref}/snapshots`);
       assert.equal(list.status, 200, `${ref}: ${JSON.stringify(list.body)}`);
       assert.equal((list.body.data as { container_id: string }).container_id, container.id);
       assert.deepEqual((list.body.data as { snapshots: SnapshotJson[] }).snapshots.map((s) => s.name), [snap.name]);
     }
-    const got = await service.api('GET', '/containers/doomed/snapshots/last-words');
+    const got = await env.service.api('GET', '/containers/doomed/snapshots/last-words');
     assert.equal(got.status, 200);
-    const containers = await service.api('GET', '/containers');
+    const containers = await env.service.api('GET', '/containers');
     const listed = (containers.body.data as { containers: { id: string; state: string }[] }).containers.find((c) => c.id === container.id);
     assert.equal(listed?.state, 'removed');
   });
 
   it('names snapshots in the same second -2, -3; keeps aliases unique; pages newest first; updates and deletes', async () => {
     await runContainer('meta');
-    service.clock.set('2026-03-04T05:06:07.000Z');
+    env.service.clock.set('2026-03-04T05:06:07.000Z');
     const made = [await snapshot('meta', { alias: 'a' }), await snapshot('meta'), await snapshot('meta', { expiry: 30, tags: ['x'] })];
     assert.deepEqual(made.map((s) => s.name), ['snap-20260304-050607', 'snap-20260304-050607-2', 'snap-20260304-050607-3']);
     assert.equal(made[2]?.expires_at, '2026-04-03T05:06:07.000Z');
     assert.equal(made[0]?.expires_at, null);
 
-    const duplicate = await service.api('POST', '/containers/meta/snapshots', { alias: 'a' });
+    const duplicate = await env.service.api('POST', '/containers/meta/snapshots', { alias: 'a' });
     assert.equal(duplicate.status, 409);
-    service.clock.advance(1000);
-    const page = await service.api('GET', '/containers/meta/snapshots?limit=2&offset=1');
+    env.service.clock.advance(1000);
+    const page = await env.service.api('GET', '/containers/meta/snapshots?limit=2&offset=1');
     const data = page.body.data as { snapshots: SnapshotJson[]; total: number };
     assert.equal(data.total, 3);
     assert.deepEqual(data.snapshots.map((s) => s.name), ['snap-20260304-050607-2', 'snap-20260304-050607']);
 
-    const updated = await service.api('PUT', '/containers/meta/snapshots/a', { alias: 'golden', expiry: null, tags: ['keep'] });
+    const updated = await env.service.api('PUT', '/containers/meta/snapshots/a', { alias: 'golden', expiry: null, tags: ['keep'] });
     assert.equal(updated.status, 200, JSON.stringify(updated.body));
     const snap = (updated.body.data as { snapshot: SnapshotJson }).snapshot;
     assert.deepEqual([snap.alias, snap.expires_at, snap.tags], ['golden', null, ['keep']]);
-    const expiring = await service.api('PUT', '/containers/meta/snapshots/golden', { expiry: 2 });
+    const expiring = await env.service.api('PUT', '/containers/meta/snapshots/golden', { expiry: 2 });
     assert.equal((expiring.body.data as { snapshot: SnapshotJson }).snapshot.expires_at, '2026-03-06T05:06:08.000Z');
 
-    const deleted = await service.api('DELETE', '/containers/meta/snapshots/golden');
+    const deleted = await env.service.api('DELETE', '/containers/meta/snapshots/golden');
     assert.equal(deleted.status, 200);
-    assert.equal((await service.api('GET', '/containers/meta/snapshots/golden')).status, 404);
-    assert.equal(((await service.api('GET', '/containers/meta/snapshots')).body.data as { total: number }).total, 2);
+    assert.equal((await env.service.api('GET', '/containers/meta/snapshots/golden')).status, 404);
+    assert.equal(((await env.service.api('GET', '/containers/meta/snapshots')).body.data as { total: number }).total, 2);
   });
 
   it('reports health (Docker, pools, database) and Prometheus metrics of the operations it ran', async () => {
-    const health = await service.api('GET', '/health', undefined, { token: null });
+    const health = await env.service.api('GET', '/health', undefined, { token: null });
     assert.equal(health.status, 200, JSON.stringify(health.body));
     const data = health.body.data as { ok: boolean; docker: { storage_driver: string }; pools: { id: string; driver: string; free_bytes: number }[] };
     assert.equal(data.docker.storage_driver, 'btrfs');
     assert.deepEqual(data.pools.map((p) => [p.id, p.driver]), [['docker-pool', 'btrfs'], ['tank', 'zfs']]);
     assert.ok((data.pools[0]?.free_bytes ?? 0) > 0);
 
-    const metrics = await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${service.token}` } });
+    const metrics = await fetch(`${env.service.url}/metrics`, { headers: { authorization: `Bearer ${env.service.token}` } });
     assert.equal(metrics.status, 200);
     const text = await metrics.text();
     assert.match(text, /cowsnap_operation_duration_seconds_count\{operation="snapshot",outcome="ok"\} [1-9]/);
@@ -214,27 +199,27 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
       ['unknown field', { colour: 'blue' }],
     ];
     for (const [label, body] of bad) {
-      const response = await service.api('POST', '/containers/strict/snapshots', body);
+      const response = await env.service.api('POST', '/containers/strict/snapshots', body);
       assert.equal(response.status, 400, label);
       const error = response.body.error as { code: string; details: unknown[] };
       assert.ok(error.details.length >= 1, label);
     }
-    const malformed = await service.raw('POST', '/containers/strict/snapshots', '{"alias": ', 'application/json');
+    const malformed = await env.service.raw('POST', '/containers/strict/snapshots', '{"alias": ', 'application/json');
     assert.equal(malformed.status, 400);
-    const wrongType = await service.raw('POST', '/containers/strict/snapshots', 'alias=x', 'text/plain');
+    const wrongType = await env.service.raw('POST', '/containers/strict/snapshots', 'alias=x', 'text/plain');
     assert.equal(wrongType.status, 400);
-    assert.equal(((await service.api('GET', '/containers/strict/snapshots')).body.data as { total: number }).total, 0);
+    assert.equal(((await env.service.api('GET', '/containers/strict/snapshots')).body.data as { total: number }).total, 0);
 
-    assert.equal((await service.api('GET', '/containers/no-such-container/snapshots')).status, 404);
-    assert.equal((await service.api('GET', '/containers/strict/snapshots/no-such-snapshot')).status, 404);
-    assert.equal((await service.api('GET', '/containers/strict/snapshots', undefined, { token: null })).status, 401);
-    assert.equal((await service.api('GET', '/containers/strict/snapshots', undefined, { token: 'wrong' })).status, 401);
+    assert.equal((await env.service.api('GET', '/containers/no-such-container/snapshots')).status, 404);
+    assert.equal((await env.service.api('GET', '/containers/strict/snapshots/no-such-snapshot')).status, 404);
+    assert.equal((await env.service.api('GET', '/containers/strict/snapshots', undefined, { token: null })).status, 401);
+    assert.equal((await env.service.api('GET', '/containers/strict/snapshots', undefined, { token: 'wrong' })).status, 401);
 
     // A restore holds the container; a second operation meanwhile gets 409.
     const snap = await snapshot('strict');
     const [first, second] = await Promise.all([
-      service.api('PATCH', `/containers/strict/snapshots/${snap.name}`),
-      new Promise((resolve) => setTimeout(resolve, 5)).then(() => service.api('DELETE', `/containers/strict/snapshots/${snap.name}`)),
+      env.service.api('PATCH', `/containers/strict/snapshots/${snap.name}`),
+      new Promise((resolve) => setTimeout(resolve, 5)).then(() => env.service.api('DELETE', `/containers/strict/snapshots/${snap.name}`)),
     ]);
     assert.equal(first.status, 200);
     assert.equal(second.status, 409);
