@@ -8,8 +8,8 @@ export const copyBodySchema = {
     name: {
       type: 'string',
       // Docker's own rule for container names.
-      pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$',
-      description: 'Name of the new container (Docker rules: letters, digits, _ . -; up to 128 characters).',
+      pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}$',
+      description: 'Name of the new container (Docker rules: letters, digits, _ . -; 2 to 128 characters).',
     },
     source_snapshot: { ...snapshotRefSchema, description: 'Snapshot name or alias; without it the current state is copied through a temporary snapshot.' },
     start: { type: 'boolean', default: true, description: 'Start the new container (default true).' },
