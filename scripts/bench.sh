@@ -8,4 +8,5 @@ tsx=node_modules/.bin/tsx
 echo "== storage drivers: btrfs" && $tsx bench/storage-drivers.ts --driver btrfs --sizes "${BENCH_SIZES:-0.1,1,5}"
 echo "== storage drivers: zfs-fuse" && $tsx bench/storage-drivers.ts --driver zfs --sizes 0.1,1
 echo "== API against docker commit / export / cp" && $tsx bench/api-bench.ts --sizes "${BENCH_SIZES:-0.1,1,5}"
+echo "== API under load (autocannon)" && $tsx bench/api-load.ts
 echo "== reaper: 1,000 expired snapshots while the API serves" && $tsx bench/reaper.ts --count 1000
