@@ -21,8 +21,9 @@ export function useServiceEnvironment(): ServiceEnvironment {
   });
   after(async () => {
     await current?.service.close();
-    await current?.zfs.destroy();
+    // The engine first: its containers may bind-mount datasets of the zfs pool, which keeps it busy.
     await current?.engine.destroy();
+    await current?.zfs.destroy();
   });
   const get = (): ServiceEnvironment => {
     if (current === undefined) throw new Error('the service environment is used before its before() hook ran');

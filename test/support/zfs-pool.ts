@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
-import { registerTeardown, runQuietly } from './cleanup.js';
+import { registerTeardown } from './cleanup.js';
 import { scratchDir, uniqueZpoolName } from './scratch.js';
 import { acquireZfsFuse, releaseZfsFuse } from './zfs-daemon.js';
 
@@ -25,7 +26,12 @@ export async function createZfsPool(options: ZfsPoolOptions = {}): Promise<TestZ
   const imagePath = join(dir, 'pool.img');
   const mountPoint = join(dir, 'mnt');
   const destroySync = (): void => {
-    runQuietly('zpool', ['destroy', '-f', name]);
+    // A dataset that was just unmounted can keep the pool busy for a moment under zfs-fuse.
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      if (spawnSync('zpool', ['destroy', '-f', name], { stdio: 'ignore' }).status === 0) break;
+      if (spawnSync('zpool', ['list', name], { stdio: 'ignore' }).status !== 0) break;
+      spawnSync('sleep', ['0.5']);
+    }
     rmSync(dir, { recursive: true, force: true });
     releaseZfsFuse();
   };
