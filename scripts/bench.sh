@@ -9,4 +9,5 @@ echo "== storage drivers: btrfs" && $tsx bench/storage-drivers.ts --driver btrfs
 echo "== storage drivers: zfs-fuse" && $tsx bench/storage-drivers.ts --driver zfs --sizes 0.1,1
 echo "== API against docker commit / export / cp" && $tsx bench/api-bench.ts --sizes "${BENCH_SIZES:-0.1,1,5}"
 echo "== API under load (autocannon)" && $tsx bench/api-load.ts
+echo "== API on a zfs-fuse bind mount" && $tsx bench/zfs-mount-bench.ts --sizes 0.1,1
 echo "== reaper: 1,000 expired snapshots while the API serves" && $tsx bench/reaper.ts --count 1000
