@@ -222,7 +222,7 @@ async function benchScale(engine: TestDockerEngine, service: TestService): Promi
 
 function markdown(sizesResults: SizeResult[], space: Partial<Record<string, number>>, scale: { snapshots: number; create: Summary; list: Summary }[]): string {
   const ms = (s: Summary): string => `${s.p50} / ${s.p95}`;
-  const lines = [
+  const lines = sizesResults.length === 0 ? [] : [
     '| size | API snapshot p50/p95 (n=20) | docker commit | docker export | cp -a (reflink) | cp -a --reflink=never | commit ÷ snapshot (p50) |',
     '|---|---|---|---|---|---|---|',
     ...sizesResults.map((r) => `| ${r.sizeGiB} GiB | ${ms(r.apiSnapshot)} | ${ms(r.dockerCommit)} | ${ms(r.dockerExport)} | ${ms(r.cpReflink)} | ${ms(r.cpFull)} | ${round(r.dockerCommit.p50 / r.apiSnapshot.p50)}× |`),
@@ -231,12 +231,20 @@ function markdown(sizesResults: SizeResult[], space: Partial<Record<string, numb
     '|---|---|---|---|---|---|---|---|',
     ...sizesResults.map((r) => `| ${r.sizeGiB} GiB | ${ms(r.restore.total)} | ${ms(r.restore.swap)} | ${ms(r.restore.stop)} | ${ms(r.restore.start)} | ${ms(r.copy)} | ${ms(r.commitAndRun)} | ${round(r.commitAndRun.p50 / r.copy.p50)}× |`),
     '',
-    `Space (1 GiB container, after a snapshot): snapshot exclusive ${String(space.exclusiveAtCreate)} B at creation; a new 10 MiB file → pool used +${round(((space.poolUsedAfterNewFile ?? 0) - (space.poolUsedBefore ?? 0)) / MiB)} MiB, snapshot exclusive ${String(space.exclusiveAfterNewFile)} B; a held 10 MiB file replaced → snapshot exclusive ${String(space.exclusiveAfterReplacingHeldFile)} B (${round(((space.exclusiveAfterReplacingHeldFile ?? 0) / (10 * MiB)) * 100)} % of 10 MiB).`,
-    '',
-    '| snapshots on the container | create p50/p95 (last 10) | list (limit 50) p50/p95 |',
-    '|---|---|---|',
-    ...scale.map((s) => `| ${s.snapshots} | ${ms(s.create)} | ${ms(s.list)} |`),
   ];
+  if (space.exclusiveAtCreate !== undefined) {
+    lines.push(
+    `Space (1 GiB container, after a snapshot): snapshot exclusive ${String(space.exclusiveAtCreate)} B at creation; a new 10 MiB file → pool used +${round(((space.poolUsedAfterNewFile ?? 0) - (space.poolUsedBefore ?? 0)) / MiB)} MiB, snapshot exclusive ${String(space.exclusiveAfterNewFile)} B; a held 10 MiB file replaced → snapshot exclusive ${String(space.exclusiveAfterReplacingHeldFile)} B (${round(((space.exclusiveAfterReplacingHeldFile ?? 0) / (10 * MiB)) * 100)} % of 10 MiB).`,
+      '',
+    );
+  }
+  if (scale.length > 0) {
+    lines.push(
+      '| snapshots on the container | create p50/p95 (last 10) | list (limit 50) p50/p95 |',
+      '|---|---|---|',
+      ...scale.map((s) => `| ${s.snapshots} | ${ms(s.create)} | ${ms(s.list)} |`),
+    );
+  }
   return lines.join('\n');
 }
 
