@@ -129,6 +129,11 @@ async function sweep(): Promise<void> {
   for (const mountPoint of found.mounts) spawnSync('umount', [mountPoint], { stdio: 'inherit' });
   for (const { device } of found.loops) spawnSync('losetup', ['--detach', device], { stdio: 'inherit' });
   if (found.zfsFuse) stopOurZfsFuse();
+  // Users of zfs-fuse that died without saying so.
+  const usersDir = join(TEST_ROOT, 'zfs-users');
+  if (existsSync(usersDir)) {
+    for (const name of readdirSync(usersDir)) if (!isAlive(Number(name))) rmSync(join(usersDir, name), { force: true });
+  }
   const left = await findLeftovers();
   for (const dir of left.dirs) {
     // Only once nothing is mounted below it: rm -r must never walk into a live filesystem.
