@@ -10,6 +10,8 @@ if [ "$(id -u)" != 0 ]; then
   echo "quickstart needs root: cowsnap mounts a btrfs pool and runs dockerd (try: sudo $0)" >&2
   exit 1
 fi
-# Debian packages, then `npm ci` (skipped when node_modules already matches the lock file).
+# Debian packages, then `npm ci` (skipped when node_modules already matches the lock file), then the
+# built JavaScript (dist/, rebuilt only when sources changed) with `cowsnap` linked into /usr/local/bin.
 bash scripts/install-deps.sh
-exec node --import tsx src/cli/main.ts up "$@"
+bash scripts/build.sh
+exec node dist/src/cli/main.js up "$@"

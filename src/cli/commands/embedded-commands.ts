@@ -107,7 +107,7 @@ Take a first snapshot of the demo container:
   curl -s -X POST -H "Authorization: Bearer ${token}" -H 'content-type: application/json' \\
     -d '{"alias":"first"}' ${curlTarget}/api/v1/containers/${DEMO_CONTAINER}/snapshots
 
-Or with the CLI (reads the token file; from a checkout: node --import tsx src/cli/main.ts ...):
+Or with the CLI (reads the token file):
   cowsnap snapshots create --container ${DEMO_CONTAINER} --alias first
   cowsnap snapshots list --container ${DEMO_CONTAINER}
   cowsnap snapshots restore --container ${DEMO_CONTAINER} --name first

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds dist/ (what the quick start, systemd and the `cowsnap` command run) when a source file is
+# newer than the last build, then links `cowsnap` into /usr/local/bin when run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=dist/.build-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find src storage-drivers package-lock.json tsconfig.json tsconfig.build.json -newer "$stamp" -print -quit)" ]; then
+  echo "building dist/"
+  rm -rf dist
+  node_modules/.bin/tsc -p tsconfig.build.json
+  touch "$stamp"
+fi
+chmod +x dist/src/cli/main.js
+if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ]; then
+  ln -sfn "$PWD/dist/src/cli/main.js" /usr/local/bin/cowsnap
+fi
