@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds dist/ (what the quick start, systemd and the `cowsnap` command run) when a source file is
-# newer than the last build, then links `cowsnap` into /usr/local/bin when run as root.
+# newer than the last build, then links `cowsnap` into /usr/local/bin when run as root (not when
+# COWSNAP_NO_LINK=1: tests build but leave the machine's PATH alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,6 @@ if [ ! -f "$stamp" ] || [ -n "$(find src storage-drivers package-lock.json tscon
   touch "$stamp"
 fi
 chmod +x dist/src/cli/main.js
-if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ]; then
+if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ] && [ "${COWSNAP_NO_LINK:-0}" != 1 ]; then
   ln -sfn "$PWD/dist/src/cli/main.js" /usr/local/bin/cowsnap
 fi

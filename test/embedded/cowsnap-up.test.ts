@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,9 +16,16 @@ import Docker from 'dockerode';
 
 const runner = new ExecFileRunner();
 
-/** The CLI as an operator runs it, with the environment pointing everything into this test's folder. */
+/**
+ * The CLI as an operator runs it after the quick start: the built JavaScript in dist/ (built here the way
+ * scripts/quickstart.sh builds it), with the environment pointing everything into this test's folder.
+ */
 function cowsnap(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['dist/src/cli/main.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function buildLikeQuickstart(): void {
+  execFileSync('bash', ['scripts/build.sh'], { env: { ...process.env, COWSNAP_NO_LINK: '1' }, stdio: 'inherit' });
 }
 
 async function finish(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -58,6 +65,7 @@ describe('cowsnap up / down (real pool, dockerd, service, CLI over a unix socket
     },
   );
   after(() => registration.release());
+  buildLikeQuickstart();
 
   it('comes up, prints the token and examples, and the CLI reaches it with the token file', async () => {
     up = cowsnap(['up'], env);
