@@ -1,20 +1,21 @@
 import { Reverter } from '../../storage-drivers/common/reverter.js';
 import { ConflictError } from '../errors/conflict-error.js';
-import { InternalError } from '../errors/internal-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
+import { ValidationError } from '../errors/validation-error.js';
 import type { Clock } from './clock.js';
 import type { ContainerLocks } from './container-lock.js';
 import type { ContainerResolver, ResolvedContainer } from './container-resolver.js';
+import { copyFailure, CREATE_STEP } from './copy-failure.js';
+import { copyDatasetName, copyNameProblems } from './copy-name.js';
 import type { CapturedFilesystem, ContainerRecord, SnapshotRecord } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
 import { storageSnapshotName } from './snapshot-naming.js';
-import { mapStorageError } from './storage-error-mapping.js';
 
 export interface CopyInput {
-  /** The new container's name (Docker's rules; checked by the HTTP schema). */
+  /** The new container's name: Docker's rules, at most 63 characters (copy-name.ts; checked again here). */
   readonly name: string;
   /** Name or alias; without it the current state is copied through a temporary snapshot. */
   readonly sourceSnapshot?: string;
@@ -64,10 +65,28 @@ export interface CopyServiceDeps {
  * removes everything made so far.
  */
 export class CopyService {
+  /** Names of copies in progress here: two copies to one name would race for its datasets. */
+  private readonly namesInProgress = new Set<string>();
+
   constructor(private readonly deps: CopyServiceDeps) {}
 
   async copy(containerRef: string, input: CopyInput): Promise<CopyResult> {
+    const problems = copyNameProblems(input.name);
+    if (problems.length > 0) throw new ValidationError(problems);
+    if (this.namesInProgress.has(input.name)) {
+      throw new ConflictError('name_taken', `Another copy to the name "${input.name}" is in progress.`);
+    }
+    this.namesInProgress.add(input.name);
+    try {
+      return await this.copyNamed(containerRef, input);
+    } finally {
+      this.namesInProgress.delete(input.name);
+    }
+  }
+
+  private async copyNamed(containerRef: string, input: CopyInput): Promise<CopyResult> {
     const { runtime, resolver, locks } = this.deps;
+    // An early answer only: Docker's own 409 at create is what really guards the name (copyFailure).
     if ((await runtime.resolveContainer(input.name)) !== undefined) {
       throw new ConflictError('name_taken', `A container named "${input.name}" already exists.`);
     }
@@ -105,16 +124,22 @@ export class CopyService {
   private async copyFrom(source: ContainerRecord, snapshot: SnapshotRecord, input: CopyInput): Promise<Omit<CopyResult, 'temporarySnapshot'>> {
     const { store, runtime, pools } = this.deps;
     const storageName = storageSnapshotName(snapshot.id, snapshot.name);
+    const mounts = snapshot.filesystems.filter((f) => f.role === 'mount');
+    let targets: string[];
+    try {
+      targets = await this.cloneTargets(input.name, mounts);
+    } catch (error) {
+      throw copyFailure(error, { name: input.name, step: "name the copy's datasets", leftBehind: [] });
+    }
     const operation = store.startOperation('copy', source.id, snapshot.name, { snapshotId: snapshot.id, target: input.name });
     const reverter = new Reverter();
     let step = 'clone the pool mounts';
     try {
       const bindSources: Record<string, string> = {};
       const clones: { pool: string; dataset: string }[] = [];
-      const mounts = snapshot.filesystems.filter((f) => f.role === 'mount');
       for (const [index, filesystem] of mounts.entries()) {
         const driver = pools.driverFor(filesystem);
-        const target = driver.childDataset(`cowsnap-copy-${input.name}-${index + 1}`);
+        const target = targets[index] ?? '';
         await driver.cloneSnapshot(filesystem.dataset, storageName, target);
         reverter.add(`destroy ${target}`, () => driver.destroyDataset(target));
         clones.push({ pool: filesystem.pool, dataset: target });
@@ -123,7 +148,7 @@ export class CopyService {
         bindSources[filesystem.mountPoint] = await driver.mountPath(target);
       }
 
-      step = 'create the container';
+      step = CREATE_STEP;
       const warnings = this.warnings(snapshot);
       const id = await runtime.createContainer(input.name, snapshot.config, {
         bindSources,
@@ -156,11 +181,28 @@ export class CopyService {
       const failures = await reverter.revert();
       const message = error instanceof Error ? error.message : String(error);
       store.finishOperation(operation.id, 'failed', `${step}: ${message}`);
-      const mapped = mapStorageError(error, `Copy to ${input.name} (${step})`);
-      if (mapped !== error) throw mapped;
-      const undo = failures.length > 0 ? `; cleaning up also failed: ${failures.map((f) => f.label).join(', ')}` : '';
-      throw new InternalError('copy_failed', `Copy to ${input.name} failed at step "${step}": ${message}${undo}`, { cause: error });
+      throw copyFailure(error, { name: input.name, step, leftBehind: failures.map((f) => f.label) });
     }
+  }
+
+  /**
+   * The dataset each pool mount's clone gets: the next free `cowsnap-copy-<name>-<n>`. An earlier copy of
+   * the same name that was removed with `docker rm` leaves its datasets (they hold its data), so the
+   * numbers go on instead of failing. Computed before anything is made: a name the pool cannot hold is a 400.
+   */
+  private async cloneTargets(name: string, mounts: readonly CapturedFilesystem[]): Promise<string[]> {
+    const targets: string[] = [];
+    let index = 0;
+    for (const filesystem of mounts) {
+      const driver = this.deps.pools.driverFor(filesystem);
+      let target: string;
+      do {
+        index += 1;
+        target = driver.childDataset(copyDatasetName(name, index));
+      } while (await driver.datasetExists(target));
+      targets.push(target);
+    }
+    return targets;
   }
 
   /** The new container's fresh writable layer is swapped for a clone of the snapshot's rootfs, before its first start. */
@@ -170,9 +212,10 @@ export class CopyService {
     const layer = await runtime.rootfsLayerPath(containerId, storage.dataRoot);
     const driver = pools.driverFor(rootfs);
     if ((await driver.datasetForPath(layer)) === undefined) {
+      // No path in the message: clients never see host paths.
       throw new ConflictError(
         'rootfs_not_on_pool',
-        `The new container's layer ${layer} is not on pool "${rootfs.pool}" where the snapshot's rootfs is; a clone cannot cross pools.`,
+        `Docker put the new container's writable layer outside pool "${rootfs.pool}", where the snapshot's rootfs is; a clone cannot cross pools (Docker's data root must be on that pool).`,
       );
     }
     await driver.destroyDataset(layer);

@@ -10,6 +10,7 @@ import { SCHEDULE_FORMATS } from './schemas/schedule-schemas.js';
 /** Patterns whose regex means nothing to a reader, explained in words. */
 const PATTERN_SENTENCES: Record<string, string> = {
   '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$': 'must be a container id, id prefix or name: letters, digits, "_", "." and "-", starting with a letter or digit',
+  '^[a-zA-Z0-9][a-zA-Z0-9_.-]+$': 'must be a container name: letters, digits, "_", "." and "-", starting with a letter or digit',
   '^(api|safety|schedule|schedule:[A-Za-z0-9_.-]{1,64})$': 'must be "api", "safety", "schedule" or "schedule:<id>"',
 };
 

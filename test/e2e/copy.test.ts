@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type Docker from 'dockerode';
@@ -138,26 +138,12 @@ describe('copy a container from a snapshot (real dockerd on btrfs, real zfs-fuse
     assert.equal(await execIn(source, ['cat', '/root/base']), 'shared\n');
   });
 
-  it('refuses a taken name with 409 and leaves nothing behind when a copy fails midway', async () => {
+  it('refuses a taken name with 409', async () => {
+    // A failure midway (Docker taking the name after the clones) is test/e2e/copy-hardening.test.ts.
     await runContainer('busyname');
     const taken = await env.service.api('POST', '/containers/busyname/copy', { name: 'busyname' });
     assert.equal(taken.status, 409);
     assert.equal((taken.body.error as { code: string }).code, 'name_taken');
-
-    // Two pool mounts; the second one's clone target is already taken, so the copy fails after the first clone.
-    const volumes = join(env.engine.pool.mountPoint, 'vols');
-    await mkdir(volumes, { recursive: true });
-    for (const v of ['one', 'two']) await runner.run('btrfs', ['subvolume', 'create', join(volumes, v)]);
-    await runContainer('twomounts', { HostConfig: { Binds: [`${join(volumes, 'one')}:/one`, `${join(volumes, 'two')}:/two`] } });
-    await runner.run('btrfs', ['subvolume', 'create', join(env.engine.pool.mountPoint, 'cowsnap-copy-doomed-2')]);
-    const before = await env.engine.docker.listContainers({ all: true });
-    const failed = await env.service.api('POST', '/containers/twomounts/copy', { name: 'doomed' });
-    assert.equal(failed.status, 500, JSON.stringify(failed.body));
-    assert.match(failed.body.message as string, /clone the pool mounts/);
-    await assert.rejects(stat(join(env.engine.pool.mountPoint, 'cowsnap-copy-doomed-1')), { code: 'ENOENT' });
-    assert.equal((await env.engine.docker.listContainers({ all: true })).length, before.length);
-    const snapshots = await env.service.api('GET', '/containers/twomounts/snapshots');
-    assert.equal((snapshots.body.data as { total: number }).total, 0, 'the temporary snapshot is gone too');
   });
 
   it('copies the current state through a temporary snapshot that is removed afterwards', async () => {

@@ -1,4 +1,5 @@
 /** Body and response of POST /containers/:container/copy (template cloning). */
+import { COPY_NAME_MAX_LENGTH, COPY_NAME_PATTERN } from '../../core/copy-name.js';
 import { snapshotRefSchema } from './common-schemas.js';
 import { snapshotSchema } from './response-schemas.js';
 
@@ -7,9 +8,11 @@ export const copyBodySchema = {
   properties: {
     name: {
       type: 'string',
-      // Docker's own rule for container names.
-      pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}$',
-      description: 'Name of the new container (Docker rules: letters, digits, _ . -; 2 to 128 characters).',
+      // Docker's rule for container names; the length is the hostname's (the copy's hostname is its name).
+      pattern: COPY_NAME_PATTERN,
+      minLength: 2,
+      maxLength: COPY_NAME_MAX_LENGTH,
+      description: `Name of the new container and its hostname (letters, digits, _ . -; 2 to ${COPY_NAME_MAX_LENGTH} characters).`,
     },
     source_snapshot: { ...snapshotRefSchema, description: 'Snapshot name or alias; without it the current state is copied through a temporary snapshot.' },
     start: { type: 'boolean', default: true, description: 'Start the new container (default true).' },
@@ -37,7 +40,7 @@ export const copyResultSchema = {
     },
     source_snapshot: snapshotSchema,
     temporary_snapshot: { type: 'boolean', description: 'The snapshot was made for this copy and removed afterwards.' },
-    warnings: { type: 'array', items: { type: 'string' }, description: 'Settings not carried over (host ports, ...).' },
+    warnings: { type: 'array', items: { type: 'string' }, description: 'Settings not carried over (host ports, settings the snapshot did not record, ...).' },
   },
   required: ['container', 'project_id', 'source_container', 'source_snapshot', 'temporary_snapshot', 'warnings'],
   additionalProperties: false,
