@@ -14,6 +14,11 @@ import type { SnapshotCreator } from './snapshot-creator.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
 import { storageSnapshotName } from './snapshot-naming.js';
 
+/** An old snapshot's copy cannot be as locked down as its source was: the caller must know. */
+const NOT_RECORDED =
+  'security and resource settings were not recorded with this snapshot (taken before cowsnap recorded them): ' +
+  'capabilities, read-only rootfs, devices, memory/cpu/pids limits, init, tmpfs options, ulimits, shm size and sysctls are Docker\'s defaults in the copy';
+
 export interface CopyInput {
   /** The new container's name: Docker's rules, at most 63 characters (copy-name.ts; checked again here). */
   readonly name: string;
@@ -28,7 +33,7 @@ export interface CopyResult {
   readonly sourceSnapshot: SnapshotRecord;
   /** True when the snapshot was made for this copy and removed afterwards. */
   readonly temporarySnapshot: boolean;
-  /** Settings that could not be carried over (host ports, fixed addresses), never dropped silently. */
+  /** Settings that could not be carried over (host ports, settings not recorded or not carryable), never dropped silently. */
   readonly warnings: string[];
 }
 
@@ -223,8 +228,12 @@ export class CopyService {
   }
 
   private warnings(snapshot: SnapshotRecord): string[] {
-    return snapshot.config.ports
+    const { ports, dockerSettings } = snapshot.config;
+    const warnings = ports
       .filter((port) => port.hostPort !== null && port.hostPort !== '')
       .map((port) => `host port ${port.hostIp ?? ''}:${port.hostPort ?? ''} -> ${port.containerPort} was not published: the source may still hold it`);
+    if (dockerSettings === undefined) warnings.push(NOT_RECORDED);
+    else warnings.push(...dockerSettings.notCarried);
+    return warnings;
   }
 }

@@ -58,6 +58,26 @@ export interface RecordedContainerConfig {
   readonly mounts: RecordedMount[];
   readonly restartPolicy: { readonly name: string; readonly maximumRetryCount: number };
   readonly networks: string[];
+  /**
+   * Everything else the container ran with — capabilities, read-only rootfs, devices, resource and pids
+   * limits, init, tmpfs options, ulimits, shm size, sysctls, tty, stop signal, healthcheck — so a copy
+   * is as locked down as its source. Absent on snapshots taken before cowsnap recorded it.
+   */
+  readonly dockerSettings?: DockerSettings;
+}
+
+/**
+ * Docker settings kept in Docker's own field names and values, as `docker inspect` showed them, and
+ * given back to Docker unchanged: nothing is lost in a translation, and an operator can compare a
+ * copy's inspect with its source's field by field.
+ */
+export interface DockerSettings {
+  /** HostConfig fields a copy re-applies (CapDrop, ReadonlyRootfs, Memory, PidsLimit, Tmpfs, ...). */
+  readonly hostConfig: Readonly<Record<string, unknown>>;
+  /** Config fields a copy re-applies (Tty, OpenStdin, StopSignal, StopTimeout, Healthcheck, ...). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Settings the source had that a copy cannot carry over, one sentence each, for the copy's warnings. */
+  readonly notCarried: readonly string[];
 }
 
 /** Who made a snapshot: the API, a schedule (`schedule:<id>`) or a restore's safety snapshot. */

@@ -40,6 +40,11 @@ function mountSpec(mount: RecordedMount, bindSources: Readonly<Record<string, st
   }
 }
 
+/**
+ * The recorded Docker settings first, then what the recorded fields and the copy decide (mounts, ports,
+ * network, hostname, labels) on top. Tmpfs mounts the settings carry with their options (size, mode) are
+ * not mounted a second time from the mount list.
+ */
 export function createOptionsFor(name: string, config: RecordedContainerConfig, overrides: CreateOverrides = {}): Dockerode.ContainerCreateOptions {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -48,14 +53,19 @@ export function createOptionsFor(name: string, config: RecordedContainerConfig, 
     if (overrides.dropHostPorts === true || (port.hostPort === null && port.hostIp === null)) continue;
     (bindings[port.containerPort] ??= []).push({ HostIp: port.hostIp ?? '', HostPort: port.hostPort ?? '' });
   }
+  const settings = config.dockerSettings;
+  const tmpfs = (settings?.hostConfig['Tmpfs'] ?? {}) as Record<string, string>;
+  const mounts = config.mounts.filter((mount) => !(mount.type === 'tmpfs' && mount.destination in tmpfs));
   const hostConfig: Dockerode.HostConfig = {
+    ...(settings?.hostConfig as Dockerode.HostConfig | undefined),
     PortBindings: bindings,
     RestartPolicy: { Name: config.restartPolicy.name, MaximumRetryCount: config.restartPolicy.maximumRetryCount },
-    Mounts: config.mounts.map((mount) => mountSpec(mount, overrides.bindSources ?? {})),
+    Mounts: mounts.map((mount) => mountSpec(mount, overrides.bindSources ?? {})),
   };
   const [network] = config.networks;
   if (network !== undefined) hostConfig.NetworkMode = network;
   const options: Dockerode.ContainerCreateOptions = {
+    ...(settings?.config as Dockerode.ContainerCreateOptions | undefined),
     name,
     Image: overrides.image ?? config.imageId,
     Env: [...config.env],
@@ -69,6 +79,7 @@ export function createOptionsFor(name: string, config: RecordedContainerConfig, 
   if (config.cmd !== null) options.Cmd = [...config.cmd];
   if (config.entrypoint !== null) options.Entrypoint = [...config.entrypoint];
   const hostname = overrides.hostname ?? config.hostname;
-  if (hostname !== '') options.Hostname = hostname;
+  // A container in the host's UTS namespace has the host's name; Docker refuses a hostname with it.
+  if (hostname !== '' && hostConfig.UTSMode !== 'host') options.Hostname = hostname;
   return options;
 }

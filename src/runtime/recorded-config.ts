@@ -4,6 +4,7 @@
  */
 import type Dockerode from 'dockerode';
 import type { PortBinding, RecordedContainerConfig, RecordedMount } from '../core/model.js';
+import { recordDockerSettings } from './docker-settings.js';
 
 type Inspect = Dockerode.ContainerInspectInfo;
 
@@ -79,5 +80,6 @@ export function recordedConfigFromInspect(inspect: Inspect): RecordedContainerCo
     mounts: recordedMounts(inspect),
     restartPolicy: { name: restart?.Name ?? '', maximumRetryCount: restart?.MaximumRetryCount ?? 0 },
     networks: recordedNetworks(inspect),
+    dockerSettings: recordDockerSettings(inspect),
   };
 }

@@ -19,7 +19,7 @@ import { AppError } from '../../src/errors/app-error.js';
 import { ConflictError } from '../../src/errors/conflict-error.js';
 import { ServiceUnavailableError } from '../../src/errors/service-unavailable-error.js';
 import { ValidationError } from '../../src/errors/validation-error.js';
-import { CONTAINER_ID, createTestStore, newSnapshot, withContainer } from '../store/store-fixture.js';
+import { CONTAINER_ID, createTestStore, newSnapshot, sampleConfig, withContainer } from '../store/store-fixture.js';
 
 const SOURCE_LAYER = '/pool/layers/source';
 
@@ -196,5 +196,35 @@ describe('copy service failures', () => {
     assertNothingLeft();
     const started = test.db.prepare("SELECT count(*) AS n FROM operations WHERE kind = 'copy' AND payload LIKE ?").get(`%${name}%`) as { n: number };
     assert.equal(started.n, 0, 'no copy was even journaled');
+  });
+
+  it('says in warnings when the snapshot recorded no security and resource settings (taken before they were recorded)', async () => {
+    const result = await service.copy('web', { name: 'dev', sourceSnapshot: snapshot.name });
+    assert.ok(
+      result.warnings.some((w) => /not recorded/.test(w) && /capabilities/.test(w) && /read-only/.test(w)),
+      JSON.stringify(result.warnings),
+    );
+  });
+
+  it('lists every recorded setting it could not carry over, and re-applies the others', async () => {
+    const store = test.store;
+    const reserved = store.reserveSnapshot(
+      newSnapshot({
+        config: {
+          ...sampleConfig(),
+          dockerSettings: {
+            hostConfig: { CapDrop: ['ALL'], ReadonlyRootfs: true },
+            config: {},
+            notCarried: ['StorageOpt (size=1G) was not carried over: the storage options applied to the layer Docker made, which the copy replaces'],
+          },
+        },
+        filesystems: [{ role: 'rootfs', mountPoint: '/', driver: 'btrfs', pool: 'main', dataset: SOURCE_LAYER }],
+      }),
+    );
+    store.markSnapshotReady(reserved.id, { sizeBytes: null, filesystems: reserved.filesystems });
+    const result = await service.copy('web', { name: 'hardened', sourceSnapshot: reserved.name });
+    assert.ok(result.warnings.some((w) => w.startsWith('StorageOpt (size=1G)')), JSON.stringify(result.warnings));
+    assert.equal(result.warnings.some((w) => /not recorded/.test(w)), false);
+    assert.deepEqual(runtime.created[0]?.config.dockerSettings?.hostConfig, { CapDrop: ['ALL'], ReadonlyRootfs: true });
   });
 });

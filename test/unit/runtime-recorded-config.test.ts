@@ -69,6 +69,7 @@ describe('recorded configuration from docker inspect', () => {
       ],
       restartPolicy: { name: 'unless-stopped', maximumRetryCount: 0 },
       networks: ['appnet', 'backend'],
+      dockerSettings: { hostConfig: { Tmpfs: { '/run': 'rw,noexec', '/ro-tmp': 'ro' } }, config: {}, notCarried: [] },
     });
   });
 
@@ -109,10 +110,10 @@ describe('create options from a recorded configuration', () => {
     assert.deepEqual(options.HostConfig?.Mounts, [
       { Type: 'volume', Source: '', Target: '/anon', ReadOnly: false },
       { Type: 'bind', Source: '/pool/clones/app', Target: '/app', ReadOnly: false },
-      { Type: 'tmpfs', Source: '', Target: '/ro-tmp', ReadOnly: true },
-      { Type: 'tmpfs', Source: '', Target: '/run', ReadOnly: false },
       { Type: 'volume', Source: 'pgdata', Target: '/var/lib/pg', ReadOnly: true },
     ]);
+    // --tmpfs mounts come back as --tmpfs, options included, not as plain tmpfs mounts.
+    assert.deepEqual(options.HostConfig.Tmpfs, { '/run': 'rw,noexec', '/ro-tmp': 'ro' });
     assert.deepEqual(options.HostConfig.PortBindings, { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] });
     assert.equal(options.HostConfig.NetworkMode, 'appnet');
   });
@@ -125,5 +126,91 @@ describe('create options from a recorded configuration', () => {
     assert.equal('Hostname' in options, false);
     assert.deepEqual(options.HostConfig?.PortBindings, {});
     assert.deepEqual(options.ExposedPorts, { '80/tcp': {} });
+  });
+});
+
+describe('security and resource settings (issue #13, defect 7)', () => {
+  /** What `docker run --cap-drop ALL --cap-add CHOWN --read-only --memory 64m --pids-limit 32 ...` leaves in inspect. */
+  const hardened = inspectFixture({
+    Config: { Tty: true, StopSignal: 'SIGINT', Healthcheck: { Test: ['CMD', 'true'], Interval: 1_000_000_000 } },
+    HostConfig: {
+      CapAdd: ['CHOWN'],
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      Devices: [{ PathOnHost: '/dev/zero', PathInContainer: '/dev/myzero', CgroupPermissions: 'rwm' }],
+      Memory: 67_108_864,
+      MemorySwap: 134_217_728,
+      NanoCpus: 500_000_000,
+      PidsLimit: 32,
+      Init: true,
+      Tmpfs: { '/run': 'rw,noexec,size=1m', '/ro-tmp': 'ro' },
+      Ulimits: [{ Name: 'nofile', Soft: 512, Hard: 1024 }],
+      ShmSize: 33_554_432,
+      Sysctls: { 'kernel.msgmax': '65536' },
+      StorageOpt: { size: '1G' },
+      Links: ['/db:/web/db'],
+      // Docker's own defaults and empties are not "settings the source had".
+      KernelMemory: 0,
+      BlkioWeightDevice: [],
+      Cgroup: '',
+      ConsoleSize: [0, 0],
+      MaskedPaths: ['/proc/kcore'],
+    },
+  });
+
+  it('records them with Docker\'s names and lists what cannot be carried over', () => {
+    const settings = recordedConfigFromInspect(hardened).dockerSettings;
+    assert.ok(settings);
+    for (const [key, value] of Object.entries({
+      CapAdd: ['CHOWN'],
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      Memory: 67_108_864,
+      PidsLimit: 32,
+      Init: true,
+      Ulimits: [{ Name: 'nofile', Soft: 512, Hard: 1024 }],
+      ShmSize: 33_554_432,
+      Sysctls: { 'kernel.msgmax': '65536' },
+      Tmpfs: { '/run': 'rw,noexec,size=1m', '/ro-tmp': 'ro' },
+    })) {
+      assert.deepEqual(settings.hostConfig[key], value, key);
+    }
+    assert.deepEqual(settings.config, { Tty: true, StopSignal: 'SIGINT', Healthcheck: { Test: ['CMD', 'true'], Interval: 1_000_000_000 } });
+    for (const absent of ['KernelMemory', 'BlkioWeightDevice', 'Cgroup', 'ConsoleSize', 'MaskedPaths', 'StorageOpt', 'Links', 'PortBindings', 'Mounts']) {
+      assert.equal(absent in settings.hostConfig, false, absent);
+    }
+    assert.equal(settings.notCarried.length, 2, JSON.stringify(settings.notCarried));
+    assert.match(settings.notCarried.join('\n'), /StorageOpt/);
+    assert.match(settings.notCarried.join('\n'), /Links/);
+  });
+
+  it('re-applies them on create: same capabilities, read-only rootfs, limits, tmpfs options, ulimits, sysctls', () => {
+    const options = createOptionsFor('copy', recordedConfigFromInspect(hardened), { hostname: 'copy' });
+    const host = options.HostConfig ?? {};
+    assert.deepEqual(host.CapDrop, ['ALL']);
+    assert.deepEqual(host.CapAdd, ['CHOWN']);
+    assert.equal(host.ReadonlyRootfs, true);
+    assert.deepEqual(host.SecurityOpt, ['no-new-privileges']);
+    assert.deepEqual(host.Devices, [{ PathOnHost: '/dev/zero', PathInContainer: '/dev/myzero', CgroupPermissions: 'rwm' }]);
+    assert.deepEqual([host.Memory, host.MemorySwap, host.NanoCpus, host.PidsLimit, host.ShmSize, host.Init], [67_108_864, 134_217_728, 500_000_000, 32, 33_554_432, true]);
+    assert.deepEqual(host.Ulimits, [{ Name: 'nofile', Soft: 512, Hard: 1024 }]);
+    assert.deepEqual(host.Sysctls, { 'kernel.msgmax': '65536' });
+    // Tmpfs keeps its options (size, noexec); the same destinations are not mounted a second time.
+    assert.deepEqual(host.Tmpfs, { '/run': 'rw,noexec,size=1m', '/ro-tmp': 'ro' });
+    assert.deepEqual(host.Mounts?.filter((m) => m.Type === 'tmpfs'), []);
+    assert.equal((options as { Tty?: boolean }).Tty, true);
+    assert.equal((options as { StopSignal?: string }).StopSignal, 'SIGINT');
+    // What the copy decides stays its own.
+    assert.equal(options.Hostname, 'copy');
+    assert.equal(host.NetworkMode, 'appnet');
+  });
+
+  it('creates a snapshot recorded before these settings existed as before (tmpfs as mounts)', () => {
+    const { dockerSettings: _dropped, ...old } = recordedConfigFromInspect(hardened);
+    const options = createOptionsFor('copy', old);
+    assert.equal(options.HostConfig?.CapDrop, undefined);
+    assert.deepEqual(options.HostConfig?.Mounts?.filter((m) => m.Type === 'tmpfs').map((m) => m.Target), ['/ro-tmp', '/run']);
   });
 });
