@@ -186,6 +186,17 @@ describe('copy service failures', () => {
     assert.deepEqual(runtime.created[0]?.bindSources, { '/data': '/pool/cowsnap-copy-dev-2' });
   });
 
+  it('lets only one of two simultaneous copies to one name through; the other is 409 name_taken', async () => {
+    const results = await Promise.allSettled([
+      service.copy('web', { name: 'twin', sourceSnapshot: snapshot.name }),
+      service.copy('web', { name: 'twin', sourceSnapshot: snapshot.name }),
+    ]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    const refused = results.find((r) => r.status === 'rejected');
+    assert.ok(refused?.reason instanceof ConflictError && refused.reason.code === 'name_taken', String(refused?.reason));
+    assert.deepEqual(runtime.created.map((c) => c.bindSources), [{ '/data': '/pool/cowsnap-copy-twin-1' }]);
+  });
+
   it('refuses a name longer than a hostname (63) with 400 before doing anything', async () => {
     const name = `a${'b'.repeat(63)}`;
     await assert.rejects(service.copy('web', { name, sourceSnapshot: snapshot.name }), (error: unknown) => {
