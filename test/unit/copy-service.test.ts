@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, it } from 'node:test';
-import { AlreadyExistsError } from '../../storage-drivers/common/errors.js';
+import { AlreadyExistsError, InvalidNameError } from '../../storage-drivers/common/errors.js';
 import { assertNoProblems, nameProblems } from '../../storage-drivers/common/names.js';
 import type { StorageDriver } from '../../storage-drivers/driver.js';
 import { ContainerLocks } from '../../src/core/container-lock.js';
@@ -26,11 +26,16 @@ const SOURCE_LAYER = '/pool/layers/source';
 /** Datasets are paths under /pool; clones and destroys only change the set. */
 class FakeDriver {
   readonly datasets = new Set<string>([SOURCE_LAYER, '/pool/web-data']);
+  /** Like ZFS: a dataset name (with a long root dataset) longer than this cannot take a snapshot name. */
+  maxDatasetLength = 4096;
   childDataset(name: string): string {
     assertNoProblems(nameProblems('dataset name', name));
     return `/pool/${name}`;
   }
   datasetExists(dataset: string): Promise<boolean> {
+    if (dataset.length > this.maxDatasetLength) {
+      return Promise.reject(new InvalidNameError('invalid name: dataset name is too long', [`dataset name is ${dataset.length} characters long`]));
+    }
     return Promise.resolve(this.datasets.has(dataset));
   }
   cloneSnapshot(_dataset: string, _name: string, target: string): Promise<void> {
@@ -195,6 +200,18 @@ describe('copy service failures', () => {
     const refused = results.find((r) => r.status === 'rejected');
     assert.ok(refused?.reason instanceof ConflictError && refused.reason.code === 'name_taken', String(refused?.reason));
     assert.deepEqual(runtime.created.map((c) => c.bindSources), [{ '/data': '/pool/cowsnap-copy-twin-1' }]);
+  });
+
+  it('refuses with 400 a name whose datasets the pool cannot hold, before anything is made', async () => {
+    driver.maxDatasetLength = 30;
+    await assert.rejects(service.copy('web', { name: 'a-rather-long-copy-name', sourceSnapshot: snapshot.name }), (error: unknown) => {
+      assert.ok(error instanceof ValidationError, String(error));
+      assert.equal(error.code, 'invalid_copy_name');
+      return true;
+    });
+    assertNothingLeft();
+    const started = test.db.prepare("SELECT count(*) AS n FROM operations WHERE kind = 'copy' AND payload LIKE '%a-rather-long%'").get() as { n: number };
+    assert.equal(started.n, 0);
   });
 
   it('refuses a name longer than a hostname (63) with 400 before doing anything', async () => {
