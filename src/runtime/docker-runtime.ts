@@ -174,8 +174,14 @@ export class DockerRuntime implements RuntimePort {
     const image = overrides.image ?? (await this.imageRefFor(config));
     const options = createOptionsFor(bare, config, { ...overrides, image });
     const container = await this.call({ action: `create container ${bare}` }, () => this.docker.createContainer(options));
-    for (const network of config.networks.slice(1)) {
-      await this.call({ action: `connect container ${bare} to network ${network}` }, () => this.docker.getNetwork(network).connect({ Container: container.id }));
+    try {
+      for (const network of config.networks.slice(1)) {
+        await this.call({ action: `connect container ${bare} to network ${network}` }, () => this.docker.getNetwork(network).connect({ Container: container.id }));
+      }
+    } catch (error) {
+      // The caller never learns the id of a container that failed halfway, so it cannot undo it: we do.
+      await this.remove(container.id, { force: true }).catch(() => undefined);
+      throw error;
     }
     return container.id;
   }
