@@ -180,7 +180,14 @@ export class DockerRuntime implements RuntimePort {
       }
     } catch (error) {
       // The caller never learns the id of a container that failed halfway, so it cannot undo it: we do.
-      await this.remove(container.id, { force: true }).catch(() => undefined);
+      try {
+        await this.remove(container.id, { force: true });
+      } catch (removal) {
+        const why = removal instanceof Error ? removal.message : String(removal);
+        throw new InternalError('docker_failed', `${error instanceof Error ? error.message : String(error)}; removing the half-made container ${bare} failed too: ${why}`, {
+          cause: error,
+        });
+      }
       throw error;
     }
     return container.id;
