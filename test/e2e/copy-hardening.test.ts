@@ -4,7 +4,7 @@
  * Docker hands to someone else midway is a 409 with nothing left behind.
  */
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -14,6 +14,7 @@ import { needs } from '../support/components.js';
 import { startTestService, type TestService } from '../support/cowsnap-service.js';
 import { createDockerEngine, type TestDockerEngine } from '../support/docker-engine.js';
 import { execIn } from '../support/docker-exec.js';
+import { createZfsPool, type TestZfsPool } from '../support/zfs-pool.js';
 
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
 const MiB = 1024 * 1024;
@@ -40,19 +41,23 @@ const HARDENING_KEYS = [
   'Init', 'Tmpfs', 'Ulimits', 'ShmSize', 'Sysctls',
 ] as const;
 
-describe('copy hardening: settings carried over, names reusable, races refused cleanly (real dockerd)', needs('docker'), () => {
+describe('copy hardening: settings carried over, names reusable, races refused cleanly (real dockerd)', needs('docker', 'zfs'), () => {
   const runner = new HookedRunner();
   let engine: TestDockerEngine;
+  let zfs: TestZfsPool;
   let service: TestService;
 
   before(async () => {
     engine = await createDockerEngine();
-    service = await startTestService({ engine, serviceOptions: { runner } });
+    zfs = await createZfsPool();
+    service = await startTestService({ engine, zfsPool: zfs, serviceOptions: { runner } });
   });
   after(async () => {
     runner.afterCommand = undefined;
     await service.close();
+    // The engine first: its containers bind-mount datasets of the zfs pool.
     await engine.destroy();
+    await zfs.destroy();
   });
 
   async function runContainer(name: string, extra: Partial<Docker.ContainerCreateOptions> = {}): Promise<Docker.Container> {
@@ -110,22 +115,32 @@ describe('copy hardening: settings carried over, names reusable, races refused c
     assert.match(await execIn(copy, ['grep', ' /scratch ', '/proc/mounts']), /tmpfs .*noexec/);
   });
 
-  it('copies to a name again after docker rm of the first copy, into the next free dataset', async () => {
+  it('copies to a name again after docker rm of the first copy, into the next free datasets (btrfs and zfs)', async () => {
     const data = await subvolumeWith('again-data', 'note.txt', 'from the snapshot');
-    await runContainer('again-src', { HostConfig: { Binds: [`${data}:/data`] } });
+    await new ExecFileRunner().run('zfs', ['create', `${zfs.name}/again-db`]);
+    await writeFile(join(zfs.mountPoint, 'again-db', 'db.txt'), 'db from the snapshot');
+    await runContainer('again-src', { HostConfig: { Binds: [`${data}:/data`, `${join(zfs.mountPoint, 'again-db')}:/db`] } });
     const snap = await service.api('POST', '/containers/again-src/snapshots', { alias: 'base' });
     assert.equal(snap.status, 201, JSON.stringify(snap.body));
 
     const first = await service.api('POST', '/containers/again-src/copy', { name: 'again', source_snapshot: 'base' });
     assert.equal(first.status, 201, JSON.stringify(first.body));
+    const firstSources = Object.fromEntries((await engine.docker.getContainer('again').inspect()).Mounts.map((m) => [m.Destination, m.Source]));
     await engine.docker.getContainer('again').remove({ force: true });
 
     const second = await service.api('POST', '/containers/again-src/copy', { name: 'again', source_snapshot: 'base' });
     assert.equal(second.status, 201, JSON.stringify(second.body));
     const copy = engine.docker.getContainer('again');
-    const mount = (await copy.inspect()).Mounts.find((m) => m.Destination === '/data');
-    assert.equal(mount?.Source, join(engine.pool.mountPoint, 'cowsnap-copy-again-2'), 'the first copy\'s dataset is left alone');
+    const sources = Object.fromEntries((await copy.inspect()).Mounts.map((m) => [m.Destination, m.Source]));
+    // The first copy's datasets are left alone (docker rm does not remove them); this one has free numbers.
+    assert.deepEqual(firstSources, { '/data': join(engine.pool.mountPoint, 'cowsnap-copy-again-1'), '/db': join(zfs.mountPoint, 'cowsnap-copy-again-2') });
+    assert.match(sources['/data'] ?? '', /\/cowsnap-copy-again-\d+$/);
+    assert.match(sources['/db'] ?? '', /\/cowsnap-copy-again-\d+$/);
+    assert.notEqual(sources['/data'], firstSources['/data']);
+    assert.notEqual(sources['/db'], firstSources['/db']);
+    assert.equal(await readFile(join(engine.pool.mountPoint, 'cowsnap-copy-again-1', 'note.txt'), 'utf8'), 'from the snapshot', 'the first copy\'s data is still there');
     assert.equal(await execIn(copy, ['cat', '/data/note.txt']), 'from the snapshot');
+    assert.equal(await execIn(copy, ['cat', '/db/db.txt']), 'db from the snapshot');
   });
 
   it('answers 409 when Docker gives the name to someone else midway, leaving no container, dataset or running journal row', async () => {
