@@ -331,6 +331,17 @@ describe('cowsnap containers, copy and schedules', () => {
     assert.deepEqual(requests[1]?.body, { name: 'web-3', start: true });
   });
 
+  it('copy prints every warning, one per line', async () => {
+    const warnings = ['host port 127.0.0.1:8080 -> 80/tcp was not published: the source may still hold it', 'StorageOpt ({"size":"1G"}) was not carried over: reasons'];
+    reply('POST', '/api/v1/containers/web/copy', {
+      status: 201,
+      body: { statusCode: 201, message: 'Container web-4 copied (2 warning(s)).', data: { container: { id: 'abc', name: 'web-4', state: 'running' }, warnings } },
+    });
+    const out = await cli([...at(), 'copy', '--container', 'web', '--name', 'web-4']);
+    assert.equal(out.code, 0, out.stderr);
+    for (const warning of warnings) assert.match(out.stdout, new RegExp(`^warning: ${warning.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  });
+
   it('schedules create/update/delete/list map options onto the API', async () => {
     const schedule = { id: 's1', cron: '0 3 * * *', timezone: 'Europe/Berlin', alias_template: null, expiry: 7, quiesce: 'none', keep_min: 2, paused: false, next_run_at: '2026-01-02T02:00:00.000Z' };
     reply('POST', '/api/v1/containers/web/schedules', { status: 201, body: { statusCode: 201, message: 'Schedule s1 created.', data: { schedule } } });

@@ -25,7 +25,9 @@ export function copyCommand(io: CliIo): Command {
         if (container['state'] !== undefined) fields.push(['state', text(container['state'])]);
         const source = record['source_snapshot'] as { name?: unknown } | string | undefined;
         if (source !== undefined) fields.push(['from snapshot', typeof source === 'string' ? source : text(source.name)]);
-        return `${result.message}\n${fields.length > 0 ? formatFields(fields) : ''}`;
+        // What the copy did not carry over must reach the person too, not only the count in the message.
+        const warnings = Array.isArray(record['warnings']) ? record['warnings'].map((w) => `warning: ${text(w)}\n`).join('') : '';
+        return `${result.message}\n${fields.length > 0 ? formatFields(fields) : ''}${warnings}`;
       });
     });
 }
