@@ -57,7 +57,9 @@ export class RestoreService {
           })
         : null;
 
-    const wasRunning = container.live.state.running;
+    // Under the lock, fresh: the state seen before the lock was taken may be stale (a snapshot that
+    // stopped the container for its quiesce has started it again meanwhile).
+    const wasRunning = (await runtime.inspect(container.live.id)).state.running;
     const payload: RestorePayload = {
       snapshotId: snapshot.id,
       storageName: storageSnapshotName(snapshot.id, snapshot.name),

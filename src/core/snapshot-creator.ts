@@ -10,7 +10,7 @@ import { mapStorageError } from './storage-error-mapping.js';
 
 export interface SnapshotCreatorDeps {
   readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'deleteSnapshotRecord' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
-  readonly runtime: Pick<RuntimePort, 'pause' | 'unpause' | 'stop' | 'start'>;
+  readonly runtime: Pick<RuntimePort, 'pause' | 'unpause' | 'stop' | 'start' | 'inspect'>;
   readonly capture: CapturePort;
   readonly pools: PoolRegistry;
   readonly clock: Clock;
@@ -94,8 +94,13 @@ export class SnapshotCreator {
 
   private async withQuiesce(container: LiveContainer, quiesce: 'none' | 'pause' | 'stop', body: () => Promise<void>): Promise<void> {
     const { runtime } = this.deps;
-    const running = container.state.running && !container.state.paused;
-    if (quiesce === 'none' || !running) {
+    if (quiesce === 'none') {
+      await body();
+      return;
+    }
+    // Read under the caller's lock: what the caller saw before it may be stale (a restore in flight).
+    const { state } = await runtime.inspect(container.id);
+    if (!state.running || state.paused) {
       await body();
       return;
     }
