@@ -130,6 +130,7 @@ async function wire(
   const startup = await recoverAtStartup({
     store,
     pools: registry,
+    runtime,
     restorer,
     deleter,
     removeContainer: (id) => runtime.remove(id, { force: true }),

@@ -30,6 +30,12 @@ interface RestorePayload {
   readonly rollbackName: string;
   readonly wasRunning: boolean;
   readonly filesystems: CapturedFilesystem[];
+  /**
+   * Each filesystem's datasetIdentity() before the swap, in `filesystems` order. After a crash, a
+   * filesystem whose identity changed was swapped already and is left alone. Absent in rows written by
+   * cowsnap before 2026-11 (the step then tells, less precisely).
+   */
+  readonly identities?: string[];
 }
 
 const SAFETY_EXPIRY_DAYS = 7;
@@ -66,6 +72,7 @@ export class RestoreService {
       rollbackName: `pre-restore.op${Date.now().toString(36)}`,
       wasRunning,
       filesystems: snapshot.filesystems,
+      identities: await this.identities(snapshot.filesystems),
     };
     const operation = store.startOperation('restore', container.live.id, snapshot.name, { ...payload });
 
@@ -80,7 +87,7 @@ export class RestoreService {
       crashCheckpoint('restore:stopped');
 
       const swapStart = performance.now();
-      await this.swapAll(operation.id, payload);
+      await this.swapAll(operation.id, payload, payload.filesystems);
       swapMs = performance.now() - swapStart;
       store.updateOperation(operation.id, 'swapped');
 
@@ -104,46 +111,97 @@ export class RestoreService {
     };
   }
 
-  /** Start-up: finish a restore a crash interrupted (the drivers' recover() has made each filesystem whole). */
+  /**
+   * Start-up: finishes a restore a crash interrupted (the drivers' recover() has made each filesystem
+   * whole). Only the filesystems whose swap did not complete are swapped, and only once the container
+   * is stopped: Docker may have started it at boot (restart policy) before cowsnap came up, and what it
+   * wrote since then lives on a filesystem that is either already restored (kept) or about to be.
+   */
   async resume(entry: JournalEntry): Promise<string> {
+    const { runtime, store } = this.deps;
     const payload = entry.payload as unknown as RestorePayload;
+    const who = `restore of ${entry.containerId.slice(0, 12)} to ${String(entry.snapshotName)}`;
     try {
-      await this.swapAll(entry.id, payload);
-      if (payload.wasRunning) {
-        const state = await this.deps.runtime.inspect(entry.containerId).catch(() => undefined);
-        if (state !== undefined && !state.state.running) await this.deps.runtime.start(entry.containerId);
+      const pending = await this.unswapped(entry.step, payload);
+      const swapped = payload.filesystems.filter((filesystem) => !pending.includes(filesystem));
+      const live = await runtime.inspect(entry.containerId).catch(() => undefined);
+      let restart = payload.wasRunning;
+      if (pending.length > 0) {
+        if (live?.state.running === true) {
+          await runtime.stop(entry.containerId);
+          restart = true;
+        }
+        store.updateOperation(entry.id, 'stopped');
+        await this.swapAll(entry.id, payload, pending, swapped);
+      } else {
+        // Every swap completed before the crash: the rollback snapshots are all that is left to tidy.
+        await this.dropRollbacks(payload.filesystems, payload.rollbackName);
       }
-      this.deps.store.touchLastUsed(payload.snapshotId, this.deps.clock.now());
-      this.deps.store.finishOperation(entry.id, 'done');
-      return `finished restore of ${entry.containerId.slice(0, 12)} to ${String(entry.snapshotName)}`;
+      if (restart && live !== undefined && !(await runtime.inspect(entry.containerId)).state.running) {
+        await runtime.start(entry.containerId);
+      }
+      store.touchLastUsed(payload.snapshotId, this.deps.clock.now());
+      store.finishOperation(entry.id, 'done');
+      if (pending.length === 0) return `finished ${who}: every filesystem was swapped before the crash and was left as it is`;
+      const stopped = live?.state.running === true ? ' after stopping the container' : '';
+      return `finished ${who}: swapped ${pending.length} of ${payload.filesystems.length} filesystem(s)${stopped}`;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.deps.store.finishOperation(entry.id, 'failed', `could not finish after restart: ${message}`);
-      return `restore of ${entry.containerId.slice(0, 12)} could not be finished: ${message}`;
+      store.finishOperation(entry.id, 'failed', `could not finish after restart: ${message}`);
+      return `${who} could not be finished: ${message}`;
     }
   }
 
+  /** The filesystems whose swap has not completed: their identity is still the one journaled before. */
+  private async unswapped(step: string, payload: RestorePayload): Promise<CapturedFilesystem[]> {
+    const { identities, filesystems } = payload;
+    if (identities === undefined) {
+      // An older journal row: only the steps recorded after each swap tell.
+      if (step === 'swapped') return [];
+      const done = /^swapped:(\d+)\//.exec(step)?.[1];
+      return filesystems.slice(done === undefined ? 0 : Number(done));
+    }
+    const pending: CapturedFilesystem[] = [];
+    for (const [index, filesystem] of filesystems.entries()) {
+      const now = await this.deps.pools.driverFor(filesystem).datasetIdentity(filesystem.dataset);
+      if (now === identities[index]) pending.push(filesystem);
+    }
+    return pending;
+  }
+
+  private async identities(filesystems: readonly CapturedFilesystem[]): Promise<string[]> {
+    const identities: string[] = [];
+    for (const filesystem of filesystems) identities.push(await this.deps.pools.driverFor(filesystem).datasetIdentity(filesystem.dataset));
+    return identities;
+  }
+
   /**
-   * Swaps every filesystem. First an O(1) internal snapshot of each current state, so that a failure on
-   * the second filesystem can put the first one back: a restore is all or nothing.
+   * Swaps `filesystems`. First an O(1) internal snapshot of each current state, so that a failure on
+   * the second filesystem can put the first one back: a restore is all or nothing. `alreadySwapped`
+   * (a resumed restore) are put back too on failure, from the rollback snapshots made before the crash.
    */
-  private async swapAll(operationId: number, payload: RestorePayload): Promise<void> {
+  private async swapAll(
+    operationId: number,
+    payload: RestorePayload,
+    filesystems: readonly CapturedFilesystem[],
+    alreadySwapped: readonly CapturedFilesystem[] = [],
+  ): Promise<void> {
     const { pools, store } = this.deps;
-    const rollbacks: CapturedFilesystem[] = [];
-    for (const filesystem of payload.filesystems) {
+    const rollbacks: CapturedFilesystem[] = [...alreadySwapped];
+    for (const filesystem of filesystems) {
       const driver = pools.driverFor(filesystem);
       if (!(await driver.snapshotExists(filesystem.dataset, payload.rollbackName))) {
         await driver.createSnapshot(filesystem.dataset, payload.rollbackName);
       }
       rollbacks.push(filesystem);
     }
-    const swapped: CapturedFilesystem[] = [];
+    const swapped: CapturedFilesystem[] = [...alreadySwapped];
     try {
-      for (const [index, filesystem] of payload.filesystems.entries()) {
+      for (const filesystem of filesystems) {
         await pools.driverFor(filesystem).restoreSnapshot(filesystem.dataset, payload.storageName);
         swapped.push(filesystem);
-        store.updateOperation(operationId, `swapped:${index + 1}/${payload.filesystems.length}`);
-        crashCheckpoint(`restore:swapped:${index + 1}`);
+        store.updateOperation(operationId, `swapped:${swapped.length}/${payload.filesystems.length}`);
+        crashCheckpoint(`restore:swapped:${swapped.length}`);
       }
     } catch (error) {
       const undoFailures: string[] = [];

@@ -2,9 +2,11 @@ import type { CreateSnapshotInput } from './api-types.js';
 import type { Clock } from './clock.js';
 import type { ResolvedContainer } from './container-resolver.js';
 import { ConflictError } from '../errors/conflict-error.js';
-import type { CapturedFilesystem, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
+import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
+import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
+import { journalQuiesce, journalThawed } from './quiesce-journal.js';
 import { expiryFrom, storageSnapshotName } from './snapshot-naming.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
@@ -60,7 +62,7 @@ export class SnapshotCreator {
     });
     const made: CapturedFilesystem[] = [];
     try {
-      await this.withQuiesce(container.live, input.quiesce ?? 'none', async () => {
+      await this.withQuiesce(container.live, input.quiesce ?? 'none', operation.id, async () => {
         for (const filesystem of filesystems) {
           await pools.driverFor(filesystem).createSnapshot(filesystem.dataset, storageName);
           made.push(filesystem);
@@ -92,8 +94,8 @@ export class SnapshotCreator {
     return total;
   }
 
-  private async withQuiesce(container: LiveContainer, quiesce: 'none' | 'pause' | 'stop', body: () => Promise<void>): Promise<void> {
-    const { runtime } = this.deps;
+  private async withQuiesce(container: LiveContainer, quiesce: Quiesce, operationId: number, body: () => Promise<void>): Promise<void> {
+    const { runtime, store } = this.deps;
     if (quiesce === 'none') {
       await body();
       return;
@@ -104,13 +106,16 @@ export class SnapshotCreator {
       await body();
       return;
     }
+    journalQuiesce(store, operationId, quiesce);
     if (quiesce === 'pause') await runtime.pause(container.id);
     else await runtime.stop(container.id);
+    crashCheckpoint('snapshot:quiesced');
     try {
       await body();
     } finally {
       if (quiesce === 'pause') await runtime.unpause(container.id);
       else await runtime.start(container.id);
+      journalThawed(store, operationId);
     }
   }
 }

@@ -127,6 +127,12 @@ export class FakeDriver {
   /** The same for restoreSnapshot (a restore in flight, its container stopped). */
   swapGate: Promise<void> | undefined;
   onSwapWaiting: (() => void) | undefined;
+  /**
+   * Simulates a SIGKILL: the n-th restoreSnapshot call never returns, before or after it swapped, and
+   * leaves the journal as a killed process would. Recovery then runs on new service objects.
+   */
+  freeze: { readonly swap: number; readonly when: 'before' | 'after' } | undefined;
+  private swaps = 0;
 
   constructor(
     private readonly runtime: FakeRuntime,
@@ -162,12 +168,16 @@ export class FakeDriver {
       this.onSwapWaiting?.();
       await this.swapGate;
     }
+    this.swaps += 1;
+    const frozen = this.freeze?.swap === this.swaps ? this.freeze.when : undefined;
+    if (frozen === 'before') await forever();
     const content = this.snapshots.get(`${dataset}@${name}`);
     if (content === undefined) throw new Error(`no snapshot ${dataset}@${name}`);
     const users = this.runtime.usersOf(dataset);
     this.events.push(`swap ${dataset}${users.length > 0 ? ` while ${users.join(',')} running` : ''}`);
     this.content.set(dataset, content);
     this.identity.set(dataset, this.nextIdentity++);
+    if (frozen === 'after') await forever();
   }
 
   datasetIdentity(dataset: string): Promise<string> {
@@ -236,6 +246,11 @@ export function createRestoreHarness(options: { lockWaitMs?: number } = {}): Res
   const resolver = new ContainerResolver(runtime, store, clock);
   const service = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
   return { test, events, runtime, driver, pools, creator, restorer, deleter, service, destroy: () => test.destroy() };
+}
+
+/** A process killed at this point: nothing after it ever runs. */
+function forever(): Promise<never> {
+  return new Promise<never>(() => undefined);
 }
 
 /** Lets pending promise callbacks run. */
