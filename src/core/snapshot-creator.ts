@@ -2,6 +2,7 @@ import type { CreateSnapshotInput } from './api-types.js';
 import type { Clock } from './clock.js';
 import type { ResolvedContainer } from './container-resolver.js';
 import { ConflictError } from '../errors/conflict-error.js';
+import type { DatasetLocks } from './dataset-locks.js';
 import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
 import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
@@ -14,6 +15,8 @@ export interface SnapshotCreatorDeps {
   readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'deleteSnapshotRecord' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
   readonly runtime: Pick<RuntimePort, 'pause' | 'unpause' | 'stop' | 'start' | 'inspect'>;
   readonly capture: CapturePort;
+  /** Shared holds on the captured datasets: no restore of a dataset another container mounts swaps it meanwhile. */
+  readonly datasetLocks: DatasetLocks;
   readonly pools: PoolRegistry;
   readonly clock: Clock;
 }
@@ -28,6 +31,8 @@ export class SnapshotCreator {
   async create(
     container: ResolvedContainer & { live: LiveContainer },
     input: CreateSnapshotInput & { origin: SnapshotOrigin },
+    /** `datasetsLocked`: the caller (a restore's safety snapshot) already holds the datasets. */
+    options: { datasetsLocked?: boolean } = {},
   ): Promise<SnapshotRecord> {
     const { store, pools, clock } = this.deps;
     const capture = await this.deps.capture.captureSet(container.live);
@@ -62,12 +67,15 @@ export class SnapshotCreator {
     });
     const made: CapturedFilesystem[] = [];
     try {
-      await this.withQuiesce(container.live, input.quiesce ?? 'none', operation.id, async () => {
-        for (const filesystem of filesystems) {
-          await pools.driverFor(filesystem).createSnapshot(filesystem.dataset, storageName);
-          made.push(filesystem);
-        }
-      });
+      const snapshotAll = (): Promise<void> =>
+        this.withQuiesce(container.live, input.quiesce ?? 'none', operation.id, async () => {
+          for (const filesystem of filesystems) {
+            await pools.driverFor(filesystem).createSnapshot(filesystem.dataset, storageName);
+            made.push(filesystem);
+          }
+        });
+      if (options.datasetsLocked === true) await snapshotAll();
+      else await this.deps.datasetLocks.runShared(filesystems, `snapshot of ${container.live.name}`, snapshotAll);
       const sizeBytes = await this.exclusiveBytes(filesystems, storageName);
       const ready = store.markSnapshotReady(record.id, { sizeBytes, filesystems });
       store.finishOperation(operation.id, 'done');
