@@ -25,7 +25,7 @@ const COWSNAP_STORAGE_NAME = /\.cs(\d+)$/;
 export async function recoverAtStartup(deps: {
   store: Pick<StorePort, 'listUnfinishedOperations' | 'getSnapshot' | 'deleteSnapshotRecord' | 'finishOperation' | 'listAllSnapshots'>;
   pools: PoolRegistry;
-  /** Thaws a container an interrupted snapshot left paused or stopped (and restore's resume stops/starts). */
+  /** Thaws a container an interrupted snapshot left paused or stopped. */
   runtime: Pick<RuntimePort, 'unpause' | 'start'>;
   restorer: RestoreService;
   deleter: SnapshotDeleter;
