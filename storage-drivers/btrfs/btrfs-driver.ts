@@ -216,6 +216,11 @@ export class BtrfsDriver implements StorageDriver {
     await restoreBySwap(this.restoreTools(), path, snapshot, options);
   }
 
+  /** Subvolume ids are never reused while the subvolume they named still exists: a restore's copy gets a new one. */
+  async datasetIdentity(dataset: string): Promise<string> {
+    return String(await this.btrfs.rootId(await this.existingDataset(dataset)));
+  }
+
   async recover(): Promise<RecoveryAction[]> {
     const actions = await recoverRestores(this.restoreTools());
     actions.push(...(await cleanLeftovers(this.layout, this.btrfs)));

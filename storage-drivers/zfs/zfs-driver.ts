@@ -254,6 +254,12 @@ export class ZfsDriver implements StorageDriver {
     await this.collectAfter();
   }
 
+  /** A restore puts a clone in place, and a clone has its own guid. */
+  async datasetIdentity(dataset: string): Promise<string> {
+    await this.requireDataset(dataset);
+    return this.zfs.getProperty(dataset, 'guid');
+  }
+
   async recover(): Promise<RecoveryAction[]> {
     const actions = await recoverRestores(this.zfs, this.names);
     if (await this.zfs.datasetExists(this.names.internal)) {

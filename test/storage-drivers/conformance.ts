@@ -111,6 +111,20 @@ export function runDriverConformance(label: string, setup: ConformanceSetup): vo
       assert.deepEqual(await fx.driver.recover(), [], 'a completed restore leaves nothing to recover');
     });
 
+    it('names a dataset the same until a restore swaps it (what start-up recovery compares)', async () => {
+      const ds = await fx.newDataset('identity');
+      const before = await fx.driver.datasetIdentity(ds);
+      await writeFile(join(await fx.driver.mountPath(ds), 'a.txt'), 'a');
+      await fx.driver.createSnapshot(ds, 's1');
+      assert.equal(await fx.driver.datasetIdentity(ds), before, 'writes and snapshots keep the identity');
+      await fx.driver.restoreSnapshot(ds, 's1');
+      const restored = await fx.driver.datasetIdentity(ds);
+      assert.notEqual(restored, before, 'a restore puts a new incarnation in place');
+      await fx.driver.restoreSnapshot(ds, 's1');
+      assert.notEqual(await fx.driver.datasetIdentity(ds), restored, 'every restore does');
+      await assert.rejects(fx.driver.datasetIdentity(fx.datasetName('missing')), { code: 'not_found' });
+    });
+
     it('makes clones that are independent both ways', async () => {
       const ds = await fx.newDataset('origin');
       const root = await fx.driver.mountPath(ds);
