@@ -35,6 +35,9 @@ async function zfsFixture(options: FixtureOptions = {}): Promise<ZfsFixture> {
       await driver.createDataset(dataset);
       return dataset;
     },
+    async nestDataset(dataset, relative) {
+      await runner.run('zfs', ['create', `${dataset}/${relative}`]);
+    },
     driverWithRunner: (fake) => new ZfsDriver({ rootDataset: root, runner: fake }),
     teardown: () => pool.destroy(),
   };
