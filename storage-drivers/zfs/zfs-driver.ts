@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
+import { nestedDatasetsError } from './zfs-children.js';
 import { findMount } from '../common/mounts.js';
 import type {
   DiffEntry,
@@ -118,7 +119,7 @@ export class ZfsDriver implements StorageDriver {
   private async refuseNested(dataset: string, what: string): Promise<void> {
     const nested = (await this.zfs.list(dataset, 'filesystem,volume', 1)).filter((name) => name !== dataset);
     if (nested.length > 0) {
-      throw new UnsupportedError(`cannot ${what} ${dataset}: it has nested datasets (${nested.join(', ')}), which this driver does not capture`);
+      throw nestedDatasetsError(dataset, nested, what);
     }
   }
 
