@@ -130,7 +130,8 @@ export class ChaosOperations {
     const { prng, client, world, violations, docker } = this.deps;
     const known = world.known.get(container.name) ?? [];
     const snapshot = prng.pick(known);
-    if (snapshot === undefined) return 'skipped-none';
+    // Nothing to restore to yet (creates cut by kills, reaped, deleted): make something to restore to.
+    if (snapshot === undefined) return `(none known) create ${await this.createChecked(container)}`;
     if (!tryLock(container.filesystems)) return 'skipped-busy';
     const stopSiblings = container.siblings.length > 0 && prng.chance(0.6);
     const stopped: string[] = [];
@@ -249,7 +250,7 @@ export function filesystemsOf(world: World, ids: Iterable<string>): Filesystem[]
  * The container's state once no short cowsnap operation holds it: a snapshot with quiesce pause/stop by
  * a schedule or a concurrent request may hold it stopped for a moment; only a lasting stop counts.
  */
-export async function settledState(docker: Docker, name: string, waitMs = 8_000): Promise<string> {
+export async function settledState(docker: Docker, name: string, waitMs = 6_000): Promise<string> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const info = await docker.getContainer(name).inspect().catch(() => undefined);
