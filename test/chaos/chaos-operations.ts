@@ -35,7 +35,9 @@ const WEIGHTS = {
   'create-checked': 20,
   'restore-checked': 22,
   'create-noise': 6,
-  delete: 16,
+  // Deletes keep the population small: start-up recovery checks every snapshot's storage (one command per
+  // filesystem), so a restart slows as snapshots pile up, and the CI run has a kill budget to meet.
+  delete: 24,
   update: 8,
   copy: 6,
   tick: 6,

@@ -12,6 +12,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
 import type { StorageDriver } from '../../storage-drivers/driver.js';
 import { createDriver } from '../../storage-drivers/index.js';
@@ -26,7 +27,7 @@ import { ChaosOperations } from './chaos-operations.js';
 import { buildWorld } from './chaos-world.js';
 import { freePort } from './free-port.js';
 import { Prng } from './prng.js';
-import { bundleServiceEntry, startServiceLife, type ServiceLife } from './service-process.js';
+import { bundleServiceEntry, startAndKill, startServiceLife, type ServiceLife } from './service-process.js';
 import { Violations } from './violations.js';
 
 const { values: args } = parseArgs({
@@ -116,6 +117,7 @@ async function main(): Promise<number> {
     let kills = 0;
     let recoveries = 0;
     let recoveredActions = 0;
+    let killsDuringStartup = 0;
     let paused = false;
     let stopped = false;
     let inFlight = 0;
@@ -151,7 +153,7 @@ async function main(): Promise<number> {
         dockerdRestarted = true;
         await restartDocker(engine, world.containers.map((c) => c.name), client);
       }
-      await sleep(prng.int(100, 1_800));
+      await sleep(prng.int(100, 1_500));
       violations.where = `[kill ${String(kills + 1)}] `;
       let mark = Date.now();
       const lap = (phase: string): void => {
@@ -164,6 +166,13 @@ async function main(): Promise<number> {
       lap('settle');
       await checkAfterKill(world, operations, violations, figures);
       lap('check after kill');
+      if (prng.chance(0.15)) {
+        // A second kill while the restart is still recovering: recovery itself must be restartable.
+        await startAndKill(bundle, configFile, logFile, offsetMs, prng.int(300, 3_000));
+        killsDuringStartup += 1;
+        await checkAfterKill(world, operations, violations, figures);
+        lap('kill during start-up');
+      }
       life = await start();
       lap('restart');
       const actions = life.startup.operations.length + life.startup.storage.length;
@@ -183,7 +192,7 @@ async function main(): Promise<number> {
       `chaos figures (seed ${String(seed)}, ${new Date().toISOString()}, ${String(Math.round((Date.now() - started) / 1000))} s wall, ${String(Math.round((Date.now() - loopStart) / 1000))} s under the killer)`,
       `  operations run:         ${String(opsTotal)}`,
       ...[...operations.counts].sort(([a], [b]) => a.localeCompare(b)).map(([key, count]) => `    ${key.padEnd(30)} ${String(count)}`),
-      `  kills survived:         ${String(kills)}${dockerdRestarted ? ' (and one dockerd restart)' : ''}`,
+      `  kills survived:         ${String(kills)} (plus ${String(killsDuringStartup)} during start-up recovery)${dockerdRestarted ? ' and one dockerd restart' : ''}`,
       `  recoveries:             ${String(recoveries)} restarts found work to finish or undo (${String(recoveredActions)} actions)`,
       `  restores cut by a kill: ${String(figures.restoresCutNew)} ended restored, ${String(figures.restoresCutOld)} ended old`,
       `  creates cut by a kill:  ${String(figures.createsCutKept)} kept, ${String(figures.createsCutGone)} removed`,
@@ -191,6 +200,7 @@ async function main(): Promise<number> {
       `  per kill (ms, mean):    ${[...phases].map(([phase, ms]) => `${phase} ${String(Math.round(ms / Math.max(1, kills)))}`).join(', ')}`,
       `  service start (ms):     p50 ${String(percentile(startMs, 0.5))}, max ${String(Math.max(...startMs))}`,
       `  answers by status:      ${[...client.statusCounts].sort(([a], [b]) => a - b).map(([s, n]) => `${String(s)}: ${String(n)}`).join(', ')}`,
+      `  snapshots at the end:   ${String(countRecords(config.databasePath))} records`,
       `  invariant violations:   ${String(violations.total)}`,
       ...violations.summary().map((line) => `    ${line}`),
     ];
@@ -209,6 +219,15 @@ async function main(): Promise<number> {
     await life?.stop().catch(() => undefined);
     await engine?.destroy().catch((error: unknown) => process.stderr.write(`teardown: ${String(error)}\n`));
     await zfs?.destroy().catch((error: unknown) => process.stderr.write(`teardown: ${String(error)}\n`));
+  }
+}
+
+function countRecords(databasePath: string): number {
+  const db = new Database(databasePath, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }).n;
+  } finally {
+    db.close();
   }
 }
 

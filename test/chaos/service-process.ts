@@ -109,3 +109,21 @@ export async function startServiceLife(bundle: string, configFile: string, logFi
   };
   return life;
 }
+
+/** Starts the service and SIGKILLs it after `afterMs`, ready or not: a kill in the middle of start-up recovery. */
+export async function startAndKill(bundle: string, configFile: string, logFile: string, offsetMs: number, afterMs: number): Promise<void> {
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [bundle, configFile], {
+    env: { ...process.env, CHAOS_CLOCK_OFFSET_MS: String(offsetMs) },
+    stdio: ['ignore', log, log, 'ipc'],
+  });
+  closeSync(log);
+  const registration = registerTeardown('chaos service process', () => Promise.resolve(), () => child.kill('SIGKILL'));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => {
+    resolve();
+  }));
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, afterMs))]);
+  child.kill('SIGKILL');
+  await exited;
+  await registration.release();
+}
