@@ -58,9 +58,11 @@ export class ChaosOperations {
   constructor(private readonly deps: OperationDeps) {}
 
   async runOne(): Promise<void> {
-    const kind = this.deps.prng.weighted(WEIGHTS);
+    let kind = this.deps.prng.weighted(WEIGHTS);
     const container = this.deps.prng.pick(this.deps.world.containers);
     if (container === undefined) return;
+    // Nothing to restore to yet (creates cut by kills, reaped, deleted): make something to restore to.
+    if (kind === 'restore-checked' && (this.deps.world.known.get(container.name) ?? []).length === 0) kind = 'create-checked';
     let outcome: string;
     try {
       outcome = await this.run(kind, container);
@@ -132,8 +134,7 @@ export class ChaosOperations {
     const { prng, client, world, violations, docker } = this.deps;
     const known = world.known.get(container.name) ?? [];
     const snapshot = prng.pick(known);
-    // Nothing to restore to yet (creates cut by kills, reaped, deleted): make something to restore to.
-    if (snapshot === undefined) return `(none known) create ${await this.createChecked(container)}`;
+    if (snapshot === undefined) return 'skipped-none';
     if (!tryLock(container.filesystems)) return 'skipped-busy';
     const stopSiblings = container.siblings.length > 0 && prng.chance(0.6);
     const stopped: string[] = [];
