@@ -155,7 +155,8 @@ async function main(): Promise<number> {
         dockerdRestarted = true;
         await restartDocker(engine, world.containers.map((c) => c.name), client);
       }
-      await sleep(prng.int(100, 1_500));
+      // The long form lets more operations run between kills; the bounded form needs its kills per minute.
+      await sleep(minutes >= 10 ? prng.int(200, 5_000) : prng.int(100, 1_500));
       violations.where = `[kill ${String(kills + 1)}] `;
       let mark = Date.now();
       const lap = (phase: string): void => {
@@ -191,10 +192,13 @@ async function main(): Promise<number> {
     await quiet();
     await Promise.all(pool);
 
-    const opsTotal = [...operations.counts.values()].reduce((a, b) => a + b, 0);
+    const sum = (test: (outcome: string) => boolean): number =>
+      [...operations.counts].filter(([key]) => test(key.slice(key.lastIndexOf(' ') + 1))).reduce((total, [, count]) => total + count, 0);
+    const opsTotal = sum((outcome) => /^\d+$/.test(outcome) || outcome === 'done');
+    const opsCut = sum((outcome) => outcome === 'cut');
     const lines = [
       `chaos figures (seed ${String(seed)}, ${new Date().toISOString()}, ${String(Math.round((Date.now() - started) / 1000))} s wall, ${String(Math.round((Date.now() - loopStart) / 1000))} s under the killer)`,
-      `  operations run:         ${String(opsTotal)}`,
+      `  operations run:         ${String(opsTotal)} answered, ${String(opsCut)} cut by a kill (by kind and outcome below)`,
       ...[...operations.counts].sort(([a], [b]) => a.localeCompare(b)).map(([key, count]) => `    ${key.padEnd(30)} ${String(count)}`),
       `  kills survived:         ${String(kills)} (plus ${String(killsDuringStartup)} during start-up recovery)${dockerdRestarted ? ' and one dockerd restart' : ''}`,
       `  recoveries:             ${String(recoveries)} restarts found work to finish or undo (${String(recoveredActions)} actions)`,
