@@ -37,7 +37,8 @@ export async function checkAfterKill(world: World, operations: ChaosOperations, 
       figures.unmountedAtKill += 1;
       continue;
     }
-    violations.add(actual === 'missing' ? 'filesystem-missing-after-kill' : 'content-mixed-after-kill', `${fs.id} (${actual})`);
+    const cuts = operations.cutRestores.map((cut) => `${cut.container}@${cut.snapshot}`).join(', ');
+    violations.add(actual === 'missing' ? 'filesystem-missing-after-kill' : 'content-mixed-after-kill', `${fs.id} (${actual}; restores cut: ${cuts === '' ? 'none' : cuts})`);
   }
 }
 
