@@ -32,7 +32,12 @@ function counter(): { sink: Writable; bytes: () => number } {
 async function viaCli(file: string, level: number): Promise<number> {
   const child = spawn('zstd', [`-${String(level)}`, '-c', '-q'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const out = counter();
-  const exited = new Promise<void>((resolve, reject) => child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`zstd exited ${String(code)}`)))));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`zstd exited ${String(code)}`));
+    });
+  });
   await Promise.all([pipeline(createReadStream(file, { highWaterMark: 4 * MiB }), child.stdin), pipeline(child.stdout, out.sink), exited]);
   return out.bytes();
 }
