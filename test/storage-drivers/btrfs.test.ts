@@ -68,6 +68,13 @@ describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrf
       await fx.driver.destroyDataset(ds);
     });
 
+    it('refuses to send a snapshot with nested subvolumes (one stream carries one subvolume)', async () => {
+      const ds = await fx.newDataset('send-nested');
+      await runner.run('btrfs', ['subvolume', 'create', join(ds, 'inner')]);
+      await fx.driver.createSnapshot(ds, 'with-inner');
+      await assert.rejects(fx.driver.send(ds, 'with-inner'), { code: 'unsupported', message: /nested subvolumes/ });
+    });
+
     it('works on a subvolume it did not create (a Docker layer) and hides its own storage', async () => {
       const layer = join(fx.pool.mountPoint, 'docker/btrfs/subvolumes/0123abcd');
       await mkdir(join(fx.pool.mountPoint, 'docker/btrfs/subvolumes'), { recursive: true });
