@@ -8,12 +8,17 @@ import { ExchangeUnsupportedError, exchangePaths } from '../common/exchange-path
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { mountHolding, mountsUnder } from '../common/mounts.js';
 import { assertNoProblems, assertSnapshotName, nameProblems } from '../common/names.js';
+import type { Readable } from 'node:stream';
 import type {
   DiffEntry,
   DriverInfo,
   PoolSpace,
+  ReceiveTarget,
   RecoveryAction,
   RestoreOptions,
+  SendOptions,
+  SendStream,
+  SnapshotIdentity,
   SnapshotInfo,
   StorageDriver,
   Usage,
@@ -26,6 +31,7 @@ import { recoverRestores, restoreBySwap, type RestoreTools } from './btrfs-resto
 import { parseSendDump } from './btrfs-send-diff.js';
 import { NestedSnapshots } from './btrfs-nested-snapshot.js';
 import { NestedSubvolumes } from './btrfs-nested.js';
+import { BtrfsReplication } from './btrfs-send-receive.js';
 import { isSubvolume, SubvolumeTree } from './btrfs-subvolume-tree.js';
 
 const BTRFS_MAGIC = 0x9123683e;
@@ -47,6 +53,7 @@ export class BtrfsDriver implements StorageDriver {
   private readonly tree: SubvolumeTree;
   private readonly nested: NestedSubvolumes;
   private readonly nestedSnapshots: NestedSnapshots;
+  private readonly replication: BtrfsReplication;
   private probed: DriverInfo | undefined;
   private quotas = false;
   /** The pool's path relative to the filesystem's top level ("" when the pool is the top level). */
@@ -59,6 +66,13 @@ export class BtrfsDriver implements StorageDriver {
     this.tree = new SubvolumeTree(this.layout.pool);
     this.nested = new NestedSubvolumes(this.btrfs);
     this.nestedSnapshots = new NestedSnapshots(this.btrfs, this.nested);
+    this.replication = new BtrfsReplication({
+      layout: this.layout,
+      btrfs: this.btrfs,
+      runner: this.runner,
+      existingSnapshot: (dataset, name) => this.existingSnapshot(dataset, name),
+      poolFsPath: () => this.poolFsPath,
+    });
   }
 
   async probe(): Promise<DriverInfo> {
@@ -84,6 +98,9 @@ export class BtrfsDriver implements StorageDriver {
         deferredDestroy: true,
         // Nested subvolumes are snapshotted one by one and put back as subvolumes (btrfs-nested-snapshot.ts).
         nestedDatasets: true,
+        send: true,
+        incrementalSend: true,
+        resumableReceive: false,
       },
     };
     return this.probed;
@@ -235,6 +252,7 @@ export class BtrfsDriver implements StorageDriver {
   async recover(): Promise<RecoveryAction[]> {
     const actions = await recoverRestores(this.restoreTools());
     actions.push(...(await cleanLeftovers(this.layout, this.btrfs, this.nestedSnapshots)));
+    actions.push(...(await this.replication.cleanLeftovers()));
     return actions;
   }
 
@@ -278,6 +296,18 @@ export class BtrfsDriver implements StorageDriver {
       if (await isSubvolume(live)) await this.btrfs.deleteSubvolume(live);
       await rmdir(folder);
     }
+  }
+
+  send(dataset: string, snapshot: string, options?: SendOptions): Promise<SendStream> {
+    return this.replication.send(dataset, snapshot, options);
+  }
+
+  receive(stream: Readable, target: ReceiveTarget): Promise<void> {
+    return this.replication.receive(stream, target);
+  }
+
+  snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity> {
+    return this.replication.identity(dataset, snapshot);
   }
 
   private async usage(path: string): Promise<Usage> {
