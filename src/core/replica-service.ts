@@ -218,6 +218,11 @@ export class ReplicaService {
     return this.deps.replicas.listReplicasOfSnapshot(containerId, snapshotName);
   }
 
+  /** Resolves when no upload is running or queued (tests; a clean shutdown uses close()). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()].map((entry) => entry.finished));
+  }
+
   /** Shutdown: running uploads stop and stay `uploading`, so the next start resumes them. */
   async close(): Promise<void> {
     this.closing = true;
