@@ -19,8 +19,13 @@ import {
   verifyResultSchema,
 } from '../../src/http/schemas/replica-schemas.js';
 import { assertConforms } from './support/conforms.js';
-import { CONTAINER, snapshotRecord } from './support/fake-services.js';
-import { AUTH, testApp } from './support/test-app.js';
+import pino from 'pino';
+import supertest from 'supertest';
+import { withReplicas } from '../../src/core/snapshots-with-replicas.js';
+import { createApp } from '../../src/http/app.js';
+import { snapshotResultSchema } from '../../src/http/schemas/response-schemas.js';
+import { CONTAINER, FakeServices, snapshotRecord } from './support/fake-services.js';
+import { AUTH, TOKEN, testApp } from './support/test-app.js';
 
 const SNAPSHOT = 'snap-20260102-030405';
 const at = new Date('2026-01-02T04:00:00Z');
@@ -191,5 +196,24 @@ describe('replica, remote and operation routes', () => {
     ] as const) {
       assert.ok(document.paths[path]?.[method], `${method} ${path} documented`);
     }
+  });
+});
+
+describe('the snapshot object with replicas', () => {
+  it('carries this host\'s replica records, in the contract\'s field names', async () => {
+    const fakes = new FakeServices();
+    const ready: ReplicaRecord = { ...replica, state: 'ready', plainBytes: 4096, storedBytes: 1000, uploadedAt: at, parentSnapshot: 'snap-20260101-000000' };
+    const app = createApp({
+      snapshots: withReplicas(fakes.snapshots, () => [ready]),
+      containers: fakes.containers,
+      token: TOKEN,
+      logger: pino({ level: 'silent' }),
+    });
+    const response = await supertest(app.callback()).get(`/api/v1/containers/web/snapshots/${SNAPSHOT}`).set(AUTH);
+    assert.equal(response.status, 200);
+    assertConforms(response.body, snapshotResultSchema);
+    assert.deepEqual((response.body as { data: { snapshot: { replicas: unknown } } }).data.snapshot.replicas, [
+      { remote: 'offsite', state: 'ready', bytes: 4096, stored_bytes: 1000, uploaded_at: '2026-01-02T04:00:00.000Z', parent: 'snap-20260101-000000', error: null, operation_id: 7 },
+    ]);
   });
 });
