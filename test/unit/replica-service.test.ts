@@ -1,76 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import pino from 'pino';
-import { ContainerLocks } from '../../src/core/container-lock.js';
-import type { SnapshotRecord } from '../../src/core/model.js';
-import { PoolRegistry } from '../../src/core/pool-registry.js';
-import { RemoteRegistry } from '../../src/core/remote-registry.js';
-import { ReplicaService } from '../../src/core/replica-service.js';
-import { SnapshotDeleter } from '../../src/core/snapshot-deleter.js';
-import { SnapshotPins } from '../../src/core/snapshot-pins.js';
 import { storageSnapshotName } from '../../src/core/snapshot-naming.js';
 import { streamKey } from '../../src/remote/object-keys.js';
-import { OperationStore } from '../../src/store/operation-store.js';
-import { ReplicaStore } from '../../src/store/replica-store.js';
-import { CONTAINER_ID, createTestStore, newSnapshot, withContainer, type TestStore } from '../store/store-fixture.js';
+import { CONTAINER_ID, createTestStore, withContainer, type TestStore } from '../store/store-fixture.js';
 import { FakeRemote, sha256 } from '../core/fake-remote.js';
 import { FakeSendDriver } from '../core/fake-send-driver.js';
-
-interface Harness {
-  readonly service: ReplicaService;
-  readonly remote: FakeRemote;
-  readonly drivers: { main: FakeSendDriver; tank: FakeSendDriver };
-  readonly operations: OperationStore;
-  readonly replicas: ReplicaStore;
-  readonly pins: SnapshotPins;
-  readonly deleter: SnapshotDeleter;
-}
-
-function harness(test: TestStore, options: { maxConcurrentUploads?: number; remote?: FakeRemote; drivers?: Harness['drivers'] } = {}): Harness {
-  const remote = options.remote ?? new FakeRemote('offsite');
-  const drivers = options.drivers ?? { main: new FakeSendDriver(), tank: new FakeSendDriver() };
-  const pools = new PoolRegistry([
-    { id: 'main', driver: drivers.main.asDriver() },
-    { id: 'tank', driver: drivers.tank.asDriver() },
-  ]);
-  const operations = new OperationStore(test.db, test.clock);
-  const replicas = new ReplicaStore(test.db);
-  const pins = new SnapshotPins();
-  const store = test.store;
-  const service = new ReplicaService({
-    store,
-    replicas,
-    operations,
-    resolver: {
-      resolve: (ref: string) => {
-        const record = store.findContainers(ref)[0];
-        if (record === undefined) throw new Error(`no container ${ref}`);
-        return Promise.resolve({ record, live: undefined });
-      },
-    },
-    locks: new ContainerLocks(50),
-    pools,
-    capabilities: (poolId) => {
-      const driver = poolId === 'main' ? drivers.main : poolId === 'tank' ? drivers.tank : undefined;
-      return driver === undefined ? undefined : { ...driver.capabilities, resumableReceive: false } as never;
-    },
-    remotes: new RemoteRegistry([remote]),
-    pins,
-    clock: test.clock,
-    logger: pino({ level: 'silent' }),
-    cowsnapVersion: 'test',
-    maxConcurrentUploads: options.maxConcurrentUploads ?? 2,
-  });
-  const deleter = new SnapshotDeleter(store, pools, (snapshot) => {
-    pins.assertDeletable(snapshot);
-  });
-  return { service, remote, drivers, operations, replicas, pins, deleter };
-}
-
-function readySnapshot(test: TestStore, createdAt: string): SnapshotRecord {
-  const reserved = test.store.reserveSnapshot(newSnapshot({ createdAt: new Date(createdAt) }));
-  return test.store.markSnapshotReady(reserved.id, { sizeBytes: 100, filesystems: reserved.filesystems });
-}
+import { harness, readySnapshot } from '../core/replica-harness.js';
 
 describe('replica service', () => {
   let test: TestStore;
