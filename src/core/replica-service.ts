@@ -223,11 +223,24 @@ export class ReplicaService {
     while (this.running.size > 0) await Promise.all([...this.running.values()].map((entry) => entry.finished));
   }
 
-  /** Shutdown: running uploads stop and stay `uploading`, so the next start resumes them. */
-  async close(): Promise<void> {
+  /**
+   * Shutdown: running uploads stop and stay `uploading`, so the next start resumes them. Waits at most
+   * `graceMs` for them to wind down; a stuck one is left to the process exit (and resumed all the same).
+   */
+  async close(graceMs = 10_000): Promise<void> {
     this.closing = true;
     for (const { controller } of this.running.values()) controller.abort(new Error('cowsnap is shutting down'));
-    await Promise.all([...this.running.values()].map((entry) => entry.finished));
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([
+      Promise.all([...this.running.values()].map((entry) => entry.finished)).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => {
+          resolve(false);
+        }, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!stopped) this.deps.logger.warn({ uploads: this.running.size }, 'replica uploads did not stop in time; they resume at the next start');
   }
 
   private start(job: UploadJob): void {

@@ -107,7 +107,12 @@ async function uploadStream(input: UploadInput, plan: StreamPlan, bytesBefore: n
   };
   uploading.catch(stop);
   done.catch(stop);
-  const [upload, sender] = await Promise.allSettled([uploading, done]);
+  // A stop must not depend on the adapter noticing the signal while it waits for data: ending the
+  // source fails the upload, whatever the remote does with the signal.
+  input.signal.addEventListener('abort', stop, { once: true });
+  const [upload, sender] = await Promise.allSettled([uploading, done]).finally(() => {
+    input.signal.removeEventListener('abort', stop);
+  });
   if (sender.status === 'rejected') throw new StreamFailure(plan, 'send', { cause: sender.reason });
   if (upload.status === 'rejected') throw new StreamFailure(plan, 'upload', { cause: upload.reason });
   const [own, parentIdentity] = identities;

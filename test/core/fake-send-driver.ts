@@ -2,7 +2,7 @@
  * The part of a storage driver replica uploads use (send, snapshotIdentity), in memory. Each snapshot's
  * "stream" is deterministic bytes; an incremental one is shorter and names its parent, so tests can tell.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { DriverCapabilities, SendOptions, SendStream, SnapshotIdentity, StorageDriver } from '../../storage-drivers/driver.js';
 
 export interface SendCall {
@@ -16,6 +16,8 @@ export class FakeSendDriver {
   /** Makes the next send's process exit non-zero after its output. */
   failNextSend = false;
   fullBytes = 64 * 1024;
+  /** Makes the next send write some bytes and then hang, like a sender blocked on a slow disk. */
+  stallNextSend = false;
 
   constructor(readonly capabilities: Pick<DriverCapabilities, 'send' | 'incrementalSend'> = { send: true, incrementalSend: true }) {}
 
@@ -30,7 +32,10 @@ export class FakeSendDriver {
     const body = Buffer.alloc(size, `${dataset}|${snapshot}|${options?.parent ?? 'full'}|`);
     const fail = this.failNextSend;
     this.failNextSend = false;
-    const stream = Readable.from([body]);
+    const stall = this.stallNextSend;
+    this.stallNextSend = false;
+    const stream = stall ? new PassThrough() : Readable.from([body]);
+    if (stream instanceof PassThrough) stream.write(body);
     // Like a child process: the exit status is known once its output has ended.
     const done = new Promise<void>((resolve, reject) => {
       stream.on('end', () => {

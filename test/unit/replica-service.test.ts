@@ -249,6 +249,25 @@ describe('replica service', () => {
     assert.ok(await first.remote.getManifest(CONTAINER_ID, snapshot.name));
   });
 
+  it('close() stops an upload whose sender hangs, even when the remote ignores the signal; it stays uploading', async () => {
+    const h = harness(test);
+    h.drivers.main.stallNextSend = true;
+    const started = new Promise<void>((resolve) => {
+      h.remote.onUploadStart = () => {
+        resolve();
+      };
+    });
+    const snapshot = readySnapshot(test, '2026-03-04T05:00:00Z');
+    const pushed = await h.service.push('web', snapshot.name, 'offsite');
+    await started;
+    const began = Date.now();
+    await h.service.close(5000);
+    assert.ok(Date.now() - began < 4000, 'ending the source stops the upload at once');
+    assert.equal(h.replicas.getReplica({ containerId: CONTAINER_ID, snapshotName: snapshot.name, remoteId: 'offsite' })?.state, 'uploading');
+    assert.equal(h.operations.getOperation(pushed.operation.id)?.status, 'running', 'not failed: it resumes at the next start');
+    assert.equal(h.remote.manifests.size, 0);
+  });
+
   it('at start-up, a manifest written just before the crash makes the replica ready without uploading again', async () => {
     const h = harness(test);
     const snapshot = readySnapshot(test, '2026-03-04T05:00:00Z');
