@@ -3,6 +3,7 @@
  * so it also lists what other hosts pushed. Manifests that fail validation are reported, never trusted.
  */
 import type { StorePort } from './ports.js';
+import { askRemote } from './remote-call.js';
 import type { InvalidManifest, ReplicaManifest } from './remote-port.js';
 import type { RemoteRegistry } from './remote-registry.js';
 
@@ -45,11 +46,8 @@ export class RemoteCatalog {
     let cursor: string | undefined;
     // The port pages with a cursor; the API with offset/limit: read pages until the window is covered.
     do {
-      const page = await remote.listManifests({
-        limit: PAGE,
-        ...(containerId !== undefined && { containerId }),
-        ...(cursor !== undefined && { cursor }),
-      });
+      const query = { limit: PAGE, ...(containerId !== undefined && { containerId }), ...(cursor !== undefined && { cursor }) };
+      const page = await askRemote(remote.id, 'list its replicas', () => remote.listManifests(query));
       manifests.push(...page.manifests);
       invalid.push(...(page.invalid ?? []));
       cursor = page.nextCursor;

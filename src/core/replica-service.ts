@@ -23,6 +23,7 @@ import type { ReplicaKey, ReplicaRecord, ReplicaStorePort } from './replica.js';
 import { planReplica, type ReplicaPlan } from './replica-parent.js';
 import { StreamFailure, uploadReplica } from './replica-upload.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { askRemote } from './remote-call.js';
 import type { SnapshotPins } from './snapshot-pins.js';
 
 /** What the metrics need to hear about uploads (replica-metrics.ts). */
@@ -111,7 +112,7 @@ export class ReplicaService {
       }
       const key = { containerId: container.id, snapshotName: snapshot.name, remoteId: remote.id };
       this.refuseExisting(this.deps.replicas.getReplica(key), remote.id);
-      if ((await remote.getManifest(container.id, snapshot.name)) !== undefined) {
+      if ((await askRemote(remote.id, 'be read', () => remote.getManifest(container.id, snapshot.name))) !== undefined) {
         throw new ConflictError('replica_exists', `Snapshot ${snapshot.name} already has a replica in remote ${remote.id}.`);
       }
       // Checked again after the await: a second push of the same snapshot may have started meanwhile.
@@ -176,7 +177,7 @@ export class ReplicaService {
     if (local?.state === 'uploading') {
       throw new ConflictError('replica_uploading', `The replica of ${snapshotName} in remote ${remote.id} is still uploading (operation ${String(local.operationId)}).`);
     }
-    const manifests = await allManifests(remote, container.id);
+    const manifests = await askRemote(remote.id, 'list its replicas', () => allManifests(remote, container.id));
     const children = manifests
       .filter((manifest) => manifest.filesystems.some((fs) => fs.stream.parentSnapshot === snapshotName))
       .map((manifest) => manifest.snapshotName);
@@ -191,7 +192,7 @@ export class ReplicaService {
       throw new NotFoundError('replica_not_found', `Snapshot ${snapshotName} of ${container.name} has no replica in remote ${remote.id}.`);
     }
     // Also for a failed upload: its streams may be in the bucket without a manifest.
-    await remote.deleteReplica(container.id, snapshotName);
+    await askRemote(remote.id, 'delete the replica', () => remote.deleteReplica(container.id, snapshotName));
     this.deps.replicas.deleteReplicaRecord(key);
     return { container, snapshotName, remoteId: remote.id };
   }
@@ -201,13 +202,13 @@ export class ReplicaService {
     const remote = this.deps.remotes.get(remoteId);
     const { record: container } = await this.deps.resolver.resolve(containerRef);
     const snapshotName = this.deps.store.resolveSnapshot(container.id, snapshotRef)?.name ?? snapshotRef;
-    const manifest = await remote.getManifest(container.id, snapshotName);
+    const manifest = await askRemote(remote.id, 'be read', () => remote.getManifest(container.id, snapshotName));
     if (manifest === undefined) {
       throw new NotFoundError('replica_not_found', `Snapshot ${snapshotName} of ${container.name} has no replica in remote ${remote.id}.`);
     }
     const streams: StreamCheck[] = [];
     for (const [index, fs] of manifest.filesystems.entries()) {
-      const check = await remote.verifyStream(fs.stream.key, fs.stream.sha256);
+      const check = await askRemote(remote.id, 'be read', () => remote.verifyStream(fs.stream.key, fs.stream.sha256));
       streams.push({ index, role: fs.role, mountPoint: fs.mountPoint, ok: check.ok, plainBytes: check.plainBytes, problem: check.problem ?? null });
     }
     return { containerId: container.id, snapshotName, remoteId: remote.id, ok: streams.every((s) => s.ok), streams };

@@ -133,6 +133,21 @@ describe('replica service', () => {
     await assert.rejects(h.service.push('web', 'snap-20990101-000000', 'offsite'), { statusCode: 404, code: 'snapshot_not_found' });
   });
 
+  it('an unreachable remote answers 503 remote_unavailable and records nothing', async () => {
+    const h = harness(test);
+    const snapshot = readySnapshot(test, '2026-03-04T05:00:00Z');
+    h.remote.getManifest = () => Promise.reject(new Error('connect ECONNREFUSED 10.1.2.3:443'));
+    await assert.rejects(h.service.push('web', snapshot.name, 'offsite'), (error: Error & { statusCode?: number; code?: string }) => {
+      assert.equal(error.statusCode, 503);
+      assert.equal(error.code, 'remote_unavailable');
+      assert.doesNotMatch(error.message, /10\.1\.2\.3/);
+      return true;
+    });
+    assert.deepEqual(h.service.replicasOf(CONTAINER_ID, snapshot.name), []);
+    assert.equal(h.operations.listOperations({ limit: 10, offset: 0 }).total, 0);
+    assert.equal(h.pins.isPinned(snapshot.id), false);
+  });
+
   it('a failed send fails the replica with a sentence (no host paths) and leaves nothing in the bucket', async () => {
     const h = harness(test);
     h.drivers.tank.failNextSend = true;
