@@ -141,7 +141,9 @@ export class S3Remote implements RemotePort {
     const text = await this.readText(key);
     if (text === undefined) return undefined; // deleted between listing and reading
     try {
-      return decodeManifest(text, this.master, this.where(key));
+      // The key says which replica this must be: a manifest copied elsewhere is reported, not listed twice.
+      const [, containerId = '', snapshotName = ''] = key.split('/');
+      return decodeManifest(text, this.master, this.where(key), { containerId, snapshotName });
     } catch (error) {
       if (error instanceof RemoteDataError) return { key, problem: error.message };
       throw error;
