@@ -162,4 +162,19 @@ describe('remote streams on a real S3 server (Ceph RGW)', needs('rgw'), () => {
     assert.equal(listed.KeyCount, 0);
     assert.equal(await remote.abortIncompleteUploads('c0ffee', 'broken-source'), 0);
   });
+
+  it('an aborted upload rejects and leaves no object and no open multipart upload', async () => {
+    const key = streamKey('c0ffee', 'aborted', 0);
+    const controller = new AbortController();
+    const upload = remote.uploadStream(key, generatedStream(200).stream, {
+      signal: controller.signal,
+      onProgress: (bytes) => {
+        if (bytes >= 40 * MiB) controller.abort();
+      },
+    });
+    await assert.rejects(upload, { name: 'AbortError' });
+    const listed = await store.client.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: `cowsnap-test/${key}` }));
+    assert.equal(listed.KeyCount, 0);
+    assert.equal(await remote.abortIncompleteUploads('c0ffee', 'aborted'), 0);
+  });
 });
