@@ -45,7 +45,7 @@ async function findLeftovers(): Promise<Leftovers> {
     const match = /^\s*(\d+)\s+(.*)$/.exec(line);
     if (match?.[1] === undefined || match[2] === undefined) continue;
     const args = match[2];
-    if (args.includes(TEST_ROOT) && /(^|\/)(dockerd|containerd|containerd-shim[\w-]*)\s/.test(args) && !isLiveOwner(args.slice(args.indexOf(TEST_ROOT)))) {
+    if (args.includes(TEST_ROOT) && /(^|\/)(dockerd|containerd|containerd-shim[\w-]*|ceph-mon|ceph-osd|radosgw)\s/.test(args) && !isLiveOwner(args.slice(args.indexOf(TEST_ROOT)))) {
       daemons.push({ pid: Number(match[1]), what: args.slice(0, 160) });
     }
   }
@@ -146,7 +146,7 @@ async function sweep(): Promise<void> {
 async function check(): Promise<void> {
   const leftovers = describe(await findLeftovers());
   if (leftovers.length === 0) {
-    console.log('leak check: no mounts, loop devices, zpools, dockerd or zfs-fuse left by the tests');
+    console.log('leak check: no mounts, loop devices, zpools, dockerd, zfs-fuse or Ceph daemons left by the tests');
     return;
   }
   console.error(`leak check FAILED: the tests left behind:\n  ${leftovers.join('\n  ')}`);

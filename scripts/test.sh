@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs, typecheck, lint, every test on real btrfs, zfs-fuse and
+# The whole test suite: installs what it needs, typecheck, lint, every test on real btrfs, zfs-fuse, Ceph RGW and
 # dockerd, then a leak check. `scripts/test.sh unit` runs the unit tests alone (no root needed).
 set -uo pipefail
 cd "$(dirname "$0")/.."

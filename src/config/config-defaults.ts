@@ -14,3 +14,15 @@ export const DEFAULTS = {
   stopTimeoutSeconds: 10,
   logLevel: 'info',
 } as const;
+
+/** Defaults of each entry in `remotes` (the README documents the same values). */
+export const REMOTE_DEFAULTS = {
+  region: 'us-east-1',
+  prefix: 'cowsnap',
+  forcePathStyle: false,
+  compressionLevel: 3,
+  // 8 MiB x (4 + 1) parts in flight keeps an upload's buffers near 40 MiB; S3 allows 10,000 parts,
+  // so one stream can hold up to ~78 GiB stored: raise partSizeMiB for larger filesystems.
+  partSizeMiB: 8,
+  maxConcurrentUploads: 4,
+} as const;

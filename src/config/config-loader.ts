@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { validate as isValidCron } from 'node-cron';
 import type { ErrorDetail } from '../errors/app-error.js';
-import type { CowsnapConfig, PoolConfig } from './config.js';
+import type { CowsnapConfig, PoolConfig, RemoteConfig } from './config.js';
 import { DEFAULT_CONFIG_FILE, DEFAULTS } from './config-defaults.js';
 import { ConfigError } from './config-error.js';
 import { configFileSchema } from './config-schema.js';
 import { readEnvOverrides } from './env-overrides.js';
 import { parseListenAddress } from './listen-address.js';
+import { remoteProblems, withRemoteDefaults } from './remote-config.js';
 
 export interface LoadConfigOptions {
   /** An explicit file must exist; without one, COWSNAP_CONFIG or /etc/cowsnap/config.json, which may be absent. */
@@ -62,6 +63,9 @@ export function loadConfig(options: LoadConfigOptions): CowsnapConfig {
   const pools = !badKeys.has('pools') && Array.isArray(raw['pools']) ? (raw['pools'] as PoolConfig[]) : [];
   problems.push(...poolProblems(pools, where('pools')));
 
+  const remotes = !badKeys.has('remotes') && Array.isArray(raw['remotes']) ? (raw['remotes'] as Parameters<typeof withRemoteDefaults>[0][]).map(withRemoteDefaults) : [];
+  problems.push(...remoteProblems(remotes, where('remotes')));
+
   if (problems.length > 0 || typeof listen === 'string') throw new ConfigError(problems);
 
   const stateDir = str('stateDir', DEFAULTS.stateDir);
@@ -75,6 +79,7 @@ export function loadConfig(options: LoadConfigOptions): CowsnapConfig {
     ...(token !== '' ? { token } : {}),
     dockerSocket: str('dockerSocket', DEFAULTS.dockerSocket),
     pools,
+    remotes: remotes satisfies RemoteConfig[],
     reaperSchedule,
     stopTimeoutSeconds: typeof raw['stopTimeoutSeconds'] === 'number' ? raw['stopTimeoutSeconds'] : DEFAULTS.stopTimeoutSeconds,
     logLevel: str('logLevel', DEFAULTS.logLevel) as CowsnapConfig['logLevel'],

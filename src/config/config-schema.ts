@@ -5,6 +5,28 @@
 const absolutePath = { type: 'string', pattern: '^/', minLength: 2 } as const;
 const poolId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' } as const;
 
+/** One remote (RemoteConfig); everything but the five required fields has a default (config-defaults.ts). */
+const remoteSchema = {
+  type: 'object',
+  properties: {
+    id: poolId,
+    endpoint: { type: 'string', pattern: '^https?://[^\\s/]+(/.*)?$' },
+    region: { type: 'string', minLength: 1, maxLength: 64 },
+    // S3's bucket naming rules (lowercase, digits, "." and "-", 3-63 characters).
+    bucket: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' },
+    prefix: { type: 'string', pattern: '^([A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)?$', maxLength: 512 },
+    credentialsFile: absolutePath,
+    forcePathStyle: { type: 'boolean' },
+    compressionLevel: { type: 'integer', minimum: 1, maximum: 19 },
+    encryptionKeyFile: absolutePath,
+    // S3 parts are 5 MiB to 5 GiB; above 512 MiB the memory bound stops meaning anything.
+    partSizeMiB: { type: 'integer', minimum: 5, maximum: 512 },
+    maxConcurrentUploads: { type: 'integer', minimum: 1, maximum: 16 },
+  },
+  required: ['id', 'endpoint', 'bucket', 'credentialsFile', 'encryptionKeyFile'],
+  additionalProperties: false,
+} as const;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const configFileSchema = {
@@ -43,6 +65,7 @@ export const configFileSchema = {
         ],
       },
     },
+    remotes: { type: 'array', items: remoteSchema },
     reaperSchedule: { type: 'string', minLength: 1 },
     stopTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
     logLevel: { type: 'string', enum: LOG_LEVELS },

@@ -20,6 +20,28 @@ export interface ZfsPoolConfig {
 
 export type PoolConfig = BtrfsPoolConfig | ZfsPoolConfig;
 
+/** An S3-compatible bucket replicas go to (design.md §8). Secrets live in the two files, never here. */
+export interface RemoteConfig {
+  readonly id: string;
+  /** e.g. "https://s3.eu-central-1.amazonaws.com", "http://127.0.0.1:7480" (RGW), an R2 account URL. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly bucket: string;
+  /** Key prefix inside the bucket, no leading/trailing "/"; "" for the bucket root. */
+  readonly prefix: string;
+  /** JSON file {"accessKeyId": ..., "secretAccessKey": ..., "sessionToken"?: ...}, mode 0600. */
+  readonly credentialsFile: string;
+  /** Path-style URLs (endpoint/bucket/key): MinIO, RGW; false for virtual-hosted (AWS default). */
+  readonly forcePathStyle: boolean;
+  /** zstd level, 1 (fast) to 19. */
+  readonly compressionLevel: number;
+  /** 32 random bytes, mode 0600; the same file on every host sharing the bucket. */
+  readonly encryptionKeyFile: string;
+  /** Multipart part size; memory per upload is about partSizeMiB × (maxConcurrentUploads + 1). */
+  readonly partSizeMiB: number;
+  readonly maxConcurrentUploads: number;
+}
+
 export type ListenConfig = { readonly host: string; readonly port: number } | { readonly socket: string };
 
 export interface CowsnapConfig {
@@ -34,6 +56,7 @@ export interface CowsnapConfig {
   readonly token?: string;
   readonly dockerSocket: string;
   readonly pools: readonly PoolConfig[];
+  readonly remotes: readonly RemoteConfig[];
   /** node-cron expression for the expiry reaper. */
   readonly reaperSchedule: string;
   /** Seconds Docker waits before killing a container it stops. */

@@ -39,6 +39,7 @@ describe('embedded default environment (real loop btrfs pool + private dockerd)'
     tokenFile: join(stateDir, 'token'),
     dockerSocket: DEFAULTS.dockerSocket,
     pools: [],
+    remotes: [],
     reaperSchedule: DEFAULTS.reaperSchedule,
     stopTimeoutSeconds: 2,
     logLevel: 'silent',

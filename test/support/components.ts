@@ -5,6 +5,8 @@ export const COMPONENTS = {
   btrfs: ['mkfs.btrfs', 'btrfs', 'mount', 'umount', 'losetup'],
   zfs: ['zfs-fuse', 'zpool', 'zfs'],
   docker: ['dockerd', 'containerd', 'runc', 'tar', 'mkfs.btrfs'],
+  // A throw-away Ceph cluster serving S3 (test/support/object-store.ts).
+  rgw: ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph', 'ceph-authtool', 'monmaptool'],
 } as const;
 
 export type Component = keyof typeof COMPONENTS;

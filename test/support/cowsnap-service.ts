@@ -44,6 +44,7 @@ export function testServiceConfig(engine: TestDockerEngine, zfsPool?: TestZfsPoo
     token: TEST_TOKEN,
     dockerSocket: engine.socketPath,
     pools,
+    remotes: [],
     reaperSchedule: '* * * * *',
     stopTimeoutSeconds: 2,
     logLevel: 'silent',

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       tokenFile: '/etc/cowsnap/token',
       dockerSocket: '/var/run/docker.sock',
       pools: [],
+      remotes: [],
       reaperSchedule: '* * * * *',
       stopTimeoutSeconds: 10,
       logLevel: 'info',

@@ -1,0 +1,71 @@
+/**
+ * Pass-through stages that see the plain stream: one measures it on the way up (sha256, byte count,
+ * progress), the other checks it on the way down and fails the stream instead of ending it when the
+ * digest differs from the manifest's.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { RemoteDataError } from './remote-data-error.js';
+
+export class DigestTap extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+
+  constructor(private readonly onProgress?: (bytes: number) => void) {
+    super();
+  }
+
+  override _transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(data);
+    this.bytes += data.length;
+    this.onProgress?.(this.bytes);
+    callback(null, data);
+  }
+
+  /** Only after the stream ended. */
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+export class DigestCheck extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+
+  constructor(
+    private readonly expectedSha256: string,
+    private readonly where: string,
+  ) {
+    super();
+  }
+
+  override _transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(data);
+    this.bytes += data.length;
+    callback(null, data);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const actual = this.hash.digest('hex');
+    if (actual === this.expectedSha256) {
+      callback();
+      return;
+    }
+    callback(
+      new RemoteDataError(
+        'replica_digest_mismatch',
+        `${this.where}: the decrypted stream's sha256 ${actual} (${String(this.bytes)} bytes) is not the manifest's ${this.expectedSha256}.`,
+      ),
+    );
+  }
+}
+
+/** Counts what flows through (stored bytes after encryption). */
+export class ByteCounter extends Transform {
+  bytes = 0;
+
+  override _transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += data.length;
+    callback(null, data);
+  }
+}
