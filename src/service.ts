@@ -49,6 +49,7 @@ import { remoteRoutes } from './http/routes/remote-routes.js';
 import { replicaRoutes } from './http/routes/replica-routes.js';
 import { OperationStore } from './store/operation-store.js';
 import { ReplicaStore } from './store/replica-store.js';
+import { S3Remote } from './remote/s3-remote.js';
 
 /** How long shutdown waits for running requests (restores, copies) to finish. */
 const SHUTDOWN_GRACE_MS = 60_000;
@@ -94,7 +95,7 @@ export async function startService(config: CowsnapConfig, logger: Logger, option
         runner,
         lockWaitMs: options.lockWaitMs,
         reaper: options.reaper ?? {},
-        remotes: options.remotes ?? [],
+        remotes: options.remotes,
         maxConcurrentUploads: options.maxConcurrentUploads ?? 2,
       },
       opened,
@@ -113,7 +114,7 @@ async function wire(
     runner: CommandRunner;
     lockWaitMs: number | undefined;
     reaper: ReaperOptions;
-    remotes: readonly RemotePort[];
+    remotes: readonly RemotePort[] | undefined;
     maxConcurrentUploads: number;
   },
   opened: OpenedStore,
@@ -147,7 +148,9 @@ async function wire(
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
   const metrics = new ServiceMetrics(() => store.listAllSnapshots());
-  const remotes = new RemoteRegistry(options.remotes);
+  // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
+  const s3Remotes = options.remotes === undefined ? config.remotes.map((remote) => new S3Remote(remote)) : [];
+  const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
   const operationStore = new OperationStore(opened.db, clock);
   const replicaStore = new ReplicaStore(opened.db);
   const replicas = new ReplicaService({
@@ -246,6 +249,7 @@ async function wire(
       reaper.stop();
       // Uploads stop where they are and stay `uploading`: the next start resumes them.
       await Promise.all([schedulerJob.stop(), reaperJob.stop(), replicas.close()]);
+      for (const remote of s3Remotes) remote.close();
       // Graceful: no new requests; running operations (a restore, a copy) finish and answer first. What a
       // longer wait would cut off is still journaled, and start-up recovery finishes it.
       const closed = new Promise<void>((resolve) => {
