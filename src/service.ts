@@ -13,6 +13,7 @@ import { loadOrCreateToken } from './config/token-file.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { ContainerLocks } from './core/container-lock.js';
 import { ContainerResolver } from './core/container-resolver.js';
+import { DatasetLocks } from './core/dataset-locks.js';
 import { ContainerService } from './core/container-service.js';
 import { BackgroundJob } from './core/background-job.js';
 import { Reaper, type ReaperOptions, type ReapReport } from './core/reaper.js';
@@ -138,12 +139,13 @@ async function wire(
   const capture = new CaptureResolver(runtime, pools);
   const locks = new ContainerLocks(options.lockWaitMs);
   const resolver = new ContainerResolver(runtime, store, clock);
-  const creator = new SnapshotCreator({ store, runtime, capture, pools: registry, clock });
+  const datasetLocks = new DatasetLocks(options.lockWaitMs);
+  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
     pins.assertDeletable(snapshot);
   });
-  const restorer = new RestoreService({ store, runtime, creator, pools: registry, clock });
+  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
@@ -196,6 +198,7 @@ async function wire(
   const startup = await recoverAtStartup({
     store,
     pools: registry,
+    runtime,
     restorer,
     deleter,
     removeContainer: (id) => runtime.remove(id, { force: true }),

@@ -150,6 +150,12 @@ export interface StorageDriver {
    * at any point leaves the dataset present with the old or the restored content; recover() completes it.
    */
   restoreSnapshot(dataset: string, name: string, options?: RestoreOptions): Promise<void>;
+  /**
+   * Names the dataset's current incarnation: the same while it lives in place, different after a restore
+   * swapped it (btrfs: subvolume id, zfs: guid). Start-up recovery compares it with the value journaled
+   * before a swap to know whether that swap completed, so it never swaps a filesystem twice.
+   */
+  datasetIdentity(dataset: string): Promise<string>;
   /** Finds leftovers of interrupted operations in this pool and finishes or undoes them. */
   recover(): Promise<RecoveryAction[]>;
 

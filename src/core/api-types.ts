@@ -40,6 +40,8 @@ export interface UpdateSnapshotInput {
 
 export interface RestoreInput {
   readonly safetySnapshot?: boolean;
+  /** Stop (and start again) other running containers that mount a dataset the restore swaps, instead of 409. */
+  readonly stopSharingContainers?: boolean;
 }
 
 export interface SnapshotResult {
@@ -56,6 +58,8 @@ export interface SnapshotListResult {
 export interface RestoreResult extends SnapshotResult {
   readonly safetySnapshot: SnapshotRecord | null;
   readonly wasRunning: boolean;
+  /** Names of the other containers stopped and started again because they share a swapped dataset. */
+  readonly stoppedSharingContainers: string[];
   readonly durations: {
     readonly totalMs: number;
     readonly stopMs: number;

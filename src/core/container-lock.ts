@@ -17,7 +17,11 @@ interface Holding {
 export class ContainerLocks {
   private readonly held = new Map<string, Holding>();
 
-  constructor(private readonly waitMs = 2000) {}
+  constructor(
+    private readonly waitMs = 2000,
+    /** The 409 for a key still held after the wait (DatasetLocks reuses this class with its own words). */
+    private readonly busyError: (key: string, heldBy: string) => ConflictError = containerBusy,
+  ) {}
 
   async run<T>(containerId: string, operation: string, body: () => Promise<T>): Promise<T> {
     return this.hold(containerId, operation, false, body);
@@ -66,10 +70,7 @@ export class ContainerLocks {
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new ConflictError(
-          'container_busy',
-          `Container ${containerId.slice(0, 12)} is busy with another operation (${current.operation}); try again when it has finished.`,
-        );
+        throw this.busyError(containerId, current.operation);
       }
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -97,4 +98,11 @@ export class ContainerLocks {
     this.held.delete(containerId);
     holding.release();
   }
+}
+
+function containerBusy(containerId: string, heldBy: string): ConflictError {
+  return new ConflictError(
+    'container_busy',
+    `Container ${containerId.slice(0, 12)} is busy with another operation (${heldBy}); try again when it has finished.`,
+  );
 }

@@ -1,11 +1,14 @@
 import type { RestoreInput, RestoreResult } from './api-types.js';
 import type { Clock } from './clock.js';
 import type { ResolvedContainer } from './container-resolver.js';
+import type { DatasetLocks } from './dataset-locks.js';
 import { ConflictError } from '../errors/conflict-error.js';
-import { InternalError } from '../errors/internal-error.js';
-import type { CapturedFilesystem, JournalEntry, SnapshotRecord } from './model.js';
+import type { JournalEntry, SnapshotRecord } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
-import type { LiveContainer, RuntimePort, StorePort } from './ports.js';
+import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
+import { resumeRestore } from './restore-resume.js';
+import { RestoreSwap, type RestorePayload } from './restore-swap.js';
+import { findSharingContainers, type SharingContainer } from './sharing-containers.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
 import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
 import { storageSnapshotName } from './snapshot-naming.js';
@@ -16,20 +19,13 @@ export interface RestoreServiceDeps {
     StorePort,
     'touchLastUsed' | 'getSnapshot' | 'resolveSnapshot' | 'startOperation' | 'updateOperation' | 'finishOperation'
   >;
-  readonly runtime: Pick<RuntimePort, 'stop' | 'start' | 'inspect'>;
+  readonly runtime: Pick<RuntimePort, 'stop' | 'start' | 'inspect' | 'listContainers'>;
+  /** Finds other running containers that mount a dataset the restore swaps. */
+  readonly capture: CapturePort;
+  readonly datasetLocks: DatasetLocks;
   readonly creator: SnapshotCreator;
   readonly pools: PoolRegistry;
   readonly clock: Clock;
-}
-
-/** What a restore journal row carries, so start-up can finish it after a crash. */
-interface RestorePayload {
-  readonly snapshotId: number;
-  readonly storageName: string;
-  /** Internal snapshots of the state before the swap, to undo a restore that failed halfway. */
-  readonly rollbackName: string;
-  readonly wasRunning: boolean;
-  readonly filesystems: CapturedFilesystem[];
 }
 
 const SAFETY_EXPIRY_DAYS = 7;
@@ -37,56 +33,83 @@ const SAFETY_EXPIRY_DAYS = 7;
 /**
  * Restore: stop the container if it runs, swap every captured filesystem for the snapshot's content
  * (the drivers swap by rename, so each filesystem is always whole), start it again. Newer snapshots
- * are kept. A restore that fails halfway puts the already swapped filesystems back.
+ * are kept. A restore that fails halfway puts the already swapped filesystems back. The caller holds
+ * the container's lock; the restore holds its datasets too, since other containers may mount them.
  */
 export class RestoreService {
-  constructor(private readonly deps: RestoreServiceDeps) {}
+  private readonly swap: RestoreSwap;
+
+  constructor(private readonly deps: RestoreServiceDeps) {
+    this.swap = new RestoreSwap(deps);
+  }
 
   async restore(container: ResolvedContainer & { live: LiveContainer }, snapshot: SnapshotRecord, input: RestoreInput): Promise<RestoreResult> {
-    const { store, runtime, clock } = this.deps;
     if (snapshot.state !== 'ready') {
       throw new ConflictError('snapshot_not_ready', `Snapshot ${snapshot.name} is ${snapshot.state}; only a ready snapshot can be restored.`);
     }
+    return this.deps.datasetLocks.run(snapshot.filesystems, `restore of ${container.live.name}`, () => this.restoreLocked(container, snapshot, input));
+  }
+
+  /** Start-up: finishes a restore a crash interrupted (see restore-resume.ts). */
+  resume(entry: JournalEntry): Promise<string> {
+    return resumeRestore({ ...this.deps, swap: this.swap }, entry);
+  }
+
+  private async restoreLocked(
+    container: ResolvedContainer & { live: LiveContainer },
+    snapshot: SnapshotRecord,
+    input: RestoreInput,
+  ): Promise<RestoreResult> {
+    const { store, runtime, clock } = this.deps;
     const started = performance.now();
+    const id = container.live.id;
+    // Checked holding the datasets, so no other restore can stop and restart a sharing container meanwhile.
+    const sharing = await findSharingContainers(this.deps, id, snapshot.filesystems);
+    if (sharing.length > 0 && input.stopSharingContainers !== true) throw sharedDatasetInUse(snapshot, sharing);
     const safetySnapshot =
       input.safetySnapshot === true
-        ? await this.deps.creator.create(container, {
-            alias: this.safetyAlias(container.live.id, snapshot.name),
-            expiryDays: SAFETY_EXPIRY_DAYS,
-            origin: 'safety',
-          })
+        ? await this.deps.creator.create(
+            container,
+            { alias: this.safetyAlias(id, snapshot.name), expiryDays: SAFETY_EXPIRY_DAYS, origin: 'safety' },
+            { datasetsLocked: true },
+          )
         : null;
 
-    const wasRunning = container.live.state.running;
+    // Under the lock, fresh: the state seen before the lock was taken may be stale (a snapshot that
+    // stopped the container for its quiesce has started it again meanwhile).
+    const wasRunning = (await runtime.inspect(id)).state.running;
     const payload: RestorePayload = {
       snapshotId: snapshot.id,
       storageName: storageSnapshotName(snapshot.id, snapshot.name),
       rollbackName: `pre-restore.op${Date.now().toString(36)}`,
       wasRunning,
       filesystems: snapshot.filesystems,
+      identities: await this.swap.identities(snapshot.filesystems),
+      sharingStopped: sharing.map((s) => s.id),
     };
-    const operation = store.startOperation('restore', container.live.id, snapshot.name, { ...payload });
+    const operation = store.startOperation('restore', id, snapshot.name, { ...payload });
+    const toStart = [...(wasRunning ? [id] : []), ...sharing.map((s) => s.id)];
 
     let stopMs = 0;
     let swapMs = 0;
     let startMs = 0;
     try {
       const stopStart = performance.now();
-      if (wasRunning) await runtime.stop(container.live.id);
+      for (const each of toStart) await runtime.stop(each);
       stopMs = performance.now() - stopStart;
       store.updateOperation(operation.id, 'stopped');
       crashCheckpoint('restore:stopped');
 
       const swapStart = performance.now();
-      await this.swapAll(operation.id, payload);
+      await this.swap.swapAll(operation.id, payload, payload.filesystems);
       swapMs = performance.now() - swapStart;
       store.updateOperation(operation.id, 'swapped');
 
       const startStart = performance.now();
-      if (wasRunning) await runtime.start(container.live.id);
+      for (const each of toStart) await runtime.start(each);
       startMs = performance.now() - startStart;
     } catch (error) {
-      if (wasRunning) await runtime.start(container.live.id).catch(() => undefined);
+      for (const each of toStart) await runtime.start(each).catch(() => undefined);
       store.finishOperation(operation.id, 'failed', error instanceof Error ? error.message : String(error));
       throw mapStorageError(error, `Restore of ${container.live.name} to ${snapshot.name}`);
     }
@@ -98,77 +121,9 @@ export class RestoreService {
       snapshot: restored,
       safetySnapshot,
       wasRunning,
+      stoppedSharingContainers: sharing.map((s) => s.name),
       durations: { totalMs: performance.now() - started, stopMs, swapMs, startMs },
     };
-  }
-
-  /** Start-up: finish a restore a crash interrupted (the drivers' recover() has made each filesystem whole). */
-  async resume(entry: JournalEntry): Promise<string> {
-    const payload = entry.payload as unknown as RestorePayload;
-    try {
-      await this.swapAll(entry.id, payload);
-      if (payload.wasRunning) {
-        const state = await this.deps.runtime.inspect(entry.containerId).catch(() => undefined);
-        if (state !== undefined && !state.state.running) await this.deps.runtime.start(entry.containerId);
-      }
-      this.deps.store.touchLastUsed(payload.snapshotId, this.deps.clock.now());
-      this.deps.store.finishOperation(entry.id, 'done');
-      return `finished restore of ${entry.containerId.slice(0, 12)} to ${String(entry.snapshotName)}`;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.deps.store.finishOperation(entry.id, 'failed', `could not finish after restart: ${message}`);
-      return `restore of ${entry.containerId.slice(0, 12)} could not be finished: ${message}`;
-    }
-  }
-
-  /**
-   * Swaps every filesystem. First an O(1) internal snapshot of each current state, so that a failure on
-   * the second filesystem can put the first one back: a restore is all or nothing.
-   */
-  private async swapAll(operationId: number, payload: RestorePayload): Promise<void> {
-    const { pools, store } = this.deps;
-    const rollbacks: CapturedFilesystem[] = [];
-    for (const filesystem of payload.filesystems) {
-      const driver = pools.driverFor(filesystem);
-      if (!(await driver.snapshotExists(filesystem.dataset, payload.rollbackName))) {
-        await driver.createSnapshot(filesystem.dataset, payload.rollbackName);
-      }
-      rollbacks.push(filesystem);
-    }
-    const swapped: CapturedFilesystem[] = [];
-    try {
-      for (const [index, filesystem] of payload.filesystems.entries()) {
-        await pools.driverFor(filesystem).restoreSnapshot(filesystem.dataset, payload.storageName);
-        swapped.push(filesystem);
-        store.updateOperation(operationId, `swapped:${index + 1}/${payload.filesystems.length}`);
-        crashCheckpoint(`restore:swapped:${index + 1}`);
-      }
-    } catch (error) {
-      const undoFailures: string[] = [];
-      for (const filesystem of swapped.reverse()) {
-        await pools
-          .driverFor(filesystem)
-          .restoreSnapshot(filesystem.dataset, payload.rollbackName)
-          .catch((undoError: unknown) => undoFailures.push(`${filesystem.dataset}: ${String(undoError)}`));
-      }
-      if (undoFailures.length > 0) {
-        // The pre-restore snapshots are kept so an operator can put the state back by hand.
-        throw new InternalError(
-          'restore_undo_failed',
-          `Restore failed (${String(error)}) and undoing it failed too; pre-restore snapshots "${payload.rollbackName}" are kept: ${undoFailures.join('; ')}`,
-          { cause: error },
-        );
-      }
-      await this.dropRollbacks(rollbacks, payload.rollbackName);
-      throw error;
-    }
-    await this.dropRollbacks(rollbacks, payload.rollbackName);
-  }
-
-  private async dropRollbacks(filesystems: readonly CapturedFilesystem[], name: string): Promise<void> {
-    for (const filesystem of filesystems) {
-      await this.deps.pools.driverFor(filesystem).destroySnapshot(filesystem.dataset, name).catch(() => undefined);
-    }
   }
 
   /** `before-restore-<name>`, with -2, -3 ... when an earlier restore to the same snapshot took it. */
@@ -179,4 +134,13 @@ export class RestoreService {
       if (this.deps.store.resolveSnapshot(containerId, alias) === undefined) return alias;
     }
   }
+}
+
+/** 409 naming every running container that mounts a dataset the restore would swap. */
+function sharedDatasetInUse(snapshot: SnapshotRecord, sharing: readonly SharingContainer[]): ConflictError {
+  const users = sharing.map((s) => `${s.name} (shares ${s.mountPoints.join(', ')})`).join('; ');
+  return new ConflictError(
+    'dataset_in_use',
+    `Restoring ${snapshot.name} would swap datasets that other running containers also mount: ${users}. Stop them first, or restore with stop_sharing_containers: true to have them stopped and started again.`,
+  );
 }

@@ -2,16 +2,21 @@ import type { CreateSnapshotInput } from './api-types.js';
 import type { Clock } from './clock.js';
 import type { ResolvedContainer } from './container-resolver.js';
 import { ConflictError } from '../errors/conflict-error.js';
-import type { CapturedFilesystem, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
+import type { DatasetLocks } from './dataset-locks.js';
+import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
+import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
+import { journalQuiesce, journalThawed } from './quiesce-journal.js';
 import { expiryFrom, storageSnapshotName } from './snapshot-naming.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
 export interface SnapshotCreatorDeps {
   readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'deleteSnapshotRecord' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
-  readonly runtime: Pick<RuntimePort, 'pause' | 'unpause' | 'stop' | 'start'>;
+  readonly runtime: Pick<RuntimePort, 'pause' | 'unpause' | 'stop' | 'start' | 'inspect'>;
   readonly capture: CapturePort;
+  /** Shared holds on the captured datasets: no restore of a dataset another container mounts swaps it meanwhile. */
+  readonly datasetLocks: DatasetLocks;
   readonly pools: PoolRegistry;
   readonly clock: Clock;
 }
@@ -26,6 +31,8 @@ export class SnapshotCreator {
   async create(
     container: ResolvedContainer & { live: LiveContainer },
     input: CreateSnapshotInput & { origin: SnapshotOrigin },
+    /** `datasetsLocked`: the caller (a restore's safety snapshot) already holds the datasets. */
+    options: { datasetsLocked?: boolean } = {},
   ): Promise<SnapshotRecord> {
     const { store, pools, clock } = this.deps;
     const capture = await this.deps.capture.captureSet(container.live);
@@ -60,12 +67,15 @@ export class SnapshotCreator {
     });
     const made: CapturedFilesystem[] = [];
     try {
-      await this.withQuiesce(container.live, input.quiesce ?? 'none', async () => {
-        for (const filesystem of filesystems) {
-          await pools.driverFor(filesystem).createSnapshot(filesystem.dataset, storageName);
-          made.push(filesystem);
-        }
-      });
+      const snapshotAll = (): Promise<void> =>
+        this.withQuiesce(container.live, input.quiesce ?? 'none', operation.id, async () => {
+          for (const filesystem of filesystems) {
+            await pools.driverFor(filesystem).createSnapshot(filesystem.dataset, storageName);
+            made.push(filesystem);
+          }
+        });
+      if (options.datasetsLocked === true) await snapshotAll();
+      else await this.deps.datasetLocks.runShared(filesystems, `snapshot of ${container.live.name}`, snapshotAll);
       const sizeBytes = await this.exclusiveBytes(filesystems, storageName);
       const ready = store.markSnapshotReady(record.id, { sizeBytes, filesystems });
       store.finishOperation(operation.id, 'done');
@@ -92,20 +102,28 @@ export class SnapshotCreator {
     return total;
   }
 
-  private async withQuiesce(container: LiveContainer, quiesce: 'none' | 'pause' | 'stop', body: () => Promise<void>): Promise<void> {
-    const { runtime } = this.deps;
-    const running = container.state.running && !container.state.paused;
-    if (quiesce === 'none' || !running) {
+  private async withQuiesce(container: LiveContainer, quiesce: Quiesce, operationId: number, body: () => Promise<void>): Promise<void> {
+    const { runtime, store } = this.deps;
+    if (quiesce === 'none') {
       await body();
       return;
     }
+    // Read under the caller's lock: what the caller saw before it may be stale (a restore in flight).
+    const { state } = await runtime.inspect(container.id);
+    if (!state.running || state.paused) {
+      await body();
+      return;
+    }
+    journalQuiesce(store, operationId, quiesce);
     if (quiesce === 'pause') await runtime.pause(container.id);
     else await runtime.stop(container.id);
+    crashCheckpoint('snapshot:quiesced');
     try {
       await body();
     } finally {
       if (quiesce === 'pause') await runtime.unpause(container.id);
       else await runtime.start(container.id);
+      journalThawed(store, operationId);
     }
   }
 }

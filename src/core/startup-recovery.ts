@@ -1,6 +1,7 @@
 import type { RecoveryAction } from '../../storage-drivers/driver.js';
 import type { PoolRegistry } from './pool-registry.js';
-import type { StorePort } from './ports.js';
+import type { RuntimePort, StorePort } from './ports.js';
+import { thawAfterCrash } from './quiesce-journal.js';
 import type { RestoreService } from './restore-service.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
 import { storageSnapshotName } from './snapshot-naming.js';
@@ -24,6 +25,8 @@ const COWSNAP_STORAGE_NAME = /\.cs(\d+)$/;
 export async function recoverAtStartup(deps: {
   store: Pick<StorePort, 'listUnfinishedOperations' | 'getSnapshot' | 'deleteSnapshotRecord' | 'finishOperation' | 'listAllSnapshots'>;
   pools: PoolRegistry;
+  /** Thaws a container an interrupted snapshot left paused or stopped. */
+  runtime: Pick<RuntimePort, 'unpause' | 'start'>;
   restorer: RestoreService;
   deleter: SnapshotDeleter;
   /** Removes a half-made container (a copy interrupted by a crash). */
@@ -42,6 +45,8 @@ export async function recoverAtStartup(deps: {
     if (entry.kind === 'restore') {
       operations.push(await deps.restorer.resume(entry));
     } else if (entry.kind === 'create') {
+      const thawed = await thawAfterCrash(entry, deps.runtime);
+      if (thawed !== undefined) operations.push(thawed);
       // A half-made snapshot: remove whatever storage it got, and its record.
       if (snapshot !== undefined && snapshot.state === 'creating') {
         for (const filesystem of snapshot.filesystems) {

@@ -2,7 +2,8 @@
  * Whatever a handler or middleware threw, as an AppError with a status and a stable code. Unknown errors
  * become a generic 500: their text may hold paths, commands or internals, so it goes to the log only.
  */
-import { StorageError } from '../../storage-drivers/common/errors.js';
+import { NestedDatasetsError, StorageError } from '../../storage-drivers/common/errors.js';
+import { nestedDatasetsConflict } from '../core/storage-error-mapping.js';
 import { AppError } from '../errors/app-error.js';
 import { ConflictError } from '../errors/conflict-error.js';
 import { InternalError } from '../errors/internal-error.js';
@@ -38,6 +39,7 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof StorageError) {
     if (error.code === 'no_space') return new PoolFullError('The storage pool is full: free space or delete snapshots, then retry.', { cause: error });
     if (error.code === 'busy') return new ConflictError('storage_busy', 'The filesystem is busy; retry when the other operation has finished.');
+    if (error instanceof NestedDatasetsError) return nestedDatasetsConflict(error, 'The operation');
     if (error.code === 'not_found') return new NotFoundError('storage_not_found', 'A filesystem the operation needs does not exist.');
     return new InternalError('storage_failed', GENERIC_MESSAGE, { cause: error });
   }

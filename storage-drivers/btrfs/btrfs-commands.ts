@@ -35,6 +35,27 @@ export class BtrfsCommands {
     await mapErrors(`delete subvolume ${path}`, () => this.runner.run('btrfs', ['subvolume', 'delete', path]));
   }
 
+  /**
+   * Deletes the subvolume with this id (an ioctl by id: no path is walked, so no symlink or planted name
+   * can redirect it). `anyPath` is any path on the same filesystem.
+   */
+  async deleteSubvolumeById(id: number, anyPath: string): Promise<void> {
+    await mapErrors(`delete subvolume id ${String(id)}`, () =>
+      this.runner.run('btrfs', ['subvolume', 'delete', '--subvolid', String(id), anyPath]),
+    );
+  }
+
+  /**
+   * The path of subvolume `id` relative to the filesystem's top level, as the kernel's back references
+   * give it ("" for the top level). The whole output is the path: a name may contain newlines.
+   */
+  async subvolumePathById(id: number, anyPath: string): Promise<string> {
+    const { stdout } = await mapErrors(`resolve subvolume id ${String(id)}`, () =>
+      this.runner.run('btrfs', ['inspect-internal', 'subvolid-resolve', String(id), anyPath]),
+    );
+    return stdout.endsWith('\n') ? stdout.slice(0, -1) : stdout;
+  }
+
   /** `btrfs subvolume show`: the path relative to the filesystem's top level ("" for the top level). */
   async subvolumeFsPath(path: string): Promise<string> {
     const { stdout } = await mapErrors(`subvolume show ${path}`, () => this.runner.run('btrfs', ['subvolume', 'show', path]));
@@ -49,7 +70,11 @@ export class BtrfsCommands {
     return Number.parseInt(stdout.trim(), 10);
   }
 
-  /** Subvolumes of the whole filesystem (`onlyBelow`: direct children of that subvolume), paths from the top level. */
+  /**
+   * Subvolumes of the whole filesystem (`onlyBelow`: direct children of that subvolume), paths from the top
+   * level. The output is line based and a subvolume name may contain a newline: a path here is only a hint
+   * and an id may be forged; anything that deletes or copies verifies each id (see btrfs-nested.ts).
+   */
   async listSubvolumes(path: string, onlyBelow = false): Promise<{ id: number; path: string }[]> {
     const args = ['subvolume', 'list', ...(onlyBelow ? ['-o'] : []), path];
     const { stdout } = await mapErrors(`subvolume list ${path}`, () => this.runner.run('btrfs', args));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, realpath, rmdir, stat, statfs } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors, toStorageError } from '../common/error-mapping.js';
@@ -29,6 +29,8 @@ import { parseQgroupShow, qgroupsInconsistent, quotasDisabled, UNKNOWN_USAGE, us
 import { cleanLeftovers } from './btrfs-recovery.js';
 import { recoverRestores, restoreBySwap, type RestoreTools } from './btrfs-restore.js';
 import { parseSendDump } from './btrfs-send-diff.js';
+import { NestedSnapshots } from './btrfs-nested-snapshot.js';
+import { NestedSubvolumes } from './btrfs-nested.js';
 import { isSubvolume, SubvolumeTree } from './btrfs-subvolume-tree.js';
 
 const BTRFS_MAGIC = 0x9123683e;
@@ -48,6 +50,8 @@ export class BtrfsDriver implements StorageDriver {
   private readonly btrfs: BtrfsCommands;
   private readonly runner: CommandRunner;
   private readonly tree: SubvolumeTree;
+  private readonly nested: NestedSubvolumes;
+  private readonly nestedSnapshots: NestedSnapshots;
   private probed: DriverInfo | undefined;
   private quotas = false;
   /** The pool's path relative to the filesystem's top level ("" when the pool is the top level). */
@@ -57,7 +61,9 @@ export class BtrfsDriver implements StorageDriver {
     this.layout = new BtrfsLayout(resolve(options.poolPath));
     this.btrfs = new BtrfsCommands(options.runner);
     this.runner = options.runner;
-    this.tree = new SubvolumeTree(this.btrfs, this.layout.pool);
+    this.tree = new SubvolumeTree(this.layout.pool);
+    this.nested = new NestedSubvolumes(this.btrfs);
+    this.nestedSnapshots = new NestedSnapshots(this.btrfs, this.nested);
   }
 
   async probe(): Promise<DriverInfo> {
@@ -81,7 +87,8 @@ export class BtrfsDriver implements StorageDriver {
         holds: false,
         // btrfs snapshots and clones share extents but never depend on each other.
         deferredDestroy: true,
-        nestedDatasets: false,
+        // Nested subvolumes are snapshotted one by one and put back as subvolumes (btrfs-nested-snapshot.ts).
+        nestedDatasets: true,
         send: false,
         incrementalSend: false,
         resumableReceive: false,
@@ -117,7 +124,7 @@ export class BtrfsDriver implements StorageDriver {
 
   async destroyDataset(dataset: string): Promise<void> {
     const path = await this.existingDataset(dataset);
-    await this.tree.deleteTree(path);
+    await this.nested.deleteTree(path);
   }
 
   async datasetExists(dataset: string): Promise<boolean> {
@@ -166,15 +173,17 @@ export class BtrfsDriver implements StorageDriver {
     const path = this.layout.dataset(dataset);
     assertSnapshotName(name);
     if (!(await isSubvolume(path))) throw new NotFoundError(`dataset ${path} does not exist`);
-    await this.tree.refuseNested(path, 'snapshot');
     const folder = this.layout.snapshotFolder(path, name);
     await mapErrors(`snapshot ${name} of ${path}`, async () => {
       await ensureDir(this.layout.snapshotsDir(path));
       await mkdir(folder);
     });
     try {
+      // Nested subvolumes first: the dataset's own snapshot marks the whole snapshot complete.
+      await this.nestedSnapshots.captureParts(path, folder);
       await this.btrfs.snapshot(path, this.layout.snapshotPath(path, name), true);
     } catch (error) {
+      await this.nestedSnapshots.removeParts(folder).catch(() => undefined);
       await rmdir(folder).catch(() => undefined);
       throw error;
     }
@@ -213,20 +222,27 @@ export class BtrfsDriver implements StorageDriver {
 
   async destroySnapshot(dataset: string, name: string): Promise<void> {
     const snapshot = await this.existingSnapshot(dataset, name);
+    const folder = this.layout.snapshotFolder(this.layout.dataset(dataset), name);
+    // The dataset's snapshot goes first: from then on the snapshot is no longer listed, whatever follows.
     await this.btrfs.deleteSubvolume(snapshot);
-    await rmdir(this.layout.snapshotFolder(this.layout.dataset(dataset), name));
+    await this.nestedSnapshots.removeParts(folder);
+    await rmdir(folder);
   }
 
   async restoreSnapshot(dataset: string, name: string, options?: RestoreOptions): Promise<void> {
     const snapshot = await this.existingSnapshot(dataset, name);
     const path = await this.existingDataset(dataset);
-    await this.tree.refuseNested(path, 'restore');
     await restoreBySwap(this.restoreTools(), path, snapshot, options);
+  }
+
+  /** Subvolume ids are never reused while the subvolume they named still exists: a restore's copy gets a new one. */
+  async datasetIdentity(dataset: string): Promise<string> {
+    return String(await this.btrfs.rootId(await this.existingDataset(dataset)));
   }
 
   async recover(): Promise<RecoveryAction[]> {
     const actions = await recoverRestores(this.restoreTools());
-    actions.push(...(await cleanLeftovers(this.layout, this.btrfs)));
+    actions.push(...(await cleanLeftovers(this.layout, this.btrfs, this.nestedSnapshots)));
     return actions;
   }
 
@@ -235,7 +251,7 @@ export class BtrfsDriver implements StorageDriver {
     const snapshot = await this.existingSnapshot(dataset, name);
     if (await isSubvolume(targetPath)) throw new AlreadyExistsError(`dataset ${targetPath} already exists`);
     await this.tree.refuseInsideDataset(targetPath);
-    await this.btrfs.snapshot(snapshot, targetPath, false);
+    await this.nestedSnapshots.materialize(snapshot, targetPath, dirname(snapshot));
   }
 
   async snapshotUsage(dataset: string, name: string): Promise<Usage> {
@@ -328,8 +344,9 @@ export class BtrfsDriver implements StorageDriver {
         const inside = holder !== undefined && holder.mountPoint.startsWith(`${this.layout.pool}/`);
         return inside ? holder.mountPoint : this.layout.pool;
       },
-      snapshotWritable: (source, target) => this.btrfs.snapshot(source, target, false),
-      deleteTree: (path) => this.tree.deleteTree(path),
+      // Restore reads whole snapshots: nested parts are put back into the copy before the swap.
+      snapshotWritable: (source, target) => this.nestedSnapshots.materialize(source, target, dirname(source)),
+      deleteTree: (path) => this.nested.deleteTree(path),
       exists: async (path) => (await lstat(path).catch(() => undefined)) !== undefined,
       sync: () => this.btrfs.sync(this.layout.pool),
       rootId: (path) => this.btrfs.rootId(path),

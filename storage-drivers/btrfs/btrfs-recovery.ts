@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RecoveryAction } from '../driver.js';
 import type { BtrfsCommands } from './btrfs-commands.js';
 import type { BtrfsLayout } from './btrfs-layout.js';
+import type { NestedSnapshots } from './btrfs-nested-snapshot.js';
 import { isSubvolume } from './btrfs-subvolume-tree.js';
 
 /**
@@ -10,7 +11,11 @@ import { isSubvolume } from './btrfs-subvolume-tree.js';
  * snapshot folders whose subvolume was never made (crash between mkdir and snapshot). Run at start-up,
  * when no diff is in flight.
  */
-export async function cleanLeftovers(layout: BtrfsLayout, btrfs: BtrfsCommands): Promise<RecoveryAction[]> {
+export async function cleanLeftovers(
+  layout: BtrfsLayout,
+  btrfs: BtrfsCommands,
+  nestedSnapshots: NestedSnapshots,
+): Promise<RecoveryAction[]> {
   const actions: RecoveryAction[] = [];
   const tmp = layout.tmpRoot();
   for (const entry of await readdir(tmp).catch(() => [])) {
@@ -26,6 +31,8 @@ export async function cleanLeftovers(layout: BtrfsLayout, btrfs: BtrfsCommands):
     for (const name of await readdir(join(snapshots, key)).catch(() => [])) {
       const folder = join(snapshots, key, name);
       if (await isSubvolume(join(folder, 'snapshot'))) continue;
+      // A crash while taking the nested parts, or while destroying the snapshot, leaves parts behind.
+      await nestedSnapshots.removeParts(folder);
       await rmdir(folder).catch(() => undefined);
       actions.push({ dataset: layout.datasetFromKey(key), action: 'cleaned', detail: `removed incomplete snapshot ${name}` });
     }

@@ -7,6 +7,7 @@ export type StorageErrorCode =
   | 'busy'
   | 'no_space'
   | 'unsupported'
+  | 'nested_datasets'
   | 'invalid_name'
   | 'command_failed';
 
@@ -48,6 +49,19 @@ export class NoSpaceError extends StorageError {
 export class UnsupportedError extends StorageError {
   constructor(message: string) {
     super('unsupported', message);
+  }
+}
+
+/**
+ * The dataset holds datasets nested in it (btrfs subvolumes, ZFS child datasets) that this operation
+ * cannot capture. `relativePaths` are relative to the dataset's root, so they can be shown to clients.
+ */
+export class NestedDatasetsError extends StorageError {
+  constructor(
+    message: string,
+    readonly relativePaths: readonly string[],
+  ) {
+    super('nested_datasets', message);
   }
 }
 

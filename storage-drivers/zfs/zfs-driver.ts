@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
+import { nestedDatasetsError } from './zfs-children.js';
 import { findMount } from '../common/mounts.js';
 import type { Readable } from 'node:stream';
 import type {
@@ -126,7 +127,7 @@ export class ZfsDriver implements StorageDriver {
   private async refuseNested(dataset: string, what: string): Promise<void> {
     const nested = (await this.zfs.list(dataset, 'filesystem,volume', 1)).filter((name) => name !== dataset);
     if (nested.length > 0) {
-      throw new UnsupportedError(`cannot ${what} ${dataset}: it has nested datasets (${nested.join(', ')}), which this driver does not capture`);
+      throw nestedDatasetsError(dataset, nested, what);
     }
   }
 
@@ -260,6 +261,12 @@ export class ZfsDriver implements StorageDriver {
     await this.requireDataset(dataset);
     await restoreBySwap({ zfs: this.zfs, names: this.names, ensureInternal: () => this.ensureInternal() }, dataset, snapshot, options);
     await this.collectAfter();
+  }
+
+  /** A restore puts a clone in place, and a clone has its own guid. */
+  async datasetIdentity(dataset: string): Promise<string> {
+    await this.requireDataset(dataset);
+    return this.zfs.getProperty(dataset, 'guid');
   }
 
   async recover(): Promise<RecoveryAction[]> {

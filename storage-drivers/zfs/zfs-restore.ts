@@ -1,4 +1,4 @@
-import { UnsupportedError } from '../common/errors.js';
+import { nestedDatasetsError } from './zfs-children.js';
 import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
 import { PROP, type PhysicalSnapshot } from './zfs-catalog.js';
 import { rollbackIfNewest } from './zfs-collector.js';
@@ -38,7 +38,7 @@ export async function restoreBySwap(
   const { zfs, names } = ctx;
   const nested = (await zfs.list(dataset, 'filesystem,volume', 1)).filter((name) => name !== dataset);
   if (nested.length > 0) {
-    throw new UnsupportedError(`cannot restore ${dataset}: it has nested datasets (${nested.join(', ')}), which this driver does not capture`);
+    throw nestedDatasetsError(dataset, nested, 'restore');
   }
   await ctx.ensureInternal();
   const id = newId();

@@ -93,7 +93,19 @@ describe('snapshot routes', () => {
     assert.equal(body.data['duration_ms'], 1234);
     assert.deepEqual(body.data['durations'], { stop_ms: 1000, swap_ms: 31, start_ms: 204 });
     assert.equal((body.data['safety_snapshot'] as { origin: string }).origin, 'safety');
-    assert.deepEqual(t.services.calls[0]?.args, ['web', 'before-deploy', { safetySnapshot: true }]);
+    assert.deepEqual(t.services.calls[0]?.args, ['web', 'before-deploy', { safetySnapshot: true, stopSharingContainers: false }]);
+    assert.deepEqual(body.data['stopped_sharing_containers'], []);
+  });
+
+  it('defect-3 PATCH passes stop_sharing_containers and names the containers it stopped', async () => {
+    const t = testApp();
+    const response = await t.http.patch(`${BASE}/before-deploy`).set(AUTH).send({ stop_sharing_containers: true });
+    assert.equal(response.status, 200);
+    assertConforms(response.body, restoreResultSchema);
+    const body = response.body as Envelope;
+    assert.deepEqual(t.services.calls[0]?.args, ['web', 'before-deploy', { safetySnapshot: false, stopSharingContainers: true }]);
+    assert.deepEqual(body.data['stopped_sharing_containers'], ['worker']);
+    assert.match(body.message, /Stopped and started again \(sharing a dataset\): worker\./);
   });
 
   it('PATCH without a body restores without a safety snapshot', async () => {
@@ -101,7 +113,7 @@ describe('snapshot routes', () => {
     const response = await t.http.patch(`${BASE}/before-deploy`).set(AUTH);
     assert.equal(response.status, 200);
     assert.equal((response.body as Envelope).data['safety_snapshot'], null);
-    assert.deepEqual(t.services.calls[0]?.args, ['web', 'before-deploy', { safetySnapshot: false }]);
+    assert.deepEqual(t.services.calls[0]?.args, ['web', 'before-deploy', { safetySnapshot: false, stopSharingContainers: false }]);
   });
 
   it('PATCH rejects a non-boolean safety_snapshot', async () => {

@@ -54,6 +54,46 @@ export function runDriverConformance(label: string, setup: ConformanceSetup): vo
       assert.deepEqual(await fx.driver.listDatasets(), before, 'a snapshot is not listed as a dataset');
     });
 
+    it('captures datasets nested in a dataset with it, or refuses them naming their paths inside the dataset', async () => {
+      const ds = await fx.newDataset('nested');
+      const root = await fx.driver.mountPath(ds);
+      await writeFile(join(root, 'top.txt'), 'top');
+      await fx.nestDataset(ds, 'inner');
+      await writeFile(join(root, 'inner', 'precious.txt'), 'nested content');
+      await fx.nestDataset(ds, 'inner/child');
+      await writeFile(join(root, 'inner', 'child', 'deeper.txt'), 'nested twice');
+      if (!fx.driver.info().capabilities.nestedDatasets) {
+        await assert.rejects(fx.driver.createSnapshot(ds, 'with-nested'), { code: 'nested_datasets', relativePaths: ['inner'] });
+        assert.equal(await fx.driver.snapshotExists(ds, 'with-nested'), false);
+        return;
+      }
+      const before = await treeHash(root);
+      await fx.driver.createSnapshot(ds, 'with-nested');
+      await writeFile(join(root, 'inner', 'precious.txt'), 'changed after the snapshot');
+      await writeFile(join(root, 'inner', 'child', 'new.txt'), 'added after the snapshot');
+      await rm(join(root, 'top.txt'));
+      assert.equal(await snapshotDigest(ds, 'with-nested'), before, 'a copy holds the nested content as it was');
+
+      await fx.driver.restoreSnapshot(ds, 'with-nested');
+      assert.equal(await treeHash(root), before, 'restore brings back the nested content byte for byte');
+      for (const nested of ['inner', 'inner/child']) {
+        assert.notEqual(await fx.driver.datasetForPath(join(root, nested)), undefined, `${nested} is a nested dataset again`);
+      }
+      const copy = fx.datasetName(`nested-copy-${randomBytes(4).toString('hex')}`);
+      await fx.driver.cloneSnapshot(ds, 'with-nested', copy);
+      const copyRoot = await fx.driver.mountPath(copy);
+      assert.notEqual(await fx.driver.datasetForPath(join(copyRoot, 'inner/child')), undefined, 'a copy has them as datasets too');
+      await writeFile(join(copyRoot, 'inner', 'precious.txt'), 'the copy is independent');
+      assert.equal(await readFile(join(root, 'inner', 'precious.txt'), 'utf8'), 'nested content');
+
+      await fx.driver.destroySnapshot(ds, 'with-nested');
+      assert.equal(await fx.driver.snapshotExists(ds, 'with-nested'), false);
+      assert.equal(await treeHash(root), before, 'destroying the snapshot leaves the dataset alone');
+      await fx.driver.destroyDataset(copy);
+      await fx.driver.destroyDataset(ds);
+      assert.equal(await fx.driver.datasetExists(ds), false, 'destroy removes nested datasets too');
+    });
+
     it("keeps a snapshot's content frozen while the dataset changes", async () => {
       const ds = await fx.newDataset('frozen');
       const root = await fx.driver.mountPath(ds);
@@ -109,6 +149,20 @@ export function runDriverConformance(label: string, setup: ConformanceSetup): vo
       assert.deepEqual((await fx.driver.listSnapshots(ds)).map((s) => s.name), ['s1', 's2', 's3']);
       await assert.rejects(fx.driver.restoreSnapshot(ds, 'nope'), { code: 'not_found' });
       assert.deepEqual(await fx.driver.recover(), [], 'a completed restore leaves nothing to recover');
+    });
+
+    it('names a dataset the same until a restore swaps it (what start-up recovery compares)', async () => {
+      const ds = await fx.newDataset('identity');
+      const before = await fx.driver.datasetIdentity(ds);
+      await writeFile(join(await fx.driver.mountPath(ds), 'a.txt'), 'a');
+      await fx.driver.createSnapshot(ds, 's1');
+      assert.equal(await fx.driver.datasetIdentity(ds), before, 'writes and snapshots keep the identity');
+      await fx.driver.restoreSnapshot(ds, 's1');
+      const restored = await fx.driver.datasetIdentity(ds);
+      assert.notEqual(restored, before, 'a restore puts a new incarnation in place');
+      await fx.driver.restoreSnapshot(ds, 's1');
+      assert.notEqual(await fx.driver.datasetIdentity(ds), restored, 'every restore does');
+      await assert.rejects(fx.driver.datasetIdentity(fx.datasetName('missing')), { code: 'not_found' });
     });
 
     it('makes clones that are independent both ways', async () => {

@@ -8,6 +8,11 @@ export interface ConformanceFixture {
   newDataset(name: string): Promise<string>;
   /** The address a dataset called `name` would have (clone targets); does not create it. */
   datasetName(name: string): string;
+  /**
+   * Makes a dataset nested in `dataset` at `relative` (below its mount path) the way a process in a
+   * container would: btrfs `subvolume create`, zfs a child dataset. Parents must exist.
+   */
+  nestDataset(dataset: string, relative: string): Promise<void>;
   /** A driver of the same kind on the same pool that uses `runner` (not probed): for the bad-name checks. */
   driverWithRunner(runner: CommandRunner): StorageDriver;
   /** Removes the pool and everything in it. */

@@ -35,6 +35,9 @@ async function zfsFixture(options: FixtureOptions = {}): Promise<ZfsFixture> {
       await driver.createDataset(dataset);
       return dataset;
     },
+    async nestDataset(dataset, relative) {
+      await runner.run('zfs', ['create', `${dataset}/${relative}`]);
+    },
     driverWithRunner: (fake) => new ZfsDriver({ rootDataset: root, runner: fake }),
     teardown: () => pool.destroy(),
   };
@@ -168,10 +171,10 @@ describe('zfs driver (zfs-fuse)', needs('zfs'), () => {
       await fx.driver.createSnapshot(ds, 'flat');
       await runner.run('zfs', ['create', `${ds}/inner`]);
       await writeFile(join(await fx.driver.mountPath(`${ds}/inner`), 'precious.txt'), 'would be lost');
-      await assert.rejects(fx.driver.createSnapshot(ds, 'with-inner'), { code: 'unsupported', message: /inner/ });
+      await assert.rejects(fx.driver.createSnapshot(ds, 'with-inner'), { code: 'nested_datasets', relativePaths: ['inner'] });
       assert.equal(await fx.driver.snapshotExists(ds, 'with-inner'), false);
-      await assert.rejects(fx.driver.restoreSnapshot(ds, 'flat'), { code: 'unsupported', message: /inner/ });
-      await assert.rejects(fx.driver.destroyDataset(ds), { code: 'unsupported', message: /inner/ });
+      await assert.rejects(fx.driver.restoreSnapshot(ds, 'flat'), { code: 'nested_datasets', relativePaths: ['inner'] });
+      await assert.rejects(fx.driver.destroyDataset(ds), { code: 'nested_datasets', relativePaths: ['inner'] });
       assert.equal(await readFile(join(await fx.driver.mountPath(`${ds}/inner`), 'precious.txt'), 'utf8'), 'would be lost');
     });
 

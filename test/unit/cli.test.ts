@@ -159,6 +159,17 @@ describe('cowsnap snapshots', () => {
     assert.match(out.stdout, /Took 812 ms \(container restarted\)/);
   });
 
+  it('defect-3 restore --stop-sharing-containers asks the service to stop containers sharing a dataset', async () => {
+    reply('PATCH', '/api/v1/containers/web/snapshots/before-deploy', {
+      status: 200,
+      body: { statusCode: 200, message: 'Container web restored to snap-20260101-120000. Stopped and started again (sharing a dataset): worker.', data: { snapshot } },
+    });
+    const out = await cli([...at(), 'snapshots', 'restore', '--container', 'web', '--name', 'before-deploy', '--stop-sharing-containers']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(requests[0]?.body, { safety_snapshot: false, stop_sharing_containers: true });
+    assert.match(out.stdout, /worker/);
+  });
+
   it('update turns --clear-alias and --permanent into nulls and refuses contradictions without sending anything', async () => {
     reply('PUT', '/api/v1/containers/web/snapshots/s1', { status: 200, body: { statusCode: 200, message: 'Updated.', data: { snapshot } } });
     const out = await cli([...at(), 'snapshots', 'update', '--container', 'web', '--name', 's1', '--clear-alias', '--permanent', '--tag', 'x']);

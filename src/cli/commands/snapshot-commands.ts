@@ -91,9 +91,13 @@ export function snapshotCommands(io: CliIo): Command {
     .requiredOption('--container <container>', 'container id, id prefix or name')
     .requiredOption('--name <snapshot>', 'snapshot name or alias')
     .option('--safety-snapshot', 'snapshot the current state first, so the restore can be undone')
-    .action(async (opts: { container: string; name: string; safetySnapshot?: boolean }, command: Command) => {
+    .option('--stop-sharing-containers', 'stop (and start again) other running containers that mount a dataset the restore swaps, instead of refusing')
+    .action(async (opts: { container: string; name: string; safetySnapshot?: boolean; stopSharingContainers?: boolean }, command: Command) => {
       const c = ctx(command);
-      const result = await c.call('PATCH', `${base(opts.container)}/${segment(opts.name)}`, { safety_snapshot: opts.safetySnapshot === true });
+      const result = await c.call('PATCH', `${base(opts.container)}/${segment(opts.name)}`, {
+        safety_snapshot: opts.safetySnapshot === true,
+        ...(opts.stopSharingContainers === true ? { stop_sharing_containers: true } : {}),
+      });
       c.print(result, (data) => {
         const restore = data as { safety_snapshot?: SnapshotJson | null; duration_ms?: number; was_running?: boolean };
         const lines = [result.message];

@@ -19,7 +19,7 @@ const TAG = 'snapshots';
 interface CreateBody { alias?: string; expiry?: number; tags?: string[]; quiesce: Quiesce }
 interface ListQuery { limit: number; offset: number; alias?: string; state?: SnapshotState; origin?: string }
 interface UpdateBody { alias?: string | null; expiry?: number | null; tags?: string[] }
-interface RestoreBody { safety_snapshot: boolean }
+interface RestoreBody { safety_snapshot: boolean; stop_sharing_containers: boolean }
 
 function label(name: string, alias: string | null): string {
   return alias === null ? name : `${name} ("${alias}")`;
@@ -109,11 +109,15 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       errorStatuses: [404, 409, 503, 507],
       async handle({ params, body }) {
         const b = body as unknown as RestoreBody;
-        const result = await snapshots.restore(params['container'] ?? '', params['snapshot'] ?? '', { safetySnapshot: b.safety_snapshot });
+        const result = await snapshots.restore(params['container'] ?? '', params['snapshot'] ?? '', {
+          safetySnapshot: b.safety_snapshot,
+          stopSharingContainers: b.stop_sharing_containers,
+        });
         const seconds = (result.durations.totalMs / 1000).toFixed(2);
         const safety = result.safetySnapshot === null ? '' : ` Safety snapshot ${result.safetySnapshot.name} holds the state before.`;
+        const sharing = result.stoppedSharingContainers.length === 0 ? '' : ` Stopped and started again (sharing a dataset): ${result.stoppedSharingContainers.join(', ')}.`;
         return {
-          message: `Container ${result.container.name} restored to snapshot ${label(result.snapshot.name, result.snapshot.alias)} in ${seconds} s.${safety}`,
+          message: `Container ${result.container.name} restored to snapshot ${label(result.snapshot.name, result.snapshot.alias)} in ${seconds} s.${safety}${sharing}`,
           data: serializeRestoreResult(result),
         };
       },

@@ -122,6 +122,11 @@ export const restoreResultSchema = {
     snapshot: snapshotSchema,
     safety_snapshot: { oneOf: [snapshotSchema, { type: 'null' }] },
     was_running: { type: 'boolean' },
+    stopped_sharing_containers: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Other containers stopped for the swap and started again because they mount a restored dataset.',
+    },
     duration_ms: { type: 'integer', minimum: 0 },
     durations: {
       type: 'object',
@@ -134,7 +139,7 @@ export const restoreResultSchema = {
       additionalProperties: false,
     },
   },
-  required: ['container_id', 'project_id', 'snapshot', 'safety_snapshot', 'was_running', 'duration_ms', 'durations'],
+  required: ['container_id', 'project_id', 'snapshot', 'safety_snapshot', 'was_running', 'stopped_sharing_containers', 'duration_ms', 'durations'],
   additionalProperties: false,
 } as const;
 

@@ -52,6 +52,12 @@ export const restoreSnapshotBodySchema = {
       default: false,
       description: 'Take a snapshot of the current state first, so the restore itself can be undone.',
     },
+    stop_sharing_containers: {
+      type: 'boolean',
+      default: false,
+      description:
+        'A pool dataset the restore swaps may also be mounted by other running containers. Without this the restore is refused (409 dataset_in_use, naming them); with it they are stopped for the swap and started again.',
+    },
   },
   additionalProperties: false,
 } as const;

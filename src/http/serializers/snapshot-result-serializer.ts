@@ -32,6 +32,7 @@ export function serializeRestoreResult(result: RestoreResult): Record<string, un
     ...serializeSnapshotResult(result),
     safety_snapshot: result.safetySnapshot === null ? null : serializeSnapshot(result.safetySnapshot),
     was_running: result.wasRunning,
+    stopped_sharing_containers: result.stoppedSharingContainers,
     duration_ms: Math.round(result.durations.totalMs),
     durations: {
       stop_ms: Math.round(result.durations.stopMs),

@@ -117,6 +117,7 @@ export class FakeServices {
         snapshot: snapshotRecord({ lastUsedAt: new Date('2026-01-03T00:00:00Z') }),
         safetySnapshot: input.safetySnapshot === true ? snapshotRecord({ name: 'snap-20260103-000000', alias: null, origin: 'safety' }) : null,
         wasRunning: true,
+        stoppedSharingContainers: input.stopSharingContainers === true ? ['worker'] : [],
         durations: { totalMs: 1234.4, stopMs: 1000.2, swapMs: 30.7, startMs: 203.5 },
       });
     },

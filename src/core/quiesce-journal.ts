@@ -1,0 +1,34 @@
+/**
+ * A snapshot's quiesce in the journal. A crash while a container is paused or stopped for a snapshot
+ * would leave it so for ever; the create operation's row records the quiesce before it starts and
+ * clears it once the container is thawed, so start-up can unpause or start it again.
+ */
+import type { JournalEntry, Quiesce } from './model.js';
+import type { RuntimePort, StorePort } from './ports.js';
+
+type QuiesceMode = Exclude<Quiesce, 'none'>;
+
+/** Before pausing or stopping: a crash from here on leaves the container to thaw. */
+export function journalQuiesce(store: Pick<StorePort, 'updateOperation'>, operationId: number, mode: QuiesceMode): void {
+  store.updateOperation(operationId, `quiesced:${mode}`, { quiesced: mode });
+}
+
+/** After unpausing or starting it again. */
+export function journalThawed(store: Pick<StorePort, 'updateOperation'>, operationId: number): void {
+  store.updateOperation(operationId, 'thawed', { quiesced: undefined });
+}
+
+/** Start-up: thaws the container of an interrupted snapshot that had quiesced it; undefined when none had. */
+export async function thawAfterCrash(entry: JournalEntry, runtime: Pick<RuntimePort, 'unpause' | 'start'>): Promise<string | undefined> {
+  const mode = entry.payload.quiesced;
+  if (mode !== 'pause' && mode !== 'stop') return undefined;
+  const who = entry.containerId.slice(0, 12);
+  try {
+    // Both are no-ops when the container is already thawed (Docker's restart policy may have started it).
+    if (mode === 'pause') await runtime.unpause(entry.containerId);
+    else await runtime.start(entry.containerId);
+    return `${mode === 'pause' ? 'unpaused' : 'started'} ${who}, left ${mode === 'pause' ? 'paused' : 'stopped'} by a snapshot the crash interrupted`;
+  } catch (error) {
+    return `could not ${mode === 'pause' ? 'unpause' : 'start'} ${who} after an interrupted snapshot: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}

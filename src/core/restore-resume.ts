@@ -1,0 +1,62 @@
+import type { Clock } from './clock.js';
+import type { JournalEntry } from './model.js';
+import type { RuntimePort, StorePort } from './ports.js';
+import type { RestorePayload, RestoreSwap } from './restore-swap.js';
+
+export interface RestoreResumeDeps {
+  readonly store: Pick<StorePort, 'touchLastUsed' | 'updateOperation' | 'finishOperation'>;
+  readonly runtime: Pick<RuntimePort, 'stop' | 'start' | 'inspect'>;
+  readonly swap: RestoreSwap;
+  readonly clock: Clock;
+}
+
+/**
+ * Start-up: finishes a restore a crash interrupted (the drivers' recover() has made each filesystem
+ * whole). Only the filesystems whose swap did not complete are swapped, and only once the container
+ * (and any container sharing a dataset that the restore had stopped) is stopped: Docker may have
+ * started them at boot (restart policy) before cowsnap came up, and what they wrote since then lives on
+ * a filesystem that is either already restored (kept) or about to be.
+ */
+export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry): Promise<string> {
+  const { runtime, store, swap } = deps;
+  const payload = entry.payload as unknown as RestorePayload;
+  const who = `restore of ${entry.containerId.slice(0, 12)} to ${String(entry.snapshotName)}`;
+  try {
+    const pending = await swap.unswapped(entry.step, payload);
+    const swapped = payload.filesystems.filter((filesystem) => !pending.includes(filesystem));
+    const containers = [
+      { id: entry.containerId, wasRunning: payload.wasRunning },
+      ...(payload.sharingStopped ?? []).map((id) => ({ id, wasRunning: true })),
+    ];
+    const restart: string[] = [];
+    let stopped = 0;
+    for (const container of containers) {
+      const live = await runtime.inspect(container.id).catch(() => undefined);
+      if (live === undefined) continue; // removed meanwhile
+      if (pending.length > 0 && live.state.running) {
+        await runtime.stop(container.id);
+        stopped += 1;
+      }
+      if (container.wasRunning || live.state.running) restart.push(container.id);
+    }
+    if (pending.length > 0) {
+      store.updateOperation(entry.id, 'stopped');
+      await swap.swapAll(entry.id, payload, pending, swapped);
+    } else {
+      // Every swap completed before the crash: the rollback snapshots are all that is left to tidy.
+      await swap.dropRollbacks(payload.filesystems, payload.rollbackName);
+    }
+    for (const id of restart) {
+      if (!(await runtime.inspect(id)).state.running) await runtime.start(id);
+    }
+    store.touchLastUsed(payload.snapshotId, deps.clock.now());
+    store.finishOperation(entry.id, 'done');
+    if (pending.length === 0) return `finished ${who}: every filesystem was swapped before the crash and was left as it is`;
+    const stops = stopped > 0 ? ` after stopping ${stopped} running container(s)` : '';
+    return `finished ${who}: swapped ${pending.length} of ${payload.filesystems.length} filesystem(s)${stops}`;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    store.finishOperation(entry.id, 'failed', `could not finish after restart: ${message}`);
+    return `${who} could not be finished: ${message}`;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Issue #13 defect 8: a crash while a container is paused or stopped for a snapshot must not leave it so:
+ * start-up recovery thaws it. The snapshot "dies" here by never finishing; the real-process proof with
+ * SIGKILL is test/e2e/quiesce-crash.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { recoverAtStartup } from '../../src/core/startup-recovery.js';
+import { CONTAINER_ID } from '../store/store-fixture.js';
+import { createRestoreHarness, rootfs, settle, type RestoreHarness } from './support/restore-fakes.js';
+
+describe('defect-8: start-up recovery thaws a container a killed snapshot had quiesced', () => {
+  let h: RestoreHarness | undefined;
+  afterEach(() => h?.destroy());
+
+  for (const quiesce of ['pause', 'stop'] as const) {
+    it(`defect-8 quiesce "${quiesce}": the container runs again after the restart, the half-made snapshot is gone`, async () => {
+      const harness = createRestoreHarness();
+      h = harness;
+      harness.runtime.add(CONTAINER_ID, 'web', [rootfs('/pool/web')]);
+      harness.driver.addDataset('/pool/web', 'v1');
+      harness.driver.createGate = new Promise(() => undefined); // the process dies while the snapshot is taken
+      void harness.service.create('web', { quiesce });
+      await settle();
+      const frozen = harness.runtime.get(CONTAINER_ID);
+      assert.equal(quiesce === 'pause' ? frozen.paused : !frozen.running, true, 'quiesced when the process died');
+
+      harness.driver.createGate = undefined;
+      const report = await recoverAtStartup({
+        store: harness.test.store,
+        pools: harness.pools,
+        runtime: harness.runtime,
+        restorer: harness.restorer,
+        deleter: harness.deleter,
+        removeContainer: () => Promise.resolve(),
+      });
+      const container = harness.runtime.get(CONTAINER_ID);
+      assert.equal(container.running, true, report.operations.join('\n'));
+      assert.equal(container.paused, false);
+      assert.equal(harness.test.store.countSnapshots(CONTAINER_ID), 0);
+      assert.deepEqual(harness.test.store.listUnfinishedOperations(), []);
+    });
+  }
+});

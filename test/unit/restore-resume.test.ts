@@ -1,0 +1,93 @@
+/**
+ * Issue #13 defect 1: start-up recovery of a restore killed halfway, when Docker has started the container
+ * at boot (restart policy) before cowsnap came up and the container has written since. Recovery must swap
+ * only what was not swapped, stop the container first when it does, and leave completed swaps (and what
+ * was written on them since boot) alone. A "kill" here freezes the restore for good at a swap; the
+ * real-process proof with SIGKILL is test/e2e/restore-crash-restart-policy.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { recoverAtStartup } from '../../src/core/startup-recovery.js';
+import { CONTAINER_ID } from '../store/store-fixture.js';
+import { createRestoreHarness, poolMount, rootfs, settle, type RestoreHarness } from './support/restore-fakes.js';
+
+const ROOT = '/pool/web';
+const DATA = '/pool/web-data';
+
+describe('defect-1: start-up recovery of a killed restore, the container started at boot', () => {
+  let h: RestoreHarness | undefined;
+  afterEach(() => h?.destroy());
+
+  /** Restore killed at `freeze`; then boot: Docker starts the container, which writes to both filesystems. */
+  async function killedRestoreThenBoot(freeze: { swap: number; when: 'before' | 'after' }): Promise<RestoreHarness> {
+    const harness = createRestoreHarness();
+    h = harness;
+    harness.runtime.add(CONTAINER_ID, 'web', [rootfs(ROOT), poolMount(DATA)]);
+    harness.driver.addDataset(ROOT, 'root-v1');
+    harness.driver.addDataset(DATA, 'data-v1');
+    const good = await harness.service.create('web', { alias: 'good' });
+    harness.driver.content.set(ROOT, 'root-v2');
+    harness.driver.content.set(DATA, 'data-v2');
+
+    harness.driver.freeze = freeze;
+    void harness.service.restore('web', good.snapshot.name, {});
+    await settle();
+    assert.equal(harness.runtime.get(CONTAINER_ID).running, false, 'the restore had stopped the container');
+
+    harness.driver.freeze = undefined;
+    harness.runtime.get(CONTAINER_ID).running = true;
+    for (const dataset of [ROOT, DATA]) harness.driver.content.set(dataset, `${harness.driver.content.get(dataset) ?? ''}+boot`);
+    harness.events.length = 0;
+    return harness;
+  }
+
+  async function recover(harness: RestoreHarness): Promise<string[]> {
+    const report = await recoverAtStartup({
+      store: harness.test.store,
+      pools: harness.pools,
+      runtime: harness.runtime,
+      restorer: harness.restorer,
+      deleter: harness.deleter,
+      removeContainer: () => Promise.resolve(),
+    });
+    assert.deepEqual(harness.test.store.listUnfinishedOperations(), [], 'the journal row is settled');
+    const leftovers = [...harness.driver.snapshots.keys()].filter((key) => key.includes('pre-restore'));
+    assert.deepEqual(leftovers, [], 'no rollback snapshot is left behind');
+    assert.equal(harness.runtime.get(CONTAINER_ID).running, true, 'the container runs');
+    return report.operations;
+  }
+
+  it('defect-1 killed before any swap: stops the running container, then swaps every filesystem', async () => {
+    const harness = await killedRestoreThenBoot({ swap: 1, when: 'before' });
+    await recover(harness);
+    assert.deepEqual(harness.events, ['stop web', `swap ${ROOT}`, `swap ${DATA}`, 'start web']);
+    assert.equal(harness.driver.content.get(ROOT), 'root-v1');
+    assert.equal(harness.driver.content.get(DATA), 'data-v1');
+  });
+
+  it('defect-1 killed after the first swap: keeps the swapped filesystem, stops the container, swaps only the other', async () => {
+    const harness = await killedRestoreThenBoot({ swap: 1, when: 'after' });
+    await recover(harness);
+    assert.deepEqual(harness.events, ['stop web', `swap ${DATA}`, 'start web']);
+    assert.equal(harness.driver.content.get(ROOT), 'root-v1+boot', 'written since boot on the restored rootfs: kept');
+    assert.equal(harness.driver.content.get(DATA), 'data-v1');
+  });
+
+  it('defect-1 killed after the last swap: touches neither the container nor its data', async () => {
+    const harness = await killedRestoreThenBoot({ swap: 2, when: 'after' });
+    const operations = await recover(harness);
+    assert.deepEqual(harness.events, []);
+    assert.equal(harness.driver.content.get(ROOT), 'root-v1+boot');
+    assert.equal(harness.driver.content.get(DATA), 'data-v1+boot');
+    assert.match(operations.join('\n'), /every filesystem was swapped before the crash/);
+    const good = harness.test.store.resolveSnapshot(CONTAINER_ID, 'good');
+    assert.notEqual(good?.lastUsedAt, null, 'the restore counts as done');
+  });
+
+  it('defect-1 killed before any swap, container not started at boot: swaps and starts it', async () => {
+    const harness = await killedRestoreThenBoot({ swap: 1, when: 'before' });
+    harness.runtime.get(CONTAINER_ID).running = false;
+    await recover(harness);
+    assert.deepEqual(harness.events, [`swap ${ROOT}`, `swap ${DATA}`, 'start web']);
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * Fakes for forcing races in restore, snapshot quiesce and start-up recovery deterministically: a Docker
+ * runtime that only keeps each container's state, and a storage driver that keeps each dataset's content
+ * as a string. The store is the real SQLite store. Real-component proofs are in test/e2e.
+ */
+import type { StorageDriver } from '../../../storage-drivers/driver.js';
+import type { CaptureEntry } from '../../../src/core/api-types.js';
+import { ContainerLocks } from '../../../src/core/container-lock.js';
+import { ContainerResolver } from '../../../src/core/container-resolver.js';
+import { DatasetLocks } from '../../../src/core/dataset-locks.js';
+import type { CapturedFilesystem } from '../../../src/core/model.js';
+import { PoolRegistry } from '../../../src/core/pool-registry.js';
+import type { CapturePort, LiveContainer, RuntimePort } from '../../../src/core/ports.js';
+import { RestoreService } from '../../../src/core/restore-service.js';
+import { SnapshotCreator } from '../../../src/core/snapshot-creator.js';
+import { SnapshotDeleter } from '../../../src/core/snapshot-deleter.js';
+import { SnapshotService } from '../../../src/core/snapshot-service.js';
+import { createTestStore, sampleConfig, type TestStore } from '../../store/store-fixture.js';
+
+export type Event = string;
+
+interface FakeContainer {
+  readonly id: string;
+  readonly name: string;
+  running: boolean;
+  paused: boolean;
+  /** The datasets it uses (rootfs and bind mounts). */
+  filesystems: CapturedFilesystem[];
+}
+
+/** Docker, reduced to container states; every call is logged in `events`. */
+export class FakeRuntime implements RuntimePort {
+  readonly containers = new Map<string, FakeContainer>();
+
+  constructor(private readonly events: Event[]) {}
+
+  add(id: string, name: string, filesystems: CapturedFilesystem[], running = true): void {
+    this.containers.set(id, { id, name, running, paused: false, filesystems });
+  }
+
+  get(id: string): FakeContainer {
+    const container = this.containers.get(id);
+    if (container === undefined) throw new Error(`no container ${id}`);
+    return container;
+  }
+
+  private live(c: FakeContainer): LiveContainer {
+    const status = c.paused ? 'paused' : c.running ? 'running' : 'exited';
+    return { id: c.id, name: c.name, image: 'busybox', state: { status, running: c.running, paused: c.paused }, config: sampleConfig() };
+  }
+
+  resolveContainer(ref: string): Promise<LiveContainer | undefined> {
+    const found = [...this.containers.values()].find((c) => c.id === ref || c.name === ref);
+    return Promise.resolve(found === undefined ? undefined : this.live(found));
+  }
+
+  listContainers(): Promise<LiveContainer[]> {
+    return Promise.resolve([...this.containers.values()].map((c) => this.live(c)));
+  }
+
+  inspect(id: string): Promise<LiveContainer> {
+    return Promise.resolve(this.live(this.get(id)));
+  }
+
+  stop(id: string): Promise<void> {
+    const c = this.get(id);
+    this.events.push(`stop ${c.name}`);
+    c.running = false;
+    c.paused = false;
+    return Promise.resolve();
+  }
+
+  start(id: string): Promise<void> {
+    const c = this.get(id);
+    this.events.push(`start ${c.name}`);
+    c.running = true;
+    return Promise.resolve();
+  }
+
+  pause(id: string): Promise<void> {
+    const c = this.get(id);
+    this.events.push(`pause ${c.name}`);
+    c.paused = true;
+    return Promise.resolve();
+  }
+
+  unpause(id: string): Promise<void> {
+    const c = this.get(id);
+    this.events.push(`unpause ${c.name}`);
+    c.paused = false;
+    return Promise.resolve();
+  }
+
+  /** Running containers that use the dataset. */
+  usersOf(dataset: string): string[] {
+    return [...this.containers.values()].filter((c) => c.running && c.filesystems.some((f) => f.dataset === dataset)).map((c) => c.name);
+  }
+}
+
+/** The capture set is what the fake container says it uses. */
+export class FakeCapture implements CapturePort {
+  constructor(private readonly runtime: FakeRuntime) {}
+
+  captureSet(container: LiveContainer): Promise<CaptureEntry[]> {
+    return Promise.resolve(
+      this.runtime.get(container.id).filesystems.map((filesystem) => ({
+        role: filesystem.role,
+        mountPoint: filesystem.mountPoint,
+        source: filesystem.dataset,
+        captured: true,
+        reason: null,
+        filesystem,
+      })),
+    );
+  }
+}
+
+/** A dataset is a string of content plus an identity that changes when a restore swaps it. */
+export class FakeDriver {
+  readonly content = new Map<string, string>();
+  readonly identity = new Map<string, number>();
+  readonly snapshots = new Map<string, string>();
+  private nextIdentity = 1;
+  /** When set, createSnapshot waits for it (to hold a snapshot, and its quiesce, in flight). */
+  createGate: Promise<void> | undefined;
+  /** Called when createSnapshot reaches the gate. */
+  onCreateWaiting: (() => void) | undefined;
+  /** The same for restoreSnapshot (a restore in flight, its container stopped). */
+  swapGate: Promise<void> | undefined;
+  onSwapWaiting: (() => void) | undefined;
+  /**
+   * Simulates a SIGKILL: the n-th restoreSnapshot call never returns, before or after it swapped, and
+   * leaves the journal as a killed process would. Recovery then runs on new service objects.
+   */
+  freeze: { readonly swap: number; readonly when: 'before' | 'after' } | undefined;
+  private swaps = 0;
+
+  constructor(
+    private readonly runtime: FakeRuntime,
+    private readonly events: Event[],
+  ) {}
+
+  addDataset(dataset: string, content: string): void {
+    this.content.set(dataset, content);
+    this.identity.set(dataset, this.nextIdentity++);
+  }
+
+  async createSnapshot(dataset: string, name: string): Promise<{ dataset: string; name: string; createdAt: Date }> {
+    if (this.createGate !== undefined) {
+      this.onCreateWaiting?.();
+      await this.createGate;
+    }
+    this.snapshots.set(`${dataset}@${name}`, this.must(dataset));
+    return { dataset, name, createdAt: new Date() };
+  }
+
+  snapshotExists(dataset: string, name: string): Promise<boolean> {
+    return Promise.resolve(this.snapshots.has(`${dataset}@${name}`));
+  }
+
+  destroySnapshot(dataset: string, name: string): Promise<void> {
+    this.snapshots.delete(`${dataset}@${name}`);
+    return Promise.resolve();
+  }
+
+  /** Logs who was running on the dataset at the instant of the swap: the point of these tests. */
+  async restoreSnapshot(dataset: string, name: string): Promise<void> {
+    if (this.swapGate !== undefined) {
+      this.onSwapWaiting?.();
+      await this.swapGate;
+    }
+    this.swaps += 1;
+    const frozen = this.freeze?.swap === this.swaps ? this.freeze.when : undefined;
+    if (frozen === 'before') await forever();
+    const content = this.snapshots.get(`${dataset}@${name}`);
+    if (content === undefined) throw new Error(`no snapshot ${dataset}@${name}`);
+    const users = this.runtime.usersOf(dataset);
+    this.events.push(`swap ${dataset}${users.length > 0 ? ` while ${users.join(',')} running` : ''}`);
+    this.content.set(dataset, content);
+    this.identity.set(dataset, this.nextIdentity++);
+    if (frozen === 'after') await forever();
+  }
+
+  datasetIdentity(dataset: string): Promise<string> {
+    this.must(dataset);
+    return Promise.resolve(String(this.identity.get(dataset)));
+  }
+
+  snapshotUsage(): Promise<{ exclusiveBytes: number; referencedBytes: number }> {
+    return Promise.resolve({ exclusiveBytes: 0, referencedBytes: 0 });
+  }
+
+  recover(): Promise<[]> {
+    return Promise.resolve([]);
+  }
+
+  datasetExists(dataset: string): Promise<boolean> {
+    return Promise.resolve(this.content.has(dataset));
+  }
+
+  listSnapshots(): Promise<[]> {
+    return Promise.resolve([]);
+  }
+
+  private must(dataset: string): string {
+    const content = this.content.get(dataset);
+    if (content === undefined) throw new Error(`no dataset ${dataset}`);
+    return content;
+  }
+}
+
+export function rootfs(dataset: string): CapturedFilesystem {
+  return { role: 'rootfs', mountPoint: '/', driver: 'btrfs', pool: 'main', dataset };
+}
+
+export function poolMount(dataset: string, mountPoint = '/data'): CapturedFilesystem {
+  return { role: 'mount', mountPoint, driver: 'btrfs', pool: 'main', dataset };
+}
+
+export interface RestoreHarness {
+  readonly test: TestStore;
+  readonly events: Event[];
+  readonly runtime: FakeRuntime;
+  readonly driver: FakeDriver;
+  readonly pools: PoolRegistry;
+  readonly creator: SnapshotCreator;
+  readonly restorer: RestoreService;
+  readonly deleter: SnapshotDeleter;
+  readonly service: SnapshotService;
+  destroy(): Promise<void>;
+}
+
+/** The real snapshot/restore services on fake Docker and storage, with a real store. */
+export function createRestoreHarness(options: { lockWaitMs?: number } = {}): RestoreHarness {
+  const test = createTestStore();
+  const events: Event[] = [];
+  const runtime = new FakeRuntime(events);
+  const driver = new FakeDriver(runtime, events);
+  const pools = new PoolRegistry([{ id: 'main', driver: driver as unknown as StorageDriver }]);
+  const capture = new FakeCapture(runtime);
+  const store = test.store;
+  const clock = test.clock;
+  const datasetLocks = new DatasetLocks(options.lockWaitMs ?? 5_000);
+  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools, clock });
+  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools, clock });
+  const deleter = new SnapshotDeleter(store, pools);
+  const locks = new ContainerLocks(options.lockWaitMs ?? 5_000);
+  const resolver = new ContainerResolver(runtime, store, clock);
+  const service = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
+  return { test, events, runtime, driver, pools, creator, restorer, deleter, service, destroy: () => test.destroy() };
+}
+
+/** A process killed at this point: nothing after it ever runs. */
+function forever(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}
+
+/** Lets pending promise callbacks run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
