@@ -9,6 +9,8 @@
  * - a snapshot is (dataset, name); where the driver keeps it physically is the driver's business.
  */
 
+import type { Readable } from 'node:stream';
+
 export type DriverName = 'btrfs' | 'zfs';
 
 export interface DriverCapabilities {
@@ -24,6 +26,12 @@ export interface DriverCapabilities {
   readonly deferredDestroy: boolean;
   /** Datasets nested in a dataset are captured with it (true) or refused with an error (false). */
   readonly nestedDatasets: boolean;
+  /** send() produces a replication stream (btrfs send / zfs send) that receive() on another pool takes. */
+  readonly send: boolean;
+  /** send() can make a stream relative to an older snapshot (`{ parent }`). */
+  readonly incrementalSend: boolean;
+  /** A cut receive can be continued later instead of restarted (false unless really implemented). */
+  readonly resumableReceive: boolean;
 }
 
 export interface DriverInfo {
@@ -77,6 +85,32 @@ export type RestoreStep = 'after-prepare' | 'after-move-old' | 'after-move-new';
 export interface RestoreOptions {
   /** Test hook: throw right after this step, leaving the work half done as a crash would. */
   readonly crashAfter?: RestoreStep;
+}
+
+/** A replication stream being produced by a child process. */
+export interface SendStream {
+  /** The replication stream (btrfs send / zfs send stdout). Consume it fully or destroy() it. */
+  readonly stream: Readable;
+  /** Resolves when the sender exited 0; rejects with the command error otherwise (also after destroy()). */
+  readonly done: Promise<void>;
+}
+
+/** Tells snapshots apart across pools: the same stream received twice has the same identity. */
+export interface SnapshotIdentity {
+  /** btrfs: the snapshot subvolume's UUID; zfs: the snapshot's guid. */
+  readonly id: string;
+  /** btrfs: received UUID when this snapshot was received (else null); zfs: the guid (same stream = same guid). */
+  readonly receivedFrom: string | null;
+}
+
+export interface SendOptions {
+  /** Name of an older snapshot of the same dataset: the stream then carries only the changes since it. */
+  readonly parent?: string;
+}
+
+export interface ReceiveTarget {
+  readonly dataset: string;
+  readonly snapshot: string;
 }
 
 export interface StorageDriver {
@@ -134,4 +168,17 @@ export interface StorageDriver {
 
   /** Changes from snapshot `from` to snapshot `to`, or to the live dataset when `to` is omitted. */
   diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]>;
+
+  /** The snapshot as a replication stream (capability `send`); incremental from `parent` when given. */
+  send(dataset: string, snapshot: string, options?: SendOptions): Promise<SendStream>;
+  /**
+   * Receives a stream made by send() on another pool of the same driver. Afterwards snapshot
+   * (target.dataset, target.snapshot) exists, read-only, and every snapshot operation works on it
+   * (restoreSnapshot, cloneSnapshot, send as parent, destroySnapshot, snapshotIdentity) even when
+   * target.dataset does not exist as a live dataset on this pool (a host that never had the container).
+   * An incremental stream needs its parent already received/present at (target.dataset, parentName).
+   * A stream cut or corrupted halfway rejects and leaves nothing on this pool.
+   */
+  receive(stream: Readable, target: ReceiveTarget): Promise<void>;
+  snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity>;
 }

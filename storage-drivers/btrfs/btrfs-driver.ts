@@ -8,12 +8,17 @@ import { ExchangeUnsupportedError, exchangePaths } from '../common/exchange-path
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { mountHolding, mountsUnder } from '../common/mounts.js';
 import { assertNoProblems, assertSnapshotName, nameProblems } from '../common/names.js';
+import type { Readable } from 'node:stream';
 import type {
   DiffEntry,
   DriverInfo,
   PoolSpace,
+  ReceiveTarget,
   RecoveryAction,
   RestoreOptions,
+  SendOptions,
+  SendStream,
+  SnapshotIdentity,
   SnapshotInfo,
   StorageDriver,
   Usage,
@@ -84,6 +89,9 @@ export class BtrfsDriver implements StorageDriver {
         deferredDestroy: true,
         // Nested subvolumes are snapshotted one by one and put back as subvolumes (btrfs-nested-snapshot.ts).
         nestedDatasets: true,
+        send: false,
+        incrementalSend: false,
+        resumableReceive: false,
       },
     };
     return this.probed;
@@ -278,6 +286,21 @@ export class BtrfsDriver implements StorageDriver {
       if (await isSubvolume(live)) await this.btrfs.deleteSubvolume(live);
       await rmdir(folder);
     }
+  }
+
+  // Replication is being built (capability `send` is false until it is): see the replica contract.
+  send(dataset: string, snapshot: string, options: SendOptions = {}): Promise<SendStream> {
+    const from = options.parent === undefined ? '' : ` (from ${options.parent})`;
+    return Promise.reject(new UnsupportedError(`cannot send ${snapshot} of ${dataset}: this driver has no send yet${from}`));
+  }
+
+  receive(stream: Readable, target: ReceiveTarget): Promise<void> {
+    stream.destroy();
+    return Promise.reject(new UnsupportedError(`cannot receive ${target.snapshot} of ${target.dataset}: this driver has no receive yet`));
+  }
+
+  snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity> {
+    return Promise.reject(new UnsupportedError(`no identity for ${snapshot} of ${dataset} yet`));
   }
 
   private async usage(path: string): Promise<Usage> {

@@ -4,12 +4,17 @@ import type { CommandRunner } from '../common/command-runner.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
 import { findMount } from '../common/mounts.js';
+import type { Readable } from 'node:stream';
 import type {
   DiffEntry,
   DriverInfo,
   PoolSpace,
+  ReceiveTarget,
   RecoveryAction,
   RestoreOptions,
+  SendOptions,
+  SendStream,
+  SnapshotIdentity,
   SnapshotInfo,
   StorageDriver,
   Usage,
@@ -73,6 +78,9 @@ export class ZfsDriver implements StorageDriver {
         // With `destroy -d` ZFS frees the snapshot itself; without it the snapshot is tombstoned and collected.
         deferredDestroy: true,
         nestedDatasets: false,
+        send: false,
+        incrementalSend: false,
+        resumableReceive: false,
       },
     };
     this.probed = { info, dialect };
@@ -332,6 +340,21 @@ export class ZfsDriver implements StorageDriver {
     const newer = to === undefined ? { live: await this.mountPath(dataset) } : await this.requireSnapshot(dataset, to);
     await this.ensureInternal();
     return diffSnapshots({ zfs: this.zfs, names: this.names, nativeDiff: (await this.dialect()).nativeDiff }, dataset, older, newer);
+  }
+
+  // Replication is being built (capability `send` is false until it is): see the replica contract.
+  send(dataset: string, snapshot: string, options: SendOptions = {}): Promise<SendStream> {
+    const from = options.parent === undefined ? '' : ` (from ${options.parent})`;
+    return Promise.reject(new UnsupportedError(`cannot send ${snapshot} of ${dataset}: this driver has no send yet${from}`));
+  }
+
+  receive(stream: Readable, target: ReceiveTarget): Promise<void> {
+    stream.destroy();
+    return Promise.reject(new UnsupportedError(`cannot receive ${target.snapshot} of ${target.dataset}: this driver has no receive yet`));
+  }
+
+  snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity> {
+    return Promise.reject(new UnsupportedError(`no identity for ${snapshot} of ${dataset} yet`));
   }
 
   private collect(): Promise<string[]> {

@@ -18,7 +18,7 @@ function fakePool(id: string, name: DriverName, pool: string, datasets: Record<s
     name,
     version: 'fake',
     pool,
-    capabilities: { restoreAnySnapshot: true, usageAccounting: true, diff: 'none', holds: false, deferredDestroy: true, nestedDatasets: false },
+    capabilities: { restoreAnySnapshot: true, usageAccounting: true, diff: 'none', holds: false, deferredDestroy: true, nestedDatasets: false, send: false, incrementalSend: false, resumableReceive: false },
   };
   return { id, driver: { info: () => info, datasetForPath: (path) => Promise.resolve(datasets[path]) } };
 }
