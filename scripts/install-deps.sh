@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(btrfs-progs zfs-fuse docker.io busybox-static tar util-linux procps systemd)
+packages=(btrfs-progs zfs-fuse docker.io busybox-static tar util-linux procps systemd attr)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
