@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(btrfs-progs zfs-fuse docker.io busybox-static tar util-linux procps systemd zstd
+packages=(btrfs-progs zfs-fuse docker.io busybox-static tar util-linux procps systemd attr zstd
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime)
 missing=()
 for package in "${packages[@]}"; do

@@ -31,6 +31,7 @@ import { recoverRestores, restoreBySwap, type RestoreTools } from './btrfs-resto
 import { parseSendDump } from './btrfs-send-diff.js';
 import { NestedSnapshots } from './btrfs-nested-snapshot.js';
 import { NestedSubvolumes } from './btrfs-nested.js';
+import { BtrfsReplication } from './btrfs-send-receive.js';
 import { isSubvolume, SubvolumeTree } from './btrfs-subvolume-tree.js';
 
 const BTRFS_MAGIC = 0x9123683e;
@@ -52,6 +53,7 @@ export class BtrfsDriver implements StorageDriver {
   private readonly tree: SubvolumeTree;
   private readonly nested: NestedSubvolumes;
   private readonly nestedSnapshots: NestedSnapshots;
+  private readonly replication: BtrfsReplication;
   private probed: DriverInfo | undefined;
   private quotas = false;
   /** The pool's path relative to the filesystem's top level ("" when the pool is the top level). */
@@ -64,6 +66,13 @@ export class BtrfsDriver implements StorageDriver {
     this.tree = new SubvolumeTree(this.layout.pool);
     this.nested = new NestedSubvolumes(this.btrfs);
     this.nestedSnapshots = new NestedSnapshots(this.btrfs, this.nested);
+    this.replication = new BtrfsReplication({
+      layout: this.layout,
+      btrfs: this.btrfs,
+      runner: this.runner,
+      existingSnapshot: (dataset, name) => this.existingSnapshot(dataset, name),
+      poolFsPath: () => this.poolFsPath,
+    });
   }
 
   async probe(): Promise<DriverInfo> {
@@ -89,8 +98,8 @@ export class BtrfsDriver implements StorageDriver {
         deferredDestroy: true,
         // Nested subvolumes are snapshotted one by one and put back as subvolumes (btrfs-nested-snapshot.ts).
         nestedDatasets: true,
-        send: false,
-        incrementalSend: false,
+        send: true,
+        incrementalSend: true,
         resumableReceive: false,
       },
     };
@@ -243,6 +252,7 @@ export class BtrfsDriver implements StorageDriver {
   async recover(): Promise<RecoveryAction[]> {
     const actions = await recoverRestores(this.restoreTools());
     actions.push(...(await cleanLeftovers(this.layout, this.btrfs, this.nestedSnapshots)));
+    actions.push(...(await this.replication.cleanLeftovers()));
     return actions;
   }
 
@@ -288,19 +298,16 @@ export class BtrfsDriver implements StorageDriver {
     }
   }
 
-  // Replication is being built (capability `send` is false until it is): see the replica contract.
-  send(dataset: string, snapshot: string, options: SendOptions = {}): Promise<SendStream> {
-    const from = options.parent === undefined ? '' : ` (from ${options.parent})`;
-    return Promise.reject(new UnsupportedError(`cannot send ${snapshot} of ${dataset}: this driver has no send yet${from}`));
+  send(dataset: string, snapshot: string, options?: SendOptions): Promise<SendStream> {
+    return this.replication.send(dataset, snapshot, options);
   }
 
   receive(stream: Readable, target: ReceiveTarget): Promise<void> {
-    stream.destroy();
-    return Promise.reject(new UnsupportedError(`cannot receive ${target.snapshot} of ${target.dataset}: this driver has no receive yet`));
+    return this.replication.receive(stream, target);
   }
 
   snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity> {
-    return Promise.reject(new UnsupportedError(`no identity for ${snapshot} of ${dataset} yet`));
+    return this.replication.identity(dataset, snapshot);
   }
 
   private async usage(path: string): Promise<Usage> {

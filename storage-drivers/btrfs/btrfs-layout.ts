@@ -9,6 +9,7 @@ import { assertNoProblems, relativeDatasetProblems } from '../common/names.js';
  *   <pool>/.cowsnap/snapshots/<key>/<name>/snapshot   read-only snapshot; the folder's birth time is createdAt
  *   <pool>/.cowsnap/restore/<key>/{new,old}           the two sides of a restore swap in progress
  *   <pool>/.cowsnap/tmp/<unique>/snapshot             short-lived read-only snapshots (diff against live)
+ *   <pool>/.cowsnap/receive/<key>.<unique>/<sent>     a receive in progress; renamed to the snapshot folder
  *
  * `<key>` is the dataset's path relative to the pool, percent-encoded so it is one path component and
  * decodes back to the dataset (needed by recover(), which starts from the leftovers alone).
@@ -82,6 +83,11 @@ export class BtrfsLayout {
 
   restoreDir(dataset: string, mountBase: string = this.pool): string {
     return join(this.restoreRoot(mountBase), this.key(dataset));
+  }
+
+  /** Receives land here first; the whole folder is then renamed to snapshotFolder() (a read-only subvolume cannot be moved). */
+  receiveRoot(): string {
+    return join(this.internal, 'receive');
   }
 
   tmpRoot(): string {

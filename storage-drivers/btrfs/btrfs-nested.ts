@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UnsupportedError } from '../common/errors.js';
+import { BusyError, UnsupportedError } from '../common/errors.js';
 import type { BtrfsCommands } from './btrfs-commands.js';
 
 /** A subvolume somewhere below a dataset's root. */
@@ -50,17 +50,15 @@ export class NestedSubvolumes {
    * the commands that take a path (snapshot). Throws when something was swapped in meanwhile.
    */
   async verifiedPath(root: string, nested: NestedSubvolume): Promise<string> {
+    // Busy, not a failure: a process in the container moved things meanwhile; a retry sees the new state.
+    const moved = new BusyError(`nested subvolume ${JSON.stringify(nested.relative)} of ${root} moved while being captured`);
     let path = root;
     for (const component of nested.relative.split('/')) {
       path = join(path, component);
-      const stats = await lstat(path);
-      if (!stats.isDirectory()) {
-        throw new UnsupportedError(`nested subvolume ${JSON.stringify(nested.relative)} of ${root} moved while being captured`);
-      }
+      const stats = await lstat(path).catch(() => undefined);
+      if (stats?.isDirectory() !== true) throw moved;
     }
-    if ((await this.btrfs.rootId(path)) !== nested.id) {
-      throw new UnsupportedError(`nested subvolume ${JSON.stringify(nested.relative)} of ${root} changed while being captured`);
-    }
+    if ((await this.btrfs.rootId(path).catch(() => undefined)) !== nested.id) throw moved;
     return path;
   }
 

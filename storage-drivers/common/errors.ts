@@ -9,6 +9,7 @@ export type StorageErrorCode =
   | 'unsupported'
   | 'nested_datasets'
   | 'invalid_name'
+  | 'invalid_stream'
   | 'command_failed';
 
 export class StorageError extends Error {
@@ -71,6 +72,13 @@ export class InvalidNameError extends StorageError {
     readonly problems: readonly string[],
   ) {
     super('invalid_name', message);
+  }
+}
+
+/** A replication stream that is no stream of this driver, was cut, or does not fit onto this pool. */
+export class InvalidStreamError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_stream', message, options);
   }
 }
 

@@ -41,6 +41,7 @@ describe('nested datasets inside a container, through the API (real dockerd on b
     await runner.run('btrfs', ['subvolume', 'create', join(volume, 'cache')]);
     await execIn(container, ['sh', '-c', 'echo guest-v1 > /var/lib/machines/guest/os-release && echo cache-v1 > /work/cache/entry']);
     const layerBefore = await treeDigest(layer);
+    const machinesBefore = await treeDigest(join(layer, 'var/lib/machines'));
     const volumeBefore = await treeDigest(volume);
 
     const created = await env.service.api('POST', '/containers/nester/snapshots', {});
@@ -58,6 +59,16 @@ describe('nested datasets inside a container, through the API (real dockerd on b
     assert.ok(await isSubvolume(join(volume, 'cache')));
     assert.equal(await execIn(container, ['cat', '/var/lib/machines/guest/os-release']), 'guest-v1\n');
     assert.equal(await execIn(container, ['cat', '/work/cache/entry']), 'cache-v1\n');
+
+    const copied = await env.service.api('POST', '/containers/nester/copy', { name: 'nester-copy', source_snapshot: name });
+    assert.equal(copied.status, 201, JSON.stringify(copied.body));
+    const copy = env.engine.docker.getContainer((copied.body.data as { container: { id: string } }).container.id);
+    const copyLayer = await layerPath(env.engine.dataRoot, (await copy.inspect()).Id);
+    const copyMachines = await treeDigest(join(copyLayer, 'var/lib/machines'));
+    assert.deepEqual(treeDifferences(machinesBefore, copyMachines), [], 'the copy has the nested content');
+    assert.ok(await isSubvolume(join(copyLayer, 'var/lib/machines/guest')), 'as a subvolume');
+    assert.equal(await execIn(copy, ['cat', '/work/cache/entry']), 'cache-v1\n');
+    await copy.remove({ force: true });
     await container.remove({ force: true });
   });
 
@@ -77,9 +88,8 @@ describe('nested datasets inside a container, through the API (real dockerd on b
 
     const refused = await env.service.api('POST', '/containers/zfs-nester/snapshots', {});
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
-    const error = refused.body.error as { code: string };
-    const message = String(refused.body.message);
-    assert.equal(error.code, 'nested_datasets');
+    assert.equal((refused.body.error as { code: string }).code, 'nested_datasets');
+    const message = refused.body.message as string;
     assert.match(message, /"child"/);
     assert.ok(!message.includes(env.zfs.mountPoint) && !message.includes(`${env.zfs.name}/`), message);
     const listed = await env.service.api('GET', '/containers/zfs-nester/snapshots');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BusyError, CommandFailedError, NoSpaceError, NotFoundError as StorageNotFoundError } from '../../storage-drivers/common/errors.js';
+import { BusyError, CommandFailedError, NestedDatasetsError, NoSpaceError, NotFoundError as StorageNotFoundError } from '../../storage-drivers/common/errors.js';
 import { ConflictError } from '../../src/errors/conflict-error.js';
 import { NotFoundError } from '../../src/errors/not-found-error.js';
 import { PoolFullError } from '../../src/errors/pool-full-error.js';
@@ -65,6 +65,15 @@ describe('errors thrown by the services become the error envelope', () => {
     assert.ok(logged, 'the failure is logged');
     assert.match(JSON.stringify(logged['err']), /exploded/);
     assert.equal(typeof logged['request_id'], 'string');
+  });
+
+  it('nested datasets → 409 nested_datasets naming their paths inside the dataset, never the host path', async () => {
+    const error = new NestedDatasetsError('cannot snapshot /srv/pool/vol: nested /srv/pool/vol/cache', ['cache', 'odd\nname']);
+    const result = await failingRequest(error);
+    assert.equal(result.status, 409);
+    assert.equal(result.body.error.code, 'nested_datasets');
+    assert.match(result.body.message, /"cache", "odd\\nname"/);
+    assert.doesNotMatch(result.body.message, /\/srv\/pool/);
   });
 
   it('a failed storage command → 500 without its stderr in the response', async () => {

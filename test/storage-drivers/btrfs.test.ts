@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BtrfsDriver } from '../../storage-drivers/btrfs/btrfs-driver.js';
@@ -32,8 +32,24 @@ async function btrfsFixture(options: FixtureOptions & { quotas?: boolean } = {})
       await runner.run('btrfs', ['subvolume', 'create', join(dataset, relative)]);
     },
     driverWithRunner: (fake) => new BtrfsDriver({ poolPath: pool.mountPoint, runner: fake }),
+    inventory: () => btrfsInventory(pool.mountPoint),
     teardown: () => pool.destroy(),
   };
+}
+
+/** Every subvolume of the filesystem and every folder of `.cowsnap` outside them. */
+async function btrfsInventory(mountPoint: string): Promise<string[]> {
+  const { stdout } = await runner.run('btrfs', ['subvolume', 'list', '-a', mountPoint]);
+  const found = stdout.split('\n').filter((line) => line !== '').map((line) => `subvolume ${line.replace(/^ID \d+ gen \d+ /, '')}`);
+  async function walk(dir: string): Promise<void> {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const path = join(dir, entry.name);
+      found.push(`entry ${path}`);
+      if (entry.isDirectory() && (await stat(path)).ino !== 256) await walk(path);
+    }
+  }
+  await walk(join(mountPoint, '.cowsnap'));
+  return found.sort();
 }
 
 describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrfs'), () => {

@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCrashAndLimitsConformance } from './conformance-limits.js';
+import { runReplicationConformance } from './conformance-replication.js';
 import type { ConformanceFixture, ConformanceSetup } from './fixture.js';
 import { treeHash } from '../support/tree-digest.js';
 
@@ -265,4 +266,5 @@ export function runDriverConformance(label: string, setup: ConformanceSetup): vo
   });
 
   runCrashAndLimitsConformance(label, setup);
+  runReplicationConformance(label, setup);
 }

@@ -15,6 +15,11 @@ export interface ConformanceFixture {
   nestDataset(dataset: string, relative: string): Promise<void>;
   /** A driver of the same kind on the same pool that uses `runner` (not probed): for the bad-name checks. */
   driverWithRunner(runner: CommandRunner): StorageDriver;
+  /**
+   * Everything on the pool, cowsnap's internal things included (btrfs: every subvolume and folder of
+   * `.cowsnap`; zfs: every dataset and snapshot): equal before and after means nothing was left behind.
+   */
+  inventory(): Promise<string[]>;
   /** Removes the pool and everything in it. */
   teardown(): Promise<void>;
 }

@@ -39,6 +39,7 @@ async function zfsFixture(options: FixtureOptions = {}): Promise<ZfsFixture> {
       await runner.run('zfs', ['create', `${dataset}/${relative}`]);
     },
     driverWithRunner: (fake) => new ZfsDriver({ rootDataset: root, runner: fake }),
+    inventory: () => zfsNames(pool.name, 'all'),
     teardown: () => pool.destroy(),
   };
 }

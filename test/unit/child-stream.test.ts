@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { runWithInput, spawnSendStream, splitHead } from '../../storage-drivers/common/child-stream.js';
+
+describe('child streams', () => {
+  it('keeps a sender waiting while nobody reads (back-pressure), then delivers every byte', async () => {
+    const total = 64 * 1024 * 1024;
+    const sent = spawnSendStream('head', ['-c', String(total), '/dev/zero']);
+    let settled = false;
+    void sent.done.then(() => (settled = true), () => (settled = true));
+    await sleep(500);
+    assert.equal(settled, false, 'the sender is blocked on the full pipe, not finished');
+    assert.ok(sent.stream.readableLength <= 1024 * 1024, `buffered ${sent.stream.readableLength} bytes, not the stream`);
+    let bytes = 0;
+    for await (const chunk of sent.stream as AsyncIterable<Buffer>) bytes += chunk.length;
+    await sent.done;
+    assert.equal(bytes, total);
+  });
+
+  it('rejects done with command, exit code and stderr when the sender fails', async () => {
+    const sent = spawnSendStream('ls', ['/no/such/path']);
+    sent.stream.resume();
+    await assert.rejects(sent.done, (error: Error & { exitCode?: number; stderr?: string; command?: string }) => {
+      assert.equal(error.command, 'ls');
+      assert.notEqual(error.exitCode, 0);
+      assert.match(error.stderr ?? '', /no such file/i);
+      return true;
+    });
+  });
+
+  it('stops the sender when the consumer destroys the stream, and done says so', async () => {
+    const sent = spawnSendStream('cat', ['/dev/zero']);
+    sent.stream.once('data', () => sent.stream.destroy());
+    await assert.rejects(sent.done, { code: 'command_failed' });
+  });
+
+  it('feeds a stream to a command and rejects with the input error when the input fails', async () => {
+    const ok = await runWithInput('wc', ['-c'], Readable.from([Buffer.from('hello')]));
+    assert.equal(ok.stdout.trim(), '5');
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.from('partial');
+      await sleep(10);
+      throw new Error('connection lost');
+    }
+    await assert.rejects(runWithInput('cat', [], Readable.from(failing())), /connection lost/);
+    await assert.rejects(runWithInput('sh', ['-c', 'exit 4'], Readable.from([Buffer.from('x')])), { exitCode: 4 });
+  });
+
+  it('splits a header off a stream without losing or reordering bytes', async () => {
+    const parts = ['ab', 'cdef', 'g', 'hij'].map((p) => Buffer.from(p));
+    const seen: string[] = [];
+    const { head, body } = await splitHead(Readable.from(parts), 3, (chunk) => seen.push(chunk.toString()));
+    assert.equal(head.toString(), 'abc');
+    let all = '';
+    for await (const chunk of body as AsyncIterable<Buffer>) all += chunk.toString();
+    assert.equal(all, 'abcdefghij');
+    assert.equal(seen.join(''), 'abcdefghij');
+  });
+});
