@@ -16,6 +16,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ExecFileRunner } from '../storage-drivers/common/command-runner.js';
+import { Upload } from '@aws-sdk/lib-storage';
 import { streamKey } from '../src/remote/object-keys.js';
 import { createBtrfsPool } from '../test/support/btrfs-pool.js';
 import { createObjectStore } from '../test/support/object-store.js';
@@ -70,6 +71,20 @@ async function floor(snapshot: string, parent?: string): Promise<{ seconds: numb
   return { seconds: (performance.now() - t0) / 1000, plainBytes };
 }
 
+/** `btrfs send` straight into a multipart upload (no zstd, no encryption): what the store alone allows. */
+async function transportOnly(snapshot: string, parent?: string): Promise<number> {
+  const t0 = performance.now();
+  const send = btrfsSend(snapshot, parent);
+  const upload = new Upload({
+    client: store.client,
+    params: { Bucket: store.bucket, Key: `transport-only/${String(Math.random())}`, Body: send.stdout },
+    partSize: 8 * MiB,
+    queueSize: 4,
+  });
+  await Promise.all([upload.done(), send.done]);
+  return (performance.now() - t0) / 1000;
+}
+
 const pool = await createBtrfsPool({ sizeMiB: Math.ceil(gib * 3 * 1024), quotas: false });
 const store = await createObjectStore({ osdGiB: Math.max(20, Math.ceil(gib * 6)) });
 const remote = createTestRemote(store, { compressionLevel: level });
@@ -95,12 +110,15 @@ try {
   const figures: Record<string, unknown>[] = [];
   for (const [name, snapshot, parent] of [['full', snap1, undefined], ['incremental (1 % changed)', snap2, snap1]] as const) {
     const base = await floor(snapshot, parent);
+    const transport = await transportOnly(snapshot, parent);
     resetPeakRss();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const send = btrfsSend(snapshot, parent);
     const uploaded = await remote.uploadStream(streamKey('bench', name.startsWith('full') ? 'full' : 'incr', 0), send.stdout);
     await send.done;
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const row = {
       case: name,
       plainMiB: Math.round(uploaded.plainBytes / MiB),
@@ -110,6 +128,9 @@ try {
       floorSeconds: Math.round(base.seconds * 100) / 100,
       floorMiBps: Math.round(base.plainBytes / MiB / base.seconds),
       pipelineOverFloor: Math.round((seconds / base.seconds) * 100) / 100,
+      pipelineNodeCpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 10) / 10,
+      transportOnlySeconds: Math.round(transport * 100) / 100,
+      transportOnlyMiBps: Math.round(uploaded.plainBytes / MiB / transport),
       peakRssMiB: peakRssMiB(),
       sha256: uploaded.sha256,
     };

@@ -34,6 +34,13 @@ node --import tsx --test --test-concurrency=2 \
   --test-reporter=tap --test-reporter-destination="$results" \
   "${files[@]}" || status=$?
 
+# The bounded chaos run (test/chaos/chaos-run.ts): alone, after the other files, so its kills-per-minute
+# do not depend on what else runs; >= 50 SIGKILLs of the service and 0 invariant violations, ~3-4 min.
+if [ "$scope" = all ] && [ "$interrupted" = 0 ]; then
+  echo "== chaos (bounded)"
+  node --import tsx test/chaos/chaos-run.ts --ci || status=1
+fi
+
 if [ "$interrupted" = 1 ]; then
   echo "== interrupted: sweeping what the test processes left"
   node_modules/.bin/tsx scripts/test-leftovers.ts sweep --wait

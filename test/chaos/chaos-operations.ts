@@ -1,0 +1,264 @@
+import type Docker from 'dockerode';
+import { layerPath } from '../support/docker-exec.js';
+import { ChaosClient, NoAnswer, type Answer } from './chaos-client.js';
+import { contentHash, tryLock, unlock, writeContent, type ChaosContainer, type Filesystem, type KnownSnapshot, type World } from './chaos-world.js';
+import type { Prng } from './prng.js';
+import type { Violations } from './violations.js';
+
+/** A restore whose answer a kill cut off: each filesystem must end old or new, all of them alike. */
+export interface CutRestore {
+  readonly container: string;
+  readonly snapshot: string;
+  readonly before: ReadonlyMap<string, string>;
+  readonly after: ReadonlyMap<string, string>;
+}
+
+/** A create whose answer a kill cut off: if it exists after recovery (found by alias), its content is known. */
+export interface CutCreate {
+  readonly container: string;
+  readonly alias: string;
+  readonly content: ReadonlyMap<string, string>;
+}
+
+export interface OperationDeps {
+  readonly client: ChaosClient;
+  readonly prng: Prng;
+  readonly world: World;
+  readonly violations: Violations;
+  readonly docker: Docker;
+  readonly dataRoot: string;
+  /** Scheduler run + reaper pass after moving the service's clock forward. */
+  readonly tick: (hours: number) => Promise<boolean>;
+}
+
+const WEIGHTS = {
+  'create-checked': 20,
+  'restore-checked': 22,
+  'create-noise': 6,
+  // Deletes keep the population small: start-up recovery checks every snapshot's storage (one command per
+  // filesystem), so a restart slows as snapshots pile up, and the CI run has a kill budget to meet.
+  delete: 24,
+  update: 8,
+  copy: 6,
+  tick: 6,
+  read: 4,
+} as const;
+export type OperationKind = keyof typeof WEIGHTS;
+
+interface SnapshotJson { name: string; alias: string | null; state: string }
+
+/** The driver's operations; each one checks what it can check right away and leaves the rest to the gates. */
+export class ChaosOperations {
+  readonly counts = new Map<string, number>();
+  readonly cutRestores: CutRestore[] = [];
+  readonly cutCreates: CutCreate[] = [];
+  readonly copies: { name: string; id: string }[] = [];
+  private copyCounter = 0;
+
+  constructor(private readonly deps: OperationDeps) {}
+
+  async runOne(): Promise<void> {
+    let kind = this.deps.prng.weighted(WEIGHTS);
+    const container = this.deps.prng.pick(this.deps.world.containers);
+    if (container === undefined) return;
+    // Nothing to restore to yet (creates cut by kills, reaped, deleted): make something to restore to.
+    if (kind === 'restore-checked' && (this.deps.world.known.get(container.name) ?? []).length === 0) kind = 'create-checked';
+    let outcome: string;
+    try {
+      outcome = await this.run(kind, container);
+    } catch (error) {
+      if (!(error instanceof NoAnswer)) throw error;
+      outcome = error.refused ? 'refused' : 'cut';
+    }
+    const key = `${kind} ${outcome}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  private async run(kind: OperationKind, container: ChaosContainer): Promise<string> {
+    switch (kind) {
+      case 'create-checked':
+        return this.createChecked(container);
+      case 'restore-checked':
+        return this.restoreChecked(container);
+      case 'create-noise': {
+        const quiesce = this.deps.prng.pick(['none', 'none', 'pause', 'stop'] as const);
+        return String((await this.deps.client.call('POST', `/containers/${container.name}/snapshots`, { quiesce, ...(this.deps.prng.chance(0.7) ? { expiry: 1 } : {}) })).status);
+      }
+      case 'delete':
+        return this.deleteOne(container);
+      case 'update':
+        return this.updateOne(container);
+      case 'copy':
+        return this.copyOne(container);
+      case 'tick':
+        return (await this.deps.tick(this.deps.prng.int(1, 8))) ? 'done' : 'cut';
+      case 'read': {
+        const path = this.deps.prng.pick([`/containers`, `/containers/${container.name}`, `/containers/${container.name}/snapshots?limit=5`]) ?? '/containers';
+        return String((await this.deps.client.call('GET', path)).status);
+      }
+    }
+  }
+
+  /** New content in every filesystem of the container (under lock), then a snapshot of it. */
+  private async createChecked(container: ChaosContainer): Promise<string> {
+    const { prng, client, world } = this.deps;
+    if (!tryLock(container.filesystems)) return 'skipped-busy';
+    try {
+      const token = prng.token();
+      const content = new Map<string, string>();
+      for (const fs of container.filesystems) content.set(fs.id, await writeContent(fs, `${token}-${fs.id}`, prng.int(1, 3)));
+      const alias = `k-${token}`;
+      const body = { alias, quiesce: prng.pick(['none', 'none', 'pause', 'stop'] as const), ...(prng.chance(0.4) ? { expiry: 1 } : {}) };
+      let answer: Answer;
+      try {
+        answer = await client.call('POST', `/containers/${container.name}/snapshots`, body);
+      } catch (error) {
+        if (error instanceof NoAnswer && !error.refused) this.cutCreates.push({ container: container.name, alias, content });
+        throw error;
+      }
+      if (answer.status === 201) {
+        const snapshot = (answer.body.data as { snapshot: SnapshotJson }).snapshot;
+        world.known.get(container.name)?.push({ name: snapshot.name, content });
+      }
+      return String(answer.status);
+    } finally {
+      unlock(container.filesystems);
+    }
+  }
+
+  /**
+   * Restore to a snapshot whose content is known. For a container sharing a dataset, sometimes stop its
+   * siblings first (as an operator would: a shared dataset cannot be swapped under a running sibling).
+   */
+  private async restoreChecked(container: ChaosContainer): Promise<string> {
+    const { prng, client, world, violations, docker } = this.deps;
+    const known = world.known.get(container.name) ?? [];
+    const snapshot = prng.pick(known);
+    if (snapshot === undefined) return 'skipped-none';
+    if (!tryLock(container.filesystems)) return 'skipped-busy';
+    const stopSiblings = container.siblings.length > 0 && prng.chance(0.6);
+    const stopped: string[] = [];
+    try {
+      if (stopSiblings) {
+        for (const sibling of container.siblings) {
+          await docker.getContainer(sibling).stop({ t: 2 }).catch(() => undefined);
+          stopped.push(sibling);
+        }
+      }
+      const before = new Map(container.filesystems.map((fs) => [fs.id, fs.current]));
+      let answer: Answer;
+      try {
+        answer = await client.call('PATCH', `/containers/${container.name}/snapshots/${snapshot.name}`, { safety_snapshot: prng.chance(0.3) });
+      } catch (error) {
+        if (error instanceof NoAnswer && !error.refused) {
+          this.cutRestores.push({ container: container.name, snapshot: snapshot.name, before, after: snapshot.content });
+        }
+        throw error;
+      }
+      const what = `restore ${container.name} to ${snapshot.name} -> ${String(answer.status)}`;
+      if (answer.status === 200) {
+        for (const fs of container.filesystems) {
+          const expected = snapshot.content.get(fs.id);
+          const actual = await contentHash(await fs.contentDir());
+          if (actual !== expected) violations.add('restore-200-wrong-content', `${what}: ${fs.id} is not the snapshot's content (${actual === before.get(fs.id) ? 'still the old content' : actual})`);
+          fs.current = actual;
+        }
+        const safety = (answer.body.data as { safety_snapshot?: { name: string } | null } | undefined)?.safety_snapshot;
+        if (safety != null) world.known.get(container.name)?.push({ name: safety.name, content: before });
+      } else {
+        if (answer.status === 404) world.known.set(container.name, known.filter((k) => k !== snapshot));
+        for (const fs of container.filesystems) {
+          const actual = await contentHash(await fs.contentDir());
+          if (actual !== fs.current) violations.add('failed-restore-changed-content', `${what}: ${fs.id} changed (${actual})`);
+        }
+      }
+      const state = await settledState(docker, container.name);
+      if (state !== 'running') violations.add('container-left-stopped', `${what}: the container is ${state} after the answer`);
+      return String(answer.status);
+    } finally {
+      for (const sibling of stopped) await docker.getContainer(sibling).start().catch(() => undefined);
+      unlock(container.filesystems);
+    }
+  }
+
+  private async listSnapshots(container: ChaosContainer): Promise<SnapshotJson[]> {
+    const answer = await this.deps.client.call('GET', `/containers/${container.name}/snapshots?limit=500`);
+    return answer.status === 200 ? (answer.body.data as { snapshots: SnapshotJson[] }).snapshots : [];
+  }
+
+  private async deleteOne(container: ChaosContainer): Promise<string> {
+    const { prng, client, world } = this.deps;
+    const snapshots = await this.listSnapshots(container);
+    const victim = prng.pick(snapshots);
+    if (victim === undefined) return 'skipped-none';
+    const answer = await client.call('DELETE', `/containers/${container.name}/snapshots/${victim.name}`);
+    if (answer.status === 200 || answer.status === 404) {
+      world.known.set(container.name, (world.known.get(container.name) ?? []).filter((k) => k.name !== victim.name));
+    }
+    return String(answer.status);
+  }
+
+  private async updateOne(container: ChaosContainer): Promise<string> {
+    const { prng, client } = this.deps;
+    const target = prng.pick(await this.listSnapshots(container));
+    if (target === undefined) return 'skipped-none';
+    const body = prng.pick([{ expiry: 1 }, { expiry: null }, { tags: [prng.token().slice(0, 6)] }, { alias: `u-${prng.token()}` }, { alias: null }]);
+    return String((await client.call('PUT', `/containers/${container.name}/snapshots/${target.name}`, body)).status);
+  }
+
+  /** A copy from a known snapshot (its content is checked in the new container) or from the current state. */
+  private async copyOne(container: ChaosContainer): Promise<string> {
+    const { prng, client, docker } = this.deps;
+    while (this.copies.length >= 4) {
+      const oldest = this.copies.shift();
+      if (oldest !== undefined) await docker.getContainer(oldest.id).remove({ force: true }).catch(() => undefined);
+    }
+    const source: KnownSnapshot | undefined = prng.chance(0.7) ? prng.pick(this.deps.world.known.get(container.name) ?? []) : undefined;
+    this.copyCounter += 1;
+    const name = `cp-${container.name}-${String(this.copyCounter)}`;
+    const body = { name, start: prng.chance(0.5), ...(source !== undefined ? { source_snapshot: source.name } : {}) };
+    const answer = await client.call('POST', `/containers/${container.name}/copy`, body);
+    if (answer.status !== 201) return String(answer.status);
+    const made = (answer.body.data as { container: { id: string } }).container;
+    this.copies.push({ name, id: made.id });
+    if (source !== undefined) await this.checkCopyContent(container, source, made.id, name);
+    return String(answer.status);
+  }
+
+  private async checkCopyContent(container: ChaosContainer, source: KnownSnapshot, copyId: string, copyName: string): Promise<void> {
+    const info = await this.deps.docker.getContainer(copyId).inspect();
+    const mounts = new Map(info.Mounts.map((m) => [m.Destination, m.Source]));
+    for (const fs of container.filesystems) {
+      let dir: string | undefined;
+      if (fs.id.startsWith('rootfs:')) dir = `${await layerPath(this.deps.dataRoot, copyId)}/chaos`;
+      else {
+        const target = fs.id === 'zfs:shared' ? '/shared' : '/data';
+        const mounted = mounts.get(target);
+        if (mounted !== undefined) dir = `${mounted}/chaos`;
+      }
+      const actual = dir === undefined ? 'no such mount' : await contentHash(dir);
+      if (actual !== source.content.get(fs.id)) {
+        this.deps.violations.add('copy-wrong-content', `copy ${copyName} of ${container.name}@${source.name}: ${fs.id} holds ${actual}`);
+      }
+    }
+  }
+}
+
+export function filesystemsOf(world: World, ids: Iterable<string>): Filesystem[] {
+  const wanted = new Set(ids);
+  return world.filesystems.filter((fs) => wanted.has(fs.id));
+}
+
+/**
+ * The container's state once no short cowsnap operation holds it: a snapshot with quiesce pause/stop by
+ * a schedule or a concurrent request may hold it stopped for a moment; only a lasting stop counts.
+ */
+export async function settledState(docker: Docker, name: string, waitMs = 6_000): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const info = await docker.getContainer(name).inspect().catch(() => undefined);
+    const state = info === undefined ? 'gone' : info.State.Paused ? 'paused' : info.State.Status;
+    if (state === 'running' || Date.now() > deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
