@@ -37,6 +37,20 @@ import { DockerRuntime } from './runtime/docker-runtime.js';
 import { openStore, type OpenedStore } from './store/open-store.js';
 import { ReaperQueries } from './store/reaper-queries.js';
 import { ScheduleStore } from './store/schedule-store.js';
+import type { DriverCapabilities } from '../storage-drivers/driver.js';
+import type { RemotePort } from './core/remote-port.js';
+import { RemoteRegistry } from './core/remote-registry.js';
+import { RemoteCatalog } from './core/remote-catalog.js';
+import { ReplicaMetrics } from './core/replica-metrics.js';
+import { ReplicaService } from './core/replica-service.js';
+import { SnapshotPins } from './core/snapshot-pins.js';
+import { withReplicas } from './core/snapshots-with-replicas.js';
+import { operationRoutes } from './http/routes/operation-routes.js';
+import { remoteRoutes } from './http/routes/remote-routes.js';
+import { replicaRoutes } from './http/routes/replica-routes.js';
+import { OperationStore } from './store/operation-store.js';
+import { ReplicaStore } from './store/replica-store.js';
+import { S3Remote } from './remote/s3-remote.js';
 
 /** How long shutdown waits for running requests (restores, copies) to finish. */
 const SHUTDOWN_GRACE_MS = 60_000;
@@ -48,7 +62,13 @@ export interface ServiceOptions {
   readonly lockWaitMs?: number;
   /** Reaper tuning (concurrency, retry backoff); tests shorten the backoff. */
   readonly reaper?: ReaperOptions;
+  /** Remotes to use instead of those built from config `remotes` (tests hand in fakes or a prepared adapter). */
+  readonly remotes?: readonly RemotePort[];
+  /** Replica uploads running at once across all remotes (default 2); the rest wait as `queued`. */
+  readonly maxConcurrentUploads?: number;
 }
+
+const COWSNAP_VERSION = '0.1.0';
 
 export interface RunningService {
   /** Base URL, e.g. http://127.0.0.1:7878 or unix:/run/cowsnap.sock */
@@ -68,7 +88,19 @@ export async function startService(config: CowsnapConfig, logger: Logger, option
 
   const opened = openStore({ databasePath: config.databasePath, keyFile: config.keyFile, clock });
   try {
-    return await wire(config, logger, { clock, runner, lockWaitMs: options.lockWaitMs, reaper: options.reaper ?? {} }, opened);
+    return await wire(
+      config,
+      logger,
+      {
+        clock,
+        runner,
+        lockWaitMs: options.lockWaitMs,
+        reaper: options.reaper ?? {},
+        remotes: options.remotes,
+        maxConcurrentUploads: options.maxConcurrentUploads ?? 2,
+      },
+      opened,
+    );
   } catch (error) {
     opened.close();
     throw error;
@@ -78,18 +110,27 @@ export async function startService(config: CowsnapConfig, logger: Logger, option
 async function wire(
   config: CowsnapConfig,
   logger: Logger,
-  options: { clock: Clock; runner: CommandRunner; lockWaitMs: number | undefined; reaper: ReaperOptions },
+  options: {
+    clock: Clock;
+    runner: CommandRunner;
+    lockWaitMs: number | undefined;
+    reaper: ReaperOptions;
+    remotes: readonly RemotePort[] | undefined;
+    maxConcurrentUploads: number;
+  },
   opened: OpenedStore,
 ): Promise<RunningService> {
   const { clock, runner } = options;
   const { store } = opened;
 
   const pools: RegisteredPool[] = [];
+  const capabilities = new Map<string, DriverCapabilities>();
   for (const pool of config.pools) {
     const driver = createDriver(pool, runner);
     const info = await driver.probe();
     logger.info({ pool: pool.id, driver: info.name, version: info.version, capabilities: info.capabilities }, 'pool ready');
     pools.push({ id: pool.id, driver });
+    capabilities.set(pool.id, info.capabilities);
   }
   const registry = new PoolRegistry(pools);
 
@@ -100,12 +141,37 @@ async function wire(
   const resolver = new ContainerResolver(runtime, store, clock);
   const datasetLocks = new DatasetLocks(options.lockWaitMs);
   const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock });
-  const deleter = new SnapshotDeleter(store, registry);
+  const pins = new SnapshotPins();
+  const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
+    pins.assertDeletable(snapshot);
+  });
   const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
   const metrics = new ServiceMetrics(() => store.listAllSnapshots());
+  // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
+  const s3Remotes = options.remotes === undefined ? config.remotes.map((remote) => new S3Remote(remote)) : [];
+  const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
+  const operationStore = new OperationStore(opened.db, clock);
+  const replicaStore = new ReplicaStore(opened.db);
+  const replicas = new ReplicaService({
+    store,
+    replicas: replicaStore,
+    operations: operationStore,
+    resolver,
+    locks,
+    pools: registry,
+    capabilities: (poolId) => capabilities.get(poolId),
+    remotes,
+    pins,
+    clock,
+    logger,
+    cowsnapVersion: COWSNAP_VERSION,
+    maxConcurrentUploads: options.maxConcurrentUploads,
+    observer: new ReplicaMetrics(metrics.registry),
+  });
+  const catalog = new RemoteCatalog({ remotes, store });
   const health = (): ReturnType<typeof checkHealth> =>
     checkHealth({ docker: runtime, pools, database: () => opened.db.prepare('SELECT 1').get() });
   const scheduleStore = new ScheduleStore(opened.db);
@@ -138,19 +204,32 @@ async function wire(
     removeContainer: (id) => runtime.remove(id, { force: true }),
   });
   logger.info({ startup }, 'start-up recovery done');
+  // Before the API opens, so the snapshots being uploaded are pinned before any delete can arrive.
+  const resumed = replicas.resumeUploads();
+  if (resumed.resumed + resumed.failed > 0) logger.info({ replicaUploads: resumed }, 'interrupted replica uploads');
   for (const mismatch of [...startup.recordsWithoutStorage, ...startup.storageWithoutRecord]) {
     logger.warn({ mismatch }, 'records and storage disagree');
   }
 
   const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
   const app = createApp({
-    snapshots: instrumentSnapshots(snapshots, metrics, logger),
+    snapshots: withReplicas(instrumentSnapshots(snapshots, metrics, logger), (containerId, name) => replicas.replicasOf(containerId, name)),
     containers,
     token,
     logger,
     health,
     metricsRegistry: metrics.registry,
-    extraRoutes: [...scheduleRoutes(schedules), ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) })],
+    extraRoutes: [
+      ...scheduleRoutes(schedules),
+      ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) }),
+      ...replicaRoutes(replicas),
+      ...remoteRoutes(catalog),
+      ...operationRoutes({
+        getOperation: (id) => operationStore.getOperation(id),
+        listOperations: (query) => operationStore.listOperations(query),
+        containerIdOf: (ref) => [...store.findContainers(ref)].sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())[0]?.id,
+      }),
+    ],
   });
   const server = await listen(app.callback(), config);
   const url = 'socket' in config.listen ? `unix:${config.listen.socket}` : `http://${config.listen.host}:${String(addressPort(server))}`;
@@ -171,7 +250,9 @@ async function wire(
     scheduler: { runDue: (): Promise<ScheduleRunReport[]> => schedulerJob.run() },
     async close() {
       reaper.stop();
-      await Promise.all([schedulerJob.stop(), reaperJob.stop()]);
+      // Uploads stop where they are and stay `uploading`: the next start resumes them.
+      await Promise.all([schedulerJob.stop(), reaperJob.stop(), replicas.close()]);
+      for (const remote of s3Remotes) remote.close();
       // Graceful: no new requests; running operations (a restore, a copy) finish and answer first. What a
       // longer wait would cut off is still journaled, and start-up recovery finishes it.
       const closed = new Promise<void>((resolve) => {

@@ -3,6 +3,8 @@ import type { CliIo } from './cli-io.js';
 import { containerCommands } from './commands/container-commands.js';
 import { copyCommand } from './commands/copy-command.js';
 import { downCommand, upCommand } from './commands/embedded-commands.js';
+import { operationCommands } from './commands/operation-commands.js';
+import { remoteCommands, replicaCommands } from './commands/replica-commands.js';
 import { scheduleCommands } from './commands/schedule-commands.js';
 import { serveCommand } from './commands/serve-command.js';
 import { snapshotCommands } from './commands/snapshot-commands.js';
@@ -27,6 +29,9 @@ export function buildProgram(io: CliIo): Command {
     containerCommands(io),
     copyCommand(io),
     scheduleCommands(io),
+    replicaCommands(io),
+    remoteCommands(io),
+    operationCommands(io),
   ]) {
     program.addCommand(command);
   }

@@ -2,6 +2,7 @@
  * The records cowsnap keeps (design.md §4). Shared by store, core services, HTTP and CLI.
  */
 import type { DriverName } from '../../storage-drivers/driver.js';
+import type { ReplicaRecord } from './replica.js';
 
 export type SnapshotState = 'creating' | 'ready' | 'failed' | 'deleting';
 export type Quiesce = 'none' | 'pause' | 'stop';
@@ -104,6 +105,8 @@ export interface SnapshotRecord {
   readonly origin: SnapshotOrigin;
   /** The last failure on this snapshot (a failed create, a delete that will be retried). */
   readonly error: string | null;
+  /** This host's replicas of the snapshot (replica.ts), when the caller looked them up. */
+  readonly replicas?: readonly ReplicaRecord[];
 }
 
 /** A container cowsnap has seen; kept after `docker rm` so its snapshots stay reachable. */

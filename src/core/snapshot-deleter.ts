@@ -13,9 +13,12 @@ export class SnapshotDeleter {
   constructor(
     private readonly store: Pick<StorePort, 'markSnapshotDeleting' | 'deleteSnapshotRecord' | 'recordSnapshotError' | 'startOperation' | 'finishOperation'>,
     private readonly pools: PoolRegistry,
+    /** Refuses (throws) to delete a snapshot still in use, e.g. by a replica upload (snapshot-pins.ts). */
+    private readonly guard: (snapshot: SnapshotRecord) => void = () => undefined,
   ) {}
 
   async delete(snapshot: SnapshotRecord): Promise<void> {
+    this.guard(snapshot);
     this.store.markSnapshotDeleting(snapshot.id);
     const operation = this.store.startOperation('delete', snapshot.containerId, snapshot.name, { snapshotId: snapshot.id });
     const storageName = storageSnapshotName(snapshot.id, snapshot.name);

@@ -73,6 +73,8 @@ const configSchema = {
       additionalProperties: false,
     },
     networks: stringList,
+    // Optional Docker settings a copy recreates (RecordedContainerConfig.dockerSettings); kept as recorded.
+    dockerSettings: { type: 'object' },
   },
   required: ['image', 'imageId', 'cmd', 'entrypoint', 'env', 'labels', 'workingDir', 'user', 'hostname', 'ports', 'mounts', 'restartPolicy', 'networks'],
   additionalProperties: false,

@@ -109,9 +109,53 @@ CREATE TABLE schedules (
 CREATE INDEX schedules_container ON schedules (container_id, id);
 `;
 
+// Off-host replicas, part 1: operations a client follows (202 + id), and this host's replica records.
+const V3_OPERATIONS_AND_REPLICAS = `
+-- Not the crash journal (operations): what GET /operations/:id shows, kept after the work ends.
+CREATE TABLE tracked_operations (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind          TEXT NOT NULL CHECK (kind IN ('replica.upload')),
+  status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+  container_id  TEXT,
+  snapshot_name TEXT,
+  target        TEXT,
+  bytes_done    INTEGER NOT NULL DEFAULT 0 CHECK (bytes_done >= 0),
+  bytes_total   INTEGER CHECK (bytes_total IS NULL OR bytes_total >= 0),
+  error_code    TEXT,
+  error_message TEXT,
+  started_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  finished_at   INTEGER,
+  CHECK ((status = 'failed') = (error_code IS NOT NULL))
+) STRICT;
+CREATE INDEX tracked_operations_container ON tracked_operations (container_id, id DESC);
+CREATE INDEX tracked_operations_status ON tracked_operations (status, id DESC);
+
+-- Keyed by container id + snapshot name + remote, not by the snapshot row: deleting or expiring the
+-- local snapshot never deletes its replica, and the record of the upload stays.
+CREATE TABLE replicas (
+  container_id    TEXT NOT NULL,
+  snapshot_name   TEXT NOT NULL,
+  remote_id       TEXT NOT NULL,
+  snapshot_id     INTEGER NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('uploading', 'ready', 'failed')),
+  parent_snapshot TEXT,
+  plain_bytes     INTEGER CHECK (plain_bytes IS NULL OR plain_bytes >= 0),
+  stored_bytes    INTEGER CHECK (stored_bytes IS NULL OR stored_bytes >= 0),
+  uploaded_at     INTEGER,
+  error           TEXT,
+  operation_id    INTEGER,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  PRIMARY KEY (container_id, snapshot_name, remote_id)
+) STRICT;
+CREATE INDEX replicas_uploading ON replicas (state) WHERE state = 'uploading';
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
   { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
+  { description: 'tracked operations; replica records', up: (db) => db.exec(V3_OPERATIONS_AND_REPLICAS) },
 ];
 
 export interface MigrationResult {

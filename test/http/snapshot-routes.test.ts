@@ -42,6 +42,7 @@ describe('snapshot routes', () => {
         origin: 'api',
         error: null,
         container_name: 'web',
+        replicas: [],
       },
     });
     assert.deepEqual(t.services.calls, [

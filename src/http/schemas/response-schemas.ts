@@ -2,6 +2,8 @@
  * What the API returns. Used for the OpenAPI document and, in tests, to check that the serializers
  * produce exactly this (field names are part of the contract, design.md §5).
  */
+import { replicaSchema } from './replica-schemas.js';
+
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const roleSchema = { type: 'string', enum: ['rootfs', 'mount'] } as const;
 
@@ -47,10 +49,11 @@ export const snapshotSchema = {
     origin: { type: 'string', description: '"api", "safety" or "schedule:<id>".' },
     error: { type: ['string', 'null'] },
     container_name: { type: 'string', description: "The container's name when the snapshot was made." },
+    replicas: { type: 'array', items: replicaSchema, description: "This host's uploads of the snapshot to remotes; they outlive the local snapshot." },
   },
   required: [
     'name', 'alias', 'created_at', 'last_used_at', 'expires_at', 'stateful', 'size', 'state', 'tags',
-    'filesystems', 'uncaptured', 'origin', 'error', 'container_name',
+    'filesystems', 'uncaptured', 'origin', 'error', 'container_name', 'replicas',
   ],
   additionalProperties: false,
 } as const;

@@ -1,5 +1,6 @@
 /** SnapshotRecord → the snapshot JSON of the API contract (design.md §5). Field names must not drift. */
 import type { SnapshotRecord } from '../../core/model.js';
+import { serializeReplica, type ReplicaJson } from './replica-serializer.js';
 
 export interface SnapshotJson {
   name: string;
@@ -16,6 +17,7 @@ export interface SnapshotJson {
   origin: string;
   error: string | null;
   container_name: string;
+  replicas: ReplicaJson[];
 }
 
 /** ISO-8601 in UTC (`toISOString` always ends in Z). */
@@ -50,5 +52,6 @@ export function serializeSnapshot(snapshot: SnapshotRecord): SnapshotJson {
     origin: snapshot.origin,
     error: snapshot.error,
     container_name: snapshot.containerName,
+    replicas: (snapshot.replicas ?? []).map(serializeReplica),
   };
 }

@@ -1,0 +1,60 @@
+/**
+ * Operations: long work that outlives the request that started it (a replica upload today; later an
+ * async restore, a copy, a download). The request answers 202 with the operation's id; the client follows
+ * it with GET /operations/:id. One row per operation, so the status survives a restart.
+ *
+ * Not the crash journal (journal-store.ts): that records the steps of restore/delete/copy for start-up
+ * recovery and is never shown; this is what a client sees.
+ */
+export type OperationKindName = 'replica.upload';
+export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export const OPERATION_STATUSES: readonly OperationStatus[] = ['queued', 'running', 'succeeded', 'failed'];
+
+export interface OperationError {
+  /** Stable snake_case code, as in API errors. */
+  readonly code: string;
+  /** A sentence for people; never host paths, argv or stderr. */
+  readonly message: string;
+}
+
+export interface OperationRecord {
+  readonly id: number;
+  readonly kind: OperationKindName;
+  readonly status: OperationStatus;
+  readonly containerId: string | null;
+  readonly snapshotName: string | null;
+  /** What the operation works on besides the snapshot (the remote's id for a replica upload). */
+  readonly target: string | null;
+  readonly bytesDone: number;
+  /** Null while unknown (a replication stream's size is known only when it ends). */
+  readonly bytesTotal: number | null;
+  readonly error: OperationError | null;
+  readonly startedAt: Date;
+  readonly updatedAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+export interface NewOperation {
+  readonly kind: OperationKindName;
+  readonly containerId: string | null;
+  readonly snapshotName: string | null;
+  readonly target: string | null;
+}
+
+export interface OperationQuery {
+  readonly containerId?: string;
+  readonly status?: OperationStatus;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** What services need from the operation store. */
+export interface OperationStorePort {
+  createOperation(input: NewOperation, status: OperationStatus): OperationRecord;
+  markOperationRunning(id: number): void;
+  recordOperationProgress(id: number, bytesDone: number, bytesTotal: number | null): void;
+  finishOperation(id: number, outcome: { status: 'succeeded' } | { status: 'failed'; error: OperationError }): OperationRecord;
+  getOperation(id: number): OperationRecord | undefined;
+  listOperations(query: OperationQuery): { operations: OperationRecord[]; total: number };
+}
