@@ -82,14 +82,14 @@ export class Scheduler {
         const template = schedule.aliasTemplate;
         const alias =
           template === null
-            ? undefined
+            ? null
             : withSuffix(renderAliasTemplate(template, { at: slot, timezone: schedule.timezone, run }), (candidate) => store.resolveSnapshot(live.id, candidate) !== undefined);
         return creator.create(
           { record: container.record, live },
           {
             origin: `schedule:${schedule.id}`,
             quiesce: schedule.quiesce,
-            ...(alias !== undefined && { alias }),
+            ...(alias !== null && { alias }),
             ...(schedule.expiryDays !== null && { expiryDays: schedule.expiryDays }),
           },
         );
