@@ -26,6 +26,7 @@ import { SnapshotDeleter } from './core/snapshot-deleter.js';
 import { SnapshotService } from './core/snapshot-service.js';
 import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
 import { checkHealth } from './core/health-check.js';
+import { cachedCheck } from './core/health-cache.js';
 import { instrumentSnapshots } from './core/instrumented-snapshots.js';
 import { ServiceMetrics } from './core/service-metrics.js';
 import { createApp } from './http/app.js';
@@ -106,8 +107,7 @@ async function wire(
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
   const metrics = new ServiceMetrics(() => store.listAllSnapshots());
-  const health = (): ReturnType<typeof checkHealth> =>
-    checkHealth({ docker: runtime, pools, database: () => opened.db.prepare('SELECT 1').get() });
+  const health = cachedCheck(() => checkHealth({ docker: runtime, pools, database: () => opened.db.prepare('SELECT 1').get() }));
   const scheduleStore = new ScheduleStore(opened.db);
   const schedules = new ScheduleService({ schedules: scheduleStore, resolver, clock });
   const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter, locks, clock }, options.reaper);

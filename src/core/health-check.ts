@@ -1,4 +1,5 @@
 import type { RegisteredPool } from './pool-registry.js';
+import { publicMessage } from './public-error.js';
 
 export interface HealthDeps {
   readonly docker: { ping(): Promise<void>; storageInfo(): Promise<{ driver: string; dataRoot: string }> };
@@ -7,8 +8,9 @@ export interface HealthDeps {
   readonly database: () => void;
 }
 
+/** Health is read by monitoring and people: a sentence and a code, never the commands or stderr behind it. */
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return publicMessage(error);
 }
 
 /**
