@@ -3,7 +3,7 @@
  * Nothing here holds rules; it only wires the store, the drivers, the runtime, the services and HTTP.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { ExecFileRunner, type CommandRunner } from '../storage-drivers/common/command-runner.js';
@@ -30,6 +30,7 @@ import { cachedCheck } from './core/health-cache.js';
 import { instrumentSnapshots } from './core/instrumented-snapshots.js';
 import { ServiceMetrics } from './core/service-metrics.js';
 import { createApp } from './http/app.js';
+import { removeStaleSocket } from './http/stale-socket.js';
 import { copyRoutes } from './http/routes/copy-routes.js';
 import { CopyService } from './core/copy-service.js';
 import { scheduleRoutes } from './http/routes/schedule-routes.js';
@@ -208,8 +209,7 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Pr
     server.once('error', reject);
     if ('socket' in config.listen) {
       const socket = config.listen.socket;
-      // A socket file left by a crash would make listen fail with EADDRINUSE.
-      rm(socket, { force: true }).then(
+      removeStaleSocket(socket).then(
         () => server.listen(socket, resolve),
         (error: unknown) => {
           reject(error instanceof Error ? error : new Error(String(error)));

@@ -51,8 +51,11 @@ export function createAjv(): Ajv2020 {
   return ajv;
 }
 
-/** A whole number written plainly: "10" yes; "1.5", "1e2", "0x10", " 10", "" no. */
-const PLAIN_INTEGER = /^-?(0|[1-9][0-9]{0,15})$/;
+/**
+ * A whole number written plainly: "10" yes; "1.5", "1e2", "0x10", " 10", "" no. Any length: a huge one
+ * becomes a (rounded) number that the schema's maximum then reports as too large.
+ */
+const PLAIN_INTEGER = /^-?(0|[1-9][0-9]{0,400})$/;
 
 /**
  * Query strings are all text. Only the properties the schema declares as integers are converted, and only
