@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ExecFileRunner, type CommandRunner } from '../storage-drivers/common/command-runner.js';
 import { createDriver } from '../storage-drivers/index.js';
 import type { CowsnapConfig } from './config/config.js';
+import { DEFAULTS } from './config/config-defaults.js';
 import { loadOrCreateToken } from './config/token-file.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { ContainerLocks } from './core/container-lock.js';
@@ -39,6 +40,8 @@ import { DockerRuntime } from './runtime/docker-runtime.js';
 import { openStore, type OpenedStore } from './store/open-store.js';
 import { ReaperQueries } from './store/reaper-queries.js';
 import { ScheduleStore } from './store/schedule-store.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** How long shutdown waits for running requests (restores, copies) to finish. */
 const SHUTDOWN_GRACE_MS = 60_000;
@@ -101,7 +104,8 @@ async function wire(
   const locks = new ContainerLocks(options.lockWaitMs);
   const resolver = new ContainerResolver(runtime, store, clock);
   const datasetLocks = new DatasetLocks(options.lockWaitMs);
-  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock });
+  const retentionDays = config.journalRetentionDays ?? DEFAULTS.journalRetentionDays;
+  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock, failedRetentionDays: retentionDays });
   const deleter = new SnapshotDeleter(store, registry);
   const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
@@ -122,6 +126,9 @@ async function wire(
     metrics.reaperDeleted.inc(reaped.deleted);
     metrics.reaperFailures.inc(reaped.failed.length);
     if (reaped.deleted + reaped.failed.length + reaped.skippedBusy > 0) logger.info({ reaped }, 'expired snapshots reaped');
+    // The journal only matters until its operation has finished; finished rows go after the retention age.
+    const pruned = store.pruneFinishedOperations(new Date(clock.now().getTime() - retentionDays * DAY_MS));
+    if (pruned > 0) logger.info({ pruned, retentionDays }, 'finished journal entries pruned');
     return reaped;
   }, logFailure('reaper run failed'));
   const schedulerJob = new BackgroundJob(async () => {

@@ -12,5 +12,6 @@ export const DEFAULTS = {
   dockerSocket: '/var/run/docker.sock',
   reaperSchedule: '* * * * *',
   stopTimeoutSeconds: 10,
+  journalRetentionDays: 30,
   logLevel: 'info',
 } as const;

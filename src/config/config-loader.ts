@@ -77,6 +77,7 @@ export function loadConfig(options: LoadConfigOptions): CowsnapConfig {
     pools,
     reaperSchedule,
     stopTimeoutSeconds: typeof raw['stopTimeoutSeconds'] === 'number' ? raw['stopTimeoutSeconds'] : DEFAULTS.stopTimeoutSeconds,
+    journalRetentionDays: typeof raw['journalRetentionDays'] === 'number' ? raw['journalRetentionDays'] : DEFAULTS.journalRetentionDays,
     logLevel: str('logLevel', DEFAULTS.logLevel) as CowsnapConfig['logLevel'],
   };
 }

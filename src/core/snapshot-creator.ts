@@ -9,17 +9,23 @@ import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
 import { journalQuiesce, journalThawed } from './quiesce-journal.js';
 import { expiryFrom, storageSnapshotName } from './snapshot-naming.js';
+import { publicMessage } from './public-error.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
 export interface SnapshotCreatorDeps {
-  readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'deleteSnapshotRecord' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
+  readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'markSnapshotFailed' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
   readonly runtime: Pick<RuntimePort, 'pause' | 'unpause' | 'stop' | 'start' | 'inspect'>;
   readonly capture: CapturePort;
   /** Shared holds on the captured datasets: no restore of a dataset another container mounts swaps it meanwhile. */
   readonly datasetLocks: DatasetLocks;
   readonly pools: PoolRegistry;
   readonly clock: Clock;
+  /** How long a snapshot whose creation failed stays listed (as `failed`) before the reaper removes it. */
+  readonly failedRetentionDays?: number;
 }
+
+/** Default of `journalRetentionDays`, which also bounds how long failed snapshots stay listed. */
+export const DEFAULT_FAILED_RETENTION_DAYS = 30;
 
 /**
  * Takes a snapshot of every captured filesystem of a container. Used by the API, restore's safety
@@ -81,11 +87,14 @@ export class SnapshotCreator {
       store.finishOperation(operation.id, 'done');
       return ready;
     } catch (error) {
-      // Nothing half-done: remove what was made, then the record.
+      // Nothing half-done: remove what was made. The record stays, `failed` with the reason (a sentence
+      // and a code; the journal keeps the full error): a delete, or the reaper once it expires, removes
+      // it together with any storage the clean-up here could not remove.
       for (const filesystem of made.reverse()) {
         await pools.driverFor(filesystem).destroySnapshot(filesystem.dataset, storageName).catch(() => undefined);
       }
-      store.deleteSnapshotRecord(record.id);
+      const retentionMs = (this.deps.failedRetentionDays ?? DEFAULT_FAILED_RETENTION_DAYS) * 24 * 60 * 60 * 1000;
+      store.markSnapshotFailed(record.id, `creation failed: ${publicMessage(error)}`, new Date(clock.now().getTime() + retentionMs));
       store.finishOperation(operation.id, 'failed', error instanceof Error ? error.message : String(error));
       throw mapStorageError(error, `Snapshot of ${container.live.name}`);
     }
