@@ -89,18 +89,24 @@ async function wire(
   const { clock, runner } = options;
   const { store } = opened;
 
-  const pools: RegisteredPool[] = [];
-  for (const pool of config.pools) {
-    const driver = createDriver(pool, runner);
-    const info = await driver.probe();
+  // A pool that fails its probe (not imported yet, disk gone) is unavailable, not fatal: the others work.
+  const configured: RegisteredPool[] = config.pools.map((pool) => ({
+    id: pool.id,
+    driver: createDriver(pool, runner),
+    ...(pool.driver === 'btrfs' && { path: pool.path }),
+  }));
+  const registry = await PoolRegistry.probe(configured, (pool, error) => {
+    if (error !== undefined) {
+      logger.error({ pool: pool.id, err: error }, 'pool unavailable: the service runs without it and probes it again every minute');
+      return;
+    }
+    const info = pool.driver.info();
     logger.info({ pool: pool.id, driver: info.name, version: info.version, capabilities: info.capabilities }, 'pool ready');
-    pools.push({ id: pool.id, driver });
-  }
-  const registry = new PoolRegistry(pools);
+  });
 
   const docker = new Dockerode({ socketPath: config.dockerSocket });
   const runtime = new DockerRuntime(docker, { stopTimeoutSeconds: config.stopTimeoutSeconds });
-  const capture = new CaptureResolver(runtime, pools);
+  const capture = new CaptureResolver(runtime, () => registry.pools, { unavailablePools: () => registry.unavailable });
   const locks = new ContainerLocks(options.lockWaitMs);
   const resolver = new ContainerResolver(runtime, store, clock);
   const datasetLocks = new DatasetLocks(options.lockWaitMs);
@@ -112,7 +118,10 @@ async function wire(
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
   const metrics = new ServiceMetrics(() => store.listAllSnapshots());
-  const health = cachedCheck(() => checkHealth({ docker: runtime, pools, database: () => opened.db.prepare('SELECT 1').get() }));
+  const health = cachedCheck(async () => {
+    await registry.refresh();
+    return checkHealth({ docker: runtime, pools: registry.pools, unavailablePools: registry.unavailable, database: () => opened.db.prepare('SELECT 1').get() });
+  });
   const scheduleStore = new ScheduleStore(opened.db);
   const schedules = new ScheduleService({ schedules: scheduleStore, resolver, clock });
   const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter, locks, clock }, options.reaper);
@@ -131,6 +140,11 @@ async function wire(
     if (pruned > 0) logger.info({ pruned, retentionDays }, 'finished journal entries pruned');
     return reaped;
   }, logFailure('reaper run failed'));
+  const poolJob = new BackgroundJob(async () => {
+    const back = await registry.refresh();
+    for (const id of back) logger.info({ pool: id }, 'pool available again');
+    return back;
+  }, logFailure('pool probe failed'));
   const schedulerJob = new BackgroundJob(async () => {
     const runs = await scheduler.runDue();
     if (runs.length > 0) logger.info({ runs }, 'scheduled snapshots');
@@ -146,6 +160,7 @@ async function wire(
     removeContainer: (id) => runtime.remove(id, { force: true }),
   });
   logger.info({ startup }, 'start-up recovery done');
+  for (const pool of startup.pools.filter((p) => !p.available)) logger.warn({ pool }, 'pool unavailable at start-up');
   for (const mismatch of [...startup.recordsWithoutStorage, ...startup.storageWithoutRecord]) {
     logger.warn({ mismatch }, 'records and storage disagree');
   }
@@ -167,6 +182,7 @@ async function wire(
   // After recovery, so neither sees a half-finished operation. The first runs make up for the time
   // cowsnap was down: each schedule's latest missed slot once, and whatever expired meanwhile.
   schedulerJob.start('* * * * *');
+  poolJob.start('* * * * *');
   reaperJob.start(config.reaperSchedule);
   schedulerJob.tick();
   reaperJob.tick();
@@ -179,7 +195,7 @@ async function wire(
     scheduler: { runDue: (): Promise<ScheduleRunReport[]> => schedulerJob.run() },
     async close() {
       reaper.stop();
-      await Promise.all([schedulerJob.stop(), reaperJob.stop()]);
+      await Promise.all([schedulerJob.stop(), reaperJob.stop(), poolJob.stop()]);
       // Graceful: no new requests; running operations (a restore, a copy) finish and answer first. What a
       // longer wait would cut off is still journaled, and start-up recovery finishes it.
       const closed = new Promise<void>((resolve) => {

@@ -1,9 +1,11 @@
 import type { CreateSnapshotInput } from './api-types.js';
 import type { Clock } from './clock.js';
 import type { ResolvedContainer } from './container-resolver.js';
+import { relative, isAbsolute } from 'node:path';
 import { ConflictError } from '../errors/conflict-error.js';
 import type { DatasetLocks } from './dataset-locks.js';
 import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
+import { ServiceUnavailableError } from '../errors/service-unavailable-error.js';
 import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
@@ -46,6 +48,16 @@ export class SnapshotCreator {
     const uncaptured: UncapturedFilesystem[] = capture
       .filter((entry) => !entry.captured)
       .map((entry) => ({ role: entry.role, mountPoint: entry.mountPoint, source: entry.source, reason: entry.reason ?? 'not captured' }));
+    // A filesystem on a pool that is down would be silently missing from the snapshot: refuse instead.
+    for (const entry of uncaptured) {
+      const down = entry.source === null ? undefined : pools.unavailable.find((pool) => pool.path !== undefined && isInsidePath(pool.path, entry.source ?? ''));
+      if (down !== undefined) {
+        throw new ServiceUnavailableError(
+          'pool_unavailable',
+          `Pool "${down.id}" is unavailable (${down.reason}); container ${container.live.name} keeps ${entry.mountPoint} there, so no snapshot is taken until it is back.`,
+        );
+      }
+    }
     if (filesystems.length === 0) {
       const reasons = uncaptured.map((u) => `${u.mountPoint}: ${u.reason}`).join('; ');
       throw new ConflictError('nothing_to_capture', `Container ${container.live.name} has no filesystem cowsnap can snapshot (${reasons}).`);
@@ -82,7 +94,7 @@ export class SnapshotCreator {
         });
       if (options.datasetsLocked === true) await snapshotAll();
       else await this.deps.datasetLocks.runShared(filesystems, `snapshot of ${container.live.name}`, snapshotAll);
-      const sizeBytes = await this.exclusiveBytes(filesystems, storageName);
+      const sizeBytes = (await this.exclusiveBytes(filesystems, storageName)) ?? null;
       const ready = store.markSnapshotReady(record.id, { sizeBytes, filesystems });
       store.finishOperation(operation.id, 'done');
       return ready;
@@ -100,8 +112,17 @@ export class SnapshotCreator {
     }
   }
 
-  /** Sum of the snapshot's exclusive bytes over its filesystems; null when any driver cannot tell. */
-  async exclusiveBytes(filesystems: readonly CapturedFilesystem[], storageName: string): Promise<number | null> {
+  /** Throws 503 pool_unavailable naming the pool when `filesystem`'s pool is down or not configured. */
+  assertPoolAvailable(filesystem: Pick<CapturedFilesystem, 'pool'>): void {
+    this.deps.pools.driverFor(filesystem);
+  }
+
+  /**
+   * Sum of the snapshot's exclusive bytes over its filesystems; null when any driver cannot tell;
+   * undefined when a pool is unavailable (the recorded size is then the best there is).
+   */
+  async exclusiveBytes(filesystems: readonly CapturedFilesystem[], storageName: string): Promise<number | null | undefined> {
+    if (!filesystems.every((filesystem) => this.deps.pools.isAvailable(filesystem.pool))) return undefined;
     let total = 0;
     for (const filesystem of filesystems) {
       const usage = await this.deps.pools.driverFor(filesystem).snapshotUsage(filesystem.dataset, storageName).catch(() => undefined);
@@ -135,4 +156,9 @@ export class SnapshotCreator {
       journalThawed(store, operationId);
     }
   }
+}
+
+function isInsidePath(parent: string, path: string): boolean {
+  const rel = relative(parent, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

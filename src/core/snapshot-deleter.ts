@@ -17,6 +17,8 @@ export class SnapshotDeleter {
   ) {}
 
   async delete(snapshot: SnapshotRecord): Promise<void> {
+    // Every pool it lives on must be there (503 naming the one that is not) before anything changes.
+    for (const filesystem of snapshot.filesystems) this.pools.driverFor(filesystem);
     this.store.markSnapshotDeleting(snapshot.id);
     const operation = this.store.startOperation('delete', snapshot.containerId, snapshot.name, { snapshotId: snapshot.id });
     const storageName = storageSnapshotName(snapshot.id, snapshot.name);
