@@ -33,6 +33,8 @@ import { ServiceMetrics } from './core/service-metrics.js';
 import { createApp } from './http/app.js';
 import { removeStaleSocket } from './http/stale-socket.js';
 import { copyRoutes } from './http/routes/copy-routes.js';
+import { copyDatasetRoutes } from './http/routes/copy-dataset-routes.js';
+import { listCopyDatasets, reclaimCopyDataset } from './core/copy-datasets.js';
 import { CopyService } from './core/copy-service.js';
 import { scheduleRoutes } from './http/routes/schedule-routes.js';
 import { CaptureResolver } from './runtime/capture-resolver.js';
@@ -173,7 +175,14 @@ async function wire(
     logger,
     health,
     metricsRegistry: metrics.registry,
-    extraRoutes: [...scheduleRoutes(schedules), ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) })],
+    extraRoutes: [
+      ...scheduleRoutes(schedules),
+      ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) }),
+      ...copyDatasetRoutes({
+        list: () => listCopyDatasets({ pools: registry, runtime, store }),
+        reclaim: (pool, name) => reclaimCopyDataset({ pools: registry, runtime, store }, pool, name),
+      }),
+    ],
   });
   const server = await listen(app.callback(), config);
   const url = 'socket' in config.listen ? `unix:${config.listen.socket}` : `http://${config.listen.host}:${String(addressPort(server))}`;

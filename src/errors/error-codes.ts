@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   operation_not_found: 404,
   storage_not_found: 404,
   not_found: 404,
+  copy_dataset_not_found: 404,
   // 405 / 413 / 415 / 501: the HTTP protocol itself
   method_not_allowed: 405,
   payload_too_large: 413,
@@ -42,6 +43,7 @@ export const ERROR_CODES = {
   nested_datasets: 409,
   dataset_busy: 409,
   dataset_in_use: 409,
+  copy_dataset_in_use: 409,
   // 503: a component cowsnap needs is down
   docker_unavailable: 503,
   pool_unavailable: 503,

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyRoutes } from '../../src/http/routes/copy-routes.js';
+import { copyDatasetRoutes, type CopyDatasetsApi } from '../../src/http/routes/copy-dataset-routes.js';
 import { scheduleRoutes } from '../../src/http/routes/schedule-routes.js';
 import type { SchedulesApi } from '../../src/core/schedule.js';
 import { AUTH, testApp } from './support/test-app.js';
@@ -126,6 +127,9 @@ function cases(): Case[] {
   for (const id of ['0', 'abc', '1.5', '9'.repeat(16)]) {
     for (const method of ['get', 'put', 'delete'] as const) field(`schedule ${method}: id ${id}`, method, `${SCHED}/${id}`, method === 'put' ? { paused: true } : undefined, '/params/id');
   }
+  // DELETE /copy-datasets/:pool/:name
+  for (const [what, pool] of [['a leading dash', '-main'], ['65 characters', 'p'.repeat(65)]] as const) field(`reclaim copy dataset: pool ${what}`, 'delete', `/api/v1/copy-datasets/${pool}/cowsnap-copy-x-1`, undefined, '/params/pool');
+  for (const name of ['volumes', 'cowsnap-copy-', 'cowsnap-copy-a%20b']) field(`reclaim copy dataset: name ${name}`, 'delete', `/api/v1/copy-datasets/main/${name}`, undefined, '/params/name');
   return list;
 }
 
@@ -177,7 +181,9 @@ function app(): { http: ReturnType<typeof testApp>['http']; calls: () => unknown
       return Promise.reject(new Error('a service was called with bad input'));
     },
   });
-  const t = testApp({ extraRoutes: [...scheduleRoutes(record as SchedulesApi), ...copyRoutes(record as Parameters<typeof copyRoutes>[0])] });
+  const t = testApp({
+    extraRoutes: [...scheduleRoutes(record as SchedulesApi), ...copyRoutes(record as Parameters<typeof copyRoutes>[0]), ...copyDatasetRoutes(record as CopyDatasetsApi)],
+  });
   return { http: t.http, calls: () => [...t.services.calls, ...extra] };
 }
 
@@ -224,7 +230,7 @@ describe('bad-input matrix: all bad fields of a route at once → one 400 listin
   }
 
   it('the matrix covers every route that takes params, a query or a body (the table cannot silently miss one)', () => {
-    const t = testApp({ extraRoutes: [...scheduleRoutes({} as SchedulesApi), ...copyRoutes({} as Parameters<typeof copyRoutes>[0])] });
+    const t = testApp({ extraRoutes: [...scheduleRoutes({} as SchedulesApi), ...copyRoutes({} as Parameters<typeof copyRoutes>[0]), ...copyDatasetRoutes({} as CopyDatasetsApi)] });
     const covered = new Set([...cases(), ...ALL_AT_ONCE].map((c) => `${c.method.toUpperCase()} ${templateOf(c.url)}`));
     for (const route of t.app.routes) {
       if (route.request.params === undefined && route.request.query === undefined && route.request.body === undefined) continue;
@@ -237,6 +243,7 @@ describe('bad-input matrix: all bad fields of a route at once → one 400 listin
 function templateOf(url: string): string {
   const path = url.split('?')[0] ?? url;
   const parts = path.split('/');
+  if (parts[3] === 'copy-datasets') return '/api/v1/copy-datasets/:pool/:name';
   // ['', 'api', 'v1', 'containers', ':container', kind, ':id']
   if (parts.length >= 5) parts[4] = ':container';
   if (parts.length >= 7) parts[6] = parts[5] === 'snapshots' ? ':snapshot' : ':id';
