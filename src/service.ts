@@ -3,12 +3,13 @@
  * Nothing here holds rules; it only wires the store, the drivers, the runtime, the services and HTTP.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { ExecFileRunner, type CommandRunner } from '../storage-drivers/common/command-runner.js';
 import { createDriver } from '../storage-drivers/index.js';
 import type { CowsnapConfig } from './config/config.js';
+import { DEFAULTS } from './config/config-defaults.js';
 import { loadOrCreateToken } from './config/token-file.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { ContainerLocks } from './core/container-lock.js';
@@ -26,10 +27,14 @@ import { SnapshotDeleter } from './core/snapshot-deleter.js';
 import { SnapshotService } from './core/snapshot-service.js';
 import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
 import { checkHealth } from './core/health-check.js';
+import { cachedCheck } from './core/health-cache.js';
 import { instrumentSnapshots } from './core/instrumented-snapshots.js';
 import { ServiceMetrics } from './core/service-metrics.js';
 import { createApp } from './http/app.js';
+import { removeStaleSocket } from './http/stale-socket.js';
 import { copyRoutes } from './http/routes/copy-routes.js';
+import { copyDatasetRoutes } from './http/routes/copy-dataset-routes.js';
+import { listCopyDatasets, reclaimCopyDataset } from './core/copy-datasets.js';
 import { CopyService } from './core/copy-service.js';
 import { scheduleRoutes } from './http/routes/schedule-routes.js';
 import { CaptureResolver } from './runtime/capture-resolver.js';
@@ -37,7 +42,6 @@ import { DockerRuntime } from './runtime/docker-runtime.js';
 import { openStore, type OpenedStore } from './store/open-store.js';
 import { ReaperQueries } from './store/reaper-queries.js';
 import { ScheduleStore } from './store/schedule-store.js';
-import type { DriverCapabilities } from '../storage-drivers/driver.js';
 import type { RemotePort } from './core/remote-port.js';
 import { RemoteRegistry } from './core/remote-registry.js';
 import { RemoteCatalog } from './core/remote-catalog.js';
@@ -51,6 +55,8 @@ import { replicaRoutes } from './http/routes/replica-routes.js';
 import { OperationStore } from './store/operation-store.js';
 import { ReplicaStore } from './store/replica-store.js';
 import { S3Remote } from './remote/s3-remote.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** How long shutdown waits for running requests (restores, copies) to finish. */
 const SHUTDOWN_GRACE_MS = 60_000;
@@ -123,24 +129,29 @@ async function wire(
   const { clock, runner } = options;
   const { store } = opened;
 
-  const pools: RegisteredPool[] = [];
-  const capabilities = new Map<string, DriverCapabilities>();
-  for (const pool of config.pools) {
-    const driver = createDriver(pool, runner);
-    const info = await driver.probe();
+  // A pool that fails its probe (not imported yet, disk gone) is unavailable, not fatal: the others work.
+  const configured: RegisteredPool[] = config.pools.map((pool) => ({
+    id: pool.id,
+    driver: createDriver(pool, runner),
+    ...(pool.driver === 'btrfs' && { path: pool.path }),
+  }));
+  const registry = await PoolRegistry.probe(configured, (pool, error) => {
+    if (error !== undefined) {
+      logger.error({ pool: pool.id, err: error }, 'pool unavailable: the service runs without it and probes it again every minute');
+      return;
+    }
+    const info = pool.driver.info();
     logger.info({ pool: pool.id, driver: info.name, version: info.version, capabilities: info.capabilities }, 'pool ready');
-    pools.push({ id: pool.id, driver });
-    capabilities.set(pool.id, info.capabilities);
-  }
-  const registry = new PoolRegistry(pools);
+  });
 
   const docker = new Dockerode({ socketPath: config.dockerSocket });
   const runtime = new DockerRuntime(docker, { stopTimeoutSeconds: config.stopTimeoutSeconds });
-  const capture = new CaptureResolver(runtime, pools);
+  const capture = new CaptureResolver(runtime, () => registry.pools, { unavailablePools: () => registry.unavailable });
   const locks = new ContainerLocks(options.lockWaitMs);
   const resolver = new ContainerResolver(runtime, store, clock);
   const datasetLocks = new DatasetLocks(options.lockWaitMs);
-  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock });
+  const retentionDays = config.journalRetentionDays ?? DEFAULTS.journalRetentionDays;
+  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock, failedRetentionDays: retentionDays });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
     pins.assertDeletable(snapshot);
@@ -162,7 +173,7 @@ async function wire(
     resolver,
     locks,
     pools: registry,
-    capabilities: (poolId) => capabilities.get(poolId),
+    capabilities: (poolId) => (registry.isAvailable(poolId) ? registry.driverFor({ pool: poolId }).info().capabilities : undefined),
     remotes,
     pins,
     clock,
@@ -172,8 +183,10 @@ async function wire(
     observer: new ReplicaMetrics(metrics.registry),
   });
   const catalog = new RemoteCatalog({ remotes, store });
-  const health = (): ReturnType<typeof checkHealth> =>
-    checkHealth({ docker: runtime, pools, database: () => opened.db.prepare('SELECT 1').get() });
+  const health = cachedCheck(async () => {
+    await registry.refresh();
+    return checkHealth({ docker: runtime, pools: registry.pools, unavailablePools: registry.unavailable, database: () => opened.db.prepare('SELECT 1').get() });
+  });
   const scheduleStore = new ScheduleStore(opened.db);
   const schedules = new ScheduleService({ schedules: scheduleStore, resolver, clock });
   const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter, locks, clock }, options.reaper);
@@ -187,8 +200,16 @@ async function wire(
     metrics.reaperDeleted.inc(reaped.deleted);
     metrics.reaperFailures.inc(reaped.failed.length);
     if (reaped.deleted + reaped.failed.length + reaped.skippedBusy > 0) logger.info({ reaped }, 'expired snapshots reaped');
+    // The journal only matters until its operation has finished; finished rows go after the retention age.
+    const pruned = store.pruneFinishedOperations(new Date(clock.now().getTime() - retentionDays * DAY_MS));
+    if (pruned > 0) logger.info({ pruned, retentionDays }, 'finished journal entries pruned');
     return reaped;
   }, logFailure('reaper run failed'));
+  const poolJob = new BackgroundJob(async () => {
+    const back = await registry.refresh();
+    for (const id of back) logger.info({ pool: id }, 'pool available again');
+    return back;
+  }, logFailure('pool probe failed'));
   const schedulerJob = new BackgroundJob(async () => {
     const runs = await scheduler.runDue();
     if (runs.length > 0) logger.info({ runs }, 'scheduled snapshots');
@@ -207,6 +228,7 @@ async function wire(
   // Before the API opens, so the snapshots being uploaded are pinned before any delete can arrive.
   const resumed = replicas.resumeUploads();
   if (resumed.resumed + resumed.failed > 0) logger.info({ replicaUploads: resumed }, 'interrupted replica uploads');
+  for (const pool of startup.pools.filter((p) => !p.available)) logger.warn({ pool }, 'pool unavailable at start-up');
   for (const mismatch of [...startup.recordsWithoutStorage, ...startup.storageWithoutRecord]) {
     logger.warn({ mismatch }, 'records and storage disagree');
   }
@@ -229,6 +251,10 @@ async function wire(
         listOperations: (query) => operationStore.listOperations(query),
         containerIdOf: (ref) => [...store.findContainers(ref)].sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())[0]?.id,
       }),
+      ...copyDatasetRoutes({
+        list: () => listCopyDatasets({ pools: registry, runtime, store }),
+        reclaim: (pool, name) => reclaimCopyDataset({ pools: registry, runtime, store }, pool, name),
+      }),
     ],
   });
   const server = await listen(app.callback(), config);
@@ -238,6 +264,7 @@ async function wire(
   // After recovery, so neither sees a half-finished operation. The first runs make up for the time
   // cowsnap was down: each schedule's latest missed slot once, and whatever expired meanwhile.
   schedulerJob.start('* * * * *');
+  poolJob.start('* * * * *');
   reaperJob.start(config.reaperSchedule);
   schedulerJob.tick();
   reaperJob.tick();
@@ -251,7 +278,7 @@ async function wire(
     async close() {
       reaper.stop();
       // Uploads stop where they are and stay `uploading`: the next start resumes them.
-      await Promise.all([schedulerJob.stop(), reaperJob.stop(), replicas.close()]);
+      await Promise.all([schedulerJob.stop(), reaperJob.stop(), poolJob.stop(), replicas.close()]);
       for (const remote of s3Remotes) remote.close();
       // Graceful: no new requests; running operations (a restore, a copy) finish and answer first. What a
       // longer wait would cut off is still journaled, and start-up recovery finishes it.
@@ -289,8 +316,7 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Pr
     server.once('error', reject);
     if ('socket' in config.listen) {
       const socket = config.listen.socket;
-      // A socket file left by a crash would make listen fail with EADDRINUSE.
-      rm(socket, { force: true }).then(
+      removeStaleSocket(socket).then(
         () => server.listen(socket, resolve),
         (error: unknown) => {
           reject(error instanceof Error ? error : new Error(String(error)));

@@ -74,8 +74,8 @@ export interface DiffEntry {
 
 export interface RecoveryAction {
   readonly dataset: string;
-  /** What recover() did: finished the interrupted restore, or undid it. */
-  readonly action: 'finished' | 'undone' | 'cleaned';
+  /** What recover() did: finished the interrupted restore, or undid it; 'skipped': could not tell, left as found. */
+  readonly action: 'finished' | 'undone' | 'cleaned' | 'skipped';
   readonly detail: string;
 }
 

@@ -12,6 +12,7 @@ export const DEFAULTS = {
   dockerSocket: '/var/run/docker.sock',
   reaperSchedule: '* * * * *',
   stopTimeoutSeconds: 10,
+  journalRetentionDays: 30,
   logLevel: 'info',
 } as const;
 

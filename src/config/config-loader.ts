@@ -82,6 +82,7 @@ export function loadConfig(options: LoadConfigOptions): CowsnapConfig {
     remotes: remotes satisfies RemoteConfig[],
     reaperSchedule,
     stopTimeoutSeconds: typeof raw['stopTimeoutSeconds'] === 'number' ? raw['stopTimeoutSeconds'] : DEFAULTS.stopTimeoutSeconds,
+    journalRetentionDays: typeof raw['journalRetentionDays'] === 'number' ? raw['journalRetentionDays'] : DEFAULTS.journalRetentionDays,
     logLevel: str('logLevel', DEFAULTS.logLevel) as CowsnapConfig['logLevel'],
   };
 }

@@ -68,6 +68,7 @@ export const configFileSchema = {
     remotes: { type: 'array', items: remoteSchema },
     reaperSchedule: { type: 'string', minLength: 1 },
     stopTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
+    journalRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 },
     logLevel: { type: 'string', enum: LOG_LEVELS },
   },
   additionalProperties: false,

@@ -61,5 +61,10 @@ export interface CowsnapConfig {
   readonly reaperSchedule: string;
   /** Seconds Docker waits before killing a container it stops. */
   readonly stopTimeoutSeconds: number;
+  /**
+   * Finished journal rows, and snapshots whose creation failed, are removed after this many days. The
+   * loader always sets it; optional so hand-built configurations (tests, embedded) get the default.
+   */
+  readonly journalRetentionDays?: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { privateFileProblem } from './private-file.js';
 
 const TOKEN_BYTES = 32;
 
@@ -30,6 +31,9 @@ export async function loadOrCreateToken(path: string): Promise<string> {
 export async function readToken(path: string): Promise<string | undefined> {
   let text: string;
   try {
+    // Checked like the key file: a token others can read (or replace) is no protection.
+    const problem = privateFileProblem(path, await stat(path));
+    if (problem !== null) throw new Error(`token file ${path} ${problem}`);
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

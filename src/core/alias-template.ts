@@ -5,6 +5,8 @@
  * container, so a collision gets `-2`, `-3`, ... (see `withSuffix`).
  */
 
+import { printableTextProblem, SNAPSHOT_NAME_SHAPE } from './alias-rules.js';
+
 export const ALIAS_PLACEHOLDERS = ['{date}', '{time}', '{n}'] as const;
 
 const MAX_ALIAS = 100;
@@ -13,14 +15,17 @@ const SUFFIX_ROOM = 3;
 /** Longest text each placeholder can become ({n}: a run counter of up to 10 digits). */
 const WIDEST: Record<string, number> = { '{date}': 10, '{time}': 6, '{n}': 10 };
 
-// Same rule as every alias: no control characters, no whitespace at either end.
-const NOT_PRINTABLE = /\p{Cc}|^\s|\s$/u;
+/** How many `-n` suffixes a run tries before it gives up on an alias (the snapshot is still made). */
+export const MAX_SUFFIX_TRIES = 1000;
 
 /** Every problem with a template, in words; empty when it is fine. */
 export function aliasTemplateProblems(template: string): string[] {
   const problems: string[] = [];
   if (template.length === 0) return ['must not be empty'];
-  if (NOT_PRINTABLE.test(template)) problems.push('must be printable text: no control characters and no leading or trailing whitespace');
+  const textProblem = printableTextProblem(template);
+  if (textProblem !== null) problems.push(textProblem);
+  const sample = renderAliasTemplate(template, { at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), timezone: 'UTC', run: 1 });
+  if (SNAPSHOT_NAME_SHAPE.test(sample)) problems.push(`expands to aliases shaped like snapshot names (e.g. "${sample}"), which names would shadow`);
   let widest = 0;
   for (const part of template.split(/(\{[^{}]*\})/)) {
     if (part.startsWith('{') && part.endsWith('}')) {
@@ -61,11 +66,17 @@ export function renderAliasTemplate(template: string, context: { at: Date; timez
   return template.replaceAll('{date}', date).replaceAll('{time}', time).replaceAll('{n}', String(context.run));
 }
 
-/** The first of `alias`, `alias-2`, `alias-3`, ... that `taken` says is free. */
-export function withSuffix(alias: string, taken: (candidate: string) => boolean): string {
-  if (!taken(alias)) return alias;
-  for (let n = 2; ; n += 1) {
-    const candidate = `${alias}-${n}`;
+/**
+ * The first of `alias`, `alias-2`, `alias-3`, ... that `taken` says is free, each at most 100 characters
+ * (the alias is shortened to make room for a long suffix). After MAX_SUFFIX_TRIES taken candidates it
+ * gives up and returns null: the scheduled snapshot is then made without an alias rather than not at all.
+ */
+export function withSuffix(alias: string, taken: (candidate: string) => boolean): string | null {
+  const chars = Array.from(alias);
+  for (let n = 1; n <= MAX_SUFFIX_TRIES; n += 1) {
+    const suffix = n === 1 ? '' : `-${n}`;
+    const candidate = chars.slice(0, MAX_ALIAS - suffix.length).join('').trimEnd() + suffix;
     if (!taken(candidate)) return candidate;
   }
+  return null;
 }

@@ -1,3 +1,4 @@
+import { ConflictError } from '../errors/conflict-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import type { Clock } from './clock.js';
 import type { ContainerRecord } from './model.js';
@@ -27,6 +28,15 @@ export class ContainerResolver {
       return { record, live };
     }
     const known = this.store.findContainers(ref);
+    const byName = known.some((c) => c.name === ref.replace(/^\//, '') || c.id === ref);
+    if (!byName && known.length > 1) {
+      // An id prefix is the caller naming one container; guessing among several could delete the wrong one's snapshots.
+      const listed = [...known]
+        .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())
+        .map((c) => `${c.id.slice(0, 12)} (${c.name}${c.removedAt === null ? '' : `, removed ${c.removedAt.toISOString()}`})`)
+        .join(', ');
+      throw new ConflictError('removed_container_ambiguous', `"${ref}" is an id prefix of ${known.length} removed containers: ${listed}; use a longer prefix or the full id.`);
+    }
     // Several removed containers may have had the same name: the one seen last is meant.
     const record = [...known].sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())[0];
     if (record === undefined) {

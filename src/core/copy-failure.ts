@@ -9,7 +9,8 @@ import { AppError } from '../errors/app-error.js';
 import { ConflictError } from '../errors/conflict-error.js';
 import { InternalError } from '../errors/internal-error.js';
 import { ValidationError } from '../errors/validation-error.js';
-import { mapStorageError } from './storage-error-mapping.js';
+import { withoutHostPaths } from './public-error.js';
+import { mapStorageError, SEE_THE_LOG } from './storage-error-mapping.js';
 
 export const CREATE_STEP = 'create the container';
 
@@ -25,8 +26,9 @@ export function copyFailure(error: unknown, context: CopyFailureContext): Error 
   const { name, step, leftBehind } = context;
   const message = error instanceof Error ? error.message : String(error);
   if (leftBehind.length > 0) {
-    return new InternalError('copy_failed', `Copy to ${name} failed at step "${step}": ${message}; cleaning up also failed: ${leftBehind.join(', ')}`, {
-      cause: error,
+    // The step is the client's to know; the command, paths and stderr are the log's (via the cause).
+    return new InternalError('copy_failed', `Copy to ${name} failed at step "${step}", and cleaning up also failed (${leftBehind.length} item(s) left; the server log lists them). ${SEE_THE_LOG}`, {
+      cause: Object.assign(new Error(`copy to ${name} failed at ${step}: ${message}`, { cause: error }), { leftBehind }),
     });
   }
   // Docker's only reason to refuse a create with 409 is the name: taken after our check, by someone else.
@@ -34,10 +36,12 @@ export function copyFailure(error: unknown, context: CopyFailureContext): Error 
     return new ConflictError('name_taken', `A container named "${name}" was created while this copy was being prepared; nothing was copied.`);
   }
   if (error instanceof StorageError && error.code === 'invalid_name') {
-    return new ValidationError([{ path: '/body/name', message: `cannot name the copy's datasets: ${message}` }], 'invalid_copy_name');
+    return new ValidationError([{ path: '/body/name', message: `cannot name the copy's datasets: ${withoutHostPaths(message)}` }], 'invalid_copy_name');
   }
   const mapped = mapStorageError(error, `Copy to ${name} (${step})`);
   if (mapped !== error && mapped instanceof Error) return mapped;
   if (error instanceof AppError && (error.statusCode < 500 || error.statusCode === 503)) return error;
-  return new InternalError('copy_failed', `Copy to ${name} failed at step "${step}": ${message}`, { cause: error });
+  return new InternalError('copy_failed', `Copy to ${name} failed at step "${step}". ${SEE_THE_LOG}`, {
+    cause: Object.assign(new Error(`copy to ${name} failed at ${step}: ${message}`, { cause: error })),
+  });
 }

@@ -1,14 +1,18 @@
 import type { RegisteredPool } from './pool-registry.js';
+import { publicMessage } from './public-error.js';
 
 export interface HealthDeps {
   readonly docker: { ping(): Promise<void>; storageInfo(): Promise<{ driver: string; dataRoot: string }> };
   readonly pools: readonly RegisteredPool[];
+  /** Configured pools that are down: reported as failing checks with the reason. */
+  readonly unavailablePools?: readonly { id: string; reason: string }[];
   /** Throws when the database cannot answer. */
   readonly database: () => void;
 }
 
+/** Health is read by monitoring and people: a sentence and a code, never the commands or stderr behind it. */
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return publicMessage(error);
 }
 
 /**
@@ -52,6 +56,7 @@ export async function checkHealth(deps: HealthDeps): Promise<{ ok: boolean; [che
   } catch (error) {
     database = { ok: false, error: message(error) };
   }
+  for (const pool of deps.unavailablePools ?? []) pools.push({ id: pool.id, ok: false, error: `unavailable: ${pool.reason}` });
   const ok = docker.ok === true && database.ok === true && pools.every((p) => p.ok);
   return { ok, docker, pools, database };
 }

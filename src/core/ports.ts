@@ -62,6 +62,8 @@ export interface StorePort {
 
   reserveSnapshot(input: NewSnapshot): SnapshotRecord;
   markSnapshotReady(id: number, fields: { sizeBytes: number | null; filesystems: CapturedFilesystem[] }): SnapshotRecord;
+  /** Creation failed midway: state `failed` with a client-readable reason, alias freed, expiring by `expiresBy`. */
+  markSnapshotFailed(id: number, error: string, expiresBy?: Date): void;
   markSnapshotDeleting(id: number): void;
   recordSnapshotError(id: number, error: string | null): void;
   updateSnapshotMeta(id: number, patch: { alias?: string | null; expiresAt?: Date | null; tags?: string[] }): SnapshotRecord;

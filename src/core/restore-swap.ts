@@ -3,6 +3,7 @@ import { InternalError } from '../errors/internal-error.js';
 import type { CapturedFilesystem } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
+import { SEE_THE_LOG } from './storage-error-mapping.js';
 
 /** What a restore journal row carries, so start-up can finish it after a crash. */
 export interface RestorePayload {
@@ -92,8 +93,8 @@ export class RestoreSwap {
         // The pre-restore snapshots are kept so an operator can put the state back by hand.
         throw new InternalError(
           'restore_undo_failed',
-          `Restore failed (${String(error)}) and undoing it failed too; pre-restore snapshots "${payload.rollbackName}" are kept: ${undoFailures.join('; ')}`,
-          { cause: error },
+          `Restore failed and undoing it failed too on ${undoFailures.length} filesystem(s); the pre-restore snapshots "${payload.rollbackName}" are kept to put the state back by hand. ${SEE_THE_LOG}`,
+          { cause: Object.assign(new Error(`restore failed: ${String(error)}`, { cause: error }), { undoFailures }) },
         );
       }
       await this.dropRollbacks(rollbacks, payload.rollbackName);

@@ -9,6 +9,7 @@ import type { Clock } from './clock.js';
 import type { ContainerLocks } from './container-lock.js';
 import type { ContainerResolver } from './container-resolver.js';
 import { latestSlot } from './cron-schedule.js';
+import { publicMessage } from './public-error.js';
 import type { StorePort } from './ports.js';
 import type { ScheduleRecord, ScheduleStorePort } from './schedule.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
@@ -18,7 +19,10 @@ export interface ScheduleRunReport {
   readonly slot: Date;
   readonly outcome: 'created' | 'failed' | 'paused';
   readonly snapshot: string | null;
+  /** What clients read as the schedule's `last_error`: a sentence and a code. */
   readonly error: string | null;
+  /** The full failure (may hold paths, argv, stderr): for the server log only. */
+  readonly detail?: string;
 }
 
 export interface SchedulerDeps {
@@ -61,9 +65,9 @@ export class Scheduler {
    */
   private async runSlot(schedule: ScheduleRecord, slot: Date, now: Date): Promise<ScheduleRunReport | null> {
     const { schedules, resolver, locks, creator, store } = this.deps;
-    const report = (outcome: ScheduleRunReport['outcome'], snapshot: string | null, error: string | null): ScheduleRunReport => {
+    const report = (outcome: ScheduleRunReport['outcome'], snapshot: string | null, error: string | null, detail?: string): ScheduleRunReport => {
       schedules.recordRun(schedule.id, { at: now, snapshot, error });
-      return { scheduleId: schedule.id, slot, outcome, snapshot, error };
+      return { scheduleId: schedule.id, slot, outcome, snapshot, error, ...(detail !== undefined && { detail }) };
     };
     const progress = { claimed: false };
     try {
@@ -82,22 +86,22 @@ export class Scheduler {
         const template = schedule.aliasTemplate;
         const alias =
           template === null
-            ? undefined
+            ? null
             : withSuffix(renderAliasTemplate(template, { at: slot, timezone: schedule.timezone, run }), (candidate) => store.resolveSnapshot(live.id, candidate) !== undefined);
         return creator.create(
           { record: container.record, live },
           {
             origin: `schedule:${schedule.id}`,
             quiesce: schedule.quiesce,
-            ...(alias !== undefined && { alias }),
+            ...(alias !== null && { alias }),
             ...(schedule.expiryDays !== null && { expiryDays: schedule.expiryDays }),
           },
         );
       });
       return snapshot === null ? null : report('created', snapshot.name, null);
     } catch (error) {
-      const message = messageOf(error);
-      return report('failed', null, progress.claimed ? message : `${message} (will try again on the next tick)`);
+      const message = publicMessage(error);
+      return report('failed', null, progress.claimed ? message : `${message} (will try again on the next tick)`, messageOf(error));
     }
   }
 }

@@ -1,25 +1,33 @@
 import type { CreateSnapshotInput } from './api-types.js';
 import type { Clock } from './clock.js';
 import type { ResolvedContainer } from './container-resolver.js';
+import { relative, isAbsolute } from 'node:path';
 import { ConflictError } from '../errors/conflict-error.js';
 import type { DatasetLocks } from './dataset-locks.js';
 import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
+import { ServiceUnavailableError } from '../errors/service-unavailable-error.js';
 import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
 import { journalQuiesce, journalThawed } from './quiesce-journal.js';
 import { expiryFrom, storageSnapshotName } from './snapshot-naming.js';
+import { publicMessage } from './public-error.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
 export interface SnapshotCreatorDeps {
-  readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'deleteSnapshotRecord' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
+  readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'markSnapshotFailed' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
   readonly runtime: Pick<RuntimePort, 'pause' | 'unpause' | 'stop' | 'start' | 'inspect'>;
   readonly capture: CapturePort;
   /** Shared holds on the captured datasets: no restore of a dataset another container mounts swaps it meanwhile. */
   readonly datasetLocks: DatasetLocks;
   readonly pools: PoolRegistry;
   readonly clock: Clock;
+  /** How long a snapshot whose creation failed stays listed (as `failed`) before the reaper removes it. */
+  readonly failedRetentionDays?: number;
 }
+
+/** Default of `journalRetentionDays`, which also bounds how long failed snapshots stay listed. */
+export const DEFAULT_FAILED_RETENTION_DAYS = 30;
 
 /**
  * Takes a snapshot of every captured filesystem of a container. Used by the API, restore's safety
@@ -40,6 +48,16 @@ export class SnapshotCreator {
     const uncaptured: UncapturedFilesystem[] = capture
       .filter((entry) => !entry.captured)
       .map((entry) => ({ role: entry.role, mountPoint: entry.mountPoint, source: entry.source, reason: entry.reason ?? 'not captured' }));
+    // A filesystem on a pool that is down would be silently missing from the snapshot: refuse instead.
+    for (const entry of uncaptured) {
+      const down = entry.source === null ? undefined : pools.unavailable.find((pool) => pool.path !== undefined && isInsidePath(pool.path, entry.source ?? ''));
+      if (down !== undefined) {
+        throw new ServiceUnavailableError(
+          'pool_unavailable',
+          `Pool "${down.id}" is unavailable (${down.reason}); container ${container.live.name} keeps ${entry.mountPoint} there, so no snapshot is taken until it is back.`,
+        );
+      }
+    }
     if (filesystems.length === 0) {
       const reasons = uncaptured.map((u) => `${u.mountPoint}: ${u.reason}`).join('; ');
       throw new ConflictError('nothing_to_capture', `Container ${container.live.name} has no filesystem cowsnap can snapshot (${reasons}).`);
@@ -76,23 +94,35 @@ export class SnapshotCreator {
         });
       if (options.datasetsLocked === true) await snapshotAll();
       else await this.deps.datasetLocks.runShared(filesystems, `snapshot of ${container.live.name}`, snapshotAll);
-      const sizeBytes = await this.exclusiveBytes(filesystems, storageName);
+      const sizeBytes = (await this.exclusiveBytes(filesystems, storageName)) ?? null;
       const ready = store.markSnapshotReady(record.id, { sizeBytes, filesystems });
       store.finishOperation(operation.id, 'done');
       return ready;
     } catch (error) {
-      // Nothing half-done: remove what was made, then the record.
+      // Nothing half-done: remove what was made. The record stays, `failed` with the reason (a sentence
+      // and a code; the journal keeps the full error): a delete, or the reaper once it expires, removes
+      // it together with any storage the clean-up here could not remove.
       for (const filesystem of made.reverse()) {
         await pools.driverFor(filesystem).destroySnapshot(filesystem.dataset, storageName).catch(() => undefined);
       }
-      store.deleteSnapshotRecord(record.id);
+      const retentionMs = (this.deps.failedRetentionDays ?? DEFAULT_FAILED_RETENTION_DAYS) * 24 * 60 * 60 * 1000;
+      store.markSnapshotFailed(record.id, `creation failed: ${publicMessage(error)}`, new Date(clock.now().getTime() + retentionMs));
       store.finishOperation(operation.id, 'failed', error instanceof Error ? error.message : String(error));
       throw mapStorageError(error, `Snapshot of ${container.live.name}`);
     }
   }
 
-  /** Sum of the snapshot's exclusive bytes over its filesystems; null when any driver cannot tell. */
-  async exclusiveBytes(filesystems: readonly CapturedFilesystem[], storageName: string): Promise<number | null> {
+  /** Throws 503 pool_unavailable naming the pool when `filesystem`'s pool is down or not configured. */
+  assertPoolAvailable(filesystem: Pick<CapturedFilesystem, 'pool'>): void {
+    this.deps.pools.driverFor(filesystem);
+  }
+
+  /**
+   * Sum of the snapshot's exclusive bytes over its filesystems; null when any driver cannot tell;
+   * undefined when a pool is unavailable (the recorded size is then the best there is).
+   */
+  async exclusiveBytes(filesystems: readonly CapturedFilesystem[], storageName: string): Promise<number | null | undefined> {
+    if (!filesystems.every((filesystem) => this.deps.pools.isAvailable(filesystem.pool))) return undefined;
     let total = 0;
     for (const filesystem of filesystems) {
       const usage = await this.deps.pools.driverFor(filesystem).snapshotUsage(filesystem.dataset, storageName).catch(() => undefined);
@@ -126,4 +156,9 @@ export class SnapshotCreator {
       journalThawed(store, operationId);
     }
   }
+}
+
+function isInsidePath(parent: string, path: string): boolean {
+  const rel = relative(parent, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

@@ -2,6 +2,7 @@ import { NotFoundError as StorageNotFoundError } from '../../storage-drivers/com
 import type { SnapshotRecord } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
+import { publicMessage } from './public-error.js';
 import { storageSnapshotName } from './snapshot-naming.js';
 
 /**
@@ -18,6 +19,8 @@ export class SnapshotDeleter {
   ) {}
 
   async delete(snapshot: SnapshotRecord): Promise<void> {
+    // Every pool it lives on must be there (503 naming the one that is not) before anything changes.
+    for (const filesystem of snapshot.filesystems) this.pools.driverFor(filesystem);
     this.guard(snapshot);
     this.store.markSnapshotDeleting(snapshot.id);
     const operation = this.store.startOperation('delete', snapshot.containerId, snapshot.name, { snapshotId: snapshot.id });
@@ -32,7 +35,9 @@ export class SnapshotDeleter {
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.store.recordSnapshotError(snapshot.id, `delete failed: ${message}`);
+      // Clients read `error` on the snapshot: a sentence and a code. The journal (server side) keeps the
+      // command and stderr, and the caller (API request, reaper run) logs the error itself.
+      this.store.recordSnapshotError(snapshot.id, `delete failed: ${publicMessage(error)}`);
       this.store.finishOperation(operation.id, 'failed', message);
       throw error;
     }

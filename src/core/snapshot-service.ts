@@ -55,9 +55,12 @@ export class SnapshotService implements SnapshotsApi {
 
   async restore(containerRef: string, snapshotRef: string, input: RestoreInput): Promise<RestoreResult> {
     const container = await this.deps.resolver.resolveLive(containerRef);
-    return this.deps.locks.run(container.record.id, 'restore', () =>
-      this.deps.restorer.restore(container, this.find(container.record, snapshotRef), input),
-    );
+    return this.deps.locks.run(container.record.id, 'restore', () => {
+      const snapshot = this.find(container.record, snapshotRef);
+      // Before the container is stopped: a pool that is down is 503 naming it, with nothing changed.
+      for (const filesystem of snapshot.filesystems) this.deps.creator.assertPoolAvailable(filesystem);
+      return this.deps.restorer.restore(container, snapshot, input);
+    });
   }
 
   async update(containerRef: string, snapshotRef: string, input: UpdateSnapshotInput): Promise<SnapshotResult> {
@@ -93,7 +96,7 @@ export class SnapshotService implements SnapshotsApi {
   private async refreshSize(snapshot: SnapshotRecord): Promise<SnapshotRecord> {
     if (snapshot.state !== 'ready') return snapshot;
     const size = await this.deps.creator.exclusiveBytes(snapshot.filesystems, storageSnapshotName(snapshot.id, snapshot.name));
-    if (size === snapshot.sizeBytes) return snapshot;
+    if (size === undefined || size === snapshot.sizeBytes) return snapshot;
     this.deps.store.setSnapshotSize(snapshot.id, size);
     return { ...snapshot, sizeBytes: size };
   }

@@ -1,5 +1,6 @@
 import type { RecoveryAction } from '../../storage-drivers/driver.js';
-import type { PoolRegistry } from './pool-registry.js';
+import type { JournalEntry } from './model.js';
+import type { PoolRegistry, PoolStatus } from './pool-registry.js';
 import type { RuntimePort, StorePort } from './ports.js';
 import { thawAfterCrash } from './quiesce-journal.js';
 import type { RestoreService } from './restore-service.js';
@@ -7,6 +8,8 @@ import type { SnapshotDeleter } from './snapshot-deleter.js';
 import { storageSnapshotName } from './snapshot-naming.js';
 
 export interface StartupReport {
+  /** Every pool configured or recorded: available, or why not (the service runs without the others). */
+  readonly pools: (PoolStatus & { configured: boolean })[];
   readonly storage: (RecoveryAction & { pool: string })[];
   readonly operations: string[];
   /** Records whose storage is missing on some filesystem. */
@@ -35,11 +38,24 @@ export async function recoverAtStartup(deps: {
   const { store, pools } = deps;
   const storage: StartupReport['storage'] = [];
   for (const pool of pools.pools) {
-    for (const action of await pool.driver.recover()) storage.push({ ...action, pool: pool.id });
+    try {
+      for (const action of await pool.driver.recover()) storage.push({ ...action, pool: pool.id });
+    } catch (error) {
+      // One pool failing its recovery must not keep the others down: it waits, unavailable, for refresh().
+      pools.markUnavailable(pool.id, error);
+    }
   }
 
   const operations: string[] = [];
-  for (const entry of store.listUnfinishedOperations()) {
+  // An operation on a pool that is down stays `running`; a start with the pool back finishes it.
+  const [deferred, resumable] = splitByPoolAvailability(store.listUnfinishedOperations(), store, pools);
+  for (const entry of deferred) {
+    // The container itself needs no pool: one a snapshot left paused or stopped is thawed now.
+    const thawed = entry.kind === 'create' ? await thawAfterCrash(entry, deps.runtime) : undefined;
+    if (thawed !== undefined) operations.push(thawed);
+    operations.push(`deferred ${entry.kind} ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}: its pool is unavailable`);
+  }
+  for (const entry of resumable) {
     const snapshotId = typeof entry.payload.snapshotId === 'number' ? entry.payload.snapshotId : undefined;
     const snapshot = snapshotId !== undefined ? store.getSnapshot(snapshotId) : undefined;
     if (entry.kind === 'restore') {
@@ -74,8 +90,14 @@ export async function recoverAtStartup(deps: {
   const snapshots = store.listAllSnapshots();
   const knownIds = new Set(snapshots.map((s) => s.id));
   const datasets = new Map<string, { pool: string; dataset: string }>();
+  const unreachable = new Map<string, number>();
   for (const snapshot of snapshots) {
     for (const filesystem of snapshot.filesystems) {
+      if (!pools.isAvailable(filesystem.pool)) {
+        // Not "records without storage": the storage may be fine on a pool we cannot see now.
+        unreachable.set(filesystem.pool, (unreachable.get(filesystem.pool) ?? 0) + 1);
+        continue;
+      }
       datasets.set(`${filesystem.pool}\u0000${filesystem.dataset}`, { pool: filesystem.pool, dataset: filesystem.dataset });
       if (snapshot.state !== 'ready') continue;
       const driver = pools.driverFor(filesystem);
@@ -91,7 +113,36 @@ export async function recoverAtStartup(deps: {
       if (id !== undefined && !knownIds.has(Number(id))) storageWithoutRecord.push({ pool, dataset, snapshot: info.name });
     }
   }
-  return { storage, operations, recordsWithoutStorage, storageWithoutRecord };
+  const statuses = pools.statuses().map((status) => ({ ...status, configured: true }));
+  for (const id of unreachable.keys()) {
+    if (!pools.isConfigured(id)) statuses.push({ id, available: false, reason: 'recorded by snapshots but not configured (any more)', configured: false });
+  }
+  return { pools: statuses, storage, operations, recordsWithoutStorage, storageWithoutRecord };
+}
+
+/** Entries whose filesystems (snapshot, payload, clones) are all on available pools, and the others. */
+function splitByPoolAvailability(
+  entries: readonly JournalEntry[],
+  store: Pick<StorePort, 'getSnapshot'>,
+  pools: Pick<PoolRegistry, 'isAvailable'>,
+): [JournalEntry[], JournalEntry[]] {
+  const deferred: JournalEntry[] = [];
+  const resumable: JournalEntry[] = [];
+  for (const entry of entries) {
+    const touched = new Set<string>();
+    const snapshotId = entry.payload.snapshotId;
+    if (typeof snapshotId === 'number') for (const fs of store.getSnapshot(snapshotId)?.filesystems ?? []) touched.add(fs.pool);
+    for (const key of ['filesystems', 'clones']) {
+      const list = entry.payload[key];
+      if (!Array.isArray(list)) continue;
+      for (const item of list as unknown[]) {
+        const pool = (item as { pool?: unknown } | null)?.pool;
+        if (typeof pool === 'string') touched.add(pool);
+      }
+    }
+    ([...touched].every((pool) => pools.isAvailable(pool)) ? resumable : deferred).push(entry);
+  }
+  return [deferred, resumable];
 }
 
 /** A copy a crash interrupted: its container and cloned datasets go, as a failed copy's reverter would have done. */

@@ -2,6 +2,8 @@
  * Base of every error the API reports: an HTTP status, a stable snake_case code scripts can match on,
  * a human sentence, and details (for validation: one entry per problem).
  */
+import type { ErrorCode } from './error-codes.js';
+
 export interface ErrorDetail {
   /** JSON pointer-ish path of the offending field, e.g. "/body/expiry"; "" for the request as a whole. */
   readonly path: string;
@@ -10,7 +12,7 @@ export interface ErrorDetail {
 
 export abstract class AppError extends Error {
   abstract readonly statusCode: number;
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   readonly details: readonly ErrorDetail[];
 
   constructor(message: string, details: readonly ErrorDetail[] = [], options?: { cause?: unknown }) {

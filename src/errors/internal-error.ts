@@ -1,11 +1,12 @@
 import { AppError } from './app-error.js';
+import type { ErrorCodeWithStatus } from './error-codes.js';
 
 /** 500: something failed that the caller cannot fix; the message says which step. */
 export class InternalError extends AppError {
   readonly statusCode = 500;
 
   constructor(
-    readonly code: string,
+    readonly code: ErrorCodeWithStatus<500>,
     message: string,
     options?: { cause?: unknown },
   ) {

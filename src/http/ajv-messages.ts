@@ -4,8 +4,10 @@
  */
 import type { ErrorObject } from 'ajv';
 import type { ErrorDetail } from '../errors/app-error.js';
-import { PRINTABLE_TEXT_FORMAT } from './schemas/common-schemas.js';
-import { SCHEDULE_FORMATS } from './schemas/schedule-schemas.js';
+import { aliasProblem, printableTextProblem } from '../core/alias-rules.js';
+import { ALIAS_FORMAT, PRINTABLE_TEXT_FORMAT } from './schemas/common-schemas.js';
+import { aliasTemplateProblems } from '../core/alias-template.js';
+import { ALIAS_TEMPLATE_FORMAT, SCHEDULE_FORMATS } from './schemas/schedule-schemas.js';
 
 /** Patterns whose regex means nothing to a reader, explained in words. */
 const PATTERN_SENTENCES: Record<string, string> = {
@@ -65,10 +67,14 @@ function sentence(error: ErrorObject): string {
       return `must be at least ${plural(Number(params['limit']), 'character')} long`;
     case 'maxLength':
       return `must be at most ${plural(Number(params['limit']), 'character')} long (got ${codePoints(String(error.data))})`;
-    case 'format':
-      return params['format'] === PRINTABLE_TEXT_FORMAT
-        ? 'must be printable text: no control characters (newline, tab, escape, ...) and no leading or trailing whitespace'
-        : (SCHEDULE_FORMATS.find((f) => f.name === params['format'])?.sentence ?? `must be a valid ${String(params['format'])}`);
+    case 'format': {
+      // The text rules say which one the value broke.
+      if (params['format'] === PRINTABLE_TEXT_FORMAT) return printableTextProblem(String(error.data)) ?? 'must be printable text';
+      if (params['format'] === ALIAS_FORMAT) return aliasProblem(String(error.data)) ?? 'is not a valid alias';
+      const known = SCHEDULE_FORMATS.find((f) => f.name === params['format']);
+      if (params['format'] === ALIAS_TEMPLATE_FORMAT && known !== undefined) return [known.sentence, ...aliasTemplateProblems(String(error.data))].join('; ');
+      return known?.sentence ?? `must be a valid ${String(params['format'])}`;
+    }
     case 'pattern':
       return PATTERN_SENTENCES[String(params['pattern'])] ?? `must match the pattern ${String(params['pattern'])}`;
     case 'enum':

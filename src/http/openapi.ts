@@ -51,7 +51,7 @@ function operation(route: RouteDefinition): object {
       ? { description: 'Success.', content: { [route.raw.contentType]: { schema: { type: 'string' } } } }
       : { description: 'Success.', content: { 'application/json': { schema: envelopeSchema(route.response) } } },
   };
-  const statuses = new Set([...(route.request.params || route.request.query || route.request.body ? [400] : []), ...(route.auth ? [401] : []), ...(route.errorStatuses ?? []), 500]);
+  const statuses = new Set([...(route.request.params || route.request.query || route.request.body ? [400] : []), ...(route.auth === true ? [401] : []), ...(route.errorStatuses ?? []), 500]);
   for (const status of [...statuses].sort()) responses[String(status)] = errorResponse(status);
 
   const body = route.request.body as ObjectSchema | undefined;
@@ -59,7 +59,8 @@ function operation(route: RouteDefinition): object {
     operationId: route.operationId,
     summary: route.summary,
     tags: [route.tag],
-    ...(route.auth ? {} : { security: [] }),
+    // Optional auth: anonymous or bearer, both accepted (OpenAPI: an empty requirement object means none).
+    ...(route.auth === true ? {} : { security: route.auth === 'optional' ? [{}, { bearerAuth: [] }] : [] }),
     parameters: [...parameters(route.request.params, 'path'), ...parameters(route.request.query, 'query')],
     ...(body !== undefined && {
       requestBody: {

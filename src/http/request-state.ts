@@ -7,6 +7,8 @@ export interface RequestState {
   logger: Logger;
   /** The matched route template ("/api/v1/containers/:container"), for logs and metrics. */
   route?: string;
+  /** On routes with optional auth: whether a valid token came with the request. */
+  authenticated?: boolean;
 }
 
 export function requestState(ctx: Context): RequestState {

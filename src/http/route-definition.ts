@@ -27,8 +27,12 @@ export interface RouteDefinition {
   readonly operationId: string;
   readonly summary: string;
   readonly tag: string;
-  /** False only for the few routes that must work without a token (health, the OpenAPI document). */
-  readonly auth: boolean;
+  /**
+   * False only for the few routes that must work without a token (the OpenAPI document). 'optional':
+   * answers without a token, but says more with a valid one (health); the handler reads
+   * `requestState(ctx).authenticated`.
+   */
+  readonly auth: boolean | 'optional';
   /** The status of a success (200 unless said otherwise). */
   readonly successStatus?: number;
   readonly request: RequestSchemas;

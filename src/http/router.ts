@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { envelope } from './envelope.js';
-import { requireToken } from './middleware/auth.js';
+import { noteToken, requireToken } from './middleware/auth.js';
 import { jsonBody } from './middleware/json-body.js';
 import { requestState } from './request-state.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -36,6 +36,7 @@ function handler(route: RouteDefinition, ajv: Ajv2020): Middleware {
 export function buildRouter(routes: readonly RouteDefinition[], options: { token: string; ajv: Ajv2020 }): Router {
   const router = new Router();
   const auth = requireToken(options.token);
+  const optionalAuth = noteToken(options.token);
   const body = jsonBody();
   for (const route of routes) {
     const markRoute: Middleware = async (ctx, next) => {
@@ -43,7 +44,8 @@ export function buildRouter(routes: readonly RouteDefinition[], options: { token
       await next();
     };
     const chain: Middleware[] = [markRoute];
-    if (route.auth) chain.push(auth);
+    if (route.auth === true) chain.push(auth);
+    else if (route.auth === 'optional') chain.push(optionalAuth);
     if (route.request.body !== undefined) chain.push(body);
     chain.push(handler(route, options.ajv));
     router.register(route.path, [route.method], chain);

@@ -7,7 +7,8 @@ import addFormatsModule from 'ajv-formats';
 import type { ErrorDetail } from '../errors/app-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import { toErrorDetails } from './ajv-messages.js';
-import { PRINTABLE_TEXT_FORMAT } from './schemas/common-schemas.js';
+import { aliasProblem, printableTextProblem } from '../core/alias-rules.js';
+import { ALIAS_FORMAT, PRINTABLE_TEXT_FORMAT } from './schemas/common-schemas.js';
 import { SCHEDULE_FORMATS } from './schemas/schedule-schemas.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
@@ -33,9 +34,6 @@ export interface ValidatedRequest {
 
 export type RequestValidator = (raw: RawRequest) => ValidatedRequest;
 
-/** Cc (C0, DEL, C1) anywhere, or whitespace at either end. */
-const NOT_PRINTABLE = /\p{Cc}|^\s|\s$/u;
-
 export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
@@ -47,13 +45,17 @@ export function createAjv(): Ajv2020 {
     verbose: true,
   });
   addFormats(ajv);
-  ajv.addFormat(PRINTABLE_TEXT_FORMAT, { type: 'string', validate: (value: string) => !NOT_PRINTABLE.test(value) });
+  ajv.addFormat(PRINTABLE_TEXT_FORMAT, { type: 'string', validate: (value: string) => printableTextProblem(value) === null });
+  ajv.addFormat(ALIAS_FORMAT, { type: 'string', validate: (value: string) => aliasProblem(value) === null });
   for (const format of SCHEDULE_FORMATS) ajv.addFormat(format.name, { type: 'string', validate: format.validate });
   return ajv;
 }
 
-/** A whole number written plainly: "10" yes; "1.5", "1e2", "0x10", " 10", "" no. */
-const PLAIN_INTEGER = /^-?(0|[1-9][0-9]{0,15})$/;
+/**
+ * A whole number written plainly: "10" yes; "1.5", "1e2", "0x10", " 10", "" no. Any length: a huge one
+ * becomes a (rounded) number that the schema's maximum then reports as too large.
+ */
+const PLAIN_INTEGER = /^-?(0|[1-9][0-9]{0,400})$/;
 
 /**
  * Query strings are all text. Only the properties the schema declares as integers are converted, and only

@@ -25,6 +25,11 @@ export interface CaptureResolverOptions {
   /** How long `docker info` is reused: listing many containers should not ask Docker once per container. */
   readonly storageInfoTtlMs?: number;
   readonly now?: () => number;
+  /**
+   * Configured pools that are down. A path inside one (when its mount path is known) is reported as not
+   * captured, naming the pool; the snapshot creator refuses such a snapshot (503) rather than make it without.
+   */
+  readonly unavailablePools?: () => readonly { id: string; path?: string; reason: string }[];
 }
 
 /** The storage driver comes with ContainerDetails; a bare LiveContainer falls back to `docker info`. */
@@ -38,14 +43,29 @@ export class CaptureResolver implements CapturePort {
   private cached: { readonly at: number; readonly info: Promise<StorageInfo> } | undefined;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly availablePools: () => readonly CapturePool[];
+  private readonly unavailablePools: () => readonly { id: string; path?: string; reason: string }[];
 
   constructor(
     private readonly runtime: CaptureRuntime,
-    private readonly pools: readonly CapturePool[],
+    /** The available pools, or a function giving them now (pools come and go while the service runs). */
+    pools: readonly CapturePool[] | (() => readonly CapturePool[]),
     options: CaptureResolverOptions = {},
   ) {
     this.ttlMs = options.storageInfoTtlMs ?? 5_000;
     this.now = options.now ?? Date.now;
+    this.availablePools = typeof pools === 'function' ? pools : (): readonly CapturePool[] => pools;
+    this.unavailablePools = options.unavailablePools ?? ((): [] => []);
+  }
+
+  private get pools(): readonly CapturePool[] {
+    return this.availablePools();
+  }
+
+  /** Why `path` cannot be captured now: it lies in a configured pool that is down (when its path is known). */
+  private unavailableReason(path: string): string | undefined {
+    const down = this.unavailablePools().find((pool) => pool.path !== undefined && isInside(pool.path, path));
+    return down === undefined ? undefined : `on pool "${down.id}", which is unavailable (${down.reason})`;
   }
 
   async captureSet(container: CaptureInput): Promise<CaptureEntry[]> {
@@ -82,6 +102,8 @@ export class CaptureResolver implements CapturePort {
     }
     const filesystem = await this.findDataset(layer, 'rootfs', '/');
     if (filesystem === undefined) {
+      const down = this.unavailableReason(layer);
+      if (down !== undefined) return notCaptured('rootfs', '/', layer, down);
       const pool = this.pools.find((p) => isInside(poolPath(p), layer));
       const reason =
         pool === undefined
@@ -109,6 +131,8 @@ export class CaptureResolver implements CapturePort {
     }
     const filesystem = await this.findDataset(mount.source, 'mount', mount.destination);
     if (filesystem !== undefined) return { role: 'mount', mountPoint: mount.destination, source, captured: true, reason: null, filesystem };
+    const down = this.unavailableReason(mount.source);
+    if (down !== undefined) return notCaptured('mount', mount.destination, source, down);
     const pool = this.pools.find((p) => isInside(poolPath(p), mount.source));
     const reason =
       pool !== undefined

@@ -8,6 +8,9 @@ import { InternalError } from '../errors/internal-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { ServiceUnavailableError } from '../errors/service-unavailable-error.js';
 import { ValidationError } from '../errors/validation-error.js';
+import { withoutHostPaths } from '../core/public-error.js';
+
+export { withoutHostPaths };
 
 /** Socket-level error codes that mean "nobody answers at the Docker socket". */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
@@ -60,29 +63,32 @@ export interface DockerErrorContext {
 /**
  * One place that decides what a Docker failure means to the caller:
  * unreachable → 503 docker_unavailable, 404 → container_not_found (or not_found for non-container
- * requests), 409 → 409 conflict, 400 → 400, anything else → 500 docker_failed with Docker's message.
+ * requests), 409 → 409 conflict, 400 → 400, anything else → 500 docker_failed (Docker's message in the log).
  */
 export function mapDockerError(error: unknown, context: DockerErrorContext): AppError {
   if (error instanceof AppError) return error;
   const failure = describeDockerFailure(error);
   if (failure.statusCode === undefined && failure.code !== undefined && UNREACHABLE_CODES.has(failure.code)) {
-    const where = context.socket !== undefined ? ` at ${context.socket}` : '';
+    // The socket path is the host's business: it stays in the cause, which the log prints.
     return new ServiceUnavailableError(
       'docker_unavailable',
-      `Docker is not reachable${where} (${failure.code}) while trying to ${context.action}; is dockerd running?`,
+      `Docker is not reachable (${failure.code}) while trying to ${context.action}; is dockerd running?`,
       { cause: error },
     );
   }
+  // Docker's 4xx sentences are about the request (a name taken, a container not running) and help the
+  // caller, less any host path in them; a 5xx is Docker's own failure: the log gets it, the client a sentence.
+  const said = withoutHostPaths(failure.message);
   switch (failure.statusCode) {
     case 404:
       return context.container !== undefined
-        ? new NotFoundError('container_not_found', `No container "${context.container}" in Docker (${context.action}: ${failure.message}).`)
-        : new NotFoundError('not_found', `Docker could not ${context.action}: ${failure.message}`);
+        ? new NotFoundError('container_not_found', `No container "${context.container}" in Docker (${context.action}: ${said}).`, { cause: error })
+        : new NotFoundError('not_found', `Docker could not ${context.action}: ${said}`, { cause: error });
     case 409:
-      return new ConflictError('docker_conflict', `Docker refused to ${context.action}: ${failure.message}`);
+      return new ConflictError('docker_conflict', `Docker refused to ${context.action}: ${said}`, { cause: error });
     case 400:
-      return new ValidationError([{ path: '', message: `Docker refused to ${context.action}: ${failure.message}` }], 'docker_rejected');
+      return new ValidationError([{ path: '', message: `Docker refused to ${context.action}: ${said}` }], 'docker_rejected');
     default:
-      return new InternalError('docker_failed', `Docker failed to ${context.action}: ${failure.message}`, { cause: error });
+      return new InternalError('docker_failed', `Docker failed to ${context.action}. The server log has the details (search for the request id).`, { cause: error });
   }
 }

@@ -22,23 +22,24 @@ export async function btrfsLayerPath(dataRoot: string, containerId: string): Pro
   try {
     mountId = (await readFile(mountIdFile, 'utf8')).trim();
   } catch (error) {
-    throw new InternalError(
-      'rootfs_layer_unknown',
-      `Cannot find the writable layer of container ${containerId.slice(0, 12)}: ${mountIdFile} is unreadable (${errorCode(error)}).`,
-      { cause: error },
-    );
+    throw layerError(containerId, `its layer id file is unreadable (${errorCode(error)})`, { cause: error, file: mountIdFile });
   }
   if (!MOUNT_ID_PATTERN.test(mountId)) {
-    throw new InternalError('rootfs_layer_unknown', `${mountIdFile} holds "${mountId.slice(0, 80)}", not a layer id.`);
+    throw layerError(containerId, 'its layer id file does not hold a layer id', { file: mountIdFile, content: mountId.slice(0, 80) });
   }
   const layer = join(dataRoot, 'btrfs', 'subvolumes', mountId);
   const stats = await stat(layer).catch((error: unknown) => {
-    throw new InternalError('rootfs_layer_unknown', `The writable layer ${layer} of container ${containerId.slice(0, 12)} is missing (${errorCode(error)}).`, {
-      cause: error,
-    });
+    throw layerError(containerId, `the layer is missing (${errorCode(error)})`, { cause: error, layer });
   });
-  if (!stats.isDirectory()) throw new InternalError('rootfs_layer_unknown', `The writable layer ${layer} is not a directory.`);
+  if (!stats.isDirectory()) throw layerError(containerId, 'the layer is not a directory', { layer });
   return layer;
+}
+
+/** The client reads which container and what is wrong; the host paths go on the cause, for the log. */
+function layerError(containerId: string, problem: string, facts: Record<string, unknown> & { cause?: unknown }): InternalError {
+  const { cause, ...paths } = facts;
+  const detail = Object.assign(new Error(`rootfs layer of ${containerId}: ${problem}`, { cause }), paths);
+  return new InternalError('rootfs_layer_unknown', `Cannot find the writable layer of container ${containerId.slice(0, 12)}: ${problem}.`, { cause: detail });
 }
 
 function errorCode(error: unknown): string {

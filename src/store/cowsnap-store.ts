@@ -48,8 +48,8 @@ export class CowsnapStore {
   markSnapshotReady(id: number, fields: { sizeBytes: number | null; filesystems: CapturedFilesystem[] }): SnapshotRecord {
     return this.snapshots.markSnapshotReady(id, fields);
   }
-  markSnapshotFailed(id: number, error: string): void {
-    this.snapshots.markSnapshotFailed(id, error);
+  markSnapshotFailed(id: number, error: string, expiresBy?: Date): void {
+    this.snapshots.markSnapshotFailed(id, error, expiresBy);
   }
   markSnapshotDeleting(id: number): void {
     this.snapshots.markSnapshotDeleting(id);

@@ -2,7 +2,7 @@
  * Opens cowsnap's SQLite database: WAL (readers never wait for the writer), a busy timeout (a second
  * process waits instead of failing), foreign keys enforced, then migrations.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { InternalError } from '../errors/internal-error.js';
@@ -23,7 +23,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   const inMemory = path === ':memory:';
   let db: Database;
   try {
-    if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (!inMemory) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // SQLite would create a missing file with 0644 & ~umask, readable by all until the chmod below;
+      // creating it 0600 first (an existing file is left as it is) closes that window.
+      closeSync(openSync(path, 'a', 0o600));
+    }
     db = new BetterSqlite3(path, { timeout: busyTimeoutMs });
   } catch (error) {
     throw new InternalError('database_open_failed', `Cannot open the database ${path}: ${messageOf(error)}`, { cause: error });

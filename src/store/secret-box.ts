@@ -6,6 +6,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
+import { privateFileProblem } from '../config/private-file.js';
 import { InternalError } from '../errors/internal-error.js';
 
 export const KEY_BYTES = 32;
@@ -30,11 +31,8 @@ export function loadOrCreateKey(path: string): Buffer {
 }
 
 function readKey(path: string): Buffer {
-  const stats = statSync(path);
-  if (!stats.isFile()) throw keyError(path, 'is not a regular file');
-  if ((stats.mode & 0o077) !== 0) {
-    throw keyError(path, `is accessible to group or others (mode ${(stats.mode & 0o777).toString(8)}); run: chmod 600 ${path}`);
-  }
+  const problem = privateFileProblem(path, statSync(path));
+  if (problem !== null) throw keyError(path, problem);
   const key = readFileSync(path);
   if (key.length !== KEY_BYTES) throw keyError(path, `holds ${key.length} bytes, expected exactly ${KEY_BYTES}`);
   return key;

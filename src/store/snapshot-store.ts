@@ -38,8 +38,8 @@ export class SnapshotStore extends SnapshotQueries {
   private readonly deleteFilesystems: Statement<[number]>;
   private readonly stateOf: Statement<[number], { name: string; state: SnapshotState }>;
   private readonly setReady: Statement<[number | null, number]>;
-  private readonly setState: Statement<[SnapshotState, number]>;
   private readonly setDeleting: Statement<[number]>;
+  private readonly setFailed: Statement<[{ id: number; error: string; cap: number | null }]>;
   private readonly setError: Statement<[string | null, number]>;
   private readonly setMeta: Statement<[{ id: number; setAlias: number; alias: string | null; setExpiry: number; expiresAt: number | null; setTags: number; tags: string | null }]>;
   private readonly setLastUsed: Statement<[number, number]>;
@@ -68,10 +68,14 @@ export class SnapshotStore extends SnapshotQueries {
     this.deleteFilesystems = db.prepare('DELETE FROM snapshot_filesystems WHERE snapshot_id = ?');
     this.stateOf = db.prepare('SELECT name, state FROM snapshots WHERE id = ?');
     this.setReady = db.prepare("UPDATE snapshots SET state = 'ready', size_bytes = ?, error = NULL WHERE id = ?");
-    this.setState = db.prepare('UPDATE snapshots SET state = ? WHERE id = ?');
     // A snapshot being deleted has left the API; its alias is freed at once for a new snapshot.
     this.setDeleting = db.prepare("UPDATE snapshots SET state = 'deleting', alias = NULL WHERE id = ?");
     this.setError = db.prepare('UPDATE snapshots SET error = ? WHERE id = ?');
+    this.setFailed = db.prepare(
+      `UPDATE snapshots SET state = 'failed', error = @error, alias = NULL,
+         expires_at = CASE WHEN @cap IS NOT NULL AND (expires_at IS NULL OR expires_at > @cap) THEN @cap ELSE expires_at END
+       WHERE id = @id`,
+    );
     this.setMeta = db.prepare(
       `UPDATE snapshots SET
          alias = CASE WHEN @setAlias THEN @alias ELSE alias END,
@@ -130,11 +134,15 @@ export class SnapshotStore extends SnapshotQueries {
     }).immediate();
   }
 
-  markSnapshotFailed(id: number, error: string): void {
+  /**
+   * Creation failed midway: the row stays as `failed` with the reason, so the failure is visible and its
+   * storage can still be cleaned by a delete. Its alias is freed at once (a retry may use it), and it
+   * expires at `expiresBy` at the latest, so the reaper clears failed attempts away.
+   */
+  markSnapshotFailed(id: number, error: string, expiresBy?: Date): void {
     this.db.transaction(() => {
       this.mustGetState(id);
-      this.setState.run('failed', id);
-      this.setError.run(error, id);
+      this.setFailed.run({ id, error, cap: expiresBy === undefined ? null : toMillis(expiresBy) });
     }).immediate();
   }
 

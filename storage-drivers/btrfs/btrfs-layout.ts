@@ -51,8 +51,16 @@ export class BtrfsLayout {
     return encodeURIComponent(relative(this.pool, dataset));
   }
 
+  /** The dataset a restore-area key names; throws InvalidNameError for a key no restore could have made. */
   datasetFromKey(key: string): string {
-    return join(this.pool, decodeURIComponent(key));
+    let relativePath: string;
+    try {
+      relativePath = decodeURIComponent(key);
+    } catch {
+      throw new InvalidNameError(`restore area ${JSON.stringify(key)} is not a percent-encoded dataset path`, ['malformed percent-encoding']);
+    }
+    // Validated like any dataset: a key decoding to "../x" or into .cowsnap must never be renamed into place.
+    return this.dataset(join(this.pool, relativePath));
   }
 
   snapshotsRoot(): string {

@@ -96,7 +96,16 @@ export async function recoverRestores(tools: RestoreTools): Promise<RecoveryActi
   const actions: RecoveryAction[] = [];
   for (const base of await tools.mountBases()) {
     const root = tools.layout.restoreRoot(base);
-    for (const key of await readdir(root).catch(() => [])) actions.push(await recoverOne(tools, join(root, key)));
+    for (const key of await readdir(root).catch(() => [])) {
+      try {
+        actions.push(await recoverOne(tools, join(root, key)));
+      } catch (error) {
+        // One unreadable leftover (a hand-made folder, a malformed name) must not stop start-up or the
+        // other recoveries; it stays as found, reported so an operator can look at it.
+        const reason = error instanceof Error ? error.message : String(error);
+        actions.push({ dataset: join(root, key), action: 'skipped', detail: `left as found: ${reason}` });
+      }
+    }
   }
   return actions;
 }

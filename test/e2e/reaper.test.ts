@@ -162,7 +162,8 @@ describe('expiry reaper end to end (real dockerd on btrfs, real service)', needs
       const stuck = await get('stubborn', b.name);
       assert.equal(stuck.status, 200);
       assert.equal(stuck.snapshot?.state, 'deleting');
-      assert.match(stuck.snapshot.error ?? '', /delete failed: .*Operation not permitted/);
+      assert.match(stuck.snapshot.error ?? '', /delete failed: .*\((storage_\w+|internal_error)\)/);
+      assert.doesNotMatch(stuck.snapshot.error ?? '', /Operation not permitted|\//, 'defect-11: no stderr or paths for clients');
       assert.equal(await stored(rootfs, b.name), true);
 
       // Backed off: the next minute's run leaves it alone.

@@ -170,7 +170,10 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
   });
 
   it('reports health (Docker, pools, database) and Prometheus metrics of the operations it ran', async () => {
-    const health = await env.service.api('GET', '/health', undefined, { token: null });
+    const anonymous = await env.service.api('GET', '/health', undefined, { token: null });
+    assert.equal(anonymous.status, 200, JSON.stringify(anonymous.body));
+    assert.deepEqual(anonymous.body.data, { ok: true }, 'defect-13: without the token only ok');
+    const health = await env.service.api('GET', '/health');
     assert.equal(health.status, 200, JSON.stringify(health.body));
     const data = health.body.data as { ok: boolean; docker: { storage_driver: string }; pools: { id: string; driver: string; free_bytes: number }[] };
     assert.equal(data.docker.storage_driver, 'btrfs');

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BusyError, CommandFailedError, NestedDatasetsError, NoSpaceError, NotFoundError as StorageNotFoundError } from '../../storage-drivers/common/errors.js';
+import { mapStorageError } from '../../src/core/storage-error-mapping.js';
 import { ConflictError } from '../../src/errors/conflict-error.js';
+import { ERROR_CODES } from '../../src/errors/error-codes.js';
+import { mapDockerError } from '../../src/runtime/docker-errors.js';
 import { NotFoundError } from '../../src/errors/not-found-error.js';
 import { PoolFullError } from '../../src/errors/pool-full-error.js';
 import { ServiceUnavailableError } from '../../src/errors/service-unavailable-error.js';
@@ -118,5 +121,39 @@ describe('routing errors', () => {
     const body = response.body as { statusCode: number; data: { allow: string[] } };
     assert.equal(body.statusCode, 200);
     assert.deepEqual([...body.data.allow].sort(), ['DELETE', 'GET', 'HEAD', 'PATCH', 'PUT']);
+  });
+});
+
+describe('defect-11 clients get a sentence and a stable code; paths, argv and stderr go to the log', () => {
+  const HOST_DETAIL = /\/srv\/|\/var\/lib|btrfs subvolume|zfs destroy|stderr-text|ENOSPC/;
+  const cases: [string, Error, number, string][] = [
+    ['no space, as the creator maps it', mapStorageError(new NoSpaceError('ENOSPC writing /srv/pool/x: stderr-text'), 'Snapshot of web') as Error, 507, 'pool_full'],
+    ['busy, as the restore maps it', mapStorageError(new BusyError('zfs destroy /srv/pool/x: stderr-text'), 'Restore of web') as Error, 409, 'storage_busy'],
+    ['no space, raw', new NoSpaceError('ENOSPC writing /srv/pool/x: stderr-text'), 507, 'pool_full'],
+    ['a failed command, raw', new CommandFailedError('btrfs', ['subvolume', 'delete', '/srv/pool/x'], 1, 'stderr-text'), 500, 'storage_failed'],
+    ['docker down (runtime mapping)', mapDockerError(Object.assign(new Error('connect ECONNREFUSED /var/lib/docker.sock'), { code: 'ECONNREFUSED', syscall: 'connect' }), { action: 'inspect container web', socket: '/var/lib/docker.sock' }), 503, 'docker_unavailable'],
+    ['docker 500 (runtime mapping)', mapDockerError(Object.assign(new Error('(HTTP code 500) server error - error mounting /var/lib/docker/btrfs: stderr-text'), { statusCode: 500, json: { message: 'error mounting /var/lib/docker/btrfs: stderr-text' } }), { action: 'start container web' }), 500, 'docker_failed'],
+  ];
+  for (const [label, error, status, code] of cases) {
+    it(`defect-11 ${label} → ${status} ${code} without host details; the log has them with the request id`, async () => {
+      const result = await failingRequest(error);
+      assert.equal(result.status, status);
+      assert.equal(result.body.error.code, code);
+      assert.doesNotMatch(JSON.stringify(result.body), HOST_DETAIL);
+      assert.ok(result.body.message.length > 20, 'a clear sentence');
+      const logged = result.logs.find((line) => typeof line['err'] === 'object' && line['request_id'] !== undefined);
+      assert.ok(logged, 'the failure is logged with the request id');
+      assert.match(JSON.stringify(logged['err']), /stderr-text|ECONNREFUSED/);
+    });
+  }
+
+  it('defect-11 every code an error can carry is in the one typed list, with the status the class answers', () => {
+    const samples = [
+      new ConflictError('storage_busy', 'x'),
+      new NotFoundError('snapshot_not_found', 'x'),
+      new PoolFullError('x'),
+      new ServiceUnavailableError('pool_unavailable', 'x'),
+    ];
+    for (const error of samples) assert.equal(ERROR_CODES[error.code], error.statusCode, error.code);
   });
 });

@@ -43,12 +43,15 @@ describe('GET /containers/:container/snapshots query', () => {
     ['limit', '', '/query/limit'],
     ['limit', ' 10', '/query/limit'],
     ['offset', '-1', '/query/offset'],
+    // defect-10: 2^53 and beyond are not exact numbers; SQLite refused them with a 500.
+    ['offset', '9007199254740992', '/query/offset'],
+    ['offset', '99999999999999999999999', '/query/offset'],
     ['state', 'gone', '/query/state'],
     ['origin', 'cron', '/query/origin'],
     ['limt', '10', '/query/limt'],
   ];
   for (const [name, value, path] of bad) {
-    it(`rejects ${name}=${JSON.stringify(value)} → 400 at ${path}, service not called`, async () => {
+    it(`${name === 'offset' && value.length > 15 ? 'defect-10 ' : ''}rejects ${name}=${JSON.stringify(value)} → 400 at ${path}, service not called`, async () => {
       const t = testApp();
       const response = await t.http.get(`${URL}?${name}=${encodeURIComponent(value)}`).set(AUTH);
       assert.equal(response.status, 400);

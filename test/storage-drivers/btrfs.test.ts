@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BtrfsDriver } from '../../storage-drivers/btrfs/btrfs-driver.js';
@@ -73,6 +73,27 @@ describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrf
       await runner.run('btrfs', ['subvolume', 'create', join(ds, 'inner')]);
       await fx.driver.createSnapshot(ds, 'with-inner');
       await assert.rejects(fx.driver.send(ds, 'with-inner'), { code: 'unsupported', message: /nested subvolumes/ });
+    });
+
+    it('defect-10 recover() survives malformed restore-area names: skips and reports them, still recovers the rest', async () => {
+      const ds = await fx.newDataset('crashy');
+      await writeFile(join(ds, 'state'), 'snapshotted');
+      await fx.driver.createSnapshot(ds, 'snap');
+      await writeFile(join(ds, 'state'), 'changed');
+      await assert.rejects(fx.driver.restoreSnapshot(ds, 'snap', { crashAfter: 'after-move-old' }), /simulated crash/);
+      const area = join(fx.pool.mountPoint, '.cowsnap', 'restore');
+      const malformed = [join(area, '%E0%A4%A'), join(area, '..%2F..%2Fescape')];
+      for (const dir of malformed) await mkdir(join(dir, 'new'), { recursive: true });
+
+      const actions = await fx.driver.recover();
+      assert.deepEqual(
+        actions.map((a) => [a.dataset, a.action]).sort(),
+        [[ds, 'finished'], ...malformed.map((dir) => [dir, 'skipped'])].sort(),
+      );
+      assert.equal(await readFile(join(ds, 'state'), 'utf8'), 'snapshotted');
+      for (const dir of malformed) assert.ok(await stat(join(dir, 'new')).then(() => true), `${dir} left as found`);
+      await rm(area, { recursive: true, force: true });
+      await fx.driver.destroyDataset(ds);
     });
 
     it('works on a subvolume it did not create (a Docker layer) and hides its own storage', async () => {

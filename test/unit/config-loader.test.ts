@@ -41,8 +41,14 @@ describe('loadConfig', () => {
       remotes: [],
       reaperSchedule: '* * * * *',
       stopTimeoutSeconds: 10,
+      journalRetentionDays: 30,
       logLevel: 'info',
     });
+  });
+
+  it('defect-10 journalRetentionDays from the file or COWSNAP_JOURNAL_RETENTION_DAYS, 1–3650', () => {
+    assert.equal(loadConfig({ env: { COWSNAP_JOURNAL_RETENTION_DAYS: '7' }, defaultFile: absent }).journalRetentionDays, 7);
+    assert.throws(() => loadConfig({ env: { COWSNAP_JOURNAL_RETENTION_DAYS: '0' }, defaultFile: absent }), /journalRetentionDays/);
   });
 
   it('reads every setting from the file', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,11 +35,30 @@ describe('loadOrCreateToken', () => {
 
   it('keeps an operator-provided token (trimmed) and refuses an empty file', async () => {
     const own = join(dir, 'own');
-    await writeFile(own, '  my-own-token-value\n');
+    await writeFile(own, '  my-own-token-value\n', { mode: 0o600 });
     assert.equal(await loadOrCreateToken(own), 'my-own-token-value');
     const empty = join(dir, 'empty');
-    await writeFile(empty, '\n');
+    await writeFile(empty, '\n', { mode: 0o600 });
     await assert.rejects(loadOrCreateToken(empty), /is empty/);
     assert.equal(await readToken(join(dir, 'missing')), undefined);
+  });
+
+  it('defect-10 refuses a token file group or others can read, naming the fix', async () => {
+    const open = join(dir, 'world-readable');
+    await writeFile(open, 'a-token\n', { mode: 0o644 });
+    await chmod(open, 0o644);
+    await assert.rejects(readToken(open), /accessible to group or others \(mode 644\); run: chmod 600/);
+    await assert.rejects(loadOrCreateToken(open), /chmod 600/);
+  });
+
+  it('defect-10 refuses a token file owned by another user (not root)', { skip: process.getuid?.() !== 0 && 'needs root to chown' }, async () => {
+    const foreign = join(dir, 'foreign');
+    await writeFile(foreign, 'a-token\n', { mode: 0o600 });
+    await chown(foreign, 4242, 4242);
+    await assert.rejects(readToken(foreign), /owned by uid 4242/);
+  });
+
+  it('defect-10 refuses a directory where the token file should be', async () => {
+    await assert.rejects(readToken(dir), /not a regular file/);
   });
 });

@@ -83,7 +83,7 @@ describe('reaper', () => {
     assert.deepEqual(test.store.listUnfinishedOperations(), []);
   });
 
-  it('keeps going past a failing delete, shows its error, and retries it with a growing backoff', async () => {
+  it('defect-11 keeps going past a failing delete, shows a sentence and code (not stderr) as its error, and retries it with a growing backoff', async () => {
     const ids = [make(1), make(1), make(1)];
     const stuck = ids[1] ?? 0;
     driver.failing.add(`.cs${stuck}`);
@@ -95,7 +95,9 @@ describe('reaper', () => {
     assert.deepEqual(first.failed.map((f) => f.id), [stuck]);
     const snapshot = test.store.getSnapshot(stuck);
     assert.equal(snapshot?.state, 'deleting');
-    assert.match(snapshot.error ?? '', /delete failed: .*Operation not permitted/);
+    assert.match(snapshot.error ?? '', /delete failed: .*\(internal_error\)/);
+    assert.doesNotMatch(snapshot.error ?? '', /Operation not permitted|\.cs\d/, 'what the driver said stays in the log');
+    assert.match(first.failed[0]?.error ?? '', /Operation not permitted/, 'the run report (logged) keeps it');
 
     // Waiting out the backoff: not tried again before it ends.
     assert.equal((await r.reap()).failed.length, 0);

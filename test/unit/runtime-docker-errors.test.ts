@@ -17,12 +17,13 @@ function socketError(code: string): Error {
 }
 
 describe('dockerode error mapping', () => {
-  it('maps an unreachable daemon to 503 docker_unavailable, naming the socket', () => {
+  it('defect-11 maps an unreachable daemon to 503 docker_unavailable, without the host\'s socket path', () => {
     for (const code of ['ECONNREFUSED', 'ENOENT', 'EACCES']) {
       const error = mapDockerError(socketError(code), { action: 'list containers', socket: '/run/docker.sock' });
       assert.ok(error instanceof ServiceUnavailableError);
       assert.equal(error.code, 'docker_unavailable');
-      assert.match(error.message, /\/run\/docker\.sock.*list containers/);
+      assert.match(error.message, /not reachable.*list containers/);
+      assert.doesNotMatch(error.message, /\/run\/docker\.sock/);
       assert.ok(isDockerUnreachable(socketError(code)));
     }
   });
@@ -40,11 +41,19 @@ describe('dockerode error mapping', () => {
     assert.match(bad.message, /Invalid container name/);
   });
 
-  it('maps anything else to 500 docker_failed with Docker\'s own message', () => {
+  it('defect-11 host paths in Docker\'s 4xx sentences are replaced', () => {
+    const bad = mapDockerError(modemError(400, 'invalid mount config for type "bind": bind source path does not exist: /srv/secret/data'), { action: 'create container x' });
+    assert.doesNotMatch(bad.message, /\/srv\/secret/);
+    assert.match(bad.message, /bind source path does not exist: <host path>/);
+  });
+
+  it('defect-11 maps anything else to 500 docker_failed; Docker\'s own message stays in the cause (the log)', () => {
     const error = mapDockerError(modemError(500, 'driver failed', Buffer.from('{"message":"driver failed badly"}')), { action: 'start container x' });
     assert.ok(error instanceof InternalError);
     assert.equal(error.code, 'docker_failed');
-    assert.equal(error.message, 'Docker failed to start container x: driver failed badly');
+    assert.match(error.message, /^Docker failed to start container x\. The server log has the details/);
+    assert.doesNotMatch(error.message, /driver failed badly/);
+    assert.match((error.cause as Error).message, /driver failed/);
     assert.equal(describeDockerFailure(modemError(500, 'x', 'plain text body')).message, 'plain text body');
     assert.equal(describeDockerFailure('odd').message, 'odd');
   });

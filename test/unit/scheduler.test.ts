@@ -11,7 +11,9 @@ import type { LiveContainer } from '../../src/core/ports.js';
 import type { NewSchedule } from '../../src/core/schedule.js';
 import { Scheduler } from '../../src/core/scheduler.js';
 import { ScheduleService } from '../../src/core/schedule-service.js';
+import { ServiceUnavailableError } from '../../src/errors/service-unavailable-error.js';
 import { ValidationError } from '../../src/errors/validation-error.js';
+import { CommandFailedError } from '../../storage-drivers/common/errors.js';
 import { ScheduleStore } from '../../src/store/schedule-store.js';
 import { CONTAINER_ID, createTestStore, newSnapshot, sampleConfig, withContainer } from '../store/store-fixture.js';
 
@@ -28,6 +30,8 @@ describe('scheduler', () => {
   let made: Made[];
   let removed: boolean;
   let dockerDown: boolean;
+  /** When set, the creator throws it (a failure after the slot was claimed). */
+  let createFails: Error | null = null;
 
   beforeEach(() => {
     test.db.exec('DELETE FROM schedules; DELETE FROM snapshots;');
@@ -53,7 +57,8 @@ describe('scheduler', () => {
       locks,
       resolver: {
         resolve: (): Promise<ResolvedContainer> => {
-          if (dockerDown) return Promise.reject(new Error('Docker is unreachable at /run/docker.sock'));
+          // What DockerRuntime throws for a dead socket (runtime/docker-errors.ts).
+          if (dockerDown) return Promise.reject(new ServiceUnavailableError('docker_unavailable', 'Docker is not reachable (ECONNREFUSED); is dockerd running?'));
           const record = test.store.getContainer(CONTAINER_ID);
           if (record === undefined) throw new Error('container not recorded');
           return Promise.resolve({ record, live: removed ? undefined : live });
@@ -62,6 +67,7 @@ describe('scheduler', () => {
       creator: {
         // Records a real snapshot row, so alias collisions are decided by the store as in production.
         create: (_container, input): Promise<SnapshotRecord> => {
+          if (createFails !== null) return Promise.reject(createFails);
           made.push({ alias: input.alias, origin: input.origin, expiryDays: input.expiryDays, at: test.clock.now().toISOString() });
           const s = test.store.reserveSnapshot(newSnapshot({ alias: input.alias ?? null, origin: input.origin, createdAt: test.clock.now() }));
           return Promise.resolve(test.store.markSnapshotReady(s.id, { sizeBytes: 0, filesystems: s.filesystems }));
@@ -158,7 +164,7 @@ describe('scheduler', () => {
     dockerDown = true;
     const [down] = await scheduler().runDue();
     assert.equal(down?.outcome, 'failed');
-    assert.match(down.error ?? '', /unreachable.*will try again/);
+    assert.match(down.error ?? '', /not reachable.*will try again/);
     dockerDown = false;
 
     const locks = new ContainerLocks(0);
@@ -209,5 +215,22 @@ describe('scheduler', () => {
       await assert.rejects(svc.create('web', { cron }), ValidationError, cron);
     }
     assert.deepEqual(new ScheduleStore(test.db).listSchedules(CONTAINER_ID), []);
+  });
+
+  it('defect-11 last_error holds a sentence and a code, never the command, paths or stderr (those go to the log)', async () => {
+    test.clock.set('2026-03-01T10:00:00Z');
+    const id = schedule({ cron: '0 12 * * *' });
+    test.clock.set('2026-03-01T12:00:10Z');
+    createFails = new CommandFailedError('btrfs', ['subvolume', 'snapshot', '-r', '/srv/pool/data', '/srv/pool/.cowsnap/x'], 1, 'ERROR: cannot snapshot /srv/pool/data: Read-only file system');
+    try {
+      const [run] = await scheduler().runDue();
+      assert.equal(run?.outcome, 'failed');
+      const stored = new ScheduleStore(test.db).getSchedule(id);
+      assert.match(stored?.lastError ?? '', /storage command failed.*storage_failed/);
+      assert.doesNotMatch(stored?.lastError ?? '', /\/srv|btrfs subvolume|Read-only/);
+      assert.match(run.detail ?? '', /Read-only file system/, 'the report (logged by the service) keeps the full failure');
+    } finally {
+      createFails = null;
+    }
   });
 });

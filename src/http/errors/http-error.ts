@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/app-error.js';
+import type { ErrorCode } from '../../errors/error-codes.js';
 
 /**
  * Protocol-level failures the HTTP layer itself detects (405 method_not_allowed, 413 payload_too_large,
@@ -7,7 +8,7 @@ import { AppError } from '../../errors/app-error.js';
 export class HttpError extends AppError {
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

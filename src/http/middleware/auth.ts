@@ -2,6 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { UnauthorizedError } from '../../errors/unauthorized-error.js';
+import { requestState } from '../request-state.js';
 
 // Hashing both sides first gives equal-length buffers, so the comparison does not leak the token's length.
 function digest(value: string): Buffer {
@@ -10,6 +11,16 @@ function digest(value: string): Buffer {
 
 export function tokenMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** For routes that answer everyone but tell token holders more: notes whether a valid token came. */
+export function noteToken(token: string): Middleware {
+  if (token.length === 0) throw new Error('noteToken: the API token must not be empty');
+  return async (ctx, next) => {
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(ctx.get('Authorization'));
+    requestState(ctx).authenticated = match?.[1] !== undefined && tokenMatches(match[1], token);
+    await next();
+  };
 }
 
 export function requireToken(token: string): Middleware {

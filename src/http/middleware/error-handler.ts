@@ -29,7 +29,9 @@ export function errorHandler(): Middleware {
     } catch (error: unknown) {
       appError = toAppError(error);
       const { logger } = requestState(ctx);
+      // The client got a sentence and a code; the log keeps the full story (paths, argv, stderr in the cause).
       if (appError.statusCode >= 500) logger.error({ err: error, code: appError.code }, 'request failed with a server error');
+      else if (appError.cause !== undefined) logger.warn({ err: error, code: appError.code }, 'request refused because of a failure below');
       else logger.debug({ code: appError.code, details: appError.details }, 'request rejected');
     }
     if (appError !== null) {

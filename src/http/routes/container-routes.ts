@@ -31,7 +31,7 @@ export function containerRoutes(containers: ContainersApi): RouteDefinition[] {
       auth: true,
       request: { params: containerParamsSchema },
       response: containerResultSchema,
-      errorStatuses: [404, 503],
+      errorStatuses: [404, 409, 503],
       async handle({ params }) {
         const container = await containers.get(params['container'] ?? '');
         const captured = container.capture.filter((c) => c.captured).length;

@@ -55,7 +55,7 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       successStatus: 201,
       request: { params: containerParamsSchema, body: createScheduleBodySchema },
       response: scheduleResultSchema,
-      errorStatuses: [404, 503],
+      errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
         const input = toUpdate(body) as ScheduleInput;
         const result = await schedules.create(container(params), input);
@@ -76,7 +76,7 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       auth: true,
       request: { params: containerParamsSchema },
       response: scheduleListSchema,
-      errorStatuses: [404, 503],
+      errorStatuses: [404, 409, 503],
       async handle({ params }) {
         const result = await schedules.list(container(params));
         return { message: `${result.schedules.length} schedules of container ${result.container.name}.`, data: serializeScheduleList(result) };
@@ -91,7 +91,7 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       auth: true,
       request: { params: containerParamsSchema },
       response: scheduleListSchema,
-      errorStatuses: [404, 503],
+      errorStatuses: [404, 409, 503],
       async handle({ params }) {
         const result = await schedules.deleteAll(container(params));
         return { message: `${result.schedules.length} schedules of container ${result.container.name} deleted.`, data: serializeScheduleList(result) };
@@ -106,7 +106,7 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       auth: true,
       request: { params: scheduleParamsSchema },
       response: scheduleResultSchema,
-      errorStatuses: [404, 503],
+      errorStatuses: [404, 409, 503],
       async handle({ params }) {
         const result = await schedules.get(container(params), params['id'] ?? '');
         const s = result.schedule;
@@ -122,7 +122,7 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       auth: true,
       request: { params: scheduleParamsSchema, body: updateScheduleBodySchema },
       response: scheduleResultSchema,
-      errorStatuses: [404, 503],
+      errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
         const result = await schedules.update(container(params), params['id'] ?? '', toUpdate(body));
         const s = result.schedule;
@@ -138,7 +138,7 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       auth: true,
       request: { params: scheduleParamsSchema },
       response: scheduleResultSchema,
-      errorStatuses: [404, 503],
+      errorStatuses: [404, 409, 503],
       async handle({ params }) {
         const result = await schedules.delete(container(params), params['id'] ?? '');
         return { message: `Schedule ${result.schedule.id} of container ${result.container.name} deleted.`, data: serializeScheduleResult(result) };

@@ -62,7 +62,7 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       auth: true,
       request: { params: containerParamsSchema, query: listSnapshotsQuerySchema },
       response: snapshotListSchema,
-      errorStatuses: [404, 503],
+      errorStatuses: [404, 409, 503],
       async handle({ params, query }) {
         const q = query as unknown as ListQuery;
         const input: ListSnapshotsQuery = {
@@ -88,7 +88,7 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       auth: true,
       request: { params: snapshotParamsSchema },
       response: snapshotResultSchema,
-      errorStatuses: [404, 503],
+      errorStatuses: [404, 409, 503],
       async handle({ params }) {
         const result = await snapshots.get(params['container'] ?? '', params['snapshot'] ?? '');
         return {

@@ -1,5 +1,6 @@
 /** Health, the OpenAPI document and Prometheus metrics: the routes about the service itself. */
 import type { Registry } from 'prom-client';
+import { requestState } from '../request-state.js';
 import type { RouteDefinition } from '../route-definition.js';
 import { healthSchema } from '../schemas/response-schemas.js';
 
@@ -18,14 +19,20 @@ export function healthRoute(check: HealthCheck = serverUp): RouteDefinition {
     method: 'GET',
     path: '/api/v1/health',
     operationId: 'getHealth',
-    summary: 'Is the service able to work (no token needed)? 503 when a check fails.',
+    summary: 'Is the service able to work? 503 when a check fails. Without a token only {ok}; with it, every check (Docker, pools, database).',
     tag: 'system',
-    auth: false,
+    auth: 'optional',
     request: {},
     response: healthSchema,
     errorStatuses: [503],
-    async handle() {
+    async handle({ ctx }) {
       const report = await check();
+      // Pools, paths, versions and free space tell an attacker what the host is; they need the token.
+      if (requestState(ctx).authenticated !== true) {
+        return report.ok
+          ? { message: 'cowsnap is healthy.', data: { ok: true } }
+          : { status: 503, message: 'cowsnap is unhealthy; send the API token to see which check fails.', data: { ok: false } };
+      }
       return report.ok
         ? { message: 'cowsnap is healthy.', data: report }
         : { status: 503, message: 'cowsnap is unhealthy: see data for the failing checks.', data: report };

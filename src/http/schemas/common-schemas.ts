@@ -4,20 +4,23 @@
  */
 
 /**
- * Aliases, tags and snapshot references are shown in terminals and logs: no control characters (a newline
- * or an escape sequence in an alias would forge log lines or repaint a terminal), and no leading or
- * trailing whitespace, which an operator could never tell apart when typing the alias back.
- * Checked by the `printable-text` format registered in validation.ts.
+ * Aliases, tags and snapshot references are shown in terminals and logs: the rules are in
+ * core/alias-rules.ts. Checked by the `printable-text` and `alias` formats registered in validation.ts.
  */
 export const PRINTABLE_TEXT_FORMAT = 'printable-text';
+export const ALIAS_FORMAT = 'snapshot-alias';
 
 export const aliasSchema = {
   type: 'string',
   minLength: 1,
   maxLength: 100,
-  format: PRINTABLE_TEXT_FORMAT,
-  description: 'Free name for the snapshot: 1–100 printable characters, unique among the container\'s snapshots, no leading/trailing whitespace.',
+  format: ALIAS_FORMAT,
+  description:
+    'Free name for the snapshot: 1–100 printable characters (no control or invisible format characters, no leading/trailing whitespace), unique among the container\'s snapshots, not shaped like a snapshot name (snap-YYYYMMDD-HHMMSS[-n]).',
 } as const;
+
+/** Filtering by alias: any printable text (an old record may hold an alias today's rules refuse). */
+export const aliasFilterSchema = { ...aliasSchema, format: PRINTABLE_TEXT_FORMAT, description: 'Only the snapshot with this alias.' } as const;
 
 export const expiryDaysSchema = {
   type: 'integer',

@@ -161,7 +161,7 @@ export const healthSchema = {
   type: 'object',
   properties: { ok: { type: 'boolean' } },
   required: ['ok'],
-  description: 'ok, plus whatever the component checks report.',
+  description: 'ok; with a valid token also every component check (docker, pools, database).',
 } as const;
 
 /** Every response: the envelope around `data`. */

@@ -17,7 +17,7 @@ export const SCHEDULE_FORMATS: readonly { name: string; validate: (value: string
   {
     name: ALIAS_TEMPLATE_FORMAT,
     validate: (v) => aliasTemplateProblems(v).length === 0,
-    sentence: 'must be printable text using only the placeholders {date}, {time} and {n}, and expand to at most 97 characters',
+    sentence: 'must be printable text using only the placeholders {date}, {time} and {n}, expand to at most 97 characters and not to snapshot-name-shaped aliases',
   },
 ];
 

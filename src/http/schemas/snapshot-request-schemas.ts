@@ -1,5 +1,5 @@
 /** Bodies and query strings of the snapshot routes (design.md §5). */
-import { aliasSchema, expiryDaysSchema, tagsSchema } from './common-schemas.js';
+import { aliasFilterSchema, aliasSchema, expiryDaysSchema, tagsSchema } from './common-schemas.js';
 
 export const createSnapshotBodySchema = {
   type: 'object',
@@ -21,8 +21,9 @@ export const listSnapshotsQuerySchema = {
   type: 'object',
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50, description: 'Page size (1–500).' },
-    offset: { type: 'integer', minimum: 0, default: 0, description: 'How many snapshots to skip.' },
-    alias: aliasSchema,
+    // Above 2^53 a number is no longer exact (and SQLite refuses it): a 400, not a 500.
+    offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'How many snapshots to skip.' },
+    alias: aliasFilterSchema,
     state: { type: 'string', enum: ['creating', 'ready', 'failed', 'deleting'] },
     origin: {
       type: 'string',
