@@ -9,7 +9,7 @@
  *   npm run chaos -- --seed 1234             replays a run's choices (timing may still differ)
  *   npm run chaos -- --ci                    the bounded form scripts/test.sh runs (>= 50 kills, ~3 min)
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -124,6 +124,7 @@ async function main(): Promise<number> {
     let stopped = false;
     let inFlight = 0;
     let dockerdRestarted = false;
+    let serviceDown = false;
     const phases = new Map<string, number>();
     const loopStart = Date.now();
     const deadline = loopStart + minutes * 60_000;
@@ -178,7 +179,20 @@ async function main(): Promise<number> {
         await checkAfterKill(world, operations, violations, figures);
         lap('kill during start-up');
       }
-      life = await start();
+      try {
+        life = await start();
+      } catch (error) {
+        // A service that cannot start after a kill is the worst outcome there is: record it, keep its log
+        // and try once more (a second failure ends the run with the figures so far).
+        violations.add('service-does-not-start', `${String(error)}: ${await logTail(logFile)}`);
+        await copyFile(logFile, join(logDir, `service-${String(seed)}-kill-${String(kills)}.log`)).catch(() => undefined);
+        try {
+          life = await start();
+        } catch {
+          serviceDown = true;
+          break;
+        }
+      }
       lap('restart');
       const actions = life.startup.operations.length + life.startup.storage.length;
       if (actions > 0) recoveries += 1;
@@ -188,6 +202,7 @@ async function main(): Promise<number> {
       if (kills % 10 === 0) process.stdout.write(`chaos: ${String(kills)} kills, ${String(violations.total)} violations, ${String(Math.round((Date.now() - started) / 1000))} s\n`);
     }
     violations.where = '[end] ';
+    if (serviceDown) process.stdout.write('chaos: the service did not start twice in a row; the run ends here\n');
     stopped = true;
     await quiet();
     await Promise.all(pool);
@@ -228,6 +243,11 @@ async function main(): Promise<number> {
     await engine?.destroy().catch((error: unknown) => process.stderr.write(`teardown: ${String(error)}\n`));
     await zfs?.destroy().catch((error: unknown) => process.stderr.write(`teardown: ${String(error)}\n`));
   }
+}
+
+async function logTail(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter((line) => line.trim() !== '').slice(-6).join(' | ').slice(-1500);
 }
 
 function countRecords(databasePath: string): number {

@@ -23,7 +23,7 @@ export async function bundleServiceEntry(): Promise<string> {
     format: 'esm',
     target: 'node20',
     // Native modules stay outside; the rest is bundled, which halves the load time again (fewer files).
-    external: ['better-sqlite3', 'ssh2', 'cpu-features'],
+    external: ['better-sqlite3', 'ssh2', 'cpu-features', 'zstd-napi'],
     // Bundled CommonJS dependencies call require(); an ES module has none of its own.
     banner: { js: "import { createRequire as chaosCreateRequire } from 'node:module'; const require = chaosCreateRequire(import.meta.url);" },
     outfile: BUNDLE,
