@@ -93,7 +93,10 @@ describe('nested datasets inside a container, through the API (real dockerd on b
     assert.match(message, /"child"/);
     assert.ok(!message.includes(env.zfs.mountPoint) && !message.includes(`${env.zfs.name}/`), message);
     const listed = await env.service.api('GET', '/containers/zfs-nester/snapshots');
-    assert.deepEqual((listed.body.data as { snapshots: unknown[] }).snapshots, [], 'nothing was created');
+    // The refused attempt stays listed as `failed` with its reason (issue #13 defect 10); nothing usable was made.
+    const attempts = (listed.body.data as { snapshots: { state: string; error: string | null }[] }).snapshots;
+    assert.deepEqual(attempts.map((s) => s.state), ['failed'], 'no ready snapshot was created');
+    assert.match(attempts[0]?.error ?? '', /nested_datasets/);
     assert.equal(await readFile(join(volume, 'child', 'data.txt'), 'utf8'), 'in the child');
     await container.remove({ force: true });
   });

@@ -199,7 +199,9 @@ describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})
         assert.ok(error instanceof ServiceUnavailableError);
         assert.equal(error.statusCode, 503);
         assert.equal(error.code, 'docker_unavailable');
-        assert.match(error.message, /no-daemon\.sock/);
+        // The socket path is for the log (the error's cause), never for clients (issue #13 defect 11).
+        assert.match(error.message, /Docker is not reachable/);
+        assert.doesNotMatch(error.message, /no-daemon\.sock/);
         return true;
       });
     }
