@@ -265,6 +265,9 @@ async function wire(
   // cowsnap was down: each schedule's latest missed slot once, and whatever expired meanwhile.
   schedulerJob.start('* * * * *');
   poolJob.start('* * * * *');
+  runtime.watchEvents((error: unknown) => {
+    logger.warn({ err: error }, 'Docker event stream lost: read requests ask Docker directly until it is back');
+  });
   reaperJob.start(config.reaperSchedule);
   schedulerJob.tick();
   reaperJob.tick();
@@ -277,6 +280,7 @@ async function wire(
     scheduler: { runDue: (): Promise<ScheduleRunReport[]> => schedulerJob.run() },
     async close() {
       reaper.stop();
+      runtime.stopWatchingEvents();
       // Uploads stop where they are and stay `uploading`: the next start resumes them.
       await Promise.all([schedulerJob.stop(), reaperJob.stop(), poolJob.stop(), replicas.close()]);
       for (const remote of s3Remotes) remote.close();

@@ -42,13 +42,13 @@ export class SnapshotService implements SnapshotsApi {
   }
 
   async list(containerRef: string, query: ListSnapshotsQuery): Promise<SnapshotListResult> {
-    const { record } = await this.deps.resolver.resolve(containerRef);
+    const { record } = await this.deps.resolver.resolveForRead(containerRef);
     const { snapshots, total } = this.deps.store.listSnapshots(record.id, query);
     return { container: record, snapshots, total };
   }
 
   async get(containerRef: string, snapshotRef: string): Promise<SnapshotResult> {
-    const { record } = await this.deps.resolver.resolve(containerRef);
+    const { record } = await this.deps.resolver.resolveForRead(containerRef);
     const snapshot = this.find(record, snapshotRef);
     return { container: record, snapshot: await this.refreshSize(snapshot) };
   }
