@@ -24,6 +24,7 @@ import { PoolRegistry, type RegisteredPool } from './core/pool-registry.js';
 import { RestoreService } from './core/restore-service.js';
 import { SnapshotCreator } from './core/snapshot-creator.js';
 import { SnapshotDeleter } from './core/snapshot-deleter.js';
+import { SnapshotSizeRefresh } from './core/snapshot-size-refresh.js';
 import { SnapshotService } from './core/snapshot-service.js';
 import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
 import { checkHealth } from './core/health-check.js';
@@ -151,13 +152,21 @@ async function wire(
   const resolver = new ContainerResolver(runtime, store, clock);
   const datasetLocks = new DatasetLocks(options.lockWaitMs);
   const retentionDays = config.journalRetentionDays ?? DEFAULTS.journalRetentionDays;
-  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock, failedRetentionDays: retentionDays });
+  // Sizes are measured through the creator, which asks for them after each create: `creator` is read
+  // only when a measurement runs, after both exist.
+  const sizes: SnapshotSizeRefresh = new SnapshotSizeRefresh({
+    store,
+    sizes: { exclusiveBytes: (filesystems, name) => creator.exclusiveBytes(filesystems, name) },
+    clock,
+    logger,
+  });
+  const creator: SnapshotCreator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock, failedRetentionDays: retentionDays, sizes });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
     pins.assertDeletable(snapshot);
   });
   const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock });
-  const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
+  const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock, sizes });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
   const metrics = new ServiceMetrics(() => store.listAllSnapshots());
@@ -307,6 +316,7 @@ async function wire(
         server.closeAllConnections();
         await closed;
       }
+      await sizes.idle();
       opened.close();
     },
   };

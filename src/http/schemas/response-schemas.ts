@@ -41,7 +41,7 @@ export const snapshotSchema = {
     last_used_at: nullableDateTime,
     expires_at: nullableDateTime,
     stateful: { type: 'boolean', const: false, description: 'Process memory is never captured.' },
-    size: { type: ['integer', 'null'], minimum: 0, description: 'Exclusive bytes (what deleting it would free); null if unknown.' },
+    size: { type: ['integer', 'null'], minimum: 0, description: 'Exclusive bytes (what deleting it would free); null if unknown or not measured yet. Measured in the background: within moments of the create, and again when a read finds the figure older than 30 s.' },
     state: { type: 'string', enum: ['creating', 'ready', 'failed', 'deleting'] },
     tags: { type: 'array', items: { type: 'string' } },
     filesystems: { type: 'array', items: filesystemSchema },
