@@ -25,6 +25,7 @@ import { RestoreService } from './core/restore-service.js';
 import { SnapshotCreator } from './core/snapshot-creator.js';
 import { SnapshotDeleter } from './core/snapshot-deleter.js';
 import { SnapshotSizeRefresh } from './core/snapshot-size-refresh.js';
+import { SnapshotTotals } from './store/snapshot-totals.js';
 import { SnapshotService } from './core/snapshot-service.js';
 import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
 import { checkHealth } from './core/health-check.js';
@@ -169,7 +170,8 @@ async function wire(
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock, sizes });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
-  const metrics = new ServiceMetrics(() => store.listAllSnapshots());
+  const snapshotTotals = new SnapshotTotals(opened.db);
+  const metrics = new ServiceMetrics(() => snapshotTotals.byPoolAndState());
   // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
   const s3Remotes = options.remotes === undefined ? config.remotes.map((remote) => new S3Remote(remote)) : [];
   const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
