@@ -7,7 +7,7 @@ import { chmod } from 'node:fs/promises';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { ExecFileRunner, type CommandRunner } from '../storage-drivers/common/command-runner.js';
-import { createDriver } from '../storage-drivers/index.js';
+import { createDriver, poolMountPath } from '../storage-drivers/index.js';
 import type { CowsnapConfig } from './config/config.js';
 import { DEFAULTS } from './config/config-defaults.js';
 import { loadOrCreateToken } from './config/token-file.js';
@@ -132,11 +132,10 @@ async function wire(
   const { store } = opened;
 
   // A pool that fails its probe (not imported yet, disk gone) is unavailable, not fatal: the others work.
-  const configured: RegisteredPool[] = config.pools.map((pool) => ({
-    id: pool.id,
-    driver: createDriver(pool, runner),
-    ...(pool.driver === 'btrfs' && { path: pool.path }),
-  }));
+  const configured: RegisteredPool[] = config.pools.map((pool) => {
+    const path = poolMountPath(pool);
+    return { id: pool.id, driver: createDriver(pool, runner), ...(path !== undefined && { path }) };
+  });
   const registry = await PoolRegistry.probe(configured, (pool, error) => {
     if (error !== undefined) {
       logger.error({ pool: pool.id, err: error }, 'pool unavailable: the service runs without it and probes it again every minute');

@@ -3,6 +3,7 @@
  * produce exactly this (field names are part of the contract, design.md §5).
  */
 import { replicaSchema } from './replica-schemas.js';
+import { DRIVER_NAMES } from '../../../storage-drivers/index.js';
 
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const roleSchema = { type: 'string', enum: ['rootfs', 'mount'] } as const;
@@ -12,7 +13,7 @@ export const filesystemSchema = {
   properties: {
     role: roleSchema,
     mount_point: { type: 'string' },
-    driver: { type: 'string', enum: ['btrfs', 'zfs'] },
+    driver: { type: 'string', enum: [...DRIVER_NAMES] },
     pool: { type: 'string' },
     dataset: { type: 'string' },
   },
