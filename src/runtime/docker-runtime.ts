@@ -2,6 +2,7 @@
  * The only place that talks to Docker (design.md §2). Every dockerode failure leaves here as an AppError:
  * 503 docker_unavailable, 404 container_not_found, 409 conflict, 400, or 500 docker_failed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import type { RecordedContainerConfig } from '../core/model.js';
 import type { RuntimePort } from '../core/ports.js';
@@ -29,7 +30,6 @@ export interface StorageInfo {
 
 const INSPECT_BATCH = 8;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DockerRuntime implements RuntimePort {
   private readonly socket: string | undefined;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import pino from 'pino';
@@ -56,7 +57,7 @@ export function downCommand(io: CliIo): Command {
         // The up process shuts down in order itself; we only wait for it.
         process.kill(pid, 'SIGTERM');
         const deadline = Date.now() + 180_000;
-        while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+        while (isAlive(pid) && Date.now() < deadline) await sleep(200);
         if (isAlive(pid)) throw new CliFailure(ExitCode.unexpected, `cowsnap up (pid ${pid}) did not stop within 3 minutes`);
       }
       // Also after a crash of `up`: whatever is still running or mounted goes now.
