@@ -11,7 +11,7 @@ if [ "$scope" = all ] && [ "$(id -u)" != 0 ]; then
 fi
 [ "$scope" = all ] && { bash scripts/install-deps.sh || exit 1; }
 
-echo "== typecheck" && node_modules/.bin/tsc -p tsconfig.json --noEmit || exit 1
+echo "== typecheck" && node_modules/.bin/tsc -p tsconfig.json --noEmit && node_modules/.bin/tsc -p web/tsconfig.json || exit 1
 echo "== lint" && node_modules/.bin/eslint . || exit 1
 
 if [ "$scope" = unit ]; then

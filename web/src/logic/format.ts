@@ -1,0 +1,65 @@
+/** Dates, sizes and durations in words, relative to `now` (passed in so tests and renders agree). */
+
+const UNITS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+];
+
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+
+/** "3 minutes ago", "in 7 days", "now". */
+export function relativeTime(iso: string, now: Date): string {
+  const seconds = Math.round((new Date(iso).getTime() - now.getTime()) / 1000);
+  if (Math.abs(seconds) < 10) return 'just now';
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size) return relative.format(Math.trunc(seconds / size), unit);
+  }
+  return relative.format(seconds, 'second');
+}
+
+/** "expires in 7 days", "permanent", "expired 2 hours ago" (the reaper removes it within a minute). */
+export function expiryText(expiresAt: string | null, now: Date): string {
+  if (expiresAt === null) return 'permanent';
+  const when = relativeTime(expiresAt, now);
+  return new Date(expiresAt).getTime() <= now.getTime() ? `expired ${when}` : `expires ${when}`;
+}
+
+/** Bytes in binary units, one decimal under 10: "4.0 KiB", "123 MiB"; null = the pool does not report sizes. */
+export function sizeText(bytes: number | null): string {
+  if (bytes === null) return 'size unknown';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit] ?? 'B'}`;
+}
+
+/** An absolute time for titles and schedules: "2026-11-28 09:00 UTC" in the browser's zone or a given one. */
+export function absoluteTime(iso: string, timeZone?: string): string {
+  const options: Intl.DateTimeFormatOptions = {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  };
+  if (timeZone !== undefined) options.timeZone = timeZone;
+  return new Intl.DateTimeFormat('en-CA', options).format(new Date(iso)).replace(',', '');
+}
+
+/** The origin of a snapshot as a short label: "api", "schedule #3", "safety". */
+export function originLabel(origin: string): string {
+  const scheduled = /^schedule:(.+)$/.exec(origin);
+  if (scheduled?.[1] !== undefined) return `schedule #${scheduled[1]}`;
+  return origin;
+}
