@@ -24,8 +24,13 @@ fi
 
 mkdir -p .cache
 results=.cache/test-results.tap
+# The web console's rendering and logic tests compile with its own tsconfig (DOM, Preact's JSX).
+echo "== console unit tests (web/test)"
+web_status=0
+TSX_TSCONFIG_PATH=web/tsconfig.json node --import tsx --test --test-reporter=spec web/test/*.test.ts web/test/*.test.tsx || web_status=1
+[ "$web_status" = 0 ] || { echo "console unit tests failed" >&2; }
 echo "== tests (${#files[@]} files)"
-status=0
+status=$web_status
 # Ctrl-C: every test process tears down its own resources; then make sure and stop (no leak check).
 interrupted=0
 trap 'interrupted=1' INT TERM

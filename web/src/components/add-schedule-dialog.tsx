@@ -29,7 +29,8 @@ export function AddScheduleDialog({
   onClose,
   onDone,
 }: {
-  readonly container: string;
+  /** The container: its id goes into the API path (unambiguous), its name into the words. */
+  readonly container: { readonly id: string; readonly name: string };
   readonly onClose: () => void;
   readonly onDone: (schedule: Schedule, message: string) => void;
 }) {
@@ -44,7 +45,7 @@ export function AddScheduleDialog({
   const zones = useMemo(() => (typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []), []);
   const action = useAction(
     () =>
-      api.call<{ schedule: Schedule }>('POST', `/containers/${segment(container)}/schedules`, {
+      api.call<{ schedule: Schedule }>('POST', `/containers/${segment(container.id)}/schedules`, {
         cron,
         timezone,
         alias_template: aliasTemplate.trim() === '' ? null : aliasTemplate,
@@ -57,7 +58,7 @@ export function AddScheduleDialog({
     },
   );
   return (
-    <Dialog title={`Add a schedule for ${container}`} onClose={onClose} busy={action.busy} wide>
+    <Dialog title={`Add a schedule for ${container.name}`} onClose={onClose} busy={action.busy} wide>
       <form
         onSubmit={(event) => {
           event.preventDefault();

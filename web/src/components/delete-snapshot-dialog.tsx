@@ -13,7 +13,8 @@ export function DeleteSnapshotDialog({
   onClose,
   onDone,
 }: {
-  readonly container: string;
+  /** The container: its id goes into the API path (unambiguous), its name into the words. */
+  readonly container: { readonly id: string; readonly name: string };
   readonly snapshot: Snapshot;
   readonly onClose: () => void;
   readonly onDone: (message: string) => void;
@@ -21,7 +22,7 @@ export function DeleteSnapshotDialog({
   const api = useApi();
   const label = snapshot.alias === null ? snapshot.name : `${snapshot.alias} (${snapshot.name})`;
   const action = useAction(
-    () => api.call<unknown>('DELETE', `/containers/${segment(container)}/snapshots/${segment(snapshot.name)}`),
+    () => api.call<unknown>('DELETE', `/containers/${segment(container.id)}/snapshots/${segment(snapshot.name)}`),
     (reply) => {
       onDone(reply.message);
     },
@@ -29,7 +30,7 @@ export function DeleteSnapshotDialog({
   return (
     <Dialog title={`Delete ${label}?`} onClose={onClose} busy={action.busy}>
       <p>
-        The snapshot {label} of <strong>{container}</strong> and its storage are removed. This cannot be undone; the container itself is not
+        The snapshot {label} of <strong>{container.name}</strong> and its storage are removed. This cannot be undone; the container itself is not
         touched.
       </p>
       {action.busy && <ProgressNote label="Deleting…" />}

@@ -19,7 +19,8 @@ export function EditSnapshotDialog({
   onClose,
   onDone,
 }: {
-  readonly container: string;
+  /** The container: its id goes into the API path (unambiguous), its name into the words. */
+  readonly container: { readonly id: string; readonly name: string };
   readonly snapshot: Snapshot;
   readonly onClose: () => void;
   readonly onDone: (snapshot: Snapshot, message: string) => void;
@@ -33,7 +34,7 @@ export function EditSnapshotDialog({
     () => {
       const body: Record<string, unknown> = { alias: alias.trim() === '' ? null : alias, tags: parseTags(tags) };
       if (changeExpiry) body.expiry = expiryValue(expiry);
-      return api.call<{ snapshot: Snapshot }>('PUT', `/containers/${segment(container)}/snapshots/${segment(snapshot.name)}`, body);
+      return api.call<{ snapshot: Snapshot }>('PUT', `/containers/${segment(container.id)}/snapshots/${segment(snapshot.name)}`, body);
     },
     (reply) => {
       onDone(reply.data.snapshot, reply.message);

@@ -14,7 +14,8 @@ export function TakeSnapshotDialog({
   onClose,
   onDone,
 }: {
-  readonly container: string;
+  /** The container: its id goes into the API path (unambiguous), its name into the words. */
+  readonly container: { readonly id: string; readonly name: string };
   readonly onClose: () => void;
   readonly onDone: (snapshot: Snapshot, message: string) => void;
 }) {
@@ -28,14 +29,14 @@ export function TakeSnapshotDialog({
       if (alias.trim() !== '') body.alias = alias;
       const days = expiryValue(expiry);
       if (days !== null) body.expiry = days;
-      return api.call<{ snapshot: Snapshot }>('POST', `/containers/${segment(container)}/snapshots`, body);
+      return api.call<{ snapshot: Snapshot }>('POST', `/containers/${segment(container.id)}/snapshots`, body);
     },
     (reply) => {
       onDone(reply.data.snapshot, reply.message);
     },
   );
   return (
-    <Dialog title={`Take a snapshot of ${container}`} onClose={onClose} busy={action.busy}>
+    <Dialog title={`Take a snapshot of ${container.name}`} onClose={onClose} busy={action.busy}>
       <form
         onSubmit={(event) => {
           event.preventDefault();

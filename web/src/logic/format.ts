@@ -1,12 +1,13 @@
 /** Dates, sizes and durations in words, relative to `now` (passed in so tests and renders agree). */
 
-const UNITS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
-  ['year', 365 * 24 * 3600],
-  ['month', 30 * 24 * 3600],
-  ['day', 24 * 3600],
-  ['hour', 3600],
-  ['minute', 60],
-  ['second', 1],
+/** Unit, its length in seconds, and from how many seconds on it is used (days up to 44: "in 30 days"). */
+const UNITS: readonly [Intl.RelativeTimeFormatUnit, number, number][] = [
+  ['year', 365 * 86400, 365 * 86400],
+  ['month', 30 * 86400, 45 * 86400],
+  ['day', 86400, 0.95 * 86400],
+  ['hour', 3600, 0.95 * 3600],
+  ['minute', 60, 0.95 * 60],
+  ['second', 1, 1],
 ];
 
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
@@ -15,8 +16,9 @@ const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 export function relativeTime(iso: string, now: Date): string {
   const seconds = Math.round((new Date(iso).getTime() - now.getTime()) / 1000);
   if (Math.abs(seconds) < 10) return 'just now';
-  for (const [unit, size] of UNITS) {
-    if (Math.abs(seconds) >= size) return relative.format(Math.trunc(seconds / size), unit);
+  // Rounded, not truncated: a 30-day expiry a few seconds after it was set still reads "in 30 days".
+  for (const [unit, size, from] of UNITS) {
+    if (Math.abs(seconds) >= from) return relative.format(Math.sign(seconds) * Math.round(Math.abs(seconds) / size), unit);
   }
   return relative.format(seconds, 'second');
 }

@@ -130,13 +130,13 @@ export function ContainerPage({ name }: { readonly name: string }) {
       <SchedulesPanel container={container.id} schedules={schedules} now={now} onChanged={done} />
 
       {dialog?.kind === 'take' && (
-        <TakeSnapshotDialog container={container.id} onClose={close} onDone={(_snapshot, message) => { done(message); }} />
+        <TakeSnapshotDialog container={container} onClose={close} onDone={(_snapshot, message) => { done(message); }} />
       )}
       {dialog?.kind === 'copy-current' && (
         <CopyDialog container={container.name} snapshot={undefined} onClose={close} onDone={(copy, message) => { done(<CopyOutcome message={message} name={copy.container.name} warnings={copy.warnings} />); }} />
       )}
       {dialog?.kind === 'add-schedule' && (
-        <AddScheduleDialog container={container.id} onClose={close} onDone={(_schedule, message) => { done(message); }} />
+        <AddScheduleDialog container={container} onClose={close} onDone={(_schedule, message) => { done(message); }} />
       )}
       {dialog?.kind === 'restore' && (
         <RestoreDialog
@@ -146,7 +146,7 @@ export function ContainerPage({ name }: { readonly name: string }) {
           onDone={(restored, message) => {
             done(
               <>
-                <strong>{message}</strong> Took {(restored.duration_ms / 1000).toFixed(2)} s.
+                <strong>{message}</strong>
                 {restored.safety_snapshot !== null && (
                   <> Safety snapshot of the state before: {restored.safety_snapshot.alias ?? restored.safety_snapshot.name}.</>
                 )}
@@ -164,10 +164,10 @@ export function ContainerPage({ name }: { readonly name: string }) {
         />
       )}
       {dialog?.kind === 'edit' && (
-        <EditSnapshotDialog container={container.id} snapshot={dialog.snapshot} onClose={close} onDone={(_snapshot, message) => { done(message); }} />
+        <EditSnapshotDialog container={container} snapshot={dialog.snapshot} onClose={close} onDone={(_snapshot, message) => { done(message); }} />
       )}
       {dialog?.kind === 'delete' && (
-        <DeleteSnapshotDialog container={container.id} snapshot={dialog.snapshot} onClose={close} onDone={done} />
+        <DeleteSnapshotDialog container={container} snapshot={dialog.snapshot} onClose={close} onDone={done} />
       )}
     </section>
   );
