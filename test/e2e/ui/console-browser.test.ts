@@ -26,7 +26,8 @@ const ORIGINAL_NOTES = '1. take a snapshot\n2. break something\n3. restore\n';
 
 /** Runs an expression in the page (written as text: this file is compiled without the DOM's types). */
 async function inPage<T>(target: Page, expression: string): Promise<T> {
-  return (await target.evaluate(expression)) as T;
+  const value: unknown = await target.evaluate(expression);
+  return value as T;
 }
 
 async function freePort(): Promise<number> {
@@ -70,9 +71,12 @@ describe('web console in chromium against the quick start (real pool, dockerd, s
         up.kill('SIGTERM');
         // The timer is cleared once up exits, or it would keep this test process alive for its minute.
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 60_000)))]);
+        const inTime = await Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => { resolve(false); }, 60_000))),
+        ]);
         clearTimeout(timer);
-        if (up.exitCode === null) up.kill('SIGKILL');
+        if (!inTime) up.kill('SIGKILL');
       }
       await stopEmbedded(stateDir, runner);
       await rm(stateDir, { recursive: true, force: true });
@@ -206,6 +210,16 @@ describe('web console in chromium against the quick start (real pool, dockerd, s
     await page.getByRole('status').filter({ hasText: 'Container ui-copy copied' }).waitFor({ timeout: 60_000 });
     assert.equal(await execIn(docker.getContainer('ui-copy'), ['cat', '/data/version.txt']), 'release 1\n');
 
+    // The same name again: the API's refusal (409 name_taken) is shown in the dialog, which stays open.
+    await snapshotItem('before-deploy').getByRole('button', { name: 'Copy…' }).click();
+    const again = page.getByRole('dialog');
+    await again.getByLabel('Name of the new container').fill('ui-copy');
+    await again.getByRole('button', { name: 'Create container' }).click();
+    const refusal = again.getByRole('alert');
+    await refusal.waitFor({ timeout: 30_000 });
+    assert.match(await refusal.innerText(), /Copy refused:.*ui-copy.*\(409 name_taken\)/s);
+    await again.getByRole('button', { name: 'Cancel' }).click();
+
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Containers' }).click();
     const row = page.locator('tr[data-container="ui-copy"]');
     await row.waitFor();
@@ -263,6 +277,23 @@ describe('web console in chromium against the quick start (real pool, dockerd, s
     await dialog.getByRole('button', { name: 'Create container' }).click();
     await page.getByRole('status').filter({ hasText: 'Container dev-ann copied' }).waitFor({ timeout: 60_000 });
     assert.equal(await execIn(docker.getContainer('dev-ann'), ['cat', '/data/version.txt']), 'release 1\n');
+  });
+
+  it('deletes a snapshot and a schedule after a confirmation', async () => {
+    await page.goto(new URL('containers/cowsnap-demo', consoleUrl).href);
+    const safety = snapshotItem('safety').first();
+    const name = (await safety.getAttribute('data-snapshot')) ?? '';
+    await safety.getByRole('button', { name: 'Delete…' }).click();
+    const dialog = page.getByRole('dialog');
+    assert.match(await dialog.innerText(), /cannot be undone/);
+    await dialog.getByRole('button', { name: 'Delete snapshot' }).click();
+    await page.locator(`li.snapshot[data-snapshot="${name}"]`).waitFor({ state: 'detached' });
+    assert.equal((await execIn(demo, ['cat', '/data/version.txt'])).trim(), 'release 1', 'the container is not touched');
+
+    const row = page.locator('tr[data-schedule]').first();
+    await row.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete schedule' }).click();
+    await page.getByText('No schedules.').waitFor();
   });
 
   it('is usable at phone width: no sideways scrolling, actions reachable', async () => {

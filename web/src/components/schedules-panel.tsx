@@ -106,6 +106,7 @@ export function SchedulesPanel({
       {deleting !== null && (
         <Dialog title={`Delete the schedule ${deleting.cron}?`} onClose={() => { setDeleting(null); }} busy={busy === deleting.id}>
           <p>It stops taking snapshots. The snapshots it made are kept (they expire as set, no longer protected by keep_min).</p>
+          <ErrorBox error={error} title="Not deleted:" />
           <div class="dialog-actions">
             <button type="button" onClick={() => { setDeleting(null); }}>
               Cancel
@@ -114,8 +115,8 @@ export function SchedulesPanel({
               type="button"
               class="danger"
               onClick={() => {
-                void run(deleting.id, 'DELETE').then(() => {
-                  setDeleting(null);
+                void run(deleting.id, 'DELETE').then((deleted) => {
+                  if (deleted) setDeleting(null);
                 });
               }}
             >
