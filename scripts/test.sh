@@ -19,6 +19,9 @@ if [ "$scope" = unit ]; then
   mapfile -t files < <(find test/unit test/http test/store test/service/journal-retention.test.ts -name '*.test.ts' | sort)
 else
   node_modules/.bin/tsx scripts/test-leftovers.ts sweep || exit 1
+  # dist/ and the web console once, up front: the quick-start and browser tests run scripts/build.sh too, and
+  # two of them rebuilding at once (files run two at a time) would remove each other's dist/.
+  echo "== build" && { COWSNAP_NO_LINK=1 bash scripts/build.sh || exit 1; }
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 fi
 

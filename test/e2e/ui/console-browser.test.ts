@@ -132,9 +132,11 @@ describe('web console in chromium against the quick start (real pool, dockerd, s
     await page.goto(consoleUrl);
     await page.getByLabel('API token').waitFor();
     const firstLoadMs = Date.now() - started;
-    const timing = await inPage<{ loadEventEnd: number }>(page, "performance.getEntriesByType('navigation')[0].toJSON()");
-    t.diagnostic(`first load: sign-in form shown ${firstLoadMs} ms after goto (load event at ${Math.round(timing.loadEventEnd)} ms)`);
-    assert.ok(firstLoadMs < 3000, `first load took ${firstLoadMs} ms`);
+    const loadEvent = await inPage<number>(page, "performance.getEntriesByType('navigation')[0].loadEventEnd");
+    const rendered = await inPage<number>(page, "performance.getEntriesByName('cowsnap:rendered')[0].startTime");
+    t.diagnostic(`first load: console rendered ${Math.round(rendered)} ms after navigation start, load event ${Math.round(loadEvent)} ms, form visible ${firstLoadMs} ms after goto`);
+    // A generous bound (the suite shares 2 cores with other test files); bench/console-load.ts measures it properly.
+    assert.ok(rendered < 5000, `the console took ${Math.round(rendered)} ms to render`);
     await screenshot(page, 'sign-in');
 
     await signIn(page, token);
