@@ -1,5 +1,5 @@
 /** The console: sign-in gate, navigation, and the page the URL names. */
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiClient } from './api/api-client.ts';
 import { ApiContext } from './api/api-context.ts';
 import { clearToken, loadToken, saveToken } from './api/token-store.ts';
@@ -15,6 +15,7 @@ export function App() {
   const [token, setToken] = useState(loadToken);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const route = useRoute();
+  useFocusOnNavigation(route.page === 'container' ? `container:${route.name}` : route.page);
   const api = useMemo(
     () =>
       token === null
@@ -95,4 +96,16 @@ function NavLink({ href, current, children }: { readonly href: string; readonly 
       {children}
     </a>
   );
+}
+
+/** After an in-app navigation, focus moves to the new page's content, as a page load would for screen readers. */
+function useFocusOnNavigation(key: string): void {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [key]);
 }
