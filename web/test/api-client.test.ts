@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiClient, ApiError, toApiError } from '../src/api/api-client.ts';
-import { findEntries } from '../src/api/snapshot-diff.ts';
+import { diffSupported, findEntries, loadDiff } from '../src/api/snapshot-diff.ts';
 
 function reply(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -64,5 +64,28 @@ describe('the console API client', () => {
     assert.deepEqual(findEntries({ changes: [{ path: '/etc/a', change: 'modified' }] }, 0), [{ path: '/etc/a', change: 'modified' }]);
     assert.deepEqual(findEntries({ filesystems: [{ role: 'rootfs', entries: [{ path: '/x', kind: 'added' }] }] }, 0), [{ path: '/x', change: 'added' }]);
     assert.deepEqual(findEntries({ total: 0 }, 0), []);
+  });
+
+  it("reads the diff endpoint's answer (files, total) once the OpenAPI document lists it", async () => {
+    const document = { paths: { '/api/v1/containers/{container}/snapshots/{snapshot}/diff': {} } };
+    assert.equal(await diffSupported(() => Promise.resolve(reply(200, document))), true);
+    const asked: string[] = [];
+    const api = new ApiClient('tok', undefined, (input) => {
+      asked.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      return Promise.resolve(
+        reply(200, {
+          statusCode: 200,
+          message: '3 changed path(s) in container web from snap-1 to current.',
+          data: { files: [{ path: '/data/a', change: 'added', type: 'file' }, { path: '/etc/b', change: 'modified', type: 'file' }], total: 3, summary: { added: 1, modified: 1, deleted: 1, renamed: 0 } },
+        }),
+      );
+    });
+    const diff = await loadDiff(api, 'web', 'snap-1');
+    assert.deepEqual(asked, ['/api/v1/containers/web/snapshots/snap-1/diff?to=current&limit=50']);
+    assert.deepEqual(diff, {
+      message: '3 changed path(s) in container web from snap-1 to current.',
+      entries: [{ path: '/data/a', change: 'added' }, { path: '/etc/b', change: 'modified' }],
+      total: 3,
+    });
   });
 });

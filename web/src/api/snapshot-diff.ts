@@ -1,7 +1,8 @@
 /**
  * "What will change" in the restore dialog. The diff endpoint (GET .../snapshots/:snapshot/diff) is newer
  * than the console; it is used only when the OpenAPI document lists it, and a 404 from it means "not here".
- * Its answer is read generically: the API's sentence plus any list of entries that carry a `path`.
+ * Its answer (`files: [{path, change, ...}]`, `total`, paged) is read leniently: the API's sentence plus any
+ * list of entries that carry a `path`, so a later change of shape degrades to the sentence, not to an error.
  */
 import { ApiError, segment, type ApiClient } from './api-client.ts';
 
@@ -30,14 +31,22 @@ export interface DiffEntry {
 export interface DiffSummary {
   readonly message: string;
   readonly entries: readonly DiffEntry[];
+  /** All changed paths (the answer is paged; `entries` is the first page). */
+  readonly total: number;
 }
+
+/** Changed paths asked for: enough to see what kind of change it is, not a full listing. */
+export const DIFF_PAGE = 50;
 
 /** Null when the service cannot tell (no endpoint); otherwise what the API says will change. */
 export async function loadDiff(api: ApiClient, container: string, snapshot: string): Promise<DiffSummary | null> {
   if (!(await diffSupported())) return null;
   try {
-    const reply = await api.call<unknown>('GET', `/containers/${segment(container)}/snapshots/${segment(snapshot)}/diff`);
-    return { message: reply.message, entries: findEntries(reply.data, 0) };
+    // Since the snapshot up to the container as it is now: what the restore undoes.
+    const reply = await api.call<unknown>('GET', `/containers/${segment(container)}/snapshots/${segment(snapshot)}/diff?to=current&limit=${DIFF_PAGE}`);
+    const entries = findEntries(reply.data, 0);
+    const total = (reply.data as { total?: unknown } | null)?.total;
+    return { message: reply.message, entries, total: typeof total === 'number' ? total : entries.length };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404 && error.code === 'route_not_found') return null;
     throw error;

@@ -14,8 +14,6 @@ import { Dialog } from './dialog.tsx';
 import { ErrorBox } from './error-box.tsx';
 import { ProgressNote } from './progress-note.tsx';
 
-const SHOWN_CHANGES = 50;
-
 export function RestoreDialog({
   container,
   snapshot,
@@ -126,21 +124,24 @@ export function RestoreDialog({
 
 function DiffView({ diff }: { readonly diff: DiffSummary | null | 'loading' | 'failed' }) {
   if (diff === null) return null;
-  if (diff === 'loading') return <p class="muted">Checking what will change…</p>;
-  if (diff === 'failed') return <p class="muted">What will change could not be determined.</p>;
+  if (diff === 'loading') return <p class="muted" role="status">Checking what the restore will undo…</p>;
+  if (diff === 'failed') return <p class="muted">What the restore will undo could not be determined.</p>;
   return (
     <section class="diff" aria-label="What will change">
       <h3>What will change</h3>
       {diff.message !== '' && <p>{diff.message}</p>}
       {diff.entries.length > 0 && (
-        <ul>
-          {diff.entries.slice(0, SHOWN_CHANGES).map((entry) => (
-            <li key={`${entry.change}:${entry.path}`}>
-              <span class="change">{entry.change}</span> <code>{entry.path}</code>
-            </li>
-          ))}
-          {diff.entries.length > SHOWN_CHANGES && <li class="muted">… and {diff.entries.length - SHOWN_CHANGES} more</li>}
-        </ul>
+        <>
+          <p class="muted">Changed since the snapshot, undone by the restore: added files go away, modified and deleted ones come back as they were.</p>
+          <ul>
+            {diff.entries.map((entry) => (
+              <li key={`${entry.change}:${entry.path}`}>
+                <span class="change">{entry.change}</span> <code>{entry.path}</code>
+              </li>
+            ))}
+            {diff.total > diff.entries.length && <li class="muted">… and {diff.total - diff.entries.length} more</li>}
+          </ul>
+        </>
       )}
     </section>
   );
