@@ -2,13 +2,18 @@
  * sha256 of a stream, computed on a worker thread. On the 2-core machines cowsnap was measured on, the
  * plain stream's sha256 (OpenSSL, ~360 MiB/s per core without SHA extensions) cost as much main-thread
  * time as zstd; hashing beside the main thread lets the two run in parallel (bench/README.md, "Remote
- * pipeline"). Bytes are copied into 1 MiB batches that are transferred to the worker and back, then
- * reused: allocating fresh ones let the worker's garbage (external memory its small heap rarely
- * collects) grow RSS by hundreds of MiB per GiB. update() makes the caller wait while more than
- * MAX_IN_FLIGHT bytes are queued, so memory stays bounded however slow the worker is.
+ * pipeline").
  *
- * The worker is inline source using only node: built-ins, so it needs no file of its own next to a
- * bundled or compiled service.
+ * - One hashing thread for the process, started on first use and kept: starting a worker costs ~40 ms
+ *   of CPU, which an incremental stream of a few MiB would notice. Concurrent streams share it, each
+ *   with its own hash state. It keeps the process alive only while a stream is open.
+ * - Bytes are copied into 1 MiB batches that travel to the worker and back and are then reused:
+ *   allocating fresh ones let the worker's garbage (external memory its small heap rarely collects)
+ *   grow RSS by hundreds of MiB per GiB.
+ * - update() makes the caller wait while more than MAX_IN_FLIGHT bytes of its stream are queued, so
+ *   memory stays bounded however slow the worker is.
+ * - The worker is inline source using only node: built-ins, so it needs no file of its own next to a
+ *   bundled or compiled service.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -18,24 +23,96 @@ const MAX_IN_FLIGHT = 8 * BATCH_BYTES;
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const hash = createHash('sha256');
-parentPort.on('message', (message) => {
-  if (message === 'end') {
-    parentPort.postMessage({ digest: hash.digest('hex') });
+const hashes = new Map();
+parentPort.on('message', ({ id, batch, length, end, drop }) => {
+  if (drop) {
+    hashes.delete(id);
     return;
   }
-  hash.update(message.batch.subarray(0, message.length));
-  parentPort.postMessage({ hashed: message.length, batch: message.batch }, [message.batch.buffer]);
+  let hash = hashes.get(id);
+  if (hash === undefined) hashes.set(id, (hash = createHash('sha256')));
+  if (end) {
+    hashes.delete(id);
+    parentPort.postMessage({ id, digest: hash.digest('hex') });
+    return;
+  }
+  hash.update(batch.subarray(0, length));
+  parentPort.postMessage({ id, hashed: length, batch }, [batch.buffer]);
 });
 `;
 
-type WorkerReply = { hashed: number; batch: Uint8Array<ArrayBuffer> } | { digest: string };
+type Batch = Uint8Array<ArrayBuffer>;
+type WorkerReply = { id: number; hashed: number; batch: Batch } | { id: number; digest: string };
+
+interface Session {
+  onHashed(bytes: number, batch: Batch): void;
+  onDigest(hex: string): void;
+  onFailure(error: Error): void;
+}
+
+/** The process's hashing thread and the streams it serves. */
+class HashingThread {
+  private readonly worker = new Worker(WORKER_SOURCE, { eval: true });
+  private readonly sessions = new Map<number, Session>();
+  private nextId = 1;
+  dead = false;
+
+  constructor() {
+    this.worker.on('message', (reply: WorkerReply) => {
+      const session = this.sessions.get(reply.id);
+      if ('digest' in reply) {
+        this.close(reply.id);
+        session?.onDigest(reply.digest);
+      } else {
+        session?.onHashed(reply.hashed, reply.batch);
+      }
+    });
+    const fail = (error: Error): void => {
+      this.dead = true;
+      for (const session of this.sessions.values()) session.onFailure(error);
+      this.sessions.clear();
+      this.worker.unref();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', () => {
+      fail(new Error('the sha256 worker thread exited'));
+    });
+  }
+
+  open(session: Session): number {
+    const id = this.nextId++;
+    this.sessions.set(id, session);
+    // Whoever awaits a digest may have nothing else keeping the event loop alive.
+    this.worker.ref();
+    return id;
+  }
+
+  post(id: number, message: { batch: Batch; length: number } | { end: true } | { drop: true }): void {
+    if ('batch' in message) this.worker.postMessage({ id, ...message }, [message.batch.buffer]);
+    else this.worker.postMessage({ id, ...message });
+    if ('drop' in message) this.close(id);
+  }
+
+  private close(id: number): void {
+    this.sessions.delete(id);
+    // Idle between uploads: the thread must not keep the process alive on its own.
+    if (this.sessions.size === 0) this.worker.unref();
+  }
+}
+
+let thread: HashingThread | undefined;
+
+function hashingThread(): HashingThread {
+  if (thread === undefined || thread.dead) thread = new HashingThread();
+  return thread;
+}
 
 export class OffThreadSha256 {
-  private readonly worker = new Worker(WORKER_SOURCE, { eval: true });
-  private batch = new Uint8Array(new ArrayBuffer(BATCH_BYTES));
+  private readonly thread = hashingThread();
+  private readonly id: number;
+  private batch: Batch = new Uint8Array(new ArrayBuffer(BATCH_BYTES));
   /** Batches back from the worker, ready to be filled again. */
-  private readonly spare: Uint8Array<ArrayBuffer>[] = [];
+  private readonly spare: Batch[] = [];
   private filled = 0;
   private inFlight = 0;
   private failure: Error | undefined;
@@ -43,27 +120,20 @@ export class OffThreadSha256 {
   private finished: { resolve: (digest: string) => void; reject: (error: Error) => void } | undefined;
 
   constructor() {
-    // The worker must never keep the process alive on its own (a destroyed upload, a crash path).
-    this.worker.unref();
-    this.worker.on('message', (reply: WorkerReply) => {
-      if ('digest' in reply) {
-        this.finished?.resolve(reply.digest);
-        void this.worker.terminate();
-        return;
-      }
-      this.inFlight -= reply.hashed;
-      this.spare.push(reply.batch);
-      this.wake();
-    });
-    this.worker.on('error', (error) => {
-      this.fail(error);
-    });
-    this.worker.on('exit', () => {
-      this.fail(new Error('the sha256 worker thread exited early'));
+    this.id = this.thread.open({
+      onHashed: (bytes, batch) => {
+        this.inFlight -= bytes;
+        this.spare.push(batch);
+        this.wake();
+      },
+      onDigest: (hex) => this.finished?.resolve(hex),
+      onFailure: (error) => {
+        this.fail(error);
+      },
     });
   }
 
-  /** Resolves at once unless too much is queued for the worker; then when it has caught up. */
+  /** Resolves at once unless too much of this stream is queued for the worker; then when it has caught up. */
   update(data: Buffer): Promise<void> {
     let offset = 0;
     while (offset < data.length) {
@@ -75,24 +145,25 @@ export class OffThreadSha256 {
     return this.room();
   }
 
-  /** The hex digest of everything passed to update(); the worker ends afterwards. */
+  /** The hex digest of everything passed to update(). */
   digest(): Promise<string> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.filled > 0) this.send();
     return new Promise((resolve, reject) => {
       this.finished = { resolve, reject };
-      this.worker.postMessage('end');
+      this.thread.post(this.id, { end: true });
     });
   }
 
-  /** Stops the worker (an upload given up halfway). */
+  /** Gives up this stream (an upload stopped halfway); the thread stays for others. */
   destroy(): void {
-    this.fail(new Error('the sha256 worker was stopped'));
-    void this.worker.terminate();
+    if (this.failure !== undefined) return;
+    this.fail(new Error('the sha256 of this stream was given up'));
+    this.thread.post(this.id, { drop: true });
   }
 
   private send(): void {
-    this.worker.postMessage({ batch: this.batch, length: this.filled }, [this.batch.buffer]);
+    this.thread.post(this.id, { batch: this.batch, length: this.filled });
     this.inFlight += this.filled;
     this.batch = this.spare.pop() ?? new Uint8Array(new ArrayBuffer(BATCH_BYTES));
     this.filled = 0;

@@ -42,6 +42,19 @@ describe('remote upload pipeline: off-thread sha256, bounded stages, unsigned pa
     assert.equal(await new OffThreadSha256().digest(), sha256(Buffer.alloc(0)), 'empty stream');
   });
 
+  it('streams hashed at the same time on the one hashing thread keep their own digests; a dropped one harms none', async () => {
+    const inputs = [randomBytes(3 * MiB + 1), randomBytes(2 * MiB), randomBytes(17)];
+    const hashes = inputs.map(() => new OffThreadSha256());
+    const dropped = new OffThreadSha256();
+    await dropped.update(randomBytes(2 * MiB));
+    for (let offset = 0; offset < 4 * MiB; offset += 65536) {
+      for (const [index, input] of inputs.entries()) await hashes[index]?.update(input.subarray(offset, offset + 65536));
+      if (offset === MiB) dropped.destroy();
+    }
+    assert.deepEqual(await Promise.all(hashes.map((hash) => hash.digest())), inputs.map(sha256));
+    await assert.rejects(dropped.digest(), /given up/);
+  });
+
   it('the tap passes bytes through unchanged and knows its digest only at the end', async () => {
     const data = randomBytes(3 * MiB);
     const tap = new DigestTap();
