@@ -46,7 +46,7 @@ export class BackgroundOperations {
       } catch (error) {
         const failure = operationError(error);
         operations.finishOperation(operationId, { status: 'failed', error: failure });
-        log.error({ err: error, code: failure.code }, 'operation failed');
+        log.error({ err: error, code: failure.code, detail: error instanceof Error ? error.stack : String(error) }, 'operation failed');
       }
     })().finally(() => {
       this.running.delete(operationId);

@@ -241,9 +241,10 @@ async function receiveStream(
     },
   });
   const piped = new Promise<void>((resolve, reject) => {
-    pipeline(plain, counter, (error) => {
-      if (error === null) resolve();
-      else reject(error);
+    // Node 20 calls back with undefined (not null) on success.
+    pipeline(plain, counter, (error: unknown) => {
+      if (error instanceof Error) reject(error);
+      else resolve();
     });
   });
   piped.catch(() => undefined);
