@@ -26,27 +26,36 @@ export class BackgroundOperations {
     const controller = new AbortController();
     const { operations } = this.deps;
     let lastWrite = 0;
+    let latest: { done: number; total: number | null; written: boolean } | undefined;
     const context: OperationContext = {
       signal: controller.signal,
       log,
       progress(done, total) {
+        latest = { done, total, written: false };
         const now = Date.now();
         if (now - lastWrite < PROGRESS_WRITE_MS && done !== total) return;
         lastWrite = now;
+        latest.written = true;
         operations.recordOperationProgress(operationId, done, total);
       },
+    };
+    // The last figures are written when the work ends, also when it failed: how far it got is part of why.
+    const flush = (): void => {
+      if (latest !== undefined && !latest.written) operations.recordOperationProgress(operationId, latest.done, latest.total);
     };
     const finished = (async () => {
       operations.markOperationRunning(operationId);
       const started = performance.now();
       try {
         await work(context);
+        flush();
         operations.finishOperation(operationId, { status: 'succeeded' });
         log.info({ seconds: Math.round(performance.now() - started) / 1000 }, 'operation succeeded');
       } catch (error) {
+        flush();
         const failure = operationError(error);
         operations.finishOperation(operationId, { status: 'failed', error: failure });
-        log.error({ err: error, code: failure.code, detail: error instanceof Error ? error.stack : String(error) }, 'operation failed');
+        log.error({ err: error, code: failure.code, ...(!(error instanceof Error) && { thrown: String(error) }) }, 'operation failed');
       }
     })().finally(() => {
       this.running.delete(operationId);

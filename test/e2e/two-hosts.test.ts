@@ -7,11 +7,16 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type Docker from 'dockerode';
+import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
+import { absoluteKey, streamKey } from '../../src/remote/object-keys.js';
 import { needs } from '../support/components.js';
 import { execIn, layerPath } from '../support/docker-exec.js';
 import { treeDifferences, treeDigest } from '../support/tree-digest.js';
-import { createTwoHosts, REMOTE_ID, type TestHost, type TwoHosts } from '../support/two-hosts.js';
+import type { CliIo } from '../../src/cli/cli-io.js';
+import { runCli } from '../../src/cli/program.js';
+import { createTwoHosts, REMOTE_ID, TEST_TOKEN, type TestHost, type TwoHosts } from '../support/two-hosts.js';
 
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
 const ENV = ['GREETING=hello from A', 'API_TOKEN=not-in-the-bucket-4711'];
@@ -28,6 +33,7 @@ const WRITE_FILES = [
 ];
 
 describe('two hosts, one bucket: copy, restore and recovery from a remote', needs('docker', 'rgw', 'btrfs'), () => {
+  const runner = new ExecFileRunner();
   let hosts: TwoHosts;
   let a: TestHost;
   let b: TestHost;
@@ -72,6 +78,12 @@ describe('two hosts, one bucket: copy, restore and recovery from a remote', need
     return treeDigest(join(await layerPath(host.dataRoot, containerId), 'data'));
   }
 
+  /** Subvolumes on the host's pool that belong to replicas of the container (received or being received). */
+  async function receivedSubvolumes(host: TestHost, containerId: string): Promise<string[]> {
+    const { stdout } = await runner.run('btrfs', ['subvolume', 'list', host.poolMountPoint]);
+    return stdout.split('\n').filter((line) => line.includes(`cowsnap-replica-${containerId.slice(0, 12)}`) || line.includes('.cowsnap/receive/'));
+  }
+
   function assertSameTree(expected: Map<string, string>, actual: Map<string, string>): void {
     assert.ok(expected.size > 300, `expected a few hundred files, got ${String(expected.size)}`);
     assert.deepEqual(treeDifferences(expected, actual), []);
@@ -87,6 +99,23 @@ describe('two hosts, one bucket: copy, restore and recovery from a remote', need
 
     // B has never seen the container: unknown to its Docker and to its database.
     assert.equal((await b.api('GET', `/containers/${templateId}/snapshots`)).status, 404);
+
+    // A download cut halfway (the stream object truncated in the bucket: about 20 of its 1 MiB chunks
+    // reach btrfs receive) fails the copy and leaves nothing on B: no snapshot, no half-received subvolume.
+    const key = absoluteKey(hosts.remote.prefix, streamKey(templateId, first, 0));
+    const original = await hosts.objects.client.send(new GetObjectCommand({ Bucket: hosts.objects.bucket, Key: key }));
+    const whole = Buffer.from((await original.Body?.transformToByteArray()) ?? []);
+    await hosts.objects.client.send(new PutObjectCommand({ Bucket: hosts.objects.bucket, Key: key, Body: whole.subarray(0, Math.floor(whole.length / 2)) }));
+    const cut = await ok(b, 'POST', `/remotes/${REMOTE_ID}/snapshots/${templateId}/${first}/copy`, { name: 'clone' }, 202);
+    const failed = await finished(b, (cut.operation as OperationJson).id);
+    assert.equal(failed.state, 'failed');
+    assert.match(failed.error?.code ?? '', /^replica_(truncated|corrupt)$/, JSON.stringify(failed.error));
+    assert.ok(failed.bytes_done > 1024 * 1024, `the cut came halfway, after data was received: ${JSON.stringify(failed)}`);
+    assert.deepEqual((await ok(b, 'GET', `/containers/${templateId}/snapshots`, undefined, 200)).snapshots, []);
+    assert.deepEqual(await receivedSubvolumes(b, templateId), []);
+    assert.equal((await b.docker.listContainers({ all: true })).length, 0);
+    await hosts.objects.client.send(new PutObjectCommand({ Bucket: hosts.objects.bucket, Key: key, Body: whole }));
+
     const started = performance.now();
     const copy = await ok(b, 'POST', `/remotes/${REMOTE_ID}/snapshots/${templateId}/${first}/copy`, { name: 'clone' }, 202);
     const operation = await finished(b, (copy.operation as OperationJson).id);
@@ -103,6 +132,7 @@ describe('two hosts, one bucket: copy, restore and recovery from a remote', need
     assert.equal(inspected.Config.Labels['app'], 'template');
     assert.equal(inspected.Config.Labels['tier'], 'web');
     assertSameTree(firstDigest, await dataDigest(b, inspected.Id));
+    assert.equal((await receivedSubvolumes(b, templateId)).length, 1);
     assert.equal(Number((await execIn(clone, ['sh', '-c', 'wc -c < /data/t/f7'])).trim()), ((7 * 7919) % 256 + 1) * 1024);
 
     // The received snapshot is an ordinary snapshot on B, listed under the source container's id.
@@ -131,6 +161,7 @@ describe('two hosts, one bucket: copy, restore and recovery from a remote', need
     assert.equal((refused.body.error as { code: string }).code, 'image_not_found');
     assert.match(String(refused.body.message), /cowsnap-test\/only-on-a:1/);
     await other.remove({ force: true });
+
   });
 
   it('host A restores from the remote after the local snapshot was deleted (incremental chain of 2)', async (t) => {
@@ -171,12 +202,14 @@ describe('two hosts, one bucket: copy, restore and recovery from a remote', need
     await a.losePool();
     // A's Docker has no container any more; A's database (not on the pool) still remembers it.
     assert.deepEqual(await a.docker.listContainers({ all: true }), []);
-    const recovered = await ok(a, 'POST', `/remotes/${REMOTE_ID}/recover`, { container: 'tmpl' }, 202);
-    assert.equal(recovered.snapshot, second);
-    assert.equal(recovered.name, 'tmpl');
-    const op = await finished(a, (recovered.operation as OperationJson).id);
-    assert.equal(op.state, 'succeeded', JSON.stringify(op.error));
-    assert.equal(op.kind, 'replica.recover');
+    // The operator's command, as documented: it starts the recovery and follows it to the end.
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env: {} };
+    const code = await runCli(['--url', a.url, '--token', TEST_TOKEN, '--json', 'remotes', 'recover', '--remote', REMOTE_ID, '--container', 'tmpl', '--wait'], io);
+    assert.equal(code, 0, `${stdout}\n${stderr}`);
+    const op = JSON.parse(stdout) as OperationJson;
+    assert.deepEqual([op.state, op.kind, op.target], ['succeeded', 'replica.recover', 'tmpl'], stdout);
     const back = await a.docker.getContainer('tmpl').inspect();
     assert.equal(back.State.Running, true);
     for (const entry of ENV) assert.ok(back.Config.Env.includes(entry));

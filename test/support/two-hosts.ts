@@ -42,6 +42,8 @@ export interface TestHost {
   readonly dataRoot: string;
   readonly image: string;
   readonly clock: ManualClock;
+  /** The service's address (changes when losePool() starts it again). */
+  readonly url: string;
   api(method: string, path: string, body?: unknown): Promise<ApiReply>;
   /** Stops everything on the host, replaces its pool with a new empty one, starts dockerd and the service again. */
   losePool(): Promise<void>;
@@ -145,6 +147,10 @@ async function createHost(name: string, remote: RemoteConfig): Promise<{ host: T
     dataRoot: daemon.dataRoot,
     image: TEST_IMAGE,
     clock,
+    get url(): string {
+      if (service === undefined) throw new Error(`host ${name} is down`);
+      return service.url;
+    },
     async api(method, path, body) {
       if (service === undefined) throw new Error(`host ${name} is down`);
       const init: RequestInit = { method, headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) } };
