@@ -91,8 +91,9 @@ export class RemoteCopyService {
   private async start(kind: OperationKindName, remote: RemotePort, manifest: ReplicaManifest, name: string, start: boolean): Promise<RemoteCopyStarted> {
     const image = await this.localImage(manifest);
     if (this.namesInProgress.has(name)) throw new ConflictError('name_taken', `Another copy to the name "${name}" is in progress.`);
-    this.namesInProgress.add(name);
     const operation = this.deps.operations.createOperation({ kind, containerId: manifest.containerId, snapshotName: manifest.snapshotName, target: name }, 'queued');
+    // Released when the background work ends (below).
+    this.namesInProgress.add(name);
     const label = kind === 'replica.copy' ? 'copy' : 'recover';
     const log = this.deps.logger.child({ operation: operation.id, kind, container: manifest.containerId, snapshot: manifest.snapshotName, remote: remote.id, name });
     log.info({ image: image.ref, imageIdMatches: image.sameId }, `${label} from remote started`);

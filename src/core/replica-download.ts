@@ -25,7 +25,15 @@ import { storageSnapshotName } from './snapshot-naming.js';
 export interface ReplicaDownloadDeps {
   readonly store: Pick<
     StorePort,
-    'getContainer' | 'upsertContainer' | 'markContainerRemoved' | 'resolveSnapshot' | 'reserveSnapshot' | 'markSnapshotReady' | 'deleteSnapshotRecord'
+    | 'getContainer'
+    | 'upsertContainer'
+    | 'markContainerRemoved'
+    | 'resolveSnapshot'
+    | 'reserveSnapshot'
+    | 'markSnapshotReady'
+    | 'deleteSnapshotRecord'
+    | 'startOperation'
+    | 'finishOperation'
   >;
   readonly pools: PoolRegistry;
   /** Where Docker keeps its data: a replica's rootfs goes to the pool holding it (a copy clones from there). */
@@ -148,6 +156,9 @@ export class ReplicaDownloader {
       uncaptured: [...manifest.uncaptured],
     });
     const storageName = storageSnapshotName(record.id, record.name);
+    // Journaled as a snapshot being made: a crash mid-download leaves a `creating` record that start-up
+    // recovery removes with whatever storage it got (the driver also clears interrupted receives).
+    const journal = this.deps.store.startOperation('create', record.containerId, record.name, { snapshotId: record.id, fromRemote: remote.id });
     const received: CapturedFilesystem[] = [];
     try {
       for (const [index, fs] of manifest.filesystems.entries()) {
@@ -163,9 +174,12 @@ export class ReplicaDownloader {
         });
       }
       this.deps.store.deleteSnapshotRecord(record.id);
+      this.deps.store.finishOperation(journal.id, 'failed', error instanceof Error ? error.message : String(error));
       throw error;
     }
-    return this.deps.store.markSnapshotReady(record.id, { sizeBytes: null, filesystems: targets });
+    const ready = this.deps.store.markSnapshotReady(record.id, { sizeBytes: null, filesystems: targets });
+    this.deps.store.finishOperation(journal.id, 'done');
+    return ready;
   }
 
   /**
