@@ -53,6 +53,12 @@ import { SnapshotPins } from './core/snapshot-pins.js';
 import { withReplicas } from './core/snapshots-with-replicas.js';
 import { operationRoutes } from './http/routes/operation-routes.js';
 import { remoteRoutes } from './http/routes/remote-routes.js';
+import { remoteRestoreRoutes } from './http/routes/remote-restore-routes.js';
+import { BackgroundOperations } from './core/background-operations.js';
+import { RemoteCopyService } from './core/remote-copy-service.js';
+import { RemoteRestoreService } from './core/remote-restore-service.js';
+import { ReplicaDownloader } from './core/replica-download.js';
+import { ReplicaDownloadMetrics } from './core/replica-download-metrics.js';
 import { replicaRoutes } from './http/routes/replica-routes.js';
 import { OperationStore } from './store/operation-store.js';
 import { ReplicaStore } from './store/replica-store.js';
@@ -193,6 +199,18 @@ async function wire(
     observer: new ReplicaMetrics(metrics.registry),
   });
   const catalog = new RemoteCatalog({ remotes, store });
+  // Restore, copy and recovery from remotes: download what the pool lacks, then the local restore/copy.
+  const downloads = new BackgroundOperations({ operations: operationStore, logger });
+  const downloader = new ReplicaDownloader({ store, pools: registry, dockerDataRoot: async () => (await runtime.storageInfo()).dataRoot, clock, logger });
+  const downloadMetrics = new ReplicaDownloadMetrics(metrics.registry);
+  const remoteRestores = new RemoteRestoreService({
+    remotes, operations: operationStore, background: downloads, downloader, resolver, store, capture, logger, observer: downloadMetrics,
+    restore: (ref, snapshot, input) => metrics.time('restore', () => snapshots.restore(ref, snapshot, input)),
+  });
+  const remoteCopies = new RemoteCopyService({
+    remotes, operations: operationStore, background: downloads, downloader, docker: runtime, logger, observer: downloadMetrics,
+    copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)),
+  });
   const health = cachedCheck(async () => {
     await registry.refresh();
     return checkHealth({ docker: runtime, pools: registry.pools, unavailablePools: registry.unavailable, database: () => opened.db.prepare('SELECT 1').get() });
@@ -236,6 +254,8 @@ async function wire(
   });
   logger.info({ startup }, 'start-up recovery done');
   // Before the API opens, so the snapshots being uploaded are pinned before any delete can arrive.
+  const interrupted = downloads.failInterrupted(['replica.restore', 'replica.copy', 'replica.recover']);
+  if (interrupted > 0) logger.warn({ interrupted }, 'restores/copies from remotes cut off by the last stop marked failed');
   const resumed = replicas.resumeUploads();
   if (resumed.resumed + resumed.failed > 0) logger.info({ replicaUploads: resumed }, 'interrupted replica uploads');
   for (const pool of startup.pools.filter((p) => !p.available)) logger.warn({ pool }, 'pool unavailable at start-up');
@@ -256,6 +276,11 @@ async function wire(
       ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) }),
       ...replicaRoutes(replicas),
       ...remoteRoutes(catalog),
+      ...remoteRestoreRoutes({
+        restoreFromRemote: (...args) => remoteRestores.restoreFromRemote(...args),
+        copyFromRemote: (...args) => remoteCopies.copyFromRemote(...args),
+        recover: (...args) => remoteCopies.recover(...args),
+      }),
       ...operationRoutes({
         getOperation: (id) => operationStore.getOperation(id),
         listOperations: (query) => operationStore.listOperations(query),
@@ -292,7 +317,7 @@ async function wire(
       reaper.stop();
       runtime.stopWatchingEvents();
       // Uploads stop where they are and stay `uploading`: the next start resumes them.
-      await Promise.all([schedulerJob.stop(), reaperJob.stop(), poolJob.stop(), replicas.close()]);
+      await Promise.all([schedulerJob.stop(), reaperJob.stop(), poolJob.stop(), replicas.close(), downloads.close()]);
       for (const remote of s3Remotes) remote.close();
       // Graceful: no new requests; running operations (a restore, a copy) finish and answer first. What a
       // longer wait would cut off is still journaled, and start-up recovery finishes it.

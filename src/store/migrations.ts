@@ -152,10 +152,38 @@ CREATE TABLE replicas (
 CREATE INDEX replicas_uploading ON replicas (state) WHERE state = 'uploading';
 `;
 
+// Restore, copy and recovery from remotes are tracked operations too. SQLite cannot change a CHECK, so
+// the table is rebuilt; the kind is checked by the code (OPERATION_KINDS), not here, so the next kind
+// needs no rebuild.
+const V4_OPERATION_KINDS = `
+CREATE TABLE tracked_operations_v4 (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind          TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+  container_id  TEXT,
+  snapshot_name TEXT,
+  target        TEXT,
+  bytes_done    INTEGER NOT NULL DEFAULT 0 CHECK (bytes_done >= 0),
+  bytes_total   INTEGER CHECK (bytes_total IS NULL OR bytes_total >= 0),
+  error_code    TEXT,
+  error_message TEXT,
+  started_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  finished_at   INTEGER,
+  CHECK ((status = 'failed') = (error_code IS NOT NULL))
+) STRICT;
+INSERT INTO tracked_operations_v4 SELECT * FROM tracked_operations;
+DROP TABLE tracked_operations;
+ALTER TABLE tracked_operations_v4 RENAME TO tracked_operations;
+CREATE INDEX tracked_operations_container ON tracked_operations (container_id, id DESC);
+CREATE INDEX tracked_operations_status ON tracked_operations (status, id DESC);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
   { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
   { description: 'tracked operations; replica records', up: (db) => db.exec(V3_OPERATIONS_AND_REPLICAS) },
+  { description: 'tracked operations of any kind (restore, copy and recovery from remotes)', up: (db) => db.exec(V4_OPERATION_KINDS) },
 ];
 
 export interface MigrationResult {

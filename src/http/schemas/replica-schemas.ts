@@ -35,7 +35,7 @@ export const operationSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    kind: { type: 'string', enum: ['replica.upload'] },
+    kind: { type: 'string', enum: ['replica.upload', 'replica.restore', 'replica.copy', 'replica.recover'] },
     state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
     container_id: { type: ['string', 'null'] },
     snapshot: { type: ['string', 'null'] },
