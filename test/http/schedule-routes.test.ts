@@ -34,6 +34,10 @@ function record(id: number, input: ScheduleUpdate): ScheduleRecord {
     lastRunAt: null,
     lastSnapshot: null,
     lastError: null,
+    replicate:
+      input.replicate == null
+        ? null
+        : { remote: input.replicate.remote, expiryDays: input.replicate.expiryDays ?? null, fullEvery: input.replicate.fullEvery ?? null, since: new Date('2026-01-01T10:00:00Z') },
     createdAt: new Date('2026-01-01T10:00:00Z'),
     updatedAt: new Date('2026-01-01T10:00:00Z'),
   };
