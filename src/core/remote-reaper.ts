@@ -43,6 +43,11 @@ export interface RemoteReaperObserver {
 }
 
 const GROUPS_PER_QUERY = 200;
+/**
+ * Containers worked on at once. Within one container deletes go one by one (children before parents);
+ * different containers are independent, and each delete is a few S3 round trips that mostly wait.
+ */
+const DEFAULT_CONCURRENCY = 4;
 
 export class RemoteReaper {
   private stopping = false;
@@ -57,6 +62,7 @@ export class RemoteReaper {
       readonly remotes: RemoteRegistry;
       readonly clock: Clock;
       readonly logger: Logger;
+      readonly concurrency?: number;
     },
   ) {}
 
@@ -87,18 +93,21 @@ export class RemoteReaper {
       const groups = this.deps.queries.expiredGroups(now, GROUPS_PER_QUERY, after);
       after = groups.at(-1);
       if (after === undefined) break;
-      for (const group of groups) {
-        if (this.stopped()) break;
-        report.groups += 1;
-        try {
-          await this.reapGroup(group, now, report);
-        } catch (error) {
-          // The remote is unreachable or refused a listing: the group waits for the next run.
-          this.deps.logger.warn({ err: error, container: group.containerId, remote: group.remoteId }, 'remote retention skipped a container');
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let group = groups[next++]; group !== undefined && !this.stopped(); group = groups[next++]) {
+          report.groups += 1;
+          try {
+            await this.reapGroup(group, now, report);
+          } catch (error) {
+            // The remote is unreachable or refused a listing: the group waits for the next run.
+            this.deps.logger.warn({ err: error, container: group.containerId, remote: group.remoteId }, 'remote retention skipped a container');
+          }
+          // Let HTTP requests in between groups: better-sqlite3 calls are synchronous.
+          await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        // Let HTTP requests in between groups: better-sqlite3 calls are synchronous.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, this.deps.concurrency ?? DEFAULT_CONCURRENCY) }, worker));
     }
     return report;
   }
