@@ -63,6 +63,12 @@ import { replicaRoutes } from './http/routes/replica-routes.js';
 import { OperationStore } from './store/operation-store.js';
 import { ReplicaStore } from './store/replica-store.js';
 import { S3Remote } from './remote/s3-remote.js';
+import { RemoteReaper, withoutReaping, type RemoteReapReport } from './core/remote-reaper.js';
+import { ReplicationMetrics } from './core/replication-metrics.js';
+import { ScheduleReplication } from './core/schedule-replication.js';
+import { ReplicationQueries } from './store/replication-queries.js';
+import { ReplicaListing } from './core/replica-listing.js';
+import { replicaListRoutes } from './http/routes/replica-list-routes.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -93,6 +99,10 @@ export interface RunningService {
   readonly reaper: { run(): Promise<ReapReport> };
   /** Runs the schedules that are due now (after any run in progress); also runs every minute. */
   readonly scheduler: { runDue(): Promise<ScheduleRunReport[]> };
+  /** One remote reaper pass now (after any pass in progress); also runs on config `reaperSchedule`. */
+  readonly remoteReaper: { run(): Promise<RemoteReapReport> };
+  /** Resolves when no replica upload is running or queued (tests driving a manual clock). */
+  readonly replicaUploads: { idle(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -182,9 +192,12 @@ async function wire(
   const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
   const operationStore = new OperationStore(opened.db, clock);
   const replicaStore = new ReplicaStore(opened.db);
+  const replicationQueries = new ReplicationQueries(opened.db);
+  const remoteReaper = new RemoteReaper({ queries: replicationQueries, replicas: replicaStore, remotes, clock, logger });
   const replicas = new ReplicaService({
     store,
-    replicas: replicaStore,
+    // A push never picks a replica the remote reaper is deleting as its incremental parent.
+    replicas: withoutReaping(replicaStore, remoteReaper),
     operations: operationStore,
     resolver,
     locks,
@@ -216,7 +229,10 @@ async function wire(
     return checkHealth({ docker: runtime, pools: registry.pools, unavailablePools: registry.unavailable, database: () => opened.db.prepare('SELECT 1').get() });
   });
   const scheduleStore = new ScheduleStore(opened.db);
-  const schedules = new ScheduleService({ schedules: scheduleStore, resolver, clock });
+  const schedules = new ScheduleService({ schedules: scheduleStore, resolver, clock, remoteIds: () => remotes.remotes.map((remote) => remote.id) });
+  const scheduleReplication = new ScheduleReplication({ queries: replicationQueries, replicas, clock, logger });
+  const replicationMetrics = new ReplicationMetrics(metrics.registry, () => scheduleReplication.lag());
+  remoteReaper.observeWith(replicationMetrics);
   const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter, locks, clock }, options.reaper);
   const scheduler = new Scheduler({ schedules: scheduleStore, store, resolver, locks, creator, clock });
   const logFailure = (what: string) => (error: unknown): void => {
@@ -241,8 +257,16 @@ async function wire(
   const schedulerJob = new BackgroundJob(async () => {
     const runs = await scheduler.runDue();
     if (runs.length > 0) logger.info({ runs }, 'scheduled snapshots');
+    // In the same tick, so the snapshot a run just took starts uploading at once.
+    const replications = await scheduleReplication.replicateDue();
+    if (replications.length > 0) logger.info({ replications }, 'scheduled replica uploads');
     return runs;
   }, logFailure('scheduler run failed'));
+  const remoteReaperJob = new BackgroundJob(async () => {
+    const reaped = await remoteReaper.reap();
+    if (reaped.deleted + reaped.failed.length > 0) logger.info({ reaped }, 'expired replicas reaped from remotes');
+    return reaped;
+  }, logFailure('remote reaper run failed'));
 
   const startup = await recoverAtStartup({
     store,
@@ -275,6 +299,7 @@ async function wire(
       ...scheduleRoutes(schedules),
       ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) }),
       ...replicaRoutes(replicas),
+      ...replicaListRoutes(new ReplicaListing({ resolver, replicas: replicaStore, remotes })),
       ...remoteRoutes(catalog),
       ...remoteRestoreRoutes({
         restoreFromRemote: (...args) => remoteRestores.restoreFromRemote(...args),
@@ -304,8 +329,10 @@ async function wire(
     logger.warn({ err: error }, 'Docker event stream lost: read requests ask Docker directly until it is back');
   });
   reaperJob.start(config.reaperSchedule);
+  remoteReaperJob.start(config.reaperSchedule);
   schedulerJob.tick();
   reaperJob.tick();
+  remoteReaperJob.tick();
 
   return {
     url,
@@ -313,11 +340,14 @@ async function wire(
     startup,
     reaper: { run: (): Promise<ReapReport> => reaperJob.run() },
     scheduler: { runDue: (): Promise<ScheduleRunReport[]> => schedulerJob.run() },
+    remoteReaper: { run: (): Promise<RemoteReapReport> => remoteReaperJob.run() },
+    replicaUploads: { idle: () => replicas.idle() },
     async close() {
       reaper.stop();
       runtime.stopWatchingEvents();
+      remoteReaper.stop();
       // Uploads stop where they are and stay `uploading`: the next start resumes them.
-      await Promise.all([schedulerJob.stop(), reaperJob.stop(), poolJob.stop(), replicas.close(), downloads.close()]);
+      await Promise.all([schedulerJob.stop(), reaperJob.stop(), remoteReaperJob.stop(), poolJob.stop(), replicas.close(), downloads.close()]);
       for (const remote of s3Remotes) remote.close();
       // Graceful: no new requests; running operations (a restore, a copy) finish and answer first. What a
       // longer wait would cut off is still journaled, and start-up recovery finishes it.

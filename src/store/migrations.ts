@@ -179,11 +179,32 @@ CREATE INDEX tracked_operations_container ON tracked_operations (container_id, i
 CREATE INDEX tracked_operations_status ON tracked_operations (status, id DESC);
 `;
 
+// Issue 12: a schedule may replicate each snapshot it takes; a replica gets its own remote expiry, the
+// schedule that pushed it (keep_min applies to the remote too), whether a full stream was asked for
+// (full_every), and why the remote reaper keeps it past its expiry.
+const V5_SCHEDULED_REPLICATION = `
+ALTER TABLE schedules ADD COLUMN replicate_remote TEXT CHECK (replicate_remote IS NULL OR length(replicate_remote) > 0);
+ALTER TABLE schedules ADD COLUMN replicate_expiry_days INTEGER CHECK (replicate_expiry_days IS NULL OR replicate_expiry_days >= 1);
+ALTER TABLE schedules ADD COLUMN replicate_full_every INTEGER CHECK (replicate_full_every IS NULL OR replicate_full_every >= 1);
+ALTER TABLE schedules ADD COLUMN replicate_since INTEGER;
+-- Creation time of the newest snapshot of the schedule a push was started for: catch-up only looks past
+-- it, so a replica the remote reaper deleted is never pushed again.
+ALTER TABLE schedules ADD COLUMN replicate_watermark INTEGER;
+ALTER TABLE replicas ADD COLUMN expires_at INTEGER;
+ALTER TABLE replicas ADD COLUMN schedule_id INTEGER;
+ALTER TABLE replicas ADD COLUMN full_requested INTEGER NOT NULL DEFAULT 0 CHECK (full_requested IN (0, 1));
+ALTER TABLE replicas ADD COLUMN kept_because TEXT;
+-- The remote reaper's query: only replicas with an expiry are in it.
+CREATE INDEX replicas_expires_at ON replicas (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX replicas_schedule ON replicas (schedule_id, remote_id) WHERE schedule_id IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
   { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
   { description: 'tracked operations; replica records', up: (db) => db.exec(V3_OPERATIONS_AND_REPLICAS) },
   { description: 'tracked operations of any kind (restore, copy and recovery from remotes)', up: (db) => db.exec(V4_OPERATION_KINDS) },
+  { description: 'scheduled replication: replicate settings on schedules; remote expiry and retention on replicas', up: (db) => db.exec(V5_SCHEDULED_REPLICATION) },
 ];
 
 export interface MigrationResult {
