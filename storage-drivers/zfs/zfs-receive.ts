@@ -21,7 +21,8 @@ export interface ZfsReceiveContext {
  * with the logical name, as restores make), so the live dataset, if there is one, is never touched and
  * every snapshot operation finds the received snapshot like a local one.
  *
- * - Full stream: `zfs recv` into `cowsnap-internal/receive-<id>`, tagged and renamed to `lineage-<id>`
+ * - Full stream (or a clone stream: incremental from a clone's origin, which ZFS receives as a new clone
+ *   of the parent): `zfs recv` into `cowsnap-internal/receive-<id>`, tagged and renamed to `lineage-<id>`
  *   only after it succeeded. A failed receive removes that dataset; one a crash left is found by
  *   recover() by its name.
  * - Incremental stream: the parent is found by guid among the dataset's snapshots. When it is the
@@ -46,7 +47,7 @@ export async function receiveSnapshot(ctx: ZfsReceiveContext, stream: Readable, 
     }
     await ctx.ensureInternal();
     if (start.fromGuid === null) {
-      await receiveFull(ctx, body, target);
+      await receiveNew(ctx, body, target);
       return;
     }
     const parent = await findByGuid(ctx, target.dataset, start.fromGuid);
@@ -55,7 +56,9 @@ export async function receiveSnapshot(ctx: ZfsReceiveContext, stream: Readable, 
         `the stream is incremental from a snapshot (guid ${start.fromGuid}) that ${target.dataset} has no copy of on this pool; receive that snapshot first`,
       );
     }
-    if (await isNewestInLineage(ctx, parent)) await zfsReceive(body, `${parent.physical}@${target.snapshot}`, target);
+    // A clone stream becomes a new filesystem cloned from the parent, which `zfs recv` finds by guid.
+    if (start.clone) await receiveNew(ctx, body, target);
+    else if (await isNewestInLineage(ctx, parent)) await zfsReceive(body, `${parent.physical}@${target.snapshot}`, target);
     else await receiveOnBranch(ctx, body, target, parent);
   } catch (error) {
     input.destroy();
@@ -63,7 +66,8 @@ export async function receiveSnapshot(ctx: ZfsReceiveContext, stream: Readable, 
   }
 }
 
-async function receiveFull(ctx: ZfsReceiveContext, body: Readable, target: ReceiveTarget): Promise<void> {
+/** A stream that makes a new filesystem (full, or a clone stream) into receive-<id>, renamed to a lineage when whole. */
+async function receiveNew(ctx: ZfsReceiveContext, body: Readable, target: ReceiveTarget): Promise<void> {
   const id = newId();
   const work = ctx.names.fresh('receive', id);
   try {
@@ -80,9 +84,10 @@ async function receiveFull(ctx: ZfsReceiveContext, body: Readable, target: Recei
 
 /** Gives the parent a lineage of its own where it is the newest snapshot, receives there, or undoes that. */
 async function receiveOnBranch(ctx: ZfsReceiveContext, body: Readable, target: ReceiveTarget, parent: PhysicalSnapshot): Promise<void> {
-  const id = newId();
-  const work = ctx.names.fresh('receive', id);
-  // Tagged from the start: once promoted it holds snapshots of the dataset, which recover() must keep.
+  // A lineage from the start (zfs-fuse cannot rename a dataset once its snapshots have a mounted clone, as
+  // the live dataset will be): until promoted it holds no snapshot and the collector may free it; after,
+  // it holds snapshots of the dataset, where listSnapshots() finds them whatever happens next.
+  const work = ctx.names.fresh('lineage');
   await ctx.zfs.clone(parent.full, work, { [PROP.dataset]: target.dataset });
   try {
     await ctx.zfs.promote(work);
@@ -98,7 +103,6 @@ async function receiveOnBranch(ctx: ZfsReceiveContext, body: Readable, target: R
     await discard(ctx.zfs, work);
     throw error;
   }
-  await ctx.zfs.rename(work, ctx.names.fresh('lineage', id));
 }
 
 async function zfsReceive(body: Readable, into: string, target: ReceiveTarget): Promise<void> {
@@ -146,9 +150,10 @@ async function discard(zfs: ZfsCommands, work: string): Promise<void> {
 }
 
 /**
- * Receives a crash interrupted (run at start-up, when none is in flight). One holding snapshots of a
- * dataset (a promoted branch, or a finished receive not yet renamed) becomes a lineage: nothing is lost
- * and the dataset's snapshots stay where listSnapshots() finds them. Anything else is a half receive.
+ * Receives a crash interrupted (run at start-up, when none is in flight). A tagged one holding its
+ * snapshot finished before the crash and only missed its rename: it becomes the lineage it was meant to
+ * be. Anything else is a half receive (ZFS leaves a new filesystem's partial receive under its name).
+ * Branches for incremental receives are lineages from the start, so the collector handles those.
  */
 export async function recoverReceives(zfs: ZfsCommands, names: ZfsNames): Promise<RecoveryAction[]> {
   if (!(await zfs.datasetExists(names.internal))) return [];

@@ -7,6 +7,9 @@
  *   u64 drr_creation_time      u32 drr_type (objset type)  u32 drr_flags
  *   u64 drr_toguid             u64 drr_fromguid (0 for a full stream)       char drr_toname[256]
  *
+ * drr_flags bit 0 (DRR_FLAG_CLONE) marks an incremental stream from a clone's origin (`zfs send -i
+ * origin clone@snap`): `zfs recv` makes a new filesystem for it, cloned from the snapshot with drr_fromguid.
+ *
  * in the sender's byte order, which the magic tells. Why parse at all: an incremental stream names its
  * parent only by guid, and the receiving side must find that snapshot among the dataset's lineages
  * before it knows where to receive. Whether the rest of the stream is whole is `zfs recv`'s job: its
@@ -17,6 +20,8 @@ const MAGIC_OFFSET = 8;
 const VERSION_OFFSET = 16;
 const TO_GUID_OFFSET = 40;
 const FROM_GUID_OFFSET = 48;
+const FLAGS_OFFSET = 36;
+const DRR_FLAG_CLONE = 0x1;
 const HEADER_TYPE_MASK = 0x3n;
 const COMPOUND_STREAM = 2n;
 
@@ -28,6 +33,8 @@ export interface ZfsStreamStart {
   readonly toGuid: string;
   /** guid of the snapshot an incremental stream applies to; null for a full stream. */
   readonly fromGuid: string | null;
+  /** Incremental from a clone's origin: received as a new filesystem cloned from the parent. */
+  readonly clone: boolean;
 }
 
 /** Parses the BEGIN record; undefined when the bytes are no single-snapshot ZFS send stream. */
@@ -40,5 +47,10 @@ export function readZfsStreamStart(head: Buffer): ZfsStreamStart | undefined {
   // A compound stream (`zfs send -R`) holds many snapshots; this driver never makes one.
   if (recordType !== 0 || (u64(VERSION_OFFSET) & HEADER_TYPE_MASK) === COMPOUND_STREAM) return undefined;
   const from = u64(FROM_GUID_OFFSET);
-  return { toGuid: u64(TO_GUID_OFFSET).toString(), fromGuid: from === 0n ? null : from.toString() };
+  const flags = little ? head.readUInt32LE(FLAGS_OFFSET) : head.readUInt32BE(FLAGS_OFFSET);
+  return {
+    toGuid: u64(TO_GUID_OFFSET).toString(),
+    fromGuid: from === 0n ? null : from.toString(),
+    clone: from !== 0n && (flags & DRR_FLAG_CLONE) !== 0,
+  };
 }
