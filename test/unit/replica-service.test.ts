@@ -69,6 +69,27 @@ describe('replica service', () => {
     ]);
   });
 
+  it('sends full when the driver refuses the parent (ZFS after a restore to an older snapshot), and says so in the manifest', async () => {
+    const drivers = { main: new FakeSendDriver(), tank: new FakeSendDriver() };
+    const h = harness(test, { drivers });
+    const first = readySnapshot(test, '2026-03-04T05:00:00Z');
+    await h.service.push('web', first.name, 'offsite');
+    await h.service.idle();
+    drivers.tank.refuseParents = true;
+    const second = readySnapshot(test, '2026-03-04T06:00:00Z');
+    await h.service.push('web', second.name, 'offsite');
+    await h.service.idle();
+
+    const replica = h.replicas.getReplica({ containerId: CONTAINER_ID, snapshotName: second.name, remoteId: 'offsite' });
+    assert.equal(replica?.state, 'ready');
+    assert.deepEqual(drivers.tank.sends.slice(-2).map((s) => s.parent), [storageSnapshotName(first.id, first.name), undefined], 'tried incremental, then full');
+    const manifest = await h.remote.getManifest(CONTAINER_ID, second.name);
+    assert.deepEqual(manifest?.filesystems.map((fs) => [fs.mountPoint, fs.stream.parentSnapshot]), [
+      ['/', first.name],
+      ['/data', null],
+    ]);
+  });
+
   it('sends full when the parent replica is gone from the remote, or the driver cannot send incrementally', async () => {
     const drivers = { main: new FakeSendDriver(), tank: new FakeSendDriver({ send: true, incrementalSend: false }) };
     const h = harness(test, { drivers });
