@@ -6,7 +6,17 @@
  * Not the crash journal (journal-store.ts): that records the steps of restore/delete/copy for start-up
  * recovery and is never shown; this is what a client sees.
  */
-export type OperationKindName = 'replica.upload';
+export const OPERATION_KINDS = [
+  'snapshot.create',
+  'snapshot.restore',
+  'snapshot.copy',
+  'snapshot.delete',
+  'snapshot.expire',
+  'schedule.run',
+  'replica.upload',
+  'replica.download',
+] as const;
+export type OperationKindName = (typeof OPERATION_KINDS)[number];
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export const OPERATION_STATUSES: readonly OperationStatus[] = ['queued', 'running', 'succeeded', 'failed'];
@@ -49,12 +59,15 @@ export interface OperationQuery {
   readonly offset: number;
 }
 
+export type OperationOutcome = ({ status: 'succeeded' } | { status: 'failed'; error: OperationError }) & { readonly snapshotName?: string };
+
 /** What services need from the operation store. */
 export interface OperationStorePort {
   createOperation(input: NewOperation, status: OperationStatus): OperationRecord;
   markOperationRunning(id: number): void;
   recordOperationProgress(id: number, bytesDone: number, bytesTotal: number | null): void;
-  finishOperation(id: number, outcome: { status: 'succeeded' } | { status: 'failed'; error: OperationError }): OperationRecord;
+  /** `snapshotName` names the snapshot an operation made (a create knows it only at the end). */
+  finishOperation(id: number, outcome: OperationOutcome): OperationRecord;
   getOperation(id: number): OperationRecord | undefined;
   listOperations(query: OperationQuery): { operations: OperationRecord[]; total: number };
 }

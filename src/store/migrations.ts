@@ -152,10 +152,77 @@ CREATE TABLE replicas (
 CREATE INDEX replicas_uploading ON replicas (state) WHERE state = 'uploading';
 `;
 
+// The event log (SSE replay, webhook source) and the webhook outbox. Deliveries keep their own copy of
+// the body, so pruning old events never empties a delivery still waiting for its retry.
+const V4_EVENTS_AND_WEBHOOKS = `
+-- Every long action is a tracked operation now (restore, copy, ...), not only uploads. The kind is no
+-- longer CHECKed: SQLite cannot change a CHECK without rebuilding the table, and the kinds are one typed
+-- list in code (core/operations.ts).
+CREATE TABLE tracked_operations_v4 (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind          TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+  container_id  TEXT,
+  snapshot_name TEXT,
+  target        TEXT,
+  bytes_done    INTEGER NOT NULL DEFAULT 0 CHECK (bytes_done >= 0),
+  bytes_total   INTEGER CHECK (bytes_total IS NULL OR bytes_total >= 0),
+  error_code    TEXT,
+  error_message TEXT,
+  started_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  finished_at   INTEGER,
+  CHECK ((status = 'failed') = (error_code IS NOT NULL))
+) STRICT;
+INSERT INTO tracked_operations_v4 SELECT id, kind, status, container_id, snapshot_name, target, bytes_done, bytes_total,
+  error_code, error_message, started_at, updated_at, finished_at FROM tracked_operations;
+DROP TABLE tracked_operations;
+ALTER TABLE tracked_operations_v4 RENAME TO tracked_operations;
+CREATE INDEX tracked_operations_container ON tracked_operations (container_id, id DESC);
+CREATE INDEX tracked_operations_status ON tracked_operations (status, id DESC);
+CREATE INDEX tracked_operations_finished ON tracked_operations (finished_at) WHERE finished_at IS NOT NULL;
+
+CREATE TABLE events (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  type          TEXT NOT NULL,
+  project_id    TEXT NOT NULL,
+  container_id  TEXT,
+  at            INTEGER NOT NULL,
+  body          TEXT NOT NULL
+) STRICT;
+CREATE INDEX events_at ON events (at);
+
+CREATE TABLE webhooks (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  url           TEXT NOT NULL,
+  events        TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE webhook_deliveries (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  webhook_id      INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+  event_id        INTEGER,
+  event_type      TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT,
+  last_status     INTEGER,
+  created_at      INTEGER NOT NULL,
+  delivered_at    INTEGER
+) STRICT;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id DESC);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
   { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
   { description: 'tracked operations; replica records', up: (db) => db.exec(V3_OPERATIONS_AND_REPLICAS) },
+  { description: 'event log; webhooks and their delivery outbox', up: (db) => db.exec(V4_EVENTS_AND_WEBHOOKS) },
 ];
 
 export interface MigrationResult {

@@ -1,4 +1,5 @@
 /** Requests and responses of replicas, remotes and operations (design.md §8). */
+import { OPERATION_KINDS } from '../../core/operations.js';
 import { containerRefSchema, snapshotRefSchema } from './common-schemas.js';
 
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
@@ -34,7 +35,7 @@ export const operationSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    kind: { type: 'string', enum: ['replica.upload'] },
+    kind: { type: 'string', enum: OPERATION_KINDS },
     state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
     container_id: { type: ['string', 'null'] },
     snapshot: { type: ['string', 'null'] },
