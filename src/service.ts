@@ -170,7 +170,7 @@ async function wire(
   const s3Remotes = options.remotes === undefined ? config.remotes.map((remote) => new S3Remote(remote)) : [];
   const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
   const rawOperations = new OperationStore(opened.db, clock);
-  const events = wireEvents({ db: opened.db, operations: rawOperations, clock, logger, resolver, store, config, options: options.events });
+  const events = wireEvents({ db: opened.db, secrets: opened.secrets, version: COWSNAP_VERSION, operations: rawOperations, clock, logger, resolver, store, config, options: options.events });
   const operationStore = events.operations;
   const replicaStore = new ReplicaStore(opened.db);
   const replicas = new ReplicaService({
@@ -275,6 +275,7 @@ async function wire(
   schedulerJob.start('* * * * *');
   poolJob.start('* * * * *');
   reaperJob.start(config.reaperSchedule);
+  events.startDeliveries();
   schedulerJob.tick();
   reaperJob.tick();
 
