@@ -55,6 +55,8 @@ import { replicaRoutes } from './http/routes/replica-routes.js';
 import { OperationStore } from './store/operation-store.js';
 import { ReplicaStore } from './store/replica-store.js';
 import { S3Remote } from './remote/s3-remote.js';
+import { diffRoutes } from './http/routes/diff-routes.js';
+import { SnapshotDiffService } from './core/snapshot-diff.js';
 import { wireEvents, type EventsOptions } from './service-events.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -253,6 +255,7 @@ async function wire(
       ...scheduleRoutes(schedules),
       ...copyRoutes(events.copies((ref, input) => metrics.time('copy', () => copies.copy(ref, input)))),
       ...events.routes,
+      ...diffRoutes(new SnapshotDiffService({ store, resolver, locks, pools: registry })),
       ...replicaRoutes(replicas),
       ...remoteRoutes(catalog),
       ...operationRoutes({
