@@ -9,6 +9,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
+import type { CliIo } from '../../src/cli/cli-io.js';
+import { runCli } from '../../src/cli/program.js';
 import { needs } from '../support/components.js';
 import { execIn } from '../support/docker-exec.js';
 import { useServiceEnvironment } from '../support/service-environment.js';
@@ -114,6 +116,17 @@ describe('snapshot diff (real dockerd on btrfs, btrfs subvolume and zfs-fuse mou
     // Nothing changed since b.
     assert.equal((await diff('differ', b, '')).total, 0);
 
+    // The CLI prints it like `git diff --stat`.
+    let stdout = '';
+    const io: CliIo = { stdout: (t) => (stdout += t), stderr: () => undefined, env: {} };
+    const code = await runCli(['--url', env.service.url, '--token', env.service.token, 'snapshots', 'diff', '--container', 'differ', '--from', a, '--to', b], io);
+    assert.equal(code, 0);
+    const lines = stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^ \/app\/change\.txt +\| M 3 B -> 12 B \(\+9 B\)$/);
+    assert.match(lines[2] ?? '', /^ \/app\/moved\.txt +\| R 6 B \(from \/app\/move\.txt\)$/);
+    assert.equal(lines[11], ` 11 path(s) changed from ${a} to ${b}: 3 added, 3 modified, 3 deleted, 2 renamed`);
+    assert.equal(lines[12], ' config: unchanged');
+
     const bad = await env.service.api('GET', `/containers/differ/snapshots/${a}/diff?limit=0&to=`);
     assert.equal(bad.status, 400);
     const paths = new Set((bad.body.error as { details: { path: string }[] }).details.map((d) => d.path));
@@ -140,5 +153,12 @@ describe('snapshot diff (real dockerd on btrfs, btrfs subvolume and zfs-fuse mou
     // Different containers' root filesystems are different datasets: not compared, and said so.
     assert.deepEqual(result.filesystems.map((f) => [f.mount_point, f.compared]), [['/', false]]);
     assert.equal(result.total, 0);
+    let stdout = '';
+    const io: CliIo = { stdout: (t) => (stdout += t), stderr: () => undefined, env: {} };
+    const args = ['--url', env.service.url, '--token', env.service.token, 'snapshots', 'diff', '--container', 'cfg-a', '--from', a, '--to', b, '--to-container', 'cfg-b'];
+    assert.equal(await runCli(args, io), 0);
+    assert.match(stdout, /^ config env added: ADDED$/m);
+    assert.match(stdout, /^ config env changed: SECRET_TOKEN$/m);
+    assert.doesNotMatch(stdout, new RegExp(SECRET_NEW));
   });
 });
