@@ -78,6 +78,6 @@ export interface WebhookConfig {
   readonly allowedHosts?: readonly string[];
   /** One delivery attempt's time limit; default 10. */
   readonly timeoutSeconds?: number;
-  /** Attempts before a delivery is given up as failed; default 12 (about 3 days of backoff). */
+  /** Attempts before a delivery is given up as failed; default 12 (retries spread over about 15 hours). */
   readonly maxAttempts?: number;
 }

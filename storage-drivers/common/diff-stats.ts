@@ -22,10 +22,21 @@ async function statOrNull(path: string): Promise<Stats | null> {
   }
 }
 
+/** Where a path was before: its own old path when renamed, or under the old path of a renamed folder above it. */
+function pathBefore(entry: DiffEntry, renamedFolders: readonly (readonly [string, string])[]): string {
+  if (entry.from !== undefined) return entry.from;
+  const folder = renamedFolders.find(([now]) => entry.path.startsWith(`${now}/`));
+  return folder === undefined ? entry.path : folder[1] + entry.path.slice(folder[0].length);
+}
+
 export async function withStats(entries: readonly DiffEntry[], beforeRoot: string, afterRoot: string): Promise<DiffEntry[]> {
+  // Longest first, so the innermost renamed folder wins.
+  const renamedFolders = entries
+    .flatMap((e) => (e.from === undefined ? [] : [[e.path, e.from] as const]))
+    .sort((a, b) => b[0].length - a[0].length);
   const described: DiffEntry[] = [];
   for (const entry of entries) {
-    const before = entry.change === 'added' ? null : await statOrNull(join(beforeRoot, entry.from ?? entry.path));
+    const before = entry.change === 'added' ? null : await statOrNull(join(beforeRoot, pathBefore(entry, renamedFolders)));
     const after = entry.change === 'deleted' ? null : await statOrNull(join(afterRoot, entry.path));
     const shown = after ?? before;
     described.push({
