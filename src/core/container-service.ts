@@ -28,12 +28,12 @@ export class ContainerService implements ContainersApi {
   }
 
   async get(containerRef: string): Promise<ContainerSummary> {
-    const resolved = await this.deps.resolver.resolve(containerRef);
+    const resolved = await this.deps.resolver.resolveForRead(containerRef);
     return resolved.live !== undefined ? this.summarizeLive(resolved.live) : this.summarizeRemoved(resolved.record);
   }
 
   private async summarizeLive(container: LiveContainer): Promise<ContainerSummary> {
-    this.deps.store.upsertContainer({ id: container.id, name: container.name, image: container.image }, this.deps.clock.now());
+    this.deps.resolver.recordSeen(container);
     return {
       id: container.id,
       name: container.name,

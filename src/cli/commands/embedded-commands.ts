@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import pino from 'pino';
@@ -56,7 +57,7 @@ export function downCommand(io: CliIo): Command {
         // The up process shuts down in order itself; we only wait for it.
         process.kill(pid, 'SIGTERM');
         const deadline = Date.now() + 180_000;
-        while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+        while (isAlive(pid) && Date.now() < deadline) await sleep(200);
         if (isAlive(pid)) throw new CliFailure(ExitCode.unexpected, `cowsnap up (pid ${pid}) did not stop within 3 minutes`);
       }
       // Also after a crash of `up`: whatever is still running or mounted goes now.
@@ -71,11 +72,11 @@ async function firstSnapshot(url: string, token: string): Promise<string> {
   const api = new ApiClient({ url, token });
   try {
     const created = await api.call('POST', `/api/v1/containers/${DEMO_CONTAINER}/snapshots`, { expiry: 7, tags: ['quickstart'] });
-    const snapshot = (created.data as { snapshot: { name: string; size: number | null; filesystems: { role: string; dataset: string }[] } }).snapshot;
+    const snapshot = (created.data as { snapshot: { name: string; filesystems: { role: string; dataset: string }[] } }).snapshot;
     const listed = await api.call('GET', `/api/v1/containers/${DEMO_CONTAINER}/snapshots?limit=5`);
     const total = (listed.data as { total: number }).total;
     return [
-      `First snapshot made just now: ${snapshot.name} of ${DEMO_CONTAINER} (expires in 7 days, ${String(snapshot.size ?? '?')} bytes exclusive)`,
+      `First snapshot made just now: ${snapshot.name} of ${DEMO_CONTAINER} (expires in 7 days; its size is measured in the background)`,
       ...snapshot.filesystems.map((f) => `  ${f.role}: ${f.dataset}`),
       `${DEMO_CONTAINER} has ${total} snapshot(s): cowsnap snapshots list --container ${DEMO_CONTAINER}`,
       '',
@@ -97,8 +98,12 @@ async function livePid(file: string): Promise<number | undefined> {
 
 function instructions(config: CowsnapConfig, url: string, token: string): string {
   const curlTarget = url.startsWith('unix:') ? `--unix-socket ${url.slice(5)} http://localhost` : url;
+  const consoleLine = url.startsWith('unix:')
+    ? 'web console: needs a TCP listen address (COWSNAP_LISTEN=127.0.0.1:7878); this one is a unix socket'
+    : `web console: ${url}/ui/   (open it in a browser, sign in with the token below)`;
   return `
 cowsnap is up at ${url}
+  ${consoleLine}
   token:      ${token}   (also in ${config.tokenFile})
   pool:       ${config.pools.map((p) => ('path' in p ? p.path : p.dataset)).join(', ')}
   docker:     DOCKER_HOST=unix://${config.dockerSocket} docker ps
