@@ -25,6 +25,8 @@ export interface CopyInput {
   /** Name or alias; without it the current state is copied through a temporary snapshot. */
   readonly sourceSnapshot?: string;
   readonly start?: boolean;
+  /** The image to create from instead of the recorded one (a copy from a remote: this host's image of that name). */
+  readonly image?: string;
 }
 
 export interface CopyResult {
@@ -43,7 +45,7 @@ export interface CopyRuntime {
   createContainer(
     name: string,
     config: SnapshotRecord['config'],
-    overrides: { bindSources: Record<string, string>; dropHostPorts: boolean; labels: Record<string, string>; hostname: string },
+    overrides: { bindSources: Record<string, string>; dropHostPorts: boolean; labels: Record<string, string>; hostname: string; image?: string },
   ): Promise<string>;
   remove(id: string, options: { force?: boolean }): Promise<void>;
   start(id: string): Promise<void>;
@@ -160,6 +162,7 @@ export class CopyService {
         dropHostPorts: true,
         hostname: input.name,
         labels: { 'io.cowsnap.copy-of': source.id, 'io.cowsnap.copy-snapshot': snapshot.name },
+        ...(input.image !== undefined && { image: input.image }),
       });
       reverter.add(`remove container ${input.name}`, () => runtime.remove(id, { force: true }));
       store.updateOperation(operation.id, 'created', { containerId: id });

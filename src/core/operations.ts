@@ -6,6 +6,11 @@
  * Not the crash journal (journal-store.ts): that records the steps of restore/delete/copy for start-up
  * recovery and is never shown; this is what a client sees.
  */
+/**
+ * Snapshot work, expiry and schedule runs (tracked so they emit events, core/events/), and replica work:
+ * `replica.restore`: a container restored from a replica (download + receive + restore swap);
+ * `replica.copy`: a new container from a replica; `replica.recover`: a container recreated at its newest replica.
+ */
 export const OPERATION_KINDS = [
   'snapshot.create',
   'snapshot.restore',
@@ -14,7 +19,9 @@ export const OPERATION_KINDS = [
   'snapshot.expire',
   'schedule.run',
   'replica.upload',
-  'replica.download',
+  'replica.restore',
+  'replica.copy',
+  'replica.recover',
 ] as const;
 export type OperationKindName = (typeof OPERATION_KINDS)[number];
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';

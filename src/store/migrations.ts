@@ -152,12 +152,10 @@ CREATE TABLE replicas (
 CREATE INDEX replicas_uploading ON replicas (state) WHERE state = 'uploading';
 `;
 
-// The event log (SSE replay, webhook source) and the webhook outbox. Deliveries keep their own copy of
-// the body, so pruning old events never empties a delivery still waiting for its retry.
-const V4_EVENTS_AND_WEBHOOKS = `
--- Every long action is a tracked operation now (restore, copy, ...), not only uploads. The kind is no
--- longer CHECKed: SQLite cannot change a CHECK without rebuilding the table, and the kinds are one typed
--- list in code (core/operations.ts).
+// Restore, copy and recovery from remotes are tracked operations too. SQLite cannot change a CHECK, so
+// the table is rebuilt; the kind is checked by the code (OPERATION_KINDS), not here, so the next kind
+// needs no rebuild.
+const V4_OPERATION_KINDS = `
 CREATE TABLE tracked_operations_v4 (
   id            INTEGER PRIMARY KEY AUTOINCREMENT,
   kind          TEXT NOT NULL,
@@ -174,12 +172,37 @@ CREATE TABLE tracked_operations_v4 (
   finished_at   INTEGER,
   CHECK ((status = 'failed') = (error_code IS NOT NULL))
 ) STRICT;
-INSERT INTO tracked_operations_v4 SELECT id, kind, status, container_id, snapshot_name, target, bytes_done, bytes_total,
-  error_code, error_message, started_at, updated_at, finished_at FROM tracked_operations;
+INSERT INTO tracked_operations_v4 SELECT * FROM tracked_operations;
 DROP TABLE tracked_operations;
 ALTER TABLE tracked_operations_v4 RENAME TO tracked_operations;
 CREATE INDEX tracked_operations_container ON tracked_operations (container_id, id DESC);
 CREATE INDEX tracked_operations_status ON tracked_operations (status, id DESC);
+`;
+
+// Issue 12: a schedule may replicate each snapshot it takes; a replica gets its own remote expiry, the
+// schedule that pushed it (keep_min applies to the remote too), whether a full stream was asked for
+// (full_every), and why the remote reaper keeps it past its expiry.
+const V5_SCHEDULED_REPLICATION = `
+ALTER TABLE schedules ADD COLUMN replicate_remote TEXT CHECK (replicate_remote IS NULL OR length(replicate_remote) > 0);
+ALTER TABLE schedules ADD COLUMN replicate_expiry_days INTEGER CHECK (replicate_expiry_days IS NULL OR replicate_expiry_days >= 1);
+ALTER TABLE schedules ADD COLUMN replicate_full_every INTEGER CHECK (replicate_full_every IS NULL OR replicate_full_every >= 1);
+ALTER TABLE schedules ADD COLUMN replicate_since INTEGER;
+-- Creation time of the newest snapshot of the schedule a push was started for: catch-up only looks past
+-- it, so a replica the remote reaper deleted is never pushed again.
+ALTER TABLE schedules ADD COLUMN replicate_watermark INTEGER;
+ALTER TABLE replicas ADD COLUMN expires_at INTEGER;
+ALTER TABLE replicas ADD COLUMN schedule_id INTEGER;
+ALTER TABLE replicas ADD COLUMN full_requested INTEGER NOT NULL DEFAULT 0 CHECK (full_requested IN (0, 1));
+ALTER TABLE replicas ADD COLUMN kept_because TEXT;
+-- The remote reaper's query: only replicas with an expiry are in it.
+CREATE INDEX replicas_expires_at ON replicas (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX replicas_schedule ON replicas (schedule_id, remote_id) WHERE schedule_id IS NOT NULL;
+`;
+
+// The event log (SSE replay, webhook source) and the webhook outbox. Deliveries keep their own copy of
+// the body, so pruning old events never empties a delivery still waiting for its retry. Finished
+// operations are pruned by age with the events, hence their index.
+const V6_EVENTS_AND_WEBHOOKS = `
 CREATE INDEX tracked_operations_finished ON tracked_operations (finished_at) WHERE finished_at IS NOT NULL;
 
 CREATE TABLE events (
@@ -222,7 +245,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
   { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
   { description: 'tracked operations; replica records', up: (db) => db.exec(V3_OPERATIONS_AND_REPLICAS) },
-  { description: 'event log; webhooks and their delivery outbox', up: (db) => db.exec(V4_EVENTS_AND_WEBHOOKS) },
+  { description: 'tracked operations of any kind (restore, copy and recovery from remotes)', up: (db) => db.exec(V4_OPERATION_KINDS) },
+  { description: 'scheduled replication: replicate settings on schedules; remote expiry and retention on replicas', up: (db) => db.exec(V5_SCHEDULED_REPLICATION) },
+  { description: 'event log; webhooks and their delivery outbox', up: (db) => db.exec(V6_EVENTS_AND_WEBHOOKS) },
 ];
 
 export interface MigrationResult {
