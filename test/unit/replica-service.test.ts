@@ -98,6 +98,21 @@ describe('replica service', () => {
     assert.equal(drivers.main.sends.at(-1)?.parent, undefined, 'no parent left in the remote: full');
   });
 
+  it('refuses a push (409 send_unsupported, naming the mount) when a filesystem\'s driver cannot send, and records nothing', async () => {
+    const drivers = { main: new FakeSendDriver(), tank: new FakeSendDriver({ send: false, incrementalSend: false }) };
+    const h = harness(test, { drivers });
+    const snapshot = readySnapshot(test, '2026-03-04T05:00:00Z');
+    await assert.rejects(h.service.push('web', snapshot.name, 'offsite'), (error: Error & { code?: string; statusCode?: number }) => {
+      assert.equal(error.code, 'send_unsupported');
+      assert.equal(error.statusCode, 409);
+      assert.match(error.message, /\/data/);
+      assert.doesNotMatch(error.message, /zfs|btrfs|tank/i, 'capability, not driver name or pool id');
+      return true;
+    });
+    assert.deepEqual(h.replicas.listReplicasOfContainer(CONTAINER_ID, 'offsite'), []);
+    assert.equal(drivers.main.sends.length + drivers.tank.sends.length, 0);
+  });
+
   it('refuses to delete a snapshot (or its parent) while it is uploading: 409 snapshot_in_use', async () => {
     const h = harness(test);
     const first = readySnapshot(test, '2026-03-04T05:00:00Z');
