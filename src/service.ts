@@ -63,6 +63,9 @@ import { replicaRoutes } from './http/routes/replica-routes.js';
 import { OperationStore } from './store/operation-store.js';
 import { ReplicaStore } from './store/replica-store.js';
 import { S3Remote } from './remote/s3-remote.js';
+import { diffRoutes } from './http/routes/diff-routes.js';
+import { SnapshotDiffService } from './core/snapshot-diff.js';
+import { wireEvents, type EventsOptions } from './service-events.js';
 import { RemoteReaper, withoutReaping, type RemoteReapReport } from './core/remote-reaper.js';
 import { ReplicationMetrics } from './core/replication-metrics.js';
 import { ScheduleReplication } from './core/schedule-replication.js';
@@ -84,6 +87,8 @@ export interface ServiceOptions {
   readonly reaper?: ReaperOptions;
   /** Remotes to use instead of those built from config `remotes` (tests hand in fakes or a prepared adapter). */
   readonly remotes?: readonly RemotePort[];
+  /** Event stream and webhook delivery tuning (tests shorten heartbeats and retry backoff). */
+  readonly events?: EventsOptions;
   /** Replica uploads running at once across all remotes (default 2); the rest wait as `queued`. */
   readonly maxConcurrentUploads?: number;
 }
@@ -122,6 +127,7 @@ export async function startService(config: CowsnapConfig, logger: Logger, option
         reaper: options.reaper ?? {},
         remotes: options.remotes,
         maxConcurrentUploads: options.maxConcurrentUploads ?? 2,
+        events: options.events,
       },
       opened,
     );
@@ -141,6 +147,7 @@ async function wire(
     reaper: ReaperOptions;
     remotes: readonly RemotePort[] | undefined;
     maxConcurrentUploads: number;
+    events: EventsOptions | undefined;
   },
   opened: OpenedStore,
 ): Promise<RunningService> {
@@ -190,7 +197,9 @@ async function wire(
   // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
   const s3Remotes = options.remotes === undefined ? config.remotes.map((remote) => new S3Remote(remote)) : [];
   const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
-  const operationStore = new OperationStore(opened.db, clock);
+  const rawOperations = new OperationStore(opened.db, clock);
+  const events = wireEvents({ db: opened.db, secrets: opened.secrets, version: COWSNAP_VERSION, operations: rawOperations, clock, logger, resolver, store, config, options: options.events });
+  const operationStore = events.operations;
   const replicaStore = new ReplicaStore(opened.db);
   const replicationQueries = new ReplicationQueries(opened.db);
   const remoteReaper = new RemoteReaper({ queries: replicationQueries, replicas: replicaStore, remotes, clock, logger });
@@ -233,8 +242,8 @@ async function wire(
   const scheduleReplication = new ScheduleReplication({ queries: replicationQueries, replicas, clock, logger });
   const replicationMetrics = new ReplicationMetrics(metrics.registry, () => scheduleReplication.lag());
   remoteReaper.observeWith(replicationMetrics);
-  const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter, locks, clock }, options.reaper);
-  const scheduler = new Scheduler({ schedules: scheduleStore, store, resolver, locks, creator, clock });
+  const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter: events.expiry(deleter), locks, clock }, options.reaper);
+  const scheduler = new Scheduler({ schedules: scheduleStore, store, resolver, locks, creator: events.scheduleRuns(creator), clock });
   const logFailure = (what: string) => (error: unknown): void => {
     logger.error({ err: error }, what);
   };
@@ -247,6 +256,7 @@ async function wire(
     // The journal only matters until its operation has finished; finished rows go after the retention age.
     const pruned = store.pruneFinishedOperations(new Date(clock.now().getTime() - retentionDays * DAY_MS));
     if (pruned > 0) logger.info({ pruned, retentionDays }, 'finished journal entries pruned');
+    events.prune();
     return reaped;
   }, logFailure('reaper run failed'));
   const poolJob = new BackgroundJob(async () => {
@@ -289,7 +299,7 @@ async function wire(
 
   const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
   const app = createApp({
-    snapshots: withReplicas(instrumentSnapshots(snapshots, metrics, logger), (containerId, name) => replicas.replicasOf(containerId, name)),
+    snapshots: withReplicas(events.snapshots(instrumentSnapshots(snapshots, metrics, logger)), (containerId, name) => replicas.replicasOf(containerId, name)),
     containers,
     token,
     logger,
@@ -297,7 +307,9 @@ async function wire(
     metricsRegistry: metrics.registry,
     extraRoutes: [
       ...scheduleRoutes(schedules),
-      ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) }),
+      ...copyRoutes(events.copies((ref, input) => metrics.time('copy', () => copies.copy(ref, input)))),
+      ...events.routes,
+      ...diffRoutes(new SnapshotDiffService({ store, resolver, locks, pools: registry })),
       ...replicaRoutes(replicas),
       ...replicaListRoutes(new ReplicaListing({ resolver, replicas: replicaStore, remotes })),
       ...remoteRoutes(catalog),
@@ -329,6 +341,7 @@ async function wire(
     logger.warn({ err: error }, 'Docker event stream lost: read requests ask Docker directly until it is back');
   });
   reaperJob.start(config.reaperSchedule);
+  events.startDeliveries();
   remoteReaperJob.start(config.reaperSchedule);
   schedulerJob.tick();
   reaperJob.tick();
@@ -346,6 +359,8 @@ async function wire(
       reaper.stop();
       runtime.stopWatchingEvents();
       remoteReaper.stop();
+      // Event streams never end on their own; background restores and copies finish and record first.
+      await events.close();
       // Uploads stop where they are and stay `uploading`: the next start resumes them.
       await Promise.all([schedulerJob.stop(), reaperJob.stop(), remoteReaperJob.stop(), poolJob.stop(), replicas.close(), downloads.close()]);
       for (const remote of s3Remotes) remote.close();

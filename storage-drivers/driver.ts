@@ -64,12 +64,19 @@ export interface PoolSpace {
 
 export type DiffChange = 'added' | 'modified' | 'deleted' | 'renamed';
 
+export type DiffFileType = 'file' | 'dir' | 'symlink' | 'other';
+
 export interface DiffEntry {
   /** Path relative to the dataset root, starting with `/`. */
   readonly path: string;
   readonly change: DiffChange;
   /** For renames: the old path. */
   readonly from?: string;
+  /** What the path is (after the change; before it for a delete), when the driver could look. */
+  readonly type?: DiffFileType;
+  /** Bytes before and after (null where the path did not exist); absent when the driver could not look. */
+  readonly sizeBefore?: number | null;
+  readonly sizeAfter?: number | null;
 }
 
 export interface RecoveryAction {

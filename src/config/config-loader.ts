@@ -84,6 +84,9 @@ export function loadConfig(options: LoadConfigOptions): CowsnapConfig {
     stopTimeoutSeconds: typeof raw['stopTimeoutSeconds'] === 'number' ? raw['stopTimeoutSeconds'] : DEFAULTS.stopTimeoutSeconds,
     journalRetentionDays: typeof raw['journalRetentionDays'] === 'number' ? raw['journalRetentionDays'] : DEFAULTS.journalRetentionDays,
     logLevel: str('logLevel', DEFAULTS.logLevel) as CowsnapConfig['logLevel'],
+    ...(typeof raw['eventRetentionDays'] === 'number' && { eventRetentionDays: raw['eventRetentionDays'] }),
+    // Shape checked by the schema above.
+    ...(typeof raw['webhooks'] === 'object' && raw['webhooks'] !== null && { webhooks: raw['webhooks'] }),
   };
 }
 

@@ -61,6 +61,16 @@ export const configFileSchema = {
     reaperSchedule: { type: 'string', minLength: 1 },
     stopTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
     journalRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 },
+    eventRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 },
+    webhooks: {
+      type: 'object',
+      properties: {
+        allowedHosts: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 253, pattern: '^(\\*\\.)?[A-Za-z0-9.:\\[\\]-]+$' } },
+        timeoutSeconds: { type: 'integer', minimum: 1, maximum: 300 },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 100 },
+      },
+      additionalProperties: false,
+    },
     logLevel: { type: 'string', enum: LOG_LEVELS },
   },
   additionalProperties: false,

@@ -53,5 +53,18 @@ export interface CowsnapConfig {
    * loader always sets it; optional so hand-built configurations (tests, embedded) get the default.
    */
   readonly journalRetentionDays?: number;
+  /** Days the event log (SSE replay) and finished operations are kept; default 7. */
+  readonly eventRetentionDays?: number;
+  /** Webhook delivery settings; all optional. */
+  readonly webhooks?: WebhookConfig;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export interface WebhookConfig {
+  /** Hosts webhook URLs may point at (exact names, or `*.example.com`); empty or absent: any host. */
+  readonly allowedHosts?: readonly string[];
+  /** One delivery attempt's time limit; default 10. */
+  readonly timeoutSeconds?: number;
+  /** Attempts before a delivery is given up as failed; default 12 (retries spread over about 15 hours). */
+  readonly maxAttempts?: number;
 }

@@ -2,6 +2,7 @@
  * What the core services offer to the HTTP layer and the CLI. HTTP validates and shapes; the services
  * hold the rules. Inputs are already validated (types, ranges) when they arrive here.
  */
+import type { OperationRecord } from './operations.js';
 import type {
   CapturedFilesystem,
   ContainerRecord,
@@ -76,6 +77,11 @@ export interface SnapshotsApi {
   restore(containerRef: string, snapshotRef: string, input: RestoreInput): Promise<RestoreResult>;
   update(containerRef: string, snapshotRef: string, input: UpdateSnapshotInput): Promise<SnapshotResult>;
   delete(containerRef: string, snapshotRef: string): Promise<SnapshotResult>;
+  /**
+   * The restore as a background operation (HTTP `Prefer: respond-async`): container and snapshot are
+   * checked first (404 at once), then the operation is returned while the restore runs.
+   */
+  restoreInBackground?(containerRef: string, snapshotRef: string, input: RestoreInput): Promise<OperationRecord>;
 }
 
 /** One line of a container's capture set. */

@@ -7,12 +7,23 @@
  * recovery and is never shown; this is what a client sees.
  */
 /**
+ * Snapshot work, expiry and schedule runs (tracked so they emit events, core/events/), and replica work:
  * `replica.restore`: a container restored from a replica (download + receive + restore swap);
  * `replica.copy`: a new container from a replica; `replica.recover`: a container recreated at its newest replica.
  */
-export type OperationKindName = 'replica.upload' | 'replica.restore' | 'replica.copy' | 'replica.recover';
-
-export const OPERATION_KINDS: readonly OperationKindName[] = ['replica.upload', 'replica.restore', 'replica.copy', 'replica.recover'];
+export const OPERATION_KINDS = [
+  'snapshot.create',
+  'snapshot.restore',
+  'snapshot.copy',
+  'snapshot.delete',
+  'snapshot.expire',
+  'schedule.run',
+  'replica.upload',
+  'replica.restore',
+  'replica.copy',
+  'replica.recover',
+] as const;
+export type OperationKindName = (typeof OPERATION_KINDS)[number];
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export const OPERATION_STATUSES: readonly OperationStatus[] = ['queued', 'running', 'succeeded', 'failed'];
@@ -55,12 +66,15 @@ export interface OperationQuery {
   readonly offset: number;
 }
 
+export type OperationOutcome = ({ status: 'succeeded' } | { status: 'failed'; error: OperationError }) & { readonly snapshotName?: string };
+
 /** What services need from the operation store. */
 export interface OperationStorePort {
   createOperation(input: NewOperation, status: OperationStatus): OperationRecord;
   markOperationRunning(id: number): void;
   recordOperationProgress(id: number, bytesDone: number, bytesTotal: number | null): void;
-  finishOperation(id: number, outcome: { status: 'succeeded' } | { status: 'failed'; error: OperationError }): OperationRecord;
+  /** `snapshotName` names the snapshot an operation made (a create knows it only at the end). */
+  finishOperation(id: number, outcome: OperationOutcome): OperationRecord;
   getOperation(id: number): OperationRecord | undefined;
   listOperations(query: OperationQuery): { operations: OperationRecord[]; total: number };
 }

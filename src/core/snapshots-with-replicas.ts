@@ -8,7 +8,9 @@ import type { ReplicaRecord } from './replica.js';
  */
 export function withReplicas(api: SnapshotsApi, replicasOf: (containerId: string, snapshotName: string) => ReplicaRecord[]): SnapshotsApi {
   const attach = (snapshot: SnapshotRecord): SnapshotRecord => ({ ...snapshot, replicas: replicasOf(snapshot.containerId, snapshot.name) });
+  const inBackground = api.restoreInBackground?.bind(api);
   return {
+    ...(inBackground !== undefined && { restoreInBackground: inBackground }),
     create: async (container, input) => {
       const result = await api.create(container, input);
       return { ...result, snapshot: attach(result.snapshot) };

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   copy_dataset_not_found: 404,
   remote_not_found: 404,
   replica_not_found: 404,
+  webhook_not_found: 404,
   // 405 / 413 / 415 / 501: the HTTP protocol itself
   method_not_allowed: 405,
   payload_too_large: 413,

@@ -199,12 +199,55 @@ CREATE INDEX replicas_expires_at ON replicas (expires_at) WHERE expires_at IS NO
 CREATE INDEX replicas_schedule ON replicas (schedule_id, remote_id) WHERE schedule_id IS NOT NULL;
 `;
 
+// The event log (SSE replay, webhook source) and the webhook outbox. Deliveries keep their own copy of
+// the body, so pruning old events never empties a delivery still waiting for its retry. Finished
+// operations are pruned by age with the events, hence their index.
+const V6_EVENTS_AND_WEBHOOKS = `
+CREATE INDEX tracked_operations_finished ON tracked_operations (finished_at) WHERE finished_at IS NOT NULL;
+
+CREATE TABLE events (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  type          TEXT NOT NULL,
+  project_id    TEXT NOT NULL,
+  container_id  TEXT,
+  at            INTEGER NOT NULL,
+  body          TEXT NOT NULL
+) STRICT;
+CREATE INDEX events_at ON events (at);
+
+CREATE TABLE webhooks (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  url           TEXT NOT NULL,
+  events        TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE webhook_deliveries (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  webhook_id      INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+  event_id        INTEGER,
+  event_type      TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT,
+  last_status     INTEGER,
+  created_at      INTEGER NOT NULL,
+  delivered_at    INTEGER
+) STRICT;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id DESC);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
   { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
   { description: 'tracked operations; replica records', up: (db) => db.exec(V3_OPERATIONS_AND_REPLICAS) },
   { description: 'tracked operations of any kind (restore, copy and recovery from remotes)', up: (db) => db.exec(V4_OPERATION_KINDS) },
   { description: 'scheduled replication: replicate settings on schedules; remote expiry and retention on replicas', up: (db) => db.exec(V5_SCHEDULED_REPLICATION) },
+  { description: 'event log; webhooks and their delivery outbox', up: (db) => db.exec(V6_EVENTS_AND_WEBHOOKS) },
 ];
 
 export interface MigrationResult {

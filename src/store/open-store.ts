@@ -10,6 +10,8 @@ import { loadOrCreateKey, SecretBox } from './secret-box.js';
 export interface OpenedStore {
   readonly store: CowsnapStore;
   readonly db: Database;
+  /** Seals secrets other stores keep (webhook secrets) with the same key file. */
+  readonly secrets: SecretBox;
   /** Closes the database; call once at shutdown. */
   close(): void;
 }
@@ -22,6 +24,7 @@ export function openStore(options: { databasePath: string; keyFile: string; cloc
   return {
     store,
     db,
+    secrets,
     close: () => {
       if (db.open) db.close();
     },

@@ -8,6 +8,7 @@ import type {
   NewOperation,
   OperationError,
   OperationKindName,
+  OperationOutcome,
   OperationQuery,
   OperationRecord,
   OperationStatus,
@@ -46,7 +47,8 @@ export class OperationStore implements OperationStorePort {
   private readonly byId: Statement<[number], OperationRow>;
   private readonly setRunning: Statement<[number, number]>;
   private readonly setProgress: Statement<[number, number | null, number, number]>;
-  private readonly finish: Statement<[{ id: number; status: string; code: string | null; message: string | null; now: number }]>;
+  private readonly finish: Statement<[{ id: number; status: string; code: string | null; message: string | null; snapshotName: string | null; now: number }]>;
+  private readonly prune: Statement<[number]>;
   private readonly page: Statement<[ListParams], OperationRow>;
   private readonly count: Statement<[Omit<ListParams, 'limit' | 'offset'>], { n: number }>;
 
@@ -65,8 +67,9 @@ export class OperationStore implements OperationStorePort {
     );
     this.setProgress = db.prepare("UPDATE tracked_operations SET bytes_done = ?, bytes_total = ?, updated_at = ? WHERE id = ? AND status = 'running'");
     this.finish = db.prepare(
-      'UPDATE tracked_operations SET status = @status, error_code = @code, error_message = @message, updated_at = @now, finished_at = @now WHERE id = @id',
+      'UPDATE tracked_operations SET status = @status, error_code = @code, error_message = @message, snapshot_name = coalesce(@snapshotName, snapshot_name), updated_at = @now, finished_at = @now WHERE id = @id',
     );
+    this.prune = db.prepare('DELETE FROM tracked_operations WHERE finished_at IS NOT NULL AND finished_at < ?');
     this.page = db.prepare(`SELECT * FROM tracked_operations WHERE ${FILTER} ORDER BY id DESC LIMIT @limit OFFSET @offset`);
     this.count = db.prepare(`SELECT count(*) AS n FROM tracked_operations WHERE ${FILTER}`);
   }
@@ -85,11 +88,23 @@ export class OperationStore implements OperationStorePort {
     this.setProgress.run(bytesDone, bytesTotal, this.now(), id);
   }
 
-  finishOperation(id: number, outcome: { status: 'succeeded' } | { status: 'failed'; error: OperationError }): OperationRecord {
-    const error = outcome.status === 'failed' ? outcome.error : null;
-    const changes = this.finish.run({ id, status: outcome.status, code: error?.code ?? null, message: error?.message ?? null, now: this.now() }).changes;
+  finishOperation(id: number, outcome: OperationOutcome): OperationRecord {
+    const error: OperationError | null = outcome.status === 'failed' ? outcome.error : null;
+    const changes = this.finish.run({
+      id,
+      status: outcome.status,
+      code: error?.code ?? null,
+      message: error?.message ?? null,
+      snapshotName: outcome.snapshotName ?? null,
+      now: this.now(),
+    }).changes;
     if (changes === 0) throw notFound(id);
     return this.mustGet(id);
+  }
+
+  /** Finished operations older than `before` go (event retention); running ones always stay. */
+  pruneFinished(before: Date): number {
+    return this.prune.run(before.getTime()).changes;
   }
 
   getOperation(id: number): OperationRecord | undefined {

@@ -29,6 +29,7 @@ import { parseQgroupShow, qgroupsInconsistent, quotasDisabled, UNKNOWN_USAGE, us
 import { cleanLeftovers } from './btrfs-recovery.js';
 import { recoverRestores, restoreBySwap, type RestoreTools } from './btrfs-restore.js';
 import { parseSendDump } from './btrfs-send-diff.js';
+import { withStats } from '../common/diff-stats.js';
 import { NestedSnapshots } from './btrfs-nested-snapshot.js';
 import { NestedSubvolumes } from './btrfs-nested.js';
 import { BtrfsReplication } from './btrfs-send-receive.js';
@@ -283,7 +284,10 @@ export class BtrfsDriver implements StorageDriver {
 
   async diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]> {
     const fromPath = await this.existingSnapshot(dataset, from);
-    if (to !== undefined) return parseSendDump(await this.btrfs.sendDump(fromPath, await this.existingSnapshot(dataset, to)));
+    if (to !== undefined) {
+      const toPath = await this.existingSnapshot(dataset, to);
+      return withStats(parseSendDump(await this.btrfs.sendDump(fromPath, toPath)), fromPath, toPath);
+    }
     // send needs read-only subvolumes: freeze the live dataset for the moment of the diff.
     const path = await this.existingDataset(dataset);
     const folder = join(this.layout.tmpRoot(), `${this.layout.key(path)}.${randomBytes(6).toString('hex')}`);
@@ -291,7 +295,7 @@ export class BtrfsDriver implements StorageDriver {
     await mapErrors(`diff ${path}`, () => ensureDir(folder));
     try {
       await this.btrfs.snapshot(path, live, true);
-      return parseSendDump(await this.btrfs.sendDump(fromPath, live));
+      return await withStats(parseSendDump(await this.btrfs.sendDump(fromPath, live)), fromPath, live);
     } finally {
       if (await isSubvolume(live)) await this.btrfs.deleteSubvolume(live);
       await rmdir(folder);

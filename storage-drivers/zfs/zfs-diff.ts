@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DiffEntry } from '../driver.js';
+import { withStats } from '../common/diff-stats.js';
 import type { PhysicalSnapshot } from './zfs-catalog.js';
 import type { ZfsCommands } from './zfs-commands.js';
 import { isNotFound } from './zfs-errors.js';
@@ -33,8 +34,9 @@ export async function diffSnapshots(
     const out = await ctx.zfs.zfs(`diff ${older.full}`, ['diff', '-F', '-H', older.full, newerSnapshot?.full ?? dataset]);
     return parseZfsDiff(out, mountpoint);
   }
+  const compare = async (fromRoot: string, toRoot: string): Promise<DiffEntry[]> => withStats(await compareTrees(fromRoot, toRoot), fromRoot, toRoot);
   return withMountedClone(ctx, older, (fromRoot) =>
-    'live' in newer ? compareTrees(fromRoot, newer.live) : withMountedClone(ctx, newer, (toRoot) => compareTrees(fromRoot, toRoot)),
+    'live' in newer ? compare(fromRoot, newer.live) : withMountedClone(ctx, newer, (toRoot) => compare(fromRoot, toRoot)),
   );
 }
 

@@ -51,9 +51,10 @@ function metadataDiffers(a: Node, b: Node): boolean {
 }
 
 /**
- * Compares two mounted trees (where `zfs diff` does not exist): added, deleted and modified paths,
- * sorted. A file with equal size and mtime is still hashed, since a rewrite within one timestamp tick
- * would otherwise go unseen. Renames show up as deleted + added.
+ * Compares two mounted trees (where `zfs diff` does not exist): added, deleted, modified and renamed
+ * paths, sorted. A file with equal size and mtime is still hashed, since a rewrite within one timestamp
+ * tick would otherwise go unseen. A clone keeps ZFS object numbers, so a deleted path and an added path
+ * of the same type with the same inode number are one object moved: a rename (as `zfs diff` says R).
  */
 export async function compareTrees(fromRoot: string, toRoot: string): Promise<DiffEntry[]> {
   const [before, after] = await Promise.all([walkTree(fromRoot), walkTree(toRoot)]);
@@ -71,5 +72,26 @@ export async function compareTrees(fromRoot: string, toRoot: string): Promise<Di
       entries.push({ path, change: 'modified' });
     }
   }
-  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return pairRenames(entries, before, after).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function pairRenames(entries: DiffEntry[], before: Map<string, Node>, after: Map<string, Node>): DiffEntry[] {
+  const deletedByInode = new Map<bigint, string>();
+  for (const entry of entries) {
+    const node = before.get(entry.path);
+    if (entry.change === 'deleted' && node !== undefined) deletedByInode.set(node.stats.ino, entry.path);
+  }
+  const renamedFrom = new Set<string>();
+  const paired = entries.map((entry): DiffEntry => {
+    const node = after.get(entry.path);
+    if (entry.change !== 'added' || node === undefined) return entry;
+    const from = deletedByInode.get(node.stats.ino);
+    const old = from === undefined ? undefined : before.get(from);
+    if (from === undefined || old === undefined || kind(old.stats) !== kind(node.stats)) return entry;
+    deletedByInode.delete(node.stats.ino);
+    renamedFrom.add(from);
+    return { path: entry.path, change: 'renamed', from };
+  });
+  // The old path is now part of its rename entry.
+  return paired.filter((entry) => !(entry.change === 'deleted' && renamedFrom.has(entry.path)));
 }

@@ -152,7 +152,7 @@ describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrf
       assert.equal(await readFile(join(copy, 'f'), 'utf8'), 'x');
     });
 
-    it('reports renames as renames in a diff, and changes inside renamed folders under their new path', async () => {
+    it('reports renames as renames in a diff, and changes inside renamed folders under their new path, with types and sizes', async () => {
       const ds = await fx.newDataset('rename');
       await writeFile(join(ds, 'a.txt'), 'a');
       await mkdir(join(ds, 'dir/sub'), { recursive: true });
@@ -165,11 +165,12 @@ describe(`btrfs driver (${programVersion('btrfs', ['--version'])})`, needs('btrf
       await writeFile(join(ds, 'dir2/new'), 'n');
       await runner.run('rm', [join(ds, 'é ü.txt')]);
       assert.deepEqual(await fx.driver.diff(ds, 'one'), [
-        { path: '/b.txt', change: 'renamed', from: '/a.txt' },
-        { path: '/dir2', change: 'renamed', from: '/dir' },
-        { path: '/dir2/new', change: 'added' },
-        { path: '/dir2/sub/f', change: 'modified' },
-        { path: '/é ü.txt', change: 'deleted' },
+        { path: '/b.txt', change: 'renamed', from: '/a.txt', type: 'file', sizeBefore: 1, sizeAfter: 1 },
+        { path: '/dir2', change: 'renamed', from: '/dir', type: 'dir', sizeBefore: null, sizeAfter: null },
+        { path: '/dir2/new', change: 'added', type: 'file', sizeBefore: null, sizeAfter: 1 },
+        // Its size before is read under the folder's old name.
+        { path: '/dir2/sub/f', change: 'modified', type: 'file', sizeBefore: 1, sizeAfter: 7 },
+        { path: '/é ü.txt', change: 'deleted', type: 'file', sizeBefore: 1, sizeAfter: null },
       ]);
     });
   });

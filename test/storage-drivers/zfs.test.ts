@@ -161,8 +161,8 @@ describe('zfs driver (zfs-fuse)', needs('zfs'), () => {
       await rm(join(await fx.driver.mountPath(ds), 'one.txt'));
       await fx.driver.createSnapshot(ds, 'second');
       assert.deepEqual(await fx.driver.diff(ds, 'first', 'second'), [
-        { path: '/one.txt', change: 'deleted' },
-        { path: '/two.txt', change: 'added' },
+        { path: '/one.txt', change: 'deleted', type: 'file', sizeBefore: 1, sizeAfter: null },
+        { path: '/two.txt', change: 'added', type: 'file', sizeBefore: null, sizeAfter: 1 },
       ]);
       assert.deepEqual(await fx.driver.recover(), []);
     });

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { ClientContext } from '../client-context.js';
+import { diffCommand } from './diff-command.js';
 import type { CliIo } from '../cli-io.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
 import { collect, integerIn, segment } from '../option-parsers.js';
@@ -147,6 +148,7 @@ export function snapshotCommands(io: CliIo): Command {
       c.print(result, () => `${result.message}\n`);
     });
 
+  snapshots.addCommand(diffCommand(io));
   return snapshots;
 }
 

@@ -1,12 +1,17 @@
 /** Copy a container from a snapshot (design.md §3 Copy): template cloning into new, independent containers. */
 import type { CopyInput, CopyResult } from '../../core/copy-service.js';
+import type { OperationRecord } from '../../core/operations.js';
+import { prefersAsync } from '../prefer-async.js';
 import type { RouteDefinition } from '../route-definition.js';
+import { serializeOperation } from '../serializers/replica-serializer.js';
 import { containerParamsSchema } from '../schemas/common-schemas.js';
 import { copyBodySchema, copyResultSchema } from '../schemas/copy-schemas.js';
 import { serializeSnapshot } from '../serializers/snapshot-serializer.js';
 
 export interface CopyApi {
   copy(containerRef: string, input: CopyInput): Promise<CopyResult>;
+  /** `Prefer: respond-async`: source checked, then the copy runs as a background operation. */
+  copyInBackground?(containerRef: string, input: CopyInput): Promise<OperationRecord>;
 }
 
 // Shape the schema guarantees once validation has passed.
@@ -22,20 +27,28 @@ export function copyRoutes(api: CopyApi): RouteDefinition[] {
       method: 'POST',
       path: '/api/v1/containers/:container/copy',
       operationId: 'copyContainer',
-      summary: 'Create a new, independent container from a snapshot (or the current state) of this one.',
+      summary:
+        'Create a new, independent container from a snapshot (or the current state) of this one. With `Prefer: respond-async`: 202 with the operation at once.',
       tag: 'containers',
       auth: true,
       successStatus: 201,
       request: { params: containerParamsSchema, body: copyBodySchema },
       response: copyResultSchema,
       errorStatuses: [404, 409, 503, 507],
-      async handle({ params, body }) {
+      async handle({ params, body, ctx }) {
         const input = body as unknown as CopyBody;
-        const result = await api.copy(params['container'] ?? '', {
+        const copyInput: CopyInput = {
           name: input.name,
           ...(input.source_snapshot !== undefined && { sourceSnapshot: input.source_snapshot }),
           ...(input.start !== undefined && { start: input.start }),
-        });
+        };
+        if (prefersAsync(ctx.get('prefer')) && api.copyInBackground !== undefined) {
+          const operation = await api.copyInBackground(params['container'] ?? '', copyInput);
+          ctx.set('preference-applied', 'respond-async');
+          ctx.set('location', `/api/v1/operations/${String(operation.id)}`);
+          return { status: 202, message: `Copy started as operation ${String(operation.id)}.`, data: { operation: serializeOperation(operation) } };
+        }
+        const result = await api.copy(params['container'] ?? '', copyInput);
         const warned = result.warnings.length > 0 ? ` (${result.warnings.length} warning(s))` : '';
         return {
           status: 201,

@@ -10,6 +10,8 @@ import {
   restoreSnapshotBodySchema,
   updateSnapshotBodySchema,
 } from '../schemas/snapshot-request-schemas.js';
+import { prefersAsync } from '../prefer-async.js';
+import { serializeOperation } from '../serializers/replica-serializer.js';
 import { serializeRestoreResult, serializeSnapshotList, serializeSnapshotResult } from '../serializers/snapshot-result-serializer.js';
 
 const BASE = '/api/v1/containers/:container/snapshots';
@@ -101,14 +103,24 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       method: 'PATCH',
       path: `${BASE}/:snapshot`,
       operationId: 'restoreSnapshot',
-      summary: 'Restore the container to this snapshot (newer snapshots are kept).',
+      summary:
+        'Restore the container to this snapshot (newer snapshots are kept). With `Prefer: respond-async`: 202 with the operation at once (GET /operations/:id).',
       tag: TAG,
       auth: true,
       request: { params: snapshotParamsSchema, body: restoreSnapshotBodySchema },
       response: restoreResultSchema,
       errorStatuses: [404, 409, 503, 507],
-      async handle({ params, body }) {
+      async handle({ params, body, ctx }) {
         const b = body as unknown as RestoreBody;
+        if (prefersAsync(ctx.get('prefer')) && snapshots.restoreInBackground !== undefined) {
+          const operation = await snapshots.restoreInBackground(params['container'] ?? '', params['snapshot'] ?? '', {
+            safetySnapshot: b.safety_snapshot,
+            stopSharingContainers: b.stop_sharing_containers,
+          });
+          ctx.set('preference-applied', 'respond-async');
+          ctx.set('location', `/api/v1/operations/${String(operation.id)}`);
+          return { status: 202, message: `Restore started as operation ${String(operation.id)}.`, data: { operation: serializeOperation(operation) } };
+        }
         const result = await snapshots.restore(params['container'] ?? '', params['snapshot'] ?? '', {
           safetySnapshot: b.safety_snapshot,
           stopSharingContainers: b.stop_sharing_containers,

@@ -1,4 +1,5 @@
 /** Requests and responses of replicas, remotes and operations (design.md §8). */
+import { OPERATION_KINDS } from '../../core/operations.js';
 import { containerRefSchema, snapshotRefSchema } from './common-schemas.js';
 import { DRIVER_NAMES } from '../../../storage-drivers/index.js';
 
@@ -41,7 +42,7 @@ export const operationSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    kind: { type: 'string', enum: ['replica.upload', 'replica.restore', 'replica.copy', 'replica.recover'] },
+    kind: { type: 'string', enum: OPERATION_KINDS },
     state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
     container_id: { type: ['string', 'null'] },
     snapshot: { type: ['string', 'null'] },

@@ -1,0 +1,69 @@
+/**
+ * Runs an action as a tracked operation: a row GET /operations/:id shows, and (through the evented
+ * operation store) its started/succeeded/failed events. Synchronous callers await the result; `launch`
+ * answers at once with the operation (HTTP `Prefer: respond-async` → 202) and runs it in the background.
+ */
+import type { Logger } from 'pino';
+import { toPublicError } from '../public-error.js';
+import type { NewOperation, OperationRecord, OperationStorePort } from '../operations.js';
+
+/** What the finished action tells the record: the snapshot it made or used, when only known at the end. */
+export type Outcome<T> = (result: T) => { readonly snapshotName?: string };
+
+export class OperationTracker {
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly operations: OperationStorePort,
+    private readonly logger: Logger,
+  ) {}
+
+  async run<T>(input: NewOperation, body: () => Promise<T>, outcome?: Outcome<T>): Promise<T> {
+    let operation: OperationRecord;
+    try {
+      operation = this.operations.createOperation(input, 'running');
+    } catch (error) {
+      // The record is for watching; the restore or delete itself must not fail because it cannot be written.
+      this.logger.error({ err: error, kind: input.kind, container: input.containerId }, 'cannot record an operation; running it untracked');
+      return body();
+    }
+    return this.finish(operation, body, outcome);
+  }
+
+  /** Starts the action and returns its operation at once; the result is read with GET /operations/:id. */
+  launch<T>(input: NewOperation, body: () => Promise<T>, outcome?: Outcome<T>): OperationRecord {
+    const operation = this.operations.createOperation(input, 'running');
+    const running = this.finish(operation, body, outcome).catch(() => undefined);
+    this.background.add(running);
+    void running.finally(() => this.background.delete(running));
+    return operation;
+  }
+
+  /** Waits for background operations (shutdown): they finish and record their outcome first. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.background]);
+  }
+
+  private async finish<T>(operation: OperationRecord, body: () => Promise<T>, outcome?: Outcome<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await body();
+    } catch (error) {
+      const failure = toPublicError(error);
+      this.safely(operation, () => this.operations.finishOperation(operation.id, { status: 'failed', error: { code: failure.code, message: failure.message } }));
+      throw error;
+    }
+    const snapshotName = outcome?.(result).snapshotName;
+    this.safely(operation, () => this.operations.finishOperation(operation.id, { status: 'succeeded', ...(snapshotName !== undefined && { snapshotName }) }));
+    return result;
+  }
+
+  /** The operation's own outcome matters more than its record: a failed write is logged, not thrown. */
+  private safely(operation: OperationRecord, write: () => unknown): void {
+    try {
+      write();
+    } catch (error) {
+      this.logger.error({ err: error, operation: operation.id }, 'cannot record the outcome of an operation');
+    }
+  }
+}

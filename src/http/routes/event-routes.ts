@@ -1,0 +1,48 @@
+/** GET /api/v1/events: the event stream (Server-Sent Events), filtered and resumable (design.md §10). */
+import type { RouteDefinition } from '../route-definition.js';
+import type { SseHub } from '../events/sse-hub.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { eventsQuerySchema, eventStreamSchema } from '../schemas/event-schemas.js';
+
+export interface EventsApi {
+  readonly hub: SseHub;
+  /** `?container=` takes an id, id prefix or name (also of a removed container); 404 when none matches. */
+  containerIdOf(ref: string): Promise<string>;
+}
+
+interface EventsQuery { container?: string; kind?: string; last_event_id?: number }
+
+export function eventRoutes(api: EventsApi): RouteDefinition[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/v1/events',
+      operationId: 'streamEvents',
+      summary:
+        'Server-Sent Events: every operation\'s started/progress/succeeded/failed. Resumable with the Last-Event-ID header (or ?last_event_id=) from the persisted log.',
+      tag: 'events',
+      auth: true,
+      request: { query: eventsQuerySchema },
+      response: eventStreamSchema,
+      raw: { contentType: 'text/event-stream' },
+      errorStatuses: [404],
+      async handle({ query, ctx }) {
+        const q = query as unknown as EventsQuery;
+        const header = ctx.get('last-event-id');
+        let lastEventId = q.last_event_id;
+        if (header !== '') {
+          if (!/^\d{1,15}$/.test(header)) throw new ValidationError([{ path: '/headers/last-event-id', message: 'must be an event id (a whole number)' }]);
+          lastEventId = Number(header);
+        }
+        const types = q.kind?.split(',').map((k) => k.trim()).filter((k) => k !== '');
+        const containerId = q.container === undefined ? undefined : await api.containerIdOf(q.container);
+        ctx.set('cache-control', 'no-cache');
+        ctx.set('x-accel-buffering', 'no');
+        // An event stream has no end; the server's idle timeout must not cut it.
+        ctx.req.socket.setTimeout(0);
+        const stream = api.hub.open({ ...(types !== undefined && { types }), ...(containerId !== undefined && { containerId }) }, lastEventId);
+        return { message: 'event stream', data: stream };
+      },
+    },
+  ];
+}

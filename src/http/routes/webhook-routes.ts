@@ -1,0 +1,120 @@
+/** Webhooks: register, list, remove, see deliveries, send a test (design.md §10). */
+import type { DeliveryStatus } from '../../core/webhooks/webhook.js';
+import type { NewWebhookInput, WebhookService } from '../../core/webhooks/webhook-service.js';
+import type { RouteDefinition } from '../route-definition.js';
+import {
+  createdWebhookSchema,
+  createWebhookBodySchema,
+  deliveryListQuerySchema,
+  deliveryListSchema,
+  testDeliverySchema,
+  webhookListSchema,
+  webhookParamsSchema,
+  webhookResultSchema,
+} from '../schemas/webhook-schemas.js';
+import { serializeDelivery, serializeWebhook } from '../serializers/webhook-serializer.js';
+
+const BASE = '/api/v1/webhooks';
+const TAG = 'webhooks';
+
+interface DeliveryQuery { status?: DeliveryStatus; limit: number; offset: number }
+
+export function webhookRoutes(service: WebhookService): RouteDefinition[] {
+  const idOf = (params: Record<string, string | undefined>): number => Number(params['id']);
+  return [
+    {
+      method: 'POST',
+      path: BASE,
+      operationId: 'createWebhook',
+      summary: 'Register a URL for signed event POSTs; the answer holds the secret, shown this once.',
+      tag: TAG,
+      auth: true,
+      successStatus: 201,
+      request: { body: createWebhookBodySchema },
+      response: createdWebhookSchema,
+      handle({ body }) {
+        const { webhook, secret } = service.create(body as unknown as NewWebhookInput);
+        return Promise.resolve({ status: 201, message: `Webhook ${String(webhook.id)} registered for ${webhook.url}.`, data: { webhook: serializeWebhook(webhook), secret } });
+      },
+    },
+    {
+      method: 'GET',
+      path: BASE,
+      operationId: 'listWebhooks',
+      summary: 'Registered webhooks (without their secrets).',
+      tag: TAG,
+      auth: true,
+      request: {},
+      response: webhookListSchema,
+      handle() {
+        const webhooks = service.list();
+        return Promise.resolve({ message: `${String(webhooks.length)} webhook(s).`, data: { webhooks: webhooks.map(serializeWebhook) } });
+      },
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/:id`,
+      operationId: 'getWebhook',
+      summary: 'One webhook (without its secret).',
+      tag: TAG,
+      auth: true,
+      request: { params: webhookParamsSchema },
+      response: webhookResultSchema,
+      errorStatuses: [404],
+      handle({ params }) {
+        const webhook = service.get(idOf(params));
+        return Promise.resolve({ message: `Webhook ${String(webhook.id)}.`, data: { webhook: serializeWebhook(webhook) } });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${BASE}/:id`,
+      operationId: 'deleteWebhook',
+      summary: 'Unregister a webhook; its pending deliveries are dropped.',
+      tag: TAG,
+      auth: true,
+      request: { params: webhookParamsSchema },
+      response: webhookResultSchema,
+      errorStatuses: [404],
+      handle({ params }) {
+        const webhook = service.delete(idOf(params));
+        return Promise.resolve({ message: `Webhook ${String(webhook.id)} removed.`, data: { webhook: serializeWebhook(webhook) } });
+      },
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/:id/deliveries`,
+      operationId: 'listWebhookDeliveries',
+      summary: "A webhook's deliveries, newest first: status, attempts, last error, next attempt.",
+      tag: TAG,
+      auth: true,
+      request: { params: webhookParamsSchema, query: deliveryListQuerySchema },
+      response: deliveryListSchema,
+      errorStatuses: [404],
+      handle({ params, query }) {
+        const q = query as unknown as DeliveryQuery;
+        const { deliveries, total } = service.deliveries(idOf(params), q);
+        return Promise.resolve({
+          message: `${String(deliveries.length)} of ${String(total)} deliveries.`,
+          data: { deliveries: deliveries.map(serializeDelivery), total, limit: q.limit, offset: q.offset },
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: `${BASE}/:id/test`,
+      operationId: 'testWebhook',
+      summary: 'Queue a signed `webhook.test` delivery to this webhook; follow it in its deliveries.',
+      tag: TAG,
+      auth: true,
+      successStatus: 202,
+      request: { params: webhookParamsSchema },
+      response: testDeliverySchema,
+      errorStatuses: [404],
+      handle({ params }) {
+        const delivery = service.test(idOf(params));
+        return Promise.resolve({ status: 202, message: `Test delivery ${String(delivery.id)} queued.`, data: { delivery: serializeDelivery(delivery) } });
+      },
+    },
+  ];
+}
