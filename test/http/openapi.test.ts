@@ -126,6 +126,7 @@ describe('GET /api/v1/openapi.json', () => {
       summary: 'test route',
       tag: 'containers',
       auth: true,
+      role: 'operator',
       request: { body: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false } },
       response: { type: 'object' },
       handle: ({ body }) => Promise.resolve({ status: 201, message: 'copied', data: { name: body['name'] } }),

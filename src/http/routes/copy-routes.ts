@@ -25,6 +25,7 @@ export function copyRoutes(api: CopyApi): RouteDefinition[] {
       summary: 'Create a new, independent container from a snapshot (or the current state) of this one.',
       tag: 'containers',
       auth: true,
+      role: 'operator',
       successStatus: 201,
       request: { params: containerParamsSchema, body: copyBodySchema },
       response: copyResultSchema,
@@ -42,7 +43,8 @@ export function copyRoutes(api: CopyApi): RouteDefinition[] {
           message: `Container ${result.container.name} copied from ${result.sourceContainer.name} at ${result.sourceSnapshot.name}${warned}.`,
           data: {
             container: result.container,
-            project_id: 'default',
+            // A copy lands in its source's project (the copy carries the source's project label).
+            project_id: result.sourceContainer.projectId,
             source_container: { id: result.sourceContainer.id, name: result.sourceContainer.name },
             source_snapshot: serializeSnapshot(result.sourceSnapshot),
             temporary_snapshot: result.temporarySnapshot,

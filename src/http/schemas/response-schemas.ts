@@ -80,11 +80,12 @@ export const containerSchema = {
     id: { type: 'string' },
     name: { type: 'string' },
     image: { type: 'string' },
+    project_id: { type: 'string', description: 'The project the container belongs to.' },
     state: { type: 'string', description: 'Docker\'s state ("running", "exited", ...) or "removed".' },
     snapshot_count: { type: 'integer', minimum: 0 },
     capture: { type: 'array', items: captureEntrySchema },
   },
-  required: ['id', 'name', 'image', 'state', 'snapshot_count', 'capture'],
+  required: ['id', 'name', 'image', 'project_id', 'state', 'snapshot_count', 'capture'],
   additionalProperties: false,
 } as const;
 
