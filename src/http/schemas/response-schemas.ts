@@ -188,7 +188,19 @@ export const errorEnvelopeSchema = {
           type: 'array',
           items: {
             type: 'object',
-            properties: { path: { type: 'string' }, message: { type: 'string' } },
+            properties: {
+              path: { type: 'string' },
+              message: { type: 'string' },
+              // 403 forbidden
+              required_role: { type: 'string', enum: ['viewer', 'operator', 'admin'] },
+              all_projects: { type: 'boolean' },
+              // 403 quota_exceeded
+              quota: { type: 'string', enum: ['max_snapshots', 'max_snapshot_bytes', 'max_schedules', 'max_replica_bytes'] },
+              project: { type: 'string' },
+              remote: { type: 'string' },
+              limit: { type: 'integer' },
+              used: { type: 'integer' },
+            },
             required: ['path', 'message'],
             additionalProperties: false,
           },
