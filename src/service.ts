@@ -55,6 +55,7 @@ import { replicaRoutes } from './http/routes/replica-routes.js';
 import { OperationStore } from './store/operation-store.js';
 import { ReplicaStore } from './store/replica-store.js';
 import { S3Remote } from './remote/s3-remote.js';
+import { wireAccess } from './access-wiring.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -128,6 +129,7 @@ async function wire(
 ): Promise<RunningService> {
   const { clock, runner } = options;
   const { store } = opened;
+  const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
 
   // A pool that fails its probe (not imported yet, disk gone) is unavailable, not fatal: the others work.
   const configured: RegisteredPool[] = config.pools.map((pool) => ({
@@ -151,7 +153,20 @@ async function wire(
   const resolver = new ContainerResolver(runtime, store, clock);
   const datasetLocks = new DatasetLocks(options.lockWaitMs);
   const retentionDays = config.journalRetentionDays ?? DEFAULTS.journalRetentionDays;
-  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock, failedRetentionDays: retentionDays });
+  const metrics = new ServiceMetrics(() => store.listAllSnapshots());
+  // Projects, keys, quotas, audit (design.md §9): quota checks wrap the stores below, audit the background jobs.
+  const access = wireAccess({
+    db: opened.db,
+    store,
+    resolver,
+    bootstrapToken: token,
+    clock,
+    logger,
+    ...(config.rateLimit !== undefined && { rateLimit: config.rateLimit }),
+    ...(config.auditRetentionDays !== undefined && { auditRetentionDays: config.auditRetentionDays }),
+    metricsRegistry: metrics.registry,
+  });
+  const creator = new SnapshotCreator({ store: access.snapshotQuota(store), runtime, capture, datasetLocks, pools: registry, clock, failedRetentionDays: retentionDays });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
     pins.assertDeletable(snapshot);
@@ -160,7 +175,6 @@ async function wire(
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
-  const metrics = new ServiceMetrics(() => store.listAllSnapshots());
   // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
   const s3Remotes = options.remotes === undefined ? config.remotes.map((remote) => new S3Remote(remote)) : [];
   const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
@@ -169,7 +183,7 @@ async function wire(
   const replicas = new ReplicaService({
     store,
     replicas: replicaStore,
-    operations: operationStore,
+    operations: access.replicaQuota(operationStore),
     resolver,
     locks,
     pools: registry,
@@ -188,9 +202,9 @@ async function wire(
     return checkHealth({ docker: runtime, pools: registry.pools, unavailablePools: registry.unavailable, database: () => opened.db.prepare('SELECT 1').get() });
   });
   const scheduleStore = new ScheduleStore(opened.db);
-  const schedules = new ScheduleService({ schedules: scheduleStore, resolver, clock });
-  const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter, locks, clock }, options.reaper);
-  const scheduler = new Scheduler({ schedules: scheduleStore, store, resolver, locks, creator, clock });
+  const schedules = new ScheduleService({ schedules: access.scheduleQuota(scheduleStore), resolver, clock });
+  const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter: access.auditedDeleter(deleter), locks, clock }, options.reaper);
+  const scheduler = new Scheduler({ schedules: scheduleStore, store, resolver, locks, creator: access.auditedCreator(creator), clock });
   const logFailure = (what: string) => (error: unknown): void => {
     logger.error({ err: error }, what);
   };
@@ -203,6 +217,8 @@ async function wire(
     // The journal only matters until its operation has finished; finished rows go after the retention age.
     const pruned = store.pruneFinishedOperations(new Date(clock.now().getTime() - retentionDays * DAY_MS));
     if (pruned > 0) logger.info({ pruned, retentionDays }, 'finished journal entries pruned');
+    const auditPruned = access.pruneAudit();
+    if (auditPruned > 0) logger.info({ auditPruned }, 'audit entries past their retention pruned');
     return reaped;
   }, logFailure('reaper run failed'));
   const poolJob = new BackgroundJob(async () => {
@@ -233,11 +249,11 @@ async function wire(
     logger.warn({ mismatch }, 'records and storage disagree');
   }
 
-  const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
   const app = createApp({
     snapshots: withReplicas(instrumentSnapshots(snapshots, metrics, logger), (containerId, name) => replicas.replicasOf(containerId, name)),
     containers,
     token,
+    access: access.http,
     logger,
     health,
     metricsRegistry: metrics.registry,
@@ -245,16 +261,20 @@ async function wire(
       ...scheduleRoutes(schedules),
       ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) }),
       ...replicaRoutes(replicas),
-      ...remoteRoutes(catalog),
+      ...remoteRoutes({
+        listRemotes: () => catalog.listRemotes(),
+        listSnapshots: async (remoteId, query) => access.scopedRemoteSnapshots(await catalog.listSnapshots(remoteId, query)),
+      }),
       ...operationRoutes({
-        getOperation: (id) => operationStore.getOperation(id),
-        listOperations: (query) => operationStore.listOperations(query),
+        getOperation: (id) => access.visibleOperation(operationStore.getOperation(id)),
+        listOperations: (query) => operationStore.listOperations(access.scopedOperations(query)),
         containerIdOf: (ref) => [...store.findContainers(ref)].sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())[0]?.id,
       }),
       ...copyDatasetRoutes({
         list: () => listCopyDatasets({ pools: registry, runtime, store }),
         reclaim: (pool, name) => reclaimCopyDataset({ pools: registry, runtime, store }, pool, name),
       }),
+      ...access.routes,
     ],
   });
   const server = await listen(app.callback(), config);

@@ -84,6 +84,9 @@ export function loadConfig(options: LoadConfigOptions): CowsnapConfig {
     stopTimeoutSeconds: typeof raw['stopTimeoutSeconds'] === 'number' ? raw['stopTimeoutSeconds'] : DEFAULTS.stopTimeoutSeconds,
     journalRetentionDays: typeof raw['journalRetentionDays'] === 'number' ? raw['journalRetentionDays'] : DEFAULTS.journalRetentionDays,
     logLevel: str('logLevel', DEFAULTS.logLevel) as CowsnapConfig['logLevel'],
+    // Validated by the schema above; absent = the defaults of access-wiring.ts / rate-limiter.ts.
+    ...(raw['rateLimit'] !== undefined && { rateLimit: raw['rateLimit'] as NonNullable<CowsnapConfig['rateLimit']> }),
+    ...(typeof raw['auditRetentionDays'] === 'number' && { auditRetentionDays: raw['auditRetentionDays'] }),
   };
 }
 

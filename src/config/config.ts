@@ -66,5 +66,9 @@ export interface CowsnapConfig {
    * loader always sets it; optional so hand-built configurations (tests, embedded) get the default.
    */
   readonly journalRetentionDays?: number;
+  /** Mutating requests per key (design.md §9): sustained per minute and burst; perMinute 0 = no limit. */
+  readonly rateLimit?: { readonly perMinute: number; readonly burst: number };
+  /** Audit entries older than this many days are pruned (default 90). */
+  readonly auditRetentionDays?: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

@@ -18,7 +18,7 @@ describe('store: database and migrations', () => {
 
   it('migrates an empty file to the latest version, with WAL, foreign keys, busy timeout', () => {
     assert.equal(userVersion(test.db), MIGRATIONS.length);
-    assert.deepEqual(tableNames(test.db), ['containers', 'operations', 'replicas', 'schedules', 'snapshot_filesystems', 'snapshots', 'tracked_operations']);
+    assert.deepEqual(tableNames(test.db), ['api_keys', 'audit_log', 'containers', 'operations', 'projects', 'replicas', 'schedules', 'snapshot_filesystems', 'snapshots', 'tracked_operations']);
     assert.equal(test.db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(test.db.pragma('foreign_keys', { simple: true }), 1);
     assert.equal(test.db.pragma('busy_timeout', { simple: true }), 5000);
