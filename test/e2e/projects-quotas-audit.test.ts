@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { runCli } from '../../src/cli/program.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { needs } from '../support/components.js';
 import { startTestService, testServiceConfig, type ApiResponse, type TestService } from '../support/cowsnap-service.js';
@@ -160,6 +161,57 @@ describe('projects, quotas, audit and rate limits (real dockerd on btrfs, real s
     const row = listed.keys.find((k) => k.id === id);
     assert.ok(row?.revoked_at !== null);
     assert.ok(listed.keys.every((k) => !('token' in k) && !('hash' in k)), 'no secret in listings');
+  });
+
+  it('the CLI manages keys, projects and reads the audit log (cowsnap keys|projects|audit)', async () => {
+    const cliAs = async (token: string, args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const io = {
+        stdout: (t: string): void => {
+          out += t;
+        },
+        stderr: (t: string): void => {
+          err += t;
+        },
+        env: {},
+      };
+      const code = await runCli(['--url', service.url, '--token', token, ...args], io);
+      return { code, out, err };
+    };
+    const cli = (...args: string[]): Promise<{ code: number; out: string; err: string }> => cliAs(service.token, args);
+    const created = await cli('projects', 'create', 'delta', '--max-snapshots', '5', '--replica-bytes', 'vault=1000');
+    assert.equal(created.code, 0, created.err);
+    assert.match(created.out, /snapshots:\s+0 of 5/);
+    const set = await cli('projects', 'set-quota', 'delta', '--max-snapshots', 'none', '--max-schedules', '3');
+    assert.equal(set.code, 0, set.err);
+    const shown = await cli('projects', 'show', 'delta');
+    assert.match(shown.out, /snapshots:\s+0 of unlimited/);
+    assert.match(shown.out, /schedules:\s+0 of 3/);
+    assert.match(shown.out, /replicas in vault:\s+0 B of 1000 B/);
+    const key = await cli('--json', 'keys', 'create', '--name', 'ci', '--project', 'delta', '--role', 'viewer');
+    assert.equal(key.code, 0, key.err);
+    const made = JSON.parse(key.out) as { key: { id: string }; token: string };
+    assert.match(made.token, /^cs_[0-9a-f]{16}_/);
+    const listed = await cli('keys', 'list');
+    assert.match(listed.out, new RegExp(`${made.key.id}\\s+ci\\s+delta\\s+viewer`));
+    assert.ok(!listed.out.includes(made.token));
+    // A project with an active key cannot be deleted; after revoking it, it can.
+    const refused = await cli('projects', 'delete', 'delta');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /project_not_empty/);
+    assert.equal((await cli('keys', 'revoke', made.key.id)).code, 0);
+    assert.equal((await cli('projects', 'delete', 'delta')).code, 0);
+    const moved = await cli('projects', 'assign', 'g5', 'beta');
+    assert.equal(moved.code, 0, moved.err);
+    assert.match(moved.out, /moved from project gamma to beta/);
+    const audit = await cli('audit', '--key', 'bootstrap', '--action', 'revokeKey');
+    assert.equal(audit.code, 0, audit.err);
+    assert.match(audit.out, new RegExp(`bootstrap\\s+delta\\s+revokeKey\\s+/api/v1/keys/${made.key.id}\\s+200`));
+    // A role too weak: exit 1 with the role needed.
+    const weak = await cliAs(tokens.get('beta-op')?.token ?? '', ['keys', 'list']);
+    assert.equal(weak.code, 1);
+    assert.match(weak.err, /needs the admin role/);
   });
 
   it('the audit log holds every mutation of this run with the right key ids, and the reaper\'s and scheduler\'s as system', async () => {

@@ -56,6 +56,7 @@ export class KeyService {
       revokedAt: null,
     };
     this.deps.keys.insertKey({ ...key, salt, hash });
+    noteProject(access, input.project);
     return { key, token };
   }
 
@@ -68,9 +69,15 @@ export class KeyService {
     if (key === undefined || !access.canSee(key.project) || (!access.allProjects && key.project === ALL_PROJECTS)) {
       throw new NotFoundError('key_not_found', `There is no API key "${id}".`);
     }
+    noteProject(access, key.project);
     const revoked = this.deps.keys.revokeKey(id, this.deps.clock.now());
     this.deps.forget(id);
     if (revoked === undefined) throw new NotFoundError('key_not_found', `There is no API key "${id}".`);
     return revoked;
   }
+}
+
+/** For the audit log: the project the key belongs to ("*" keys belong to none). */
+function noteProject(access: AccessContext, project: string): void {
+  access.targetProject = project === ALL_PROJECTS ? null : project;
 }

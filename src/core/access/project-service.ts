@@ -7,7 +7,7 @@ import { NotFoundError } from '../../errors/not-found-error.js';
 import type { Clock } from '../clock.js';
 import type { ContainerResolver } from '../container-resolver.js';
 import type { ContainerRecord } from '../model.js';
-import type { AccessContext } from './access-context.js';
+import { currentAccess, type AccessContext } from './access-context.js';
 import { NO_QUOTAS, type ProjectQuotas, type ProjectRecord, type ProjectUsage } from './project.js';
 import { DEFAULT_PROJECT } from './role.js';
 
@@ -47,12 +47,14 @@ export class ProjectService {
   }
 
   create(id: string, quotas: Partial<ProjectQuotas>): ProjectView {
+    currentAccess().targetProject = id;
     if (this.deps.projects.getProject(id) !== undefined) throw new ConflictError('project_exists', `Project ${id} exists already.`);
     return this.view(this.deps.projects.createProject(id, { ...NO_QUOTAS, ...quotas }, this.deps.clock.now()));
   }
 
   /** Fields given replace the current limits (null = unlimited); fields left out stay. */
   setQuotas(id: string, quotas: Partial<ProjectQuotas>): ProjectView {
+    currentAccess().targetProject = id;
     const current = this.deps.projects.getProject(id);
     if (current === undefined) throw notFound(id);
     const updated = this.deps.projects.setQuotas(id, { ...current.quotas, ...quotas });
@@ -61,6 +63,7 @@ export class ProjectService {
   }
 
   delete(id: string): ProjectView {
+    currentAccess().targetProject = id;
     const project = this.deps.projects.getProject(id);
     if (project === undefined) throw notFound(id);
     if (id === DEFAULT_PROJECT) throw new ConflictError('project_not_empty', 'The default project holds every unassigned container; it cannot be deleted.');
@@ -80,6 +83,8 @@ export class ProjectService {
     if (this.deps.projects.getProject(projectId) === undefined) throw notFound(projectId);
     const { record } = await this.deps.resolver.resolve(containerRef);
     const moved = this.deps.assignContainer(record.id, projectId);
+    // Audited under the project it moved to (the entry's target names the container).
+    currentAccess().targetProject = projectId;
     if (moved === undefined) throw new NotFoundError('container_not_found', `No container "${containerRef}" in cowsnap's records.`);
     return { container: moved, from: record.projectId };
   }
