@@ -15,7 +15,8 @@ echo "== typecheck" && node_modules/.bin/tsc -p tsconfig.json --noEmit || exit 1
 echo "== lint" && node_modules/.bin/eslint . || exit 1
 
 if [ "$scope" = unit ]; then
-  mapfile -t files < <(find test/unit -name '*.test.ts' | sort)
+  # Every test that needs no root, no daemon and no pool: seconds, for the edit-test loop.
+  mapfile -t files < <(find test/unit test/http test/store test/service/journal-retention.test.ts -name '*.test.ts' | sort)
 else
   node_modules/.bin/tsx scripts/test-leftovers.ts sweep || exit 1
   mapfile -t files < <(find test -name '*.test.ts' | sort)

@@ -7,7 +7,7 @@ import { chmod } from 'node:fs/promises';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { ExecFileRunner, type CommandRunner } from '../storage-drivers/common/command-runner.js';
-import { createDriver } from '../storage-drivers/index.js';
+import { createDriver, poolMountPath } from '../storage-drivers/index.js';
 import type { CowsnapConfig } from './config/config.js';
 import { DEFAULTS } from './config/config-defaults.js';
 import { loadOrCreateToken } from './config/token-file.js';
@@ -24,6 +24,8 @@ import { PoolRegistry, type RegisteredPool } from './core/pool-registry.js';
 import { RestoreService } from './core/restore-service.js';
 import { SnapshotCreator } from './core/snapshot-creator.js';
 import { SnapshotDeleter } from './core/snapshot-deleter.js';
+import { SnapshotSizeRefresh } from './core/snapshot-size-refresh.js';
+import { SnapshotTotals } from './store/snapshot-totals.js';
 import { SnapshotService } from './core/snapshot-service.js';
 import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
 import { checkHealth } from './core/health-check.js';
@@ -132,11 +134,10 @@ async function wire(
   const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
 
   // A pool that fails its probe (not imported yet, disk gone) is unavailable, not fatal: the others work.
-  const configured: RegisteredPool[] = config.pools.map((pool) => ({
-    id: pool.id,
-    driver: createDriver(pool, runner),
-    ...(pool.driver === 'btrfs' && { path: pool.path }),
-  }));
+  const configured: RegisteredPool[] = config.pools.map((pool) => {
+    const path = poolMountPath(pool);
+    return { id: pool.id, driver: createDriver(pool, runner), ...(path !== undefined && { path }) };
+  });
   const registry = await PoolRegistry.probe(configured, (pool, error) => {
     if (error !== undefined) {
       logger.error({ pool: pool.id, err: error }, 'pool unavailable: the service runs without it and probes it again every minute');
@@ -153,7 +154,8 @@ async function wire(
   const resolver = new ContainerResolver(runtime, store, clock);
   const datasetLocks = new DatasetLocks(options.lockWaitMs);
   const retentionDays = config.journalRetentionDays ?? DEFAULTS.journalRetentionDays;
-  const metrics = new ServiceMetrics(() => store.listAllSnapshots());
+  const snapshotTotals = new SnapshotTotals(opened.db);
+  const metrics = new ServiceMetrics(() => snapshotTotals.byPoolAndState());
   // Projects, keys, quotas, audit (design.md §9): quota checks wrap the stores below, audit the background jobs.
   const access = wireAccess({
     db: opened.db,
@@ -166,13 +168,30 @@ async function wire(
     ...(config.auditRetentionDays !== undefined && { auditRetentionDays: config.auditRetentionDays }),
     metricsRegistry: metrics.registry,
   });
-  const creator = new SnapshotCreator({ store: access.snapshotQuota(store), runtime, capture, datasetLocks, pools: registry, clock, failedRetentionDays: retentionDays });
+  // Sizes are measured through the creator, which asks for them after each create: `creator` is read
+  // only when a measurement runs, after both exist.
+  const sizes: SnapshotSizeRefresh = new SnapshotSizeRefresh({
+    store,
+    sizes: { exclusiveBytes: (filesystems, name) => creator.exclusiveBytes(filesystems, name) },
+    clock,
+    logger,
+  });
+  const creator: SnapshotCreator = new SnapshotCreator({
+    store: access.snapshotQuota(store),
+    runtime,
+    capture,
+    datasetLocks,
+    pools: registry,
+    clock,
+    failedRetentionDays: retentionDays,
+    sizes,
+  });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
     pins.assertDeletable(snapshot);
   });
   const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock });
-  const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
+  const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock, sizes });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
   // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
@@ -285,6 +304,9 @@ async function wire(
   // cowsnap was down: each schedule's latest missed slot once, and whatever expired meanwhile.
   schedulerJob.start('* * * * *');
   poolJob.start('* * * * *');
+  runtime.watchEvents((error: unknown) => {
+    logger.warn({ err: error }, 'Docker event stream lost: read requests ask Docker directly until it is back');
+  });
   reaperJob.start(config.reaperSchedule);
   schedulerJob.tick();
   reaperJob.tick();
@@ -297,6 +319,7 @@ async function wire(
     scheduler: { runDue: (): Promise<ScheduleRunReport[]> => schedulerJob.run() },
     async close() {
       reaper.stop();
+      runtime.stopWatchingEvents();
       // Uploads stop where they are and stay `uploading`: the next start resumes them.
       await Promise.all([schedulerJob.stop(), reaperJob.stop(), poolJob.stop(), replicas.close()]);
       for (const remote of s3Remotes) remote.close();
@@ -323,6 +346,7 @@ async function wire(
         server.closeAllConnections();
         await closed;
       }
+      await sizes.idle();
       opened.close();
     },
   };

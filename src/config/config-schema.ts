@@ -2,6 +2,8 @@
  * The configuration file's JSON schema (also applied to COWSNAP_* overrides, after they are merged in).
  * Keys mirror CowsnapConfig; `listen` is the one string spelling of listen-address.ts.
  */
+import { DRIVERS } from '../../storage-drivers/index.js';
+
 const absolutePath = { type: 'string', pattern: '^/', minLength: 2 } as const;
 const poolId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' } as const;
 
@@ -47,22 +49,12 @@ export const configFileSchema = {
         discriminator: { propertyName: 'driver' },
         properties: { id: poolId, driver: { type: 'string' } },
         required: ['id', 'driver'],
-        oneOf: [
-          {
-            properties: { id: poolId, driver: { const: 'btrfs' }, path: absolutePath },
-            required: ['path'],
-            additionalProperties: false,
-          },
-          {
-            properties: {
-              id: poolId,
-              driver: { const: 'zfs' },
-              dataset: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)*$' },
-            },
-            required: ['dataset'],
-            additionalProperties: false,
-          },
-        ],
+        // One alternative per storage driver, from its registration.
+        oneOf: DRIVERS.map((driver) => ({
+          properties: { id: poolId, driver: { const: driver.name }, ...driver.poolProperties },
+          required: [...driver.requiredPoolProperties],
+          additionalProperties: false,
+        })),
       },
     },
     remotes: { type: 'array', items: remoteSchema },

@@ -2,23 +2,10 @@
  * The validated configuration, parsed once at start-up and passed explicitly (no global singleton).
  * The loader (config file + COWSNAP_* overrides, ajv schema) lives beside this file.
  */
-import type { DriverName } from '../../storage-drivers/driver.js';
+import type { PoolConfig } from '../../storage-drivers/index.js';
 
-export interface BtrfsPoolConfig {
-  readonly id: string;
-  readonly driver: Extract<DriverName, 'btrfs'>;
-  /** Mount point of the btrfs filesystem. */
-  readonly path: string;
-}
-
-export interface ZfsPoolConfig {
-  readonly id: string;
-  readonly driver: Extract<DriverName, 'zfs'>;
-  /** Root dataset cowsnap may use, e.g. "tank" or "tank/containers". */
-  readonly dataset: string;
-}
-
-export type PoolConfig = BtrfsPoolConfig | ZfsPoolConfig;
+// Pool entries are defined by their drivers (storage-drivers/index.ts).
+export type { BtrfsPoolConfig, PoolConfig, ZfsPoolConfig } from '../../storage-drivers/index.js';
 
 /** An S3-compatible bucket replicas go to (design.md §8). Secrets live in the two files, never here. */
 export interface RemoteConfig {

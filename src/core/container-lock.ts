@@ -43,11 +43,6 @@ export class ContainerLocks {
     return { ran: true, value };
   }
 
-  /** True while an operation holds the container (the reaper skips such snapshots). */
-  isBusy(containerId: string): boolean {
-    return this.held.has(containerId);
-  }
-
   private async hold<T>(containerId: string, operation: string, shared: boolean, body: () => Promise<T>): Promise<T> {
     const release = await this.acquire(containerId, operation, shared);
     try {

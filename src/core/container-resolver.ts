@@ -6,6 +6,9 @@ import type { Clock } from './clock.js';
 import type { ContainerRecord } from './model.js';
 import type { LiveContainer, RuntimePort, StorePort } from './ports.js';
 
+/** How stale a container's last-seen time may get before a lookup writes it again. */
+const LAST_SEEN_REFRESH_MS = 60_000;
+
 export interface ResolvedContainer {
   readonly record: ContainerRecord;
   /** Undefined when Docker no longer knows the container (removed with `docker rm`). */
@@ -21,15 +24,27 @@ export interface ResolvedContainer {
 export class ContainerResolver {
   constructor(
     private readonly runtime: Pick<RuntimePort, 'resolveContainer'>,
-    private readonly store: Pick<StorePort, 'upsertContainer' | 'findContainers' | 'markContainerRemoved'>,
+    private readonly store: Pick<StorePort, 'upsertContainer' | 'getContainer' | 'findContainers' | 'markContainerRemoved'>,
     private readonly clock: Clock,
   ) {}
 
   async resolve(ref: string): Promise<ResolvedContainer> {
+    return this.resolveWith(ref, false);
+  }
+
+  /**
+   * For requests that only read records (list or show snapshots, schedules, replicas): Docker's answer may
+   * come from the event-invalidated lookup cache, and nothing is written unless the container changed.
+   */
+  async resolveForRead(ref: string): Promise<ResolvedContainer> {
+    return this.resolveWith(ref, true);
+  }
+
+  private async resolveWith(ref: string, cached: boolean): Promise<ResolvedContainer> {
     const access = currentAccess();
-    const live = await this.runtime.resolveContainer(ref);
+    const live = await this.runtime.resolveContainer(ref, { cached });
     if (live !== undefined) {
-      const record = this.store.upsertContainer({ id: live.id, name: live.name, image: live.image, ...projectFromLabel(live) }, this.clock.now());
+      const record = this.recordSeen(live);
       if (!access.canSee(record.projectId)) throw notFound(ref);
       access.targetProject = record.projectId;
       return { record, live };
@@ -50,6 +65,24 @@ export class ContainerResolver {
     access.targetProject = record.projectId;
     if (record.removedAt === null) this.store.markContainerRemoved(record.id, this.clock.now());
     return { record, live: undefined };
+  }
+
+  /**
+   * The container's record, written only when Docker shows something new (name, image, back from removed)
+   * or the last-seen time is over a minute old: a read path costs no disk write with a full sync.
+   */
+  recordSeen(live: LiveContainer): ContainerRecord {
+    const now = this.clock.now();
+    const known = this.store.getContainer(live.id);
+    const unchanged =
+      known !== undefined &&
+      known.name === live.name &&
+      known.image === live.image &&
+      known.removedAt === null &&
+      now.getTime() - known.lastSeenAt.getTime() < LAST_SEEN_REFRESH_MS &&
+      now.getTime() >= known.lastSeenAt.getTime();
+    // The label names the project only on first sight (upsertContainer ignores it for a known container).
+    return unchanged ? known : this.store.upsertContainer({ id: live.id, name: live.name, image: live.image, ...projectFromLabel(live) }, now);
   }
 
   /** For operations that need the container to exist in Docker (create, restore, copy of current state). */

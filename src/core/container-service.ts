@@ -4,7 +4,6 @@ import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports
 import type { Clock } from './clock.js';
 import type { ContainerRecord } from './model.js';
 import { currentAccess } from './access/access-context.js';
-import { projectFromLabel } from './access/project-label.js';
 
 /** Containers with their capture status: Docker's live ones, then removed ones that still have snapshots. */
 export class ContainerService implements ContainersApi {
@@ -24,7 +23,9 @@ export class ContainerService implements ContainersApi {
     const live = await this.deps.runtime.listContainers();
     const liveIds = new Set(live.map((c) => c.id));
     // Recorded first (a label names the project on first sight), so the filter sees every container's project.
-    const visible = live.map((container) => ({ container, record: this.record(container) })).filter(({ record }) => access.canSee(record.projectId));
+    const visible = live
+      .map((container) => ({ container, record: this.deps.resolver.recordSeen(container) }))
+      .filter(({ record }) => access.canSee(record.projectId));
     const summaries = await Promise.all(visible.map(({ container, record }) => this.summarizeLive(container, record)));
     const removed = this.deps.store
       .listContainers()
@@ -34,12 +35,8 @@ export class ContainerService implements ContainersApi {
   }
 
   async get(containerRef: string): Promise<ContainerSummary> {
-    const resolved = await this.deps.resolver.resolve(containerRef);
+    const resolved = await this.deps.resolver.resolveForRead(containerRef);
     return resolved.live !== undefined ? this.summarizeLive(resolved.live, resolved.record) : this.summarizeRemoved(resolved.record);
-  }
-
-  private record(container: LiveContainer): ContainerRecord {
-    return this.deps.store.upsertContainer({ id: container.id, name: container.name, image: container.image, ...projectFromLabel(container) }, this.deps.clock.now());
   }
 
   private async summarizeLive(container: LiveContainer, record: ContainerRecord): Promise<ContainerSummary> {

@@ -23,7 +23,11 @@ export interface LiveContainer {
 }
 
 export interface RuntimePort {
-  resolveContainer(ref: string): Promise<LiveContainer | undefined>;
+  /**
+   * cached: a read path may be answered from what Docker's event stream says is unchanged; writes always
+   * ask Docker (they act on the container's current state).
+   */
+  resolveContainer(ref: string, options?: { cached?: boolean }): Promise<LiveContainer | undefined>;
   listContainers(): Promise<LiveContainer[]>;
   inspect(id: string): Promise<LiveContainer>;
   stop(id: string): Promise<void>;

@@ -30,7 +30,7 @@ export class ScheduleService implements SchedulesApi {
   constructor(
     private readonly deps: {
       readonly schedules: ScheduleStorePort;
-      readonly resolver: Pick<ContainerResolver, 'resolve' | 'resolveLive'>;
+      readonly resolver: Pick<ContainerResolver, 'resolve' | 'resolveForRead' | 'resolveLive'>;
       readonly clock: Clock;
     },
   ) {}
@@ -57,13 +57,13 @@ export class ScheduleService implements SchedulesApi {
   }
 
   async list(containerRef: string): Promise<ScheduleListResult> {
-    const { record } = await this.deps.resolver.resolve(containerRef);
+    const { record } = await this.deps.resolver.resolveForRead(containerRef);
     const now = this.deps.clock.now();
     return { container: record, schedules: this.deps.schedules.listSchedules(record.id).map((s) => this.view(s, now)) };
   }
 
   async get(containerRef: string, id: string): Promise<ScheduleResult> {
-    const { record } = await this.deps.resolver.resolve(containerRef);
+    const { record } = await this.deps.resolver.resolveForRead(containerRef);
     return { container: record, ...this.view(this.find(record, id), this.deps.clock.now()) };
   }
 

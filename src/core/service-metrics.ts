@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SnapshotRecord } from './model.js';
+import type { PoolSnapshotTotals } from '../store/snapshot-totals.js';
 
 /**
  * cowsnap's Prometheus metrics (served at GET /metrics): operation durations, snapshot counts and bytes
@@ -11,7 +11,7 @@ export class ServiceMetrics {
   readonly reaperDeleted: Counter;
   readonly reaperFailures: Counter;
 
-  constructor(snapshots: () => SnapshotRecord[]) {
+  constructor(totals: () => readonly PoolSnapshotTotals[]) {
     collectDefaultMetrics({ register: this.registry, prefix: 'cowsnap_process_' });
     this.operationDuration = new Histogram({
       name: 'cowsnap_operation_duration_seconds',
@@ -39,13 +39,10 @@ export class ServiceMetrics {
       collect() {
         count.reset();
         bytes.reset();
-        for (const snapshot of snapshots()) {
-          const pools = new Set(snapshot.filesystems.map((f) => f.pool));
-          for (const pool of pools) {
-            count.inc({ pool, state: snapshot.state });
-            // Exclusive bytes are recorded per snapshot, not per filesystem: attribute them to its first pool.
-            if (pool === snapshot.filesystems[0]?.pool) bytes.inc({ pool }, snapshot.sizeBytes ?? 0);
-          }
+        for (const total of totals()) {
+          count.set({ pool: total.pool, state: total.state }, total.snapshots);
+          // Exclusive bytes are recorded per snapshot, not per filesystem: attributed to its first pool.
+          bytes.inc({ pool: total.pool }, total.bytes);
         }
       },
     });

@@ -24,6 +24,11 @@ export interface SnapshotCreatorDeps {
   readonly clock: Clock;
   /** How long a snapshot whose creation failed stays listed (as `failed`) before the reaper removes it. */
   readonly failedRetentionDays?: number;
+  /**
+   * Measures the new snapshot's exclusive size in the background (the create answers with it unknown).
+   * Without it the size is measured before the create answers.
+   */
+  readonly sizes?: { measureSoon(snapshotId: number): void };
 }
 
 /** Default of `journalRetentionDays`, which also bounds how long failed snapshots stay listed. */
@@ -94,9 +99,10 @@ export class SnapshotCreator {
         });
       if (options.datasetsLocked === true) await snapshotAll();
       else await this.deps.datasetLocks.runShared(filesystems, `snapshot of ${container.live.name}`, snapshotAll);
-      const sizeBytes = (await this.exclusiveBytes(filesystems, storageName)) ?? null;
+      const sizeBytes = this.deps.sizes === undefined ? ((await this.exclusiveBytes(filesystems, storageName)) ?? null) : null;
       const ready = store.markSnapshotReady(record.id, { sizeBytes, filesystems });
       store.finishOperation(operation.id, 'done');
+      this.deps.sizes?.measureSoon(ready.id);
       return ready;
     } catch (error) {
       // Nothing half-done: remove what was made. The record stays, `failed` with the reason (a sentence

@@ -11,6 +11,7 @@ import type {
 import type { Clock } from './clock.js';
 import type { ContainerLocks } from './container-lock.js';
 import type { ContainerResolver } from './container-resolver.js';
+import type { SnapshotSizeRefresh } from './snapshot-size-refresh.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import type { ContainerRecord, SnapshotRecord } from './model.js';
 import type { StorePort } from './ports.js';
@@ -27,6 +28,8 @@ export interface SnapshotServiceDeps {
   readonly deleter: SnapshotDeleter;
   readonly restorer: RestoreService;
   readonly clock: Clock;
+  /** Re-measures sizes in the background when a read finds them stale; without it a read measures inline. */
+  readonly sizes?: Pick<SnapshotSizeRefresh, 'readSize'>;
 }
 
 /** The snapshot API's rules: which container, which snapshot, one operation at a time. */
@@ -42,13 +45,13 @@ export class SnapshotService implements SnapshotsApi {
   }
 
   async list(containerRef: string, query: ListSnapshotsQuery): Promise<SnapshotListResult> {
-    const { record } = await this.deps.resolver.resolve(containerRef);
+    const { record } = await this.deps.resolver.resolveForRead(containerRef);
     const { snapshots, total } = this.deps.store.listSnapshots(record.id, query);
     return { container: record, snapshots, total };
   }
 
   async get(containerRef: string, snapshotRef: string): Promise<SnapshotResult> {
-    const { record } = await this.deps.resolver.resolve(containerRef);
+    const { record } = await this.deps.resolver.resolveForRead(containerRef);
     const snapshot = this.find(record, snapshotRef);
     return { container: record, snapshot: await this.refreshSize(snapshot) };
   }
@@ -94,6 +97,10 @@ export class SnapshotService implements SnapshotsApi {
 
   /** A snapshot's exclusive size grows as the live data diverges: measure it again when asked for one. */
   private async refreshSize(snapshot: SnapshotRecord): Promise<SnapshotRecord> {
+    if (this.deps.sizes !== undefined) {
+      this.deps.sizes.readSize(snapshot);
+      return snapshot;
+    }
     if (snapshot.state !== 'ready') return snapshot;
     const size = await this.deps.creator.exclusiveBytes(snapshot.filesystems, storageSnapshotName(snapshot.id, snapshot.name));
     if (size === undefined || size === snapshot.sizeBytes) return snapshot;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CommandRunner } from '../../storage-drivers/common/command-runner.js';
@@ -71,7 +72,7 @@ async function unmountWithRetry(runner: CommandRunner, mountPoint: string): Prom
     } catch (error) {
       if ((await findMount(mountPoint)) === undefined) return;
       if (attempt >= 20) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
   }
 }
@@ -90,6 +91,6 @@ export async function detachLoopDevices(runner: CommandRunner, imagePath: string
       // It may be cleared by the kernel between the listing and this call: the next listing tells.
       await runner.run('losetup', ['--detach', device]).catch(() => undefined);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }

@@ -3,6 +3,7 @@
  * manifest written by a newer format is reported instead of half-understood.
  */
 import { MANIFEST_FORMAT_VERSION } from './manifest.js';
+import { DRIVER_NAMES } from '../../storage-drivers/index.js';
 
 const text = { type: 'string' } as const;
 const nonEmpty = { type: 'string', minLength: 1 } as const;
@@ -108,7 +109,7 @@ export const storedManifestSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { role, mountPoint: text, driver: { enum: ['btrfs', 'zfs'] }, stream: streamSchema },
+        properties: { role, mountPoint: text, driver: { enum: [...DRIVER_NAMES] }, stream: streamSchema },
         required: ['role', 'mountPoint', 'driver', 'stream'],
         additionalProperties: false,
       },

@@ -5,6 +5,7 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import type { StorageDriver } from '../../storage-drivers/driver.js';
+import { datasetWord } from '../../storage-drivers/index.js';
 import type { CaptureEntry } from '../core/api-types.js';
 import type { CapturedFilesystem, RecordedMount } from '../core/model.js';
 import type { CapturePort, LiveContainer } from '../core/ports.js';
@@ -108,7 +109,7 @@ export class CaptureResolver implements CapturePort {
       const reason =
         pool === undefined
           ? `Docker's data root ${storage.dataRoot} is not on a configured btrfs pool`
-          : `the writable layer is inside pool "${pool.id}", but its driver does not accept it as a ${datasetWord(pool)}`;
+          : `the writable layer is inside pool "${pool.id}", but its driver does not accept it as a ${datasetWordOf(pool)}`;
       return notCaptured('rootfs', '/', layer, reason);
     }
     return { role: 'rootfs', mountPoint: '/', source: layer, captured: true, reason: null, filesystem };
@@ -136,7 +137,7 @@ export class CaptureResolver implements CapturePort {
     const pool = this.pools.find((p) => isInside(poolPath(p), mount.source));
     const reason =
       pool !== undefined
-        ? `a folder in pool "${pool.id}", not the root of a ${datasetWord(pool)}`
+        ? `a folder in pool "${pool.id}", not the root of a ${datasetWordOf(pool)}`
         : 'not the root of a btrfs subvolume or ZFS dataset on a configured pool';
     return notCaptured('mount', mount.destination, source, reason);
   }
@@ -180,6 +181,6 @@ function poolPath(pool: CapturePool): string | undefined {
   return name.startsWith('/') ? name : undefined;
 }
 
-function datasetWord(pool: CapturePool): string {
-  return pool.driver.info().name === 'btrfs' ? 'subvolume' : 'dataset';
+function datasetWordOf(pool: CapturePool): string {
+  return datasetWord(pool.driver.info().name);
 }

@@ -2,6 +2,7 @@
  * The only place that talks to Docker (design.md §2). Every dockerode failure leaves here as an AppError:
  * 503 docker_unavailable, 404 container_not_found, 409 conflict, 400, or 500 docker_failed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import type { RecordedContainerConfig } from '../core/model.js';
 import type { RuntimePort } from '../core/ports.js';
@@ -11,6 +12,8 @@ import { detailsFromInspect, type ContainerDetails } from './container-details.j
 import { ambiguousRefError, matchContainerRef, normalizeContainerRef } from './container-ref.js';
 import { createOptionsFor, type CreateOverrides } from './create-options.js';
 import { describeDockerFailure, mapDockerError, type DockerErrorContext } from './docker-errors.js';
+import { ContainerLookupCache } from './container-lookup-cache.js';
+import { watchContainerEvents, type EventWatch } from './docker-event-watch.js';
 import { btrfsLayerPath } from './rootfs-layer.js';
 
 export interface DockerRuntimeOptions {
@@ -27,10 +30,11 @@ export interface StorageInfo {
 
 const INSPECT_BATCH = 8;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DockerRuntime implements RuntimePort {
   private readonly socket: string | undefined;
+  private readonly lookups = new ContainerLookupCache();
+  private eventWatch: EventWatch | undefined;
 
   constructor(
     private readonly docker: Dockerode,
@@ -39,6 +43,33 @@ export class DockerRuntime implements RuntimePort {
     // dockerode types its modem loosely; the socket path only makes the 503 message precise.
     const modem = docker.modem as { socketPath?: unknown } | undefined;
     this.socket = typeof modem?.socketPath === 'string' ? modem.socketPath : undefined;
+  }
+
+  /**
+   * Follows Docker's container events so read paths can answer from the lookup cache (see
+   * container-lookup-cache.ts). Until this runs, and while the stream is down, every lookup asks Docker.
+   */
+  watchEvents(onLost?: (error: unknown) => void): void {
+    if (this.eventWatch !== undefined) return;
+    this.eventWatch = watchContainerEvents(this.docker, {
+      connected: () => { this.lookups.setLive(true); },
+      lost: (error) => {
+        this.lookups.setLive(false);
+        onLost?.(error);
+      },
+      containerChanged: (id) => { this.lookups.containerChanged(id); },
+    });
+  }
+
+  /** True while the event stream is connected (read lookups may then be answered from the cache). */
+  get watchingEvents(): boolean {
+    return this.lookups.isLive;
+  }
+
+  stopWatchingEvents(): void {
+    this.eventWatch?.stop();
+    this.eventWatch = undefined;
+    this.lookups.setLive(false);
   }
 
   async ping(): Promise<void> {
@@ -57,7 +88,17 @@ export class DockerRuntime implements RuntimePort {
    * A full id, unique id prefix or name (leading "/" allowed) → the container, or undefined when Docker
    * knows none. An id prefix shared by several containers is a 400 ambiguous_container listing them.
    */
-  async resolveContainer(ref: string): Promise<ContainerDetails | undefined> {
+  async resolveContainer(ref: string, options: { cached?: boolean } = {}): Promise<ContainerDetails | undefined> {
+    if (options.cached !== true) return this.lookUp(ref);
+    const known = this.lookups.get(ref);
+    if (known !== undefined) return known;
+    const startedAt = this.lookups.begin();
+    const found = await this.lookUp(ref);
+    if (found !== undefined) this.lookups.remember(ref, found, startedAt);
+    return found;
+  }
+
+  private async lookUp(ref: string): Promise<ContainerDetails | undefined> {
     const bare = normalizeContainerRef(ref);
     try {
       return detailsFromInspect(await this.docker.getContainer(bare).inspect());

@@ -83,9 +83,6 @@ export class CowsnapStore {
   countSnapshots(containerId: string): number {
     return this.snapshots.countSnapshots(containerId);
   }
-  listExpired(now: Date, limit: number): SnapshotRecord[] {
-    return this.snapshots.listExpired(now, limit);
-  }
   listAllSnapshots(): SnapshotRecord[] {
     return this.snapshots.listAllSnapshots();
   }

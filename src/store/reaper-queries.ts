@@ -1,7 +1,7 @@
 /**
  * The reaper's view of the snapshots table: which expired snapshots to delete now, and the retry state
- * of a delete that failed. Unlike `listExpired` (ready/failed only), this also returns `deleting` rows
- * whose expiry has passed: a reaper run that crashed mid-delete leaves them, and the next run finishes.
+ * of a delete that failed. It also returns `deleting` rows whose expiry has
+ * passed: a reaper run that crashed mid-delete leaves them, and the next run finishes.
  */
 import type { Statement } from 'better-sqlite3';
 import type { Database } from './database.js';

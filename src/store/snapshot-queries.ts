@@ -6,7 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import type { SnapshotRecord } from '../core/model.js';
 import type { SnapshotListQuery } from '../core/ports.js';
 import type { Database } from './database.js';
-import { toMillis, toSnapshotRecord, type FilesystemRow, type SnapshotRow } from './row-mapping.js';
+import { toSnapshotRecord, type FilesystemRow, type SnapshotRow } from './row-mapping.js';
 import type { SecretBox } from './secret-box.js';
 
 export type { SnapshotListQuery } from '../core/ports.js';
@@ -26,15 +26,6 @@ const LIST_WHERE = `container_id = @containerId
   AND (@state IS NULL OR state = @state)
   AND (@origin IS NULL OR origin = @origin OR (@origin = 'schedule' AND origin GLOB 'schedule:*'))`;
 
-/**
- * The reaper's query. INDEXED BY makes preparing it fail, rather than silently scan every snapshot,
- * should the index ever go missing. `creating` rows belong to a running create, `deleting` ones to a
- * delete in progress; neither is the reaper's business.
- */
-export const EXPIRED_SQL = `SELECT * FROM snapshots INDEXED BY snapshots_expires_at
-  WHERE expires_at IS NOT NULL AND expires_at <= ? AND state IN ('ready', 'failed')
-  ORDER BY expires_at, id LIMIT ?`;
-
 export class SnapshotQueries {
   private readonly byId: Statement<[number], SnapshotRow>;
   private readonly byName: Statement<[string, string], SnapshotRow>;
@@ -42,7 +33,6 @@ export class SnapshotQueries {
   private readonly page: Statement<[ListParams], SnapshotRow>;
   private readonly pageTotal: Statement<[Omit<ListParams, 'limit' | 'offset'>], { total: number }>;
   private readonly countAll: Statement<[string], { total: number }>;
-  private readonly expired: Statement<[number, number], SnapshotRow>;
   private readonly everything: Statement<[], SnapshotRow>;
   private readonly filesystemsOf: Statement<[string], FilesystemRow>;
   private readonly allFilesystems: Statement<[], FilesystemRow>;
@@ -54,7 +44,6 @@ export class SnapshotQueries {
     this.page = db.prepare(`SELECT * FROM snapshots WHERE ${LIST_WHERE} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`);
     this.pageTotal = db.prepare(`SELECT count(*) AS total FROM snapshots WHERE ${LIST_WHERE}`);
     this.countAll = db.prepare('SELECT count(*) AS total FROM snapshots WHERE container_id = ?');
-    this.expired = db.prepare(EXPIRED_SQL);
     this.everything = db.prepare('SELECT * FROM snapshots ORDER BY id');
     this.filesystemsOf = db.prepare(
       'SELECT * FROM snapshot_filesystems WHERE snapshot_id IN (SELECT value FROM json_each(?)) ORDER BY snapshot_id, position',
@@ -85,12 +74,6 @@ export class SnapshotQueries {
   /** Every record of the container, whatever its state. */
   countSnapshots(containerId: string): number {
     return this.countAll.get(containerId)?.total ?? 0;
-  }
-
-  /** Ready or failed snapshots whose expiry is at or before `now`, soonest expired first. */
-  listExpired(now: Date, limit: number): SnapshotRecord[] {
-    assertCount('limit', limit);
-    return this.toRecords(this.expired.all(toMillis(now), limit));
   }
 
   /** Every record in every state, for start-up reconciliation with storage. */

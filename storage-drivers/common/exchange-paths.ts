@@ -22,11 +22,6 @@ const RENAME_EXCHANGE = 2;
 const SCRIPT = `my $r = syscall($ARGV[0], ${AT_FDCWD}, $ARGV[1], ${AT_FDCWD}, $ARGV[2], ${RENAME_EXCHANGE});
 if ($r != 0) { print STDERR "renameat2: $!\\n"; exit(($!{EINVAL} || $!{ENOSYS} || $!{EXDEV}) ? 3 : 1); }`;
 
-/** True when this machine can exchange atomically (known syscall number); callers fall back otherwise. */
-export function canExchangePaths(): boolean {
-  return RENAMEAT2_SYSCALL[process.arch] !== undefined;
-}
-
 export class ExchangeUnsupportedError extends Error {}
 
 /** Atomically swaps `a` and `b` (both must exist, on one filesystem). */

@@ -66,6 +66,22 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
     assert.notEqual((got.body.data as { snapshot: SnapshotJson }).snapshot.last_used_at, null);
   });
 
+  it("measures a snapshot's exclusive size in the background, within seconds of the create", async () => {
+    const container = await runContainer('sized');
+    await execIn(container, ['sh', '-c', 'dd if=/dev/urandom of=/data.bin bs=64k count=32 2>/dev/null && sync']);
+    const snap = await snapshot('sized');
+    assert.equal(snap.size, null, 'the create answers before the size is measured');
+    const sizeOf = async (): Promise<number | null> =>
+      ((await env.service.api('GET', `/containers/sized/snapshots/${snap.name}`)).body.data as { snapshot: SnapshotJson }).snapshot.size;
+    const deadline = Date.now() + 15_000;
+    let size = await sizeOf();
+    while (size === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      size = await sizeOf();
+    }
+    assert.equal(typeof size, 'number', 'measured within seconds');
+  });
+
   it('restores to the oldest of three snapshots and then to the newest, keeping all three; by alias too', async () => {
     const container = await runContainer('three');
     const digests: Map<string, string>[] = [];

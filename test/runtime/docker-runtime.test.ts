@@ -181,6 +181,47 @@ describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})
     await stubborn.remove({ force: true });
   });
 
+  it("answers read lookups from its cache until Docker's event stream says the container changed", async () => {
+    // A client of its own that counts inspects, so "answered from the cache" is observed, not assumed.
+    const counted = new Dockerode({ socketPath: engine.socketPath });
+    let inspects = 0;
+    const getContainer = counted.getContainer.bind(counted);
+    counted.getContainer = (id: string) => {
+      const container = getContainer(id);
+      const inspect = container.inspect.bind(container);
+      container.inspect = ((...args: unknown[]) => {
+        inspects += 1;
+        return (inspect as (...a: unknown[]) => unknown)(...args);
+      }) as typeof container.inspect;
+      return container;
+    };
+    const watched = new DockerRuntime(counted, { stopTimeoutSeconds: 1 });
+    const other = await engine.docker.createContainer({ name: 'cached-one', Image: engine.image, Cmd: ['sleep', '3600'] });
+    await other.start();
+    watched.watchEvents();
+    try {
+      await waitUntil(() => Promise.resolve(watched.watchingEvents), 'the event stream connects');
+      assert.equal((await watched.resolveContainer('cached-one', { cached: true }))?.state.running, true);
+      const before = inspects;
+      assert.equal((await watched.resolveContainer('cached-one', { cached: true }))?.state.running, true);
+      assert.equal(inspects, before, 'the second read lookup is answered from the cache');
+      await watched.resolveContainer('cached-one');
+      assert.equal(inspects, before + 1, 'a lookup for a write always asks Docker');
+
+      await other.kill();
+      await waitUntil(async () => (await watched.resolveContainer('cached-one', { cached: true }))?.state.running === false, 'the stop shows');
+      await other.rename({ name: 'cached-renamed' });
+      await waitUntil(async () => (await watched.resolveContainer('cached-one', { cached: true })) === undefined, 'the old name is gone');
+      assert.equal((await watched.resolveContainer('cached-renamed', { cached: true }))?.id, other.id);
+      await other.remove({ force: true });
+      await waitUntil(async () => (await watched.resolveContainer(other.id, { cached: true })) === undefined, 'the removal shows');
+    } finally {
+      watched.stopWatchingEvents();
+      await other.remove({ force: true }).catch(() => undefined);
+    }
+    assert.equal(watched.watchingEvents, false);
+  });
+
   it('maps a missing container to 404 container_not_found', async () => {
     for (const call of [() => runtime.inspect('ghost'), () => runtime.stop('ghost'), () => runtime.start('ghost'), () => runtime.pause('ghost')]) {
       await assert.rejects(call(), (error: unknown) => {
@@ -207,3 +248,11 @@ describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})
     }
   });
 });
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

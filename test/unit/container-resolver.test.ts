@@ -16,6 +16,7 @@ function resolver(records: ContainerRecord[]): ContainerResolver {
     { resolveContainer: () => Promise.resolve(undefined) },
     {
       upsertContainer: () => assert.fail('not live'),
+      getContainer: () => undefined,
       findContainers: (ref) => records.filter((r) => r.id === ref || r.name === ref || r.id.startsWith(ref)),
       markContainerRemoved: () => undefined,
     },

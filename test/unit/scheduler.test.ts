@@ -79,7 +79,7 @@ describe('scheduler', () => {
   function service(schedules = new ScheduleStore(test.db)): ScheduleService {
     const resolved = (): Promise<ResolvedContainer & { live: LiveContainer }> =>
       Promise.resolve({ record: test.store.getContainer(CONTAINER_ID) ?? assert.fail('container not recorded'), live });
-    return new ScheduleService({ schedules, clock: test.clock, resolver: { resolve: resolved, resolveLive: resolved } });
+    return new ScheduleService({ schedules, clock: test.clock, resolver: { resolve: resolved, resolveForRead: resolved, resolveLive: resolved } });
   }
 
   function schedule(overrides: Partial<NewSchedule> = {}): number {

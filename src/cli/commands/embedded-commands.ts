@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import pino from 'pino';
@@ -56,7 +57,7 @@ export function downCommand(io: CliIo): Command {
         // The up process shuts down in order itself; we only wait for it.
         process.kill(pid, 'SIGTERM');
         const deadline = Date.now() + 180_000;
-        while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+        while (isAlive(pid) && Date.now() < deadline) await sleep(200);
         if (isAlive(pid)) throw new CliFailure(ExitCode.unexpected, `cowsnap up (pid ${pid}) did not stop within 3 minutes`);
       }
       // Also after a crash of `up`: whatever is still running or mounted goes now.
@@ -71,11 +72,11 @@ async function firstSnapshot(url: string, token: string): Promise<string> {
   const api = new ApiClient({ url, token });
   try {
     const created = await api.call('POST', `/api/v1/containers/${DEMO_CONTAINER}/snapshots`, { expiry: 7, tags: ['quickstart'] });
-    const snapshot = (created.data as { snapshot: { name: string; size: number | null; filesystems: { role: string; dataset: string }[] } }).snapshot;
+    const snapshot = (created.data as { snapshot: { name: string; filesystems: { role: string; dataset: string }[] } }).snapshot;
     const listed = await api.call('GET', `/api/v1/containers/${DEMO_CONTAINER}/snapshots?limit=5`);
     const total = (listed.data as { total: number }).total;
     return [
-      `First snapshot made just now: ${snapshot.name} of ${DEMO_CONTAINER} (expires in 7 days, ${String(snapshot.size ?? '?')} bytes exclusive)`,
+      `First snapshot made just now: ${snapshot.name} of ${DEMO_CONTAINER} (expires in 7 days; its size is measured in the background)`,
       ...snapshot.filesystems.map((f) => `  ${f.role}: ${f.dataset}`),
       `${DEMO_CONTAINER} has ${total} snapshot(s): cowsnap snapshots list --container ${DEMO_CONTAINER}`,
       '',

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import type { ApiSuccess } from '../api-client.js';
 import { ClientContext } from '../client-context.js';
@@ -74,7 +75,7 @@ export async function waitForOperation(c: ClientContext, id: number): Promise<Ap
     const result = await c.call('GET', `/api/v1/operations/${String(id)}`);
     const state = (result.data as OperationJson).state;
     if (state === 'succeeded' || state === 'failed') return result;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Requests and responses of replicas, remotes and operations (design.md §8). */
 import { containerRefSchema, snapshotRefSchema } from './common-schemas.js';
+import { DRIVER_NAMES } from '../../../storage-drivers/index.js';
 
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
@@ -151,7 +152,7 @@ const remoteStreamSchema = {
   properties: {
     role: { type: 'string', enum: ['rootfs', 'mount'] },
     mount_point: { type: 'string' },
-    driver: { type: 'string', enum: ['btrfs', 'zfs'] },
+    driver: { type: 'string', enum: [...DRIVER_NAMES] },
     parent: { type: ['string', 'null'], description: 'Snapshot this stream is incremental to; null for a full stream.' },
     bytes: { type: 'integer', minimum: 0 },
     stored_bytes: { type: 'integer', minimum: 0 },

@@ -3,6 +3,7 @@
  * produce exactly this (field names are part of the contract, design.md §5).
  */
 import { replicaSchema } from './replica-schemas.js';
+import { DRIVER_NAMES } from '../../../storage-drivers/index.js';
 
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const roleSchema = { type: 'string', enum: ['rootfs', 'mount'] } as const;
@@ -12,7 +13,7 @@ export const filesystemSchema = {
   properties: {
     role: roleSchema,
     mount_point: { type: 'string' },
-    driver: { type: 'string', enum: ['btrfs', 'zfs'] },
+    driver: { type: 'string', enum: [...DRIVER_NAMES] },
     pool: { type: 'string' },
     dataset: { type: 'string' },
   },
@@ -41,7 +42,7 @@ export const snapshotSchema = {
     last_used_at: nullableDateTime,
     expires_at: nullableDateTime,
     stateful: { type: 'boolean', const: false, description: 'Process memory is never captured.' },
-    size: { type: ['integer', 'null'], minimum: 0, description: 'Exclusive bytes (what deleting it would free); null if unknown.' },
+    size: { type: ['integer', 'null'], minimum: 0, description: 'Exclusive bytes (what deleting it would free); null if unknown or not measured yet. Measured in the background: within moments of the create, and again when a read finds the figure older than 30 s.' },
     state: { type: 'string', enum: ['creating', 'ready', 'failed', 'deleting'] },
     tags: { type: 'array', items: { type: 'string' } },
     filesystems: { type: 'array', items: filesystemSchema },
