@@ -11,7 +11,7 @@ import { containerIdOf } from '../../src/runtime/docker-event-watch.js';
 const ID = 'a'.repeat(64);
 
 function live(name: string, image = 'busybox'): LiveContainer {
-  return { id: ID, name, image, state: { status: 'running', running: true, paused: false }, config: {} as LiveContainer['config'] };
+  return { id: ID, name, image, state: { status: 'running', running: true, paused: false }, config: { labels: {} } as unknown as LiveContainer['config'] };
 }
 
 /** A store that records what was written, over one container row. */
