@@ -11,3 +11,4 @@ echo "== API against docker commit / export / cp" && $tsx bench/api-bench.ts --s
 echo "== API under load (autocannon)" && $tsx bench/api-load.ts
 echo "== API on a zfs-fuse bind mount" && $tsx bench/zfs-mount-bench.ts --sizes 0.1,1
 echo "== reaper: 1,000 expired snapshots while the API serves" && $tsx bench/reaper.ts --count 1000
+echo "== replicas: push to a Ceph RGW next to btrfs send | zstd" && $tsx bench/replicas.ts --gib "${BENCH_REPLICA_GIB:-1}"

@@ -11,7 +11,9 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 # Debian packages, then `npm ci` (skipped when node_modules already matches the lock file), then the
-# built JavaScript (dist/, rebuilt only when sources changed) with `cowsnap` linked into /usr/local/bin.
-bash scripts/install-deps.sh
+# built JavaScript (dist/ and the web console, rebuilt only when sources changed) with `cowsnap` linked
+# into /usr/local/bin.
+# The web console needs no browser on this machine (only its tests do): chromium is not installed here.
+COWSNAP_SKIP_TEST_BROWSER=1 bash scripts/install-deps.sh
 bash scripts/build.sh
 exec node dist/src/cli/main.js up "$@"

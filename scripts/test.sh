@@ -11,7 +11,7 @@ if [ "$scope" = all ] && [ "$(id -u)" != 0 ]; then
 fi
 [ "$scope" = all ] && { bash scripts/install-deps.sh || exit 1; }
 
-echo "== typecheck" && node_modules/.bin/tsc -p tsconfig.json --noEmit || exit 1
+echo "== typecheck" && node_modules/.bin/tsc -p tsconfig.json --noEmit && node_modules/.bin/tsc -p web/tsconfig.json || exit 1
 echo "== lint" && node_modules/.bin/eslint . || exit 1
 
 if [ "$scope" = unit ]; then
@@ -19,13 +19,21 @@ if [ "$scope" = unit ]; then
   mapfile -t files < <(find test/unit test/http test/store test/service/journal-retention.test.ts -name '*.test.ts' | sort)
 else
   node_modules/.bin/tsx scripts/test-leftovers.ts sweep || exit 1
+  # dist/ and the web console once, up front: the quick-start and browser tests run scripts/build.sh too, and
+  # two of them rebuilding at once (files run two at a time) would remove each other's dist/.
+  echo "== build" && { COWSNAP_NO_LINK=1 bash scripts/build.sh || exit 1; }
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 fi
 
 mkdir -p .cache
 results=.cache/test-results.tap
+# The web console's rendering and logic tests compile with its own tsconfig (DOM, Preact's JSX).
+echo "== console unit tests (web/test)"
+web_status=0
+TSX_TSCONFIG_PATH=web/tsconfig.json node --import tsx --test --test-reporter=spec web/test/*.test.ts web/test/*.test.tsx || web_status=1
+[ "$web_status" = 0 ] || { echo "console unit tests failed" >&2; }
 echo "== tests (${#files[@]} files)"
-status=0
+status=$web_status
 # Ctrl-C: every test process tears down its own resources; then make sure and stop (no leak check).
 interrupted=0
 trap 'interrupted=1' INT TERM

@@ -53,11 +53,23 @@ import { SnapshotPins } from './core/snapshot-pins.js';
 import { withReplicas } from './core/snapshots-with-replicas.js';
 import { operationRoutes } from './http/routes/operation-routes.js';
 import { remoteRoutes } from './http/routes/remote-routes.js';
+import { remoteRestoreRoutes } from './http/routes/remote-restore-routes.js';
+import { BackgroundOperations } from './core/background-operations.js';
+import { RemoteCopyService } from './core/remote-copy-service.js';
+import { RemoteRestoreService } from './core/remote-restore-service.js';
+import { ReplicaDownloader } from './core/replica-download.js';
+import { ReplicaDownloadMetrics } from './core/replica-download-metrics.js';
 import { replicaRoutes } from './http/routes/replica-routes.js';
 import { OperationStore } from './store/operation-store.js';
 import { ReplicaStore } from './store/replica-store.js';
 import { S3Remote } from './remote/s3-remote.js';
 import { wireAccess } from './access-wiring.js';
+import { RemoteReaper, withoutReaping, type RemoteReapReport } from './core/remote-reaper.js';
+import { ReplicationMetrics } from './core/replication-metrics.js';
+import { ScheduleReplication } from './core/schedule-replication.js';
+import { ReplicationQueries } from './store/replication-queries.js';
+import { ReplicaListing } from './core/replica-listing.js';
+import { replicaListRoutes } from './http/routes/replica-list-routes.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -88,6 +100,10 @@ export interface RunningService {
   readonly reaper: { run(): Promise<ReapReport> };
   /** Runs the schedules that are due now (after any run in progress); also runs every minute. */
   readonly scheduler: { runDue(): Promise<ScheduleRunReport[]> };
+  /** One remote reaper pass now (after any pass in progress); also runs on config `reaperSchedule`. */
+  readonly remoteReaper: { run(): Promise<RemoteReapReport> };
+  /** Resolves when no replica upload is running or queued (tests driving a manual clock). */
+  readonly replicaUploads: { idle(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -199,9 +215,12 @@ async function wire(
   const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
   const operationStore = new OperationStore(opened.db, clock);
   const replicaStore = new ReplicaStore(opened.db);
+  const replicationQueries = new ReplicationQueries(opened.db);
+  const remoteReaper = new RemoteReaper({ queries: replicationQueries, replicas: replicaStore, remotes, clock, logger });
   const replicas = new ReplicaService({
     store,
-    replicas: replicaStore,
+    // A push never picks a replica the remote reaper is deleting as its incremental parent.
+    replicas: withoutReaping(replicaStore, remoteReaper),
     operations: access.replicaQuota(operationStore),
     resolver,
     locks,
@@ -216,12 +235,27 @@ async function wire(
     observer: new ReplicaMetrics(metrics.registry),
   });
   const catalog = new RemoteCatalog({ remotes, store });
+  // Restore, copy and recovery from remotes: download what the pool lacks, then the local restore/copy.
+  const downloads = new BackgroundOperations({ operations: operationStore, logger });
+  const downloader = new ReplicaDownloader({ store, pools: registry, dockerDataRoot: async () => (await runtime.storageInfo()).dataRoot, clock, logger });
+  const downloadMetrics = new ReplicaDownloadMetrics(metrics.registry);
+  const remoteRestores = new RemoteRestoreService({
+    remotes, operations: operationStore, background: downloads, downloader, resolver, store, capture, logger, observer: downloadMetrics,
+    restore: (ref, snapshot, input) => metrics.time('restore', () => snapshots.restore(ref, snapshot, input)),
+  });
+  const remoteCopies = new RemoteCopyService({
+    remotes, operations: operationStore, background: downloads, downloader, docker: runtime, logger, observer: downloadMetrics,
+    copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)),
+  });
   const health = cachedCheck(async () => {
     await registry.refresh();
     return checkHealth({ docker: runtime, pools: registry.pools, unavailablePools: registry.unavailable, database: () => opened.db.prepare('SELECT 1').get() });
   });
   const scheduleStore = new ScheduleStore(opened.db);
-  const schedules = new ScheduleService({ schedules: access.scheduleQuota(scheduleStore), resolver, clock });
+  const schedules = new ScheduleService({ schedules: access.scheduleQuota(scheduleStore), resolver, clock, remoteIds: () => remotes.remotes.map((remote) => remote.id) });
+  const scheduleReplication = new ScheduleReplication({ queries: replicationQueries, replicas, clock, logger });
+  const replicationMetrics = new ReplicationMetrics(metrics.registry, () => scheduleReplication.lag());
+  remoteReaper.observeWith(replicationMetrics);
   const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter: access.auditedDeleter(deleter), locks, clock }, options.reaper);
   const scheduler = new Scheduler({ schedules: scheduleStore, store, resolver, locks, creator: access.auditedCreator(creator), clock });
   const logFailure = (what: string) => (error: unknown): void => {
@@ -248,8 +282,16 @@ async function wire(
   const schedulerJob = new BackgroundJob(async () => {
     const runs = await scheduler.runDue();
     if (runs.length > 0) logger.info({ runs }, 'scheduled snapshots');
+    // In the same tick, so the snapshot a run just took starts uploading at once.
+    const replications = await scheduleReplication.replicateDue();
+    if (replications.length > 0) logger.info({ replications }, 'scheduled replica uploads');
     return runs;
   }, logFailure('scheduler run failed'));
+  const remoteReaperJob = new BackgroundJob(async () => {
+    const reaped = await remoteReaper.reap();
+    if (reaped.deleted + reaped.failed.length > 0) logger.info({ reaped }, 'expired replicas reaped from remotes');
+    return reaped;
+  }, logFailure('remote reaper run failed'));
 
   const startup = await recoverAtStartup({
     store,
@@ -261,6 +303,8 @@ async function wire(
   });
   logger.info({ startup }, 'start-up recovery done');
   // Before the API opens, so the snapshots being uploaded are pinned before any delete can arrive.
+  const interrupted = downloads.failInterrupted(['replica.restore', 'replica.copy', 'replica.recover']);
+  if (interrupted > 0) logger.warn({ interrupted }, 'restores/copies from remotes cut off by the last stop marked failed');
   const resumed = replicas.resumeUploads();
   if (resumed.resumed + resumed.failed > 0) logger.info({ replicaUploads: resumed }, 'interrupted replica uploads');
   for (const pool of startup.pools.filter((p) => !p.available)) logger.warn({ pool }, 'pool unavailable at start-up');
@@ -280,9 +324,15 @@ async function wire(
       ...scheduleRoutes(schedules),
       ...copyRoutes({ copy: (ref, input) => metrics.time('copy', () => copies.copy(ref, input)) }),
       ...replicaRoutes(replicas),
+      ...replicaListRoutes(new ReplicaListing({ resolver, replicas: replicaStore, remotes })),
       ...remoteRoutes({
         listRemotes: () => catalog.listRemotes(),
         listSnapshots: async (remoteId, query) => access.scopedRemoteSnapshots(await catalog.listSnapshots(remoteId, query)),
+      }),
+      ...remoteRestoreRoutes({
+        restoreFromRemote: (...args) => remoteRestores.restoreFromRemote(...args),
+        copyFromRemote: (...args) => remoteCopies.copyFromRemote(...args),
+        recover: (...args) => remoteCopies.recover(...args),
       }),
       ...operationRoutes({
         getOperation: (id) => access.visibleOperation(operationStore.getOperation(id)),
@@ -308,8 +358,10 @@ async function wire(
     logger.warn({ err: error }, 'Docker event stream lost: read requests ask Docker directly until it is back');
   });
   reaperJob.start(config.reaperSchedule);
+  remoteReaperJob.start(config.reaperSchedule);
   schedulerJob.tick();
   reaperJob.tick();
+  remoteReaperJob.tick();
 
   return {
     url,
@@ -317,11 +369,14 @@ async function wire(
     startup,
     reaper: { run: (): Promise<ReapReport> => reaperJob.run() },
     scheduler: { runDue: (): Promise<ScheduleRunReport[]> => schedulerJob.run() },
+    remoteReaper: { run: (): Promise<RemoteReapReport> => remoteReaperJob.run() },
+    replicaUploads: { idle: () => replicas.idle() },
     async close() {
       reaper.stop();
       runtime.stopWatchingEvents();
+      remoteReaper.stop();
       // Uploads stop where they are and stay `uploading`: the next start resumes them.
-      await Promise.all([schedulerJob.stop(), reaperJob.stop(), poolJob.stop(), replicas.close()]);
+      await Promise.all([schedulerJob.stop(), reaperJob.stop(), remoteReaperJob.stop(), poolJob.stop(), replicas.close(), downloads.close()]);
       for (const remote of s3Remotes) remote.close();
       // Graceful: no new requests; running operations (a restore, a copy) finish and answer first. What a
       // longer wait would cut off is still journaled, and start-up recovery finishes it.

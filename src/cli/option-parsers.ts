@@ -19,3 +19,9 @@ export function collect(value: string, previous: string[] | undefined): string[]
 export function segment(value: string): string {
   return encodeURIComponent(value);
 }
+
+/** Days as "90" or "90d", within range (the CLI spelling of an expiry). */
+export function daysIn(min: number, max: number): (value: string) => number {
+  const whole = integerIn(min, max);
+  return (value) => whole(value.endsWith('d') ? value.slice(0, -1) : value);
+}

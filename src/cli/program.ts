@@ -6,6 +6,7 @@ import { copyCommand } from './commands/copy-command.js';
 import { downCommand, upCommand } from './commands/embedded-commands.js';
 import { operationCommands } from './commands/operation-commands.js';
 import { remoteCommands, replicaCommands } from './commands/replica-commands.js';
+import { addRemoteCopyCommands, addReplicaRestoreCommand } from './commands/remote-restore-commands.js';
 import { scheduleCommands } from './commands/schedule-commands.js';
 import { serveCommand } from './commands/serve-command.js';
 import { snapshotCommands } from './commands/snapshot-commands.js';
@@ -30,8 +31,12 @@ export function buildProgram(io: CliIo): Command {
     containerCommands(io),
     copyCommand(io),
     scheduleCommands(io),
-    replicaCommands(io),
-    remoteCommands(io),
+    withSubcommands(replicaCommands(io), (replicas) => {
+      addReplicaRestoreCommand(replicas, io);
+    }),
+    withSubcommands(remoteCommands(io), (remotes) => {
+      addRemoteCopyCommands(remotes, io);
+    }),
     operationCommands(io),
     keyCommands(io),
     projectCommands(io),
@@ -68,4 +73,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return ExitCode.unexpected;
   }
+}
+
+/** A command group with more subcommands added from another file (restore/copy/recover from remotes). */
+function withSubcommands(group: Command, add: (group: Command) => void): Command {
+  add(group);
+  return group;
 }

@@ -26,6 +26,8 @@ export interface CopyInput {
   /** Name or alias; without it the current state is copied through a temporary snapshot. */
   readonly sourceSnapshot?: string;
   readonly start?: boolean;
+  /** The image to create from instead of the recorded one (a copy from a remote: this host's image of that name). */
+  readonly image?: string;
 }
 
 export interface CopyResult {
@@ -44,7 +46,7 @@ export interface CopyRuntime {
   createContainer(
     name: string,
     config: SnapshotRecord['config'],
-    overrides: { bindSources: Record<string, string>; dropHostPorts: boolean; labels: Record<string, string>; hostname: string },
+    overrides: { bindSources: Record<string, string>; dropHostPorts: boolean; labels: Record<string, string>; hostname: string; image?: string },
   ): Promise<string>;
   remove(id: string, options: { force?: boolean }): Promise<void>;
   start(id: string): Promise<void>;
@@ -162,6 +164,7 @@ export class CopyService {
         hostname: input.name,
         // The project label puts the copy in its source's project when cowsnap first sees it (design.md §9).
         labels: { 'io.cowsnap.copy-of': source.id, 'io.cowsnap.copy-snapshot': snapshot.name, [PROJECT_LABEL]: source.projectId },
+        ...(input.image !== undefined && { image: input.image }),
       });
       reverter.add(`remove container ${input.name}`, () => runtime.remove(id, { force: true }));
       store.updateOperation(operation.id, 'created', { containerId: id });

@@ -6,7 +6,13 @@
  * Not the crash journal (journal-store.ts): that records the steps of restore/delete/copy for start-up
  * recovery and is never shown; this is what a client sees.
  */
-export type OperationKindName = 'replica.upload';
+/**
+ * `replica.restore`: a container restored from a replica (download + receive + restore swap);
+ * `replica.copy`: a new container from a replica; `replica.recover`: a container recreated at its newest replica.
+ */
+export type OperationKindName = 'replica.upload' | 'replica.restore' | 'replica.copy' | 'replica.recover';
+
+export const OPERATION_KINDS: readonly OperationKindName[] = ['replica.upload', 'replica.restore', 'replica.copy', 'replica.recover'];
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export const OPERATION_STATUSES: readonly OperationStatus[] = ['queued', 'running', 'succeeded', 'failed'];

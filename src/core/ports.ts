@@ -41,6 +41,8 @@ export interface CapturePort {
 }
 
 export interface NewSnapshot {
+  /** Given when the name is not new (a snapshot received from a remote keeps its name); else made from createdAt. */
+  readonly name?: string;
   readonly containerId: string;
   readonly containerName: string;
   readonly projectId: string;

@@ -19,7 +19,7 @@ import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
 import type { RemotePort, ReplicaManifest } from './remote-port.js';
 import type { RemoteRegistry } from './remote-registry.js';
-import type { ReplicaKey, ReplicaRecord, ReplicaStorePort } from './replica.js';
+import { PLAIN_PUSH, type ReplicaIntent, type ReplicaKey, type ReplicaRecord, type ReplicaStorePort } from './replica.js';
 import { planReplica, type ReplicaPlan } from './replica-parent.js';
 import { StreamFailure, uploadReplica } from './replica-upload.js';
 import { BoundedQueue } from './bounded-queue.js';
@@ -78,6 +78,8 @@ interface UploadJob {
   readonly snapshot: SnapshotRecord;
   readonly remote: RemotePort;
   readonly operationId: number;
+  /** Remote expiry, schedule, full stream asked for (scheduled replication). */
+  readonly intent: ReplicaIntent;
   /** Releases the pin on the snapshot itself. */
   readonly unpin: () => void;
 }
@@ -94,7 +96,8 @@ export class ReplicaService {
     this.queue = new BoundedQueue(deps.maxConcurrentUploads);
   }
 
-  async push(containerRef: string, snapshotRef: string, remoteId: string): Promise<PushResult> {
+  /** `intent` (scheduled replication): the replica's remote expiry, its schedule, and whether to send full streams. */
+  async push(containerRef: string, snapshotRef: string, remoteId: string, intent: ReplicaIntent = PLAIN_PUSH): Promise<PushResult> {
     const remote = this.deps.remotes.get(remoteId);
     const { record: container } = await this.deps.resolver.resolve(containerRef);
     // Shared with copies, exclusive against a delete in progress: once pinned, no delete can start.
@@ -121,9 +124,9 @@ export class ReplicaService {
         { kind: 'replica.upload', containerId: container.id, snapshotName: snapshot.name, target: remote.id },
         'queued',
       );
-      this.deps.replicas.beginReplica({ ...key, snapshotId: snapshot.id, operationId: operation.id }, this.deps.clock.now());
+      this.deps.replicas.beginReplica({ ...key, snapshotId: snapshot.id, operationId: operation.id, intent }, this.deps.clock.now());
       const unpin = this.deps.pins.pin(snapshot.id, `uploading to remote ${remote.id}, operation ${String(operation.id)}`);
-      return { key, snapshot, remote, operationId: operation.id, unpin };
+      return { key, snapshot, remote, operationId: operation.id, intent, unpin };
     });
     this.start(job);
     const replica = this.deps.replicas.getReplica(job.key);
@@ -160,7 +163,8 @@ export class ReplicaService {
       }
       const unpin = this.deps.pins.pin(snapshot.id, `uploading to remote ${remote.id}, operation ${String(operationId)}`);
       this.deps.logger.info({ container: replica.containerId, snapshot: replica.snapshotName, remote: remote.id, operation: operationId }, 'resuming interrupted replica upload');
-      this.start({ key: replica, snapshot, remote, operationId, unpin });
+      const intent = { expiresAt: replica.expiresAt, scheduleId: replica.scheduleId, full: replica.fullRequested };
+      this.start({ key: replica, snapshot, remote, operationId, intent, unpin });
       resumed += 1;
     }
     return { resumed, failed };
@@ -277,7 +281,7 @@ export class ReplicaService {
         this.succeed(job, committed, totals(committed), performance.now() - started);
         return;
       }
-      const planned = await this.pinnedPlan(remote, snapshot);
+      const planned = await this.pinnedPlan(remote, snapshot, job.intent.full);
       unpinParent = planned.unpin;
       const { plan } = planned;
       this.deps.replicas.setReplicaParent(key, plan.parent?.name ?? null, this.deps.clock.now());
@@ -288,6 +292,7 @@ export class ReplicaService {
         snapshot,
         plan,
         cowsnapVersion: this.deps.cowsnapVersion,
+        expiresAt: job.intent.expiresAt,
         now: () => this.deps.clock.now(),
         signal,
         onProgress: (bytes) => {
@@ -319,7 +324,9 @@ export class ReplicaService {
    * Plans the streams and pins the parent. The parent is looked at again once pinned: a delete that
    * started before the pin has already marked it `deleting`, and then every stream goes full instead.
    */
-  private async pinnedPlan(remote: RemotePort, snapshot: SnapshotRecord): Promise<{ plan: ReplicaPlan; unpin: () => void }> {
+  private async pinnedPlan(remote: RemotePort, snapshot: SnapshotRecord, full: boolean): Promise<{ plan: ReplicaPlan; unpin: () => void }> {
+    // A full stream starts a new chain, so the older chain can expire in the remote (full_every).
+    if (full) return { plan: { parent: null, streams: snapshot.filesystems.map((filesystem, index) => ({ index, filesystem, parent: null })) }, unpin: () => undefined };
     const plan = await planReplica(
       { store: this.deps.store, replicas: this.deps.replicas, capabilities: this.deps.capabilities },
       remote,

@@ -36,6 +36,8 @@ export interface UploadInput {
   readonly snapshot: SnapshotRecord;
   readonly plan: ReplicaPlan;
   readonly cowsnapVersion: string;
+  /** The replica's own expiry in the remote (manifest `expiresAt`); null: kept until deleted. */
+  readonly expiresAt: Date | null;
   readonly now: () => Date;
   readonly signal: AbortSignal;
   /** Plain bytes sent so far over all streams. */
@@ -63,8 +65,7 @@ export async function uploadReplica(input: UploadInput): Promise<UploadedReplica
     snapshotName: snapshot.name,
     alias: snapshot.alias,
     createdAt: snapshot.createdAt.toISOString(),
-    // Remote retention is not built yet: a replica stays until deleted.
-    expiresAt: null,
+    expiresAt: input.expiresAt?.toISOString() ?? null,
     uploadedAt: input.now().toISOString(),
     origin: snapshot.origin,
     tags: [...snapshot.tags],

@@ -24,7 +24,24 @@ export interface ReplicaRecord {
   readonly operationId: number | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** When the remote reaper may delete it (its own expiry, not the local snapshot's); null = kept until deleted. */
+  readonly expiresAt: Date | null;
+  /** The schedule that pushed it (its keep_min applies in the remote too); null for a push by hand. */
+  readonly scheduleId: number | null;
+  /** A full stream was asked for (a schedule's full_every), whatever parent is available. */
+  readonly fullRequested: boolean;
+  /** Why the remote reaper keeps it past its expiry (e.g. "parent of snap-..."); null when not. */
+  readonly keptBecause: string | null;
 }
+
+/** What a push asks for beyond "upload this snapshot" (scheduled replication, issue 12). */
+export interface ReplicaIntent {
+  readonly expiresAt: Date | null;
+  readonly scheduleId: number | null;
+  readonly full: boolean;
+}
+
+export const PLAIN_PUSH: ReplicaIntent = { expiresAt: null, scheduleId: null, full: false };
 
 export interface ReplicaKey {
   readonly containerId: string;
@@ -35,7 +52,7 @@ export interface ReplicaKey {
 /** What services need from the replica store. */
 export interface ReplicaStorePort {
   /** Creates the record in `uploading`, or turns a failed one back into `uploading` (a retry). */
-  beginReplica(input: ReplicaKey & { snapshotId: number; operationId: number }, at: Date): ReplicaRecord;
+  beginReplica(input: ReplicaKey & { snapshotId: number; operationId: number; intent?: ReplicaIntent }, at: Date): ReplicaRecord;
   setReplicaParent(key: ReplicaKey, parentSnapshot: string | null, at: Date): void;
   markReplicaReady(key: ReplicaKey, fields: { plainBytes: number; storedBytes: number; uploadedAt: Date; parentSnapshot: string | null }): ReplicaRecord;
   markReplicaFailed(key: ReplicaKey, error: string, at: Date): void;

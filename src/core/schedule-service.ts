@@ -11,6 +11,7 @@ import type { ErrorDetail } from '../errors/app-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { ContainerRecord } from './model.js';
+import { replicateProblems, type ReplicateInput, type ReplicateSettings } from './schedule-replicate.js';
 import type {
   ScheduleInput,
   ScheduleListResult,
@@ -32,12 +33,14 @@ export class ScheduleService implements SchedulesApi {
       readonly schedules: ScheduleStorePort;
       readonly resolver: Pick<ContainerResolver, 'resolve' | 'resolveForRead' | 'resolveLive'>;
       readonly clock: Clock;
+      /** Ids of the configured remotes a schedule may replicate to. */
+      readonly remoteIds?: () => readonly string[];
     },
   ) {}
 
   async create(containerRef: string, input: ScheduleInput): Promise<ScheduleResult> {
     const timezone = input.timezone ?? DEFAULT_TIMEZONE;
-    assertValid({ ...input, timezone });
+    assertValid({ ...input, timezone }, this.remoteIds());
     const { record } = await this.deps.resolver.resolveLive(containerRef);
     const now = this.deps.clock.now();
     const schedule = this.deps.schedules.createSchedule({
@@ -51,6 +54,7 @@ export class ScheduleService implements SchedulesApi {
       paused: input.paused ?? false,
       // The slot just before creation is not a missed run.
       lastSlot: latestSlot(input.cron, timezone, now),
+      replicate: settingsOf(input.replicate ?? null, null, now),
       createdAt: now,
     });
     return { container: record, ...this.view(schedule, now) };
@@ -72,7 +76,7 @@ export class ScheduleService implements SchedulesApi {
     const current = this.find(record, id);
     const cron = input.cron?.trim() ?? current.cron;
     const timezone = input.timezone ?? current.timezone;
-    assertValid({ ...input, cron, timezone });
+    assertValid({ ...input, cron, timezone }, this.remoteIds());
     const now = this.deps.clock.now();
     const resuming = input.paused === false && current.paused;
     const patch: SchedulePatch = {
@@ -86,6 +90,7 @@ export class ScheduleService implements SchedulesApi {
       ...(input.paused !== undefined && { paused: input.paused, pausedReason: null }),
       // A new timing, or a resume, starts from now: slots that passed meanwhile are not made up for.
       ...((input.cron !== undefined || input.timezone !== undefined || resuming) && { lastSlot: latestSlot(cron, timezone, now) }),
+      ...(input.replicate !== undefined && { replicate: settingsOf(input.replicate, current.replicate, now) }),
     };
     const updated = this.deps.schedules.updateSchedule(current.id, patch, now);
     return { container: record, ...this.view(updated, now) };
@@ -103,6 +108,10 @@ export class ScheduleService implements SchedulesApi {
     const schedules = this.deps.schedules.listSchedules(record.id);
     for (const schedule of schedules) this.deps.schedules.deleteSchedule(schedule.id);
     return { container: record, schedules: schedules.map((schedule) => ({ schedule, nextRunAt: null })) };
+  }
+
+  private remoteIds(): readonly string[] {
+    return this.deps.remoteIds?.() ?? [];
   }
 
   private find(container: ContainerRecord, id: string): ScheduleRecord {
@@ -142,7 +151,18 @@ export function scheduleProblems(input: Partial<ScheduleInput>): ErrorDetail[] {
   return problems;
 }
 
-function assertValid(input: Partial<ScheduleInput>): void {
+/**
+ * The stored setting; `since` moves only when replication is turned on or re-pointed to another remote,
+ * so changing the expiry does not make catch-up push older snapshots.
+ */
+function settingsOf(input: ReplicateInput | null, current: ReplicateSettings | null, now: Date): ReplicateSettings | null {
+  if (input === null) return null;
+  const since = current?.remote === input.remote ? current.since : now;
+  return { remote: input.remote, expiryDays: input.expiryDays ?? null, fullEvery: input.fullEvery ?? null, since };
+}
+
+function assertValid(input: Partial<ScheduleInput>, remotes: readonly string[]): void {
   const problems = scheduleProblems(input);
+  if (input.replicate !== undefined && input.replicate !== null) problems.push(...replicateProblems(input.replicate, remotes));
   if (problems.length > 0) throw new ValidationError(problems);
 }

@@ -3,6 +3,7 @@
  * store, and the inputs the API takes. Kept beside model.ts so schedules touch no shared contract.
  */
 import type { ContainerRecord, Quiesce } from './model.js';
+import type { ReplicateInput, ReplicateSettings } from './schedule-replicate.js';
 
 export interface ScheduleRecord {
   readonly id: number;
@@ -28,6 +29,8 @@ export interface ScheduleRecord {
   readonly lastRunAt: Date | null;
   readonly lastSnapshot: string | null;
   readonly lastError: string | null;
+  /** Push each snapshot to a remote (schedule-replicate.ts); null = no replication. */
+  readonly replicate: ReplicateSettings | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -43,6 +46,8 @@ export interface NewSchedule {
   readonly paused: boolean;
   /** Slots up to this one are not run (a new schedule does not fire for a slot before it existed). */
   readonly lastSlot: Date | null;
+  /** Absent: no replication. */
+  readonly replicate?: ReplicateSettings | null;
   readonly createdAt: Date;
 }
 
@@ -57,6 +62,7 @@ export interface SchedulePatch {
   readonly pausedReason?: string | null;
   /** Raised only (never lowered), so an update can never make a slot run twice. */
   readonly lastSlot?: Date | null;
+  readonly replicate?: ReplicateSettings | null;
 }
 
 export interface ScheduleRunOutcome {
@@ -85,6 +91,8 @@ export interface ScheduleInput {
   readonly quiesce?: Quiesce;
   readonly keepMin?: number;
   readonly paused?: boolean;
+  /** null on update: stop replicating (replicas already in the remote stay, with their expiry). */
+  readonly replicate?: ReplicateInput | null;
 }
 
 export type ScheduleUpdate = Partial<ScheduleInput>;

@@ -55,6 +55,12 @@ export const ERROR_CODES = {
   replica_exists: 409,
   replica_uploading: 409,
   replica_has_dependents: 409,
+  // restore / copy / recovery from a remote
+  image_not_found: 409,
+  receive_unsupported: 409,
+  replica_chain_broken: 409,
+  replica_mismatch: 409,
+  snapshot_name_taken: 409,
   snapshot_in_use: 409,
   invalid_stream: 409,
   project_exists: 409,

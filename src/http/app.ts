@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ContainersApi, SnapshotsApi } from '../core/api-types.js';
 import { bootstrapOnly } from '../core/access/authenticator.js';
+import { findConsoleDirectory } from './console/console-directory.js';
+import { consoleStatic } from './console/console-static.js';
 import { errorHandler } from './middleware/error-handler.js';
 import type { AccessControlDeps } from './middleware/access-control.js';
 import { httpMetrics } from './middleware/http-metrics.js';
@@ -39,6 +41,8 @@ export interface AppDeps {
    */
   readonly extraRoutes?: readonly RouteDefinition[];
   readonly version?: string;
+  /** The built web console served at /ui/ (default: web/dist of this checkout). */
+  readonly consoleDirectory?: string;
 }
 
 export interface CowsnapApp extends Koa {
@@ -71,6 +75,7 @@ export function createApp(deps: AppDeps): CowsnapApp {
   app.use(requestId(deps.logger));
   if (deps.metricsRegistry) app.use(httpMetrics(deps.metricsRegistry));
   app.use(errorHandler());
+  app.use(consoleStatic(deps.consoleDirectory ?? findConsoleDirectory()));
   app.use(router.routes());
   app.use(optionsReply(router.allowedMethods()));
   return app;

@@ -1,14 +1,16 @@
 /**
- * Pass-through stages that see the plain stream: one measures it on the way up (sha256, byte count,
- * progress), the other checks it on the way down and fails the stream instead of ending it when the
+ * Pass-through stages that see the plain stream: one measures it on the way up (sha256 on a worker
+ * thread, byte count, progress), the other checks it on the way down and fails the stream instead of ending it when the
  * digest differs from the manifest's.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { OffThreadSha256 } from './off-thread-sha256.js';
 import { RemoteDataError } from './remote-data-error.js';
 
 export class DigestTap extends Transform {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash = new OffThreadSha256();
+  private hex: string | undefined;
   bytes = 0;
 
   constructor(private readonly onProgress?: (bytes: number) => void) {
@@ -16,15 +18,31 @@ export class DigestTap extends Transform {
   }
 
   override _transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(data);
     this.bytes += data.length;
     this.onProgress?.(this.bytes);
-    callback(null, data);
+    // The chunk goes on at once; the next one waits only if the hashing thread fell behind.
+    this.push(data);
+    this.hash.update(data).then(() => {
+      callback();
+    }, callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.hash.digest().then((hex) => {
+      this.hex = hex;
+      callback();
+    }, callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.hex === undefined) this.hash.destroy();
+    callback(error);
   }
 
   /** Only after the stream ended. */
   digest(): string {
-    return this.hash.digest('hex');
+    if (this.hex === undefined) throw new Error('the digest is known only once the stream ended');
+    return this.hex;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Up: plain → sha256 tap → zstd → chunked AES-256-GCM → multipart upload. Back-pressure runs end to
+ * Up: plain → sha256 tap → zstd → chunked AES-256-GCM (sealing-stages.ts) → multipart upload. Back-pressure runs end to
  * end (Upload pulls parts only when a slot in its queue is free), so memory is about
  * partSize × (queueSize + 1) plus one encryption chunk, whatever the stream's size.
  */
@@ -7,9 +7,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ByteCounter, DigestTap } from './digest-streams.js';
-import { EncryptStream } from './encrypt-stream.js';
-import { createCompressStream } from './zstd-streams.js';
+import { ByteCounter } from './digest-streams.js';
+import { createSealingStages } from './sealing-stages.js';
 
 export interface UploadTarget {
   readonly client: S3Client;
@@ -33,7 +32,7 @@ export async function uploadEncryptedStream(
   plain: Readable,
   options: { onProgress?: (plainBytes: number) => void; signal?: AbortSignal } = {},
 ): Promise<UploadedStream> {
-  const tap = new DigestTap(options.onProgress);
+  const { tap, stages } = createSealingStages(target.master, target.compressionLevel, options.onProgress);
   const stored = new ByteCounter();
   const upload = new Upload({
     client: target.client,
@@ -47,7 +46,7 @@ export async function uploadEncryptedStream(
     void upload.abort().catch(() => undefined);
   };
   options.signal?.addEventListener('abort', stop, { once: true });
-  const flowing = pipeline(plain, tap, createCompressStream(target.compressionLevel), new EncryptStream(target.master), stored, {
+  const flowing = pipeline(plain, ...stages, stored, {
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
   });
   const uploaded = upload.done();

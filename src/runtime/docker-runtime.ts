@@ -234,6 +234,17 @@ export class DockerRuntime implements RuntimePort {
     return container.id;
   }
 
+  /** The image's id when this Docker has it (by id or reference); undefined when it does not. */
+  async findImage(ref: string): Promise<{ id: string } | undefined> {
+    try {
+      const image = (await this.docker.getImage(ref).inspect()) as { Id: string };
+      return { id: image.Id };
+    } catch (error) {
+      if (describeDockerFailure(error).statusCode === 404) return undefined;
+      throw mapDockerError(error, { action: `inspect image ${ref}`, ...this.where() });
+    }
+  }
+
   /** Removes a container (copy's undo). Already gone is fine. */
   async remove(id: string, options: { force?: boolean } = {}): Promise<void> {
     const bare = normalizeContainerRef(id);

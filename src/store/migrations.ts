@@ -152,8 +152,55 @@ CREATE TABLE replicas (
 CREATE INDEX replicas_uploading ON replicas (state) WHERE state = 'uploading';
 `;
 
+// Restore, copy and recovery from remotes are tracked operations too. SQLite cannot change a CHECK, so
+// the table is rebuilt; the kind is checked by the code (OPERATION_KINDS), not here, so the next kind
+// needs no rebuild.
+const V4_OPERATION_KINDS = `
+CREATE TABLE tracked_operations_v4 (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind          TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+  container_id  TEXT,
+  snapshot_name TEXT,
+  target        TEXT,
+  bytes_done    INTEGER NOT NULL DEFAULT 0 CHECK (bytes_done >= 0),
+  bytes_total   INTEGER CHECK (bytes_total IS NULL OR bytes_total >= 0),
+  error_code    TEXT,
+  error_message TEXT,
+  started_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  finished_at   INTEGER,
+  CHECK ((status = 'failed') = (error_code IS NOT NULL))
+) STRICT;
+INSERT INTO tracked_operations_v4 SELECT * FROM tracked_operations;
+DROP TABLE tracked_operations;
+ALTER TABLE tracked_operations_v4 RENAME TO tracked_operations;
+CREATE INDEX tracked_operations_container ON tracked_operations (container_id, id DESC);
+CREATE INDEX tracked_operations_status ON tracked_operations (status, id DESC);
+`;
+
+// Issue 12: a schedule may replicate each snapshot it takes; a replica gets its own remote expiry, the
+// schedule that pushed it (keep_min applies to the remote too), whether a full stream was asked for
+// (full_every), and why the remote reaper keeps it past its expiry.
+const V5_SCHEDULED_REPLICATION = `
+ALTER TABLE schedules ADD COLUMN replicate_remote TEXT CHECK (replicate_remote IS NULL OR length(replicate_remote) > 0);
+ALTER TABLE schedules ADD COLUMN replicate_expiry_days INTEGER CHECK (replicate_expiry_days IS NULL OR replicate_expiry_days >= 1);
+ALTER TABLE schedules ADD COLUMN replicate_full_every INTEGER CHECK (replicate_full_every IS NULL OR replicate_full_every >= 1);
+ALTER TABLE schedules ADD COLUMN replicate_since INTEGER;
+-- Creation time of the newest snapshot of the schedule a push was started for: catch-up only looks past
+-- it, so a replica the remote reaper deleted is never pushed again.
+ALTER TABLE schedules ADD COLUMN replicate_watermark INTEGER;
+ALTER TABLE replicas ADD COLUMN expires_at INTEGER;
+ALTER TABLE replicas ADD COLUMN schedule_id INTEGER;
+ALTER TABLE replicas ADD COLUMN full_requested INTEGER NOT NULL DEFAULT 0 CHECK (full_requested IN (0, 1));
+ALTER TABLE replicas ADD COLUMN kept_because TEXT;
+-- The remote reaper's query: only replicas with an expiry are in it.
+CREATE INDEX replicas_expires_at ON replicas (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX replicas_schedule ON replicas (schedule_id, remote_id) WHERE schedule_id IS NOT NULL;
+`;
+
 // Issue 14: projects (with their quotas), API keys (hashed), and the audit log; containers get a project.
-const V4_ACCESS = `
+const V6_ACCESS = `
 -- Quotas are NULL when unlimited; max_replica_bytes is {"<remote id>": bytes} (a remote not listed: unlimited).
 CREATE TABLE projects (
   id                 TEXT PRIMARY KEY NOT NULL CHECK (id GLOB '[a-z0-9]*' AND length(id) BETWEEN 1 AND 63),
@@ -203,7 +250,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
   { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
   { description: 'tracked operations; replica records', up: (db) => db.exec(V3_OPERATIONS_AND_REPLICAS) },
-  { description: 'projects with quotas, API keys, audit log; containers get a project', up: (db) => db.exec(V4_ACCESS) },
+  { description: 'tracked operations of any kind (restore, copy and recovery from remotes)', up: (db) => db.exec(V4_OPERATION_KINDS) },
+  { description: 'scheduled replication: replicate settings on schedules; remote expiry and retention on replicas', up: (db) => db.exec(V5_SCHEDULED_REPLICATION) },
+  { description: 'projects with quotas, API keys, audit log; containers get a project', up: (db) => db.exec(V6_ACCESS) },
 ];
 
 export interface MigrationResult {

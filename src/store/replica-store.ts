@@ -1,10 +1,10 @@
 /** This host's replica records (core/replica.ts): one row per snapshot and remote. */
 import type { Statement } from 'better-sqlite3';
-import type { ReplicaKey, ReplicaRecord, ReplicaState, ReplicaStorePort } from '../core/replica.js';
+import { PLAIN_PUSH, type ReplicaIntent, type ReplicaKey, type ReplicaRecord, type ReplicaState, type ReplicaStorePort } from '../core/replica.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import type { Database } from './database.js';
 
-interface ReplicaRow {
+export interface ReplicaRow {
   readonly container_id: string;
   readonly snapshot_name: string;
   readonly remote_id: string;
@@ -18,12 +18,22 @@ interface ReplicaRow {
   readonly operation_id: number | null;
   readonly created_at: number;
   readonly updated_at: number;
+  readonly expires_at: number | null;
+  readonly schedule_id: number | null;
+  readonly full_requested: number;
+  readonly kept_because: string | null;
+}
+
+interface IntentParams {
+  expiresAt: number | null;
+  scheduleId: number | null;
+  full: number;
 }
 
 const KEY = 'container_id = @containerId AND snapshot_name = @snapshotName AND remote_id = @remoteId';
 
 export class ReplicaStore implements ReplicaStorePort {
-  private readonly upsert: Statement<[ReplicaKey & { snapshotId: number; operationId: number; now: number }], ReplicaRow>;
+  private readonly upsert: Statement<[ReplicaKey & IntentParams & { snapshotId: number; operationId: number; now: number }], ReplicaRow>;
   private readonly setParent: Statement<[ReplicaKey & { parent: string | null; now: number }]>;
   private readonly ready: Statement<[ReplicaKey & { plain: number; stored: number; uploadedAt: number; parent: string | null }], ReplicaRow>;
   private readonly failed: Statement<[ReplicaKey & { error: string; now: number }]>;
@@ -35,11 +45,13 @@ export class ReplicaStore implements ReplicaStorePort {
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT INTO replicas (container_id, snapshot_name, remote_id, snapshot_id, state, operation_id, created_at, updated_at)
-       VALUES (@containerId, @snapshotName, @remoteId, @snapshotId, 'uploading', @operationId, @now, @now)
+      `INSERT INTO replicas (container_id, snapshot_name, remote_id, snapshot_id, state, operation_id, created_at, updated_at,
+                             expires_at, schedule_id, full_requested)
+       VALUES (@containerId, @snapshotName, @remoteId, @snapshotId, 'uploading', @operationId, @now, @now, @expiresAt, @scheduleId, @full)
        ON CONFLICT (container_id, snapshot_name, remote_id) DO UPDATE SET
          snapshot_id = excluded.snapshot_id, state = 'uploading', operation_id = excluded.operation_id, parent_snapshot = NULL,
-         plain_bytes = NULL, stored_bytes = NULL, uploaded_at = NULL, error = NULL, updated_at = excluded.updated_at
+         plain_bytes = NULL, stored_bytes = NULL, uploaded_at = NULL, error = NULL, updated_at = excluded.updated_at,
+         expires_at = excluded.expires_at, schedule_id = excluded.schedule_id, full_requested = excluded.full_requested, kept_because = NULL
        RETURNING *`,
     );
     this.setParent = db.prepare(`UPDATE replicas SET parent_snapshot = @parent, updated_at = @now WHERE ${KEY}`);
@@ -55,10 +67,19 @@ export class ReplicaStore implements ReplicaStorePort {
     this.remove = db.prepare(`DELETE FROM replicas WHERE ${KEY}`);
   }
 
-  beginReplica(input: ReplicaKey & { snapshotId: number; operationId: number }, at: Date): ReplicaRecord {
-    const row = this.upsert.get({ ...keyOf(input), snapshotId: input.snapshotId, operationId: input.operationId, now: at.getTime() });
+  beginReplica(input: ReplicaKey & { snapshotId: number; operationId: number; intent?: ReplicaIntent }, at: Date): ReplicaRecord {
+    const intent = input.intent ?? PLAIN_PUSH;
+    const row = this.upsert.get({
+      ...keyOf(input),
+      snapshotId: input.snapshotId,
+      operationId: input.operationId,
+      now: at.getTime(),
+      expiresAt: intent.expiresAt?.getTime() ?? null,
+      scheduleId: intent.scheduleId,
+      full: intent.full ? 1 : 0,
+    });
     if (row === undefined) throw new Error('replica upsert returned no row');
-    return toRecord(row);
+    return toReplicaRecord(row);
   }
 
   setReplicaParent(key: ReplicaKey, parentSnapshot: string | null, at: Date): void {
@@ -74,7 +95,7 @@ export class ReplicaStore implements ReplicaStorePort {
       parent: fields.parentSnapshot,
     });
     if (row === undefined) throw notFound(key);
-    return toRecord(row);
+    return toReplicaRecord(row);
   }
 
   markReplicaFailed(key: ReplicaKey, error: string, at: Date): void {
@@ -83,19 +104,19 @@ export class ReplicaStore implements ReplicaStorePort {
 
   getReplica(key: ReplicaKey): ReplicaRecord | undefined {
     const row = this.one.get(keyOf(key));
-    return row === undefined ? undefined : toRecord(row);
+    return row === undefined ? undefined : toReplicaRecord(row);
   }
 
   listReplicasOfSnapshot(containerId: string, snapshotName: string): ReplicaRecord[] {
-    return this.ofSnapshot.all(containerId, snapshotName).map(toRecord);
+    return this.ofSnapshot.all(containerId, snapshotName).map(toReplicaRecord);
   }
 
   listReplicasOfContainer(containerId: string, remoteId: string): ReplicaRecord[] {
-    return this.ofContainer.all(containerId, remoteId).map(toRecord);
+    return this.ofContainer.all(containerId, remoteId).map(toReplicaRecord);
   }
 
   listReplicasInState(state: ReplicaState): ReplicaRecord[] {
-    return this.inState.all(state).map(toRecord);
+    return this.inState.all(state).map(toReplicaRecord);
   }
 
   deleteReplicaRecord(key: ReplicaKey): void {
@@ -108,7 +129,7 @@ function keyOf(key: ReplicaKey): ReplicaKey {
   return { containerId: key.containerId, snapshotName: key.snapshotName, remoteId: key.remoteId };
 }
 
-function toRecord(row: ReplicaRow): ReplicaRecord {
+export function toReplicaRecord(row: ReplicaRow): ReplicaRecord {
   return {
     containerId: row.container_id,
     snapshotName: row.snapshot_name,
@@ -123,6 +144,10 @@ function toRecord(row: ReplicaRow): ReplicaRecord {
     operationId: row.operation_id,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+    scheduleId: row.schedule_id,
+    fullRequested: row.full_requested === 1,
+    keptBecause: row.kept_because,
   };
 }
 

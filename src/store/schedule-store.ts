@@ -5,6 +5,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Quiesce } from '../core/model.js';
+import type { ReplicateSettings } from '../core/schedule-replicate.js';
 import type { NewSchedule, SchedulePatch, ScheduleRecord, ScheduleRunOutcome, ScheduleStorePort } from '../core/schedule.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import type { Database } from './database.js';
@@ -28,6 +29,31 @@ interface ScheduleRow {
   readonly last_error: string | null;
   readonly created_at: number;
   readonly updated_at: number;
+  readonly replicate_remote: string | null;
+  readonly replicate_expiry_days: number | null;
+  readonly replicate_full_every: number | null;
+  readonly replicate_since: number | null;
+}
+
+type ReplicateColumns = Pick<ScheduleRow, 'replicate_remote' | 'replicate_expiry_days' | 'replicate_full_every' | 'replicate_since'>;
+
+function replicateColumns(settings: ReplicateSettings | null): ReplicateColumns {
+  return {
+    replicate_remote: settings?.remote ?? null,
+    replicate_expiry_days: settings?.expiryDays ?? null,
+    replicate_full_every: settings?.fullEvery ?? null,
+    replicate_since: settings === null ? null : toMillis(settings.since),
+  };
+}
+
+function replicateOf(row: ScheduleRow): ReplicateSettings | null {
+  if (row.replicate_remote === null) return null;
+  return {
+    remote: row.replicate_remote,
+    expiryDays: row.replicate_expiry_days,
+    fullEvery: row.replicate_full_every,
+    since: new Date(row.replicate_since ?? row.created_at),
+  };
 }
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
@@ -47,6 +73,11 @@ interface UpdateParams {
   setReason: number;
   pausedReason: string | null;
   lastSlot: number | null;
+  setReplicate: number;
+  replicateRemote: string | null;
+  replicateExpiry: number | null;
+  replicateFullEvery: number | null;
+  replicateSince: number | null;
 }
 
 const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -68,6 +99,7 @@ function toRecord(row: ScheduleRow): ScheduleRecord {
     lastRunAt: dateOrNull(row.last_run_at),
     lastSnapshot: row.last_snapshot,
     lastError: row.last_error,
+    replicate: replicateOf(row),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -86,9 +118,11 @@ export class ScheduleStore implements ScheduleStorePort {
   constructor(db: Database) {
     this.insert = db.prepare(
       `INSERT INTO schedules (container_id, cron, timezone, alias_template, expiry_days, quiesce, keep_min, paused,
-                              last_slot, created_at, updated_at)
+                              last_slot, created_at, updated_at,
+                              replicate_remote, replicate_expiry_days, replicate_full_every, replicate_since)
        VALUES (@container_id, @cron, @timezone, @alias_template, @expiry_days, @quiesce, @keep_min, @paused,
-               @last_slot, @created_at, @updated_at)
+               @last_slot, @created_at, @updated_at,
+               @replicate_remote, @replicate_expiry_days, @replicate_full_every, @replicate_since)
        RETURNING *`,
     );
     this.byId = db.prepare('SELECT * FROM schedules WHERE id = ?');
@@ -104,6 +138,10 @@ export class ScheduleStore implements ScheduleStorePort {
          keep_min = coalesce(@keepMin, keep_min),
          paused = coalesce(@paused, paused),
          paused_reason = CASE WHEN @setReason THEN @pausedReason ELSE paused_reason END,
+         replicate_remote = CASE WHEN @setReplicate THEN @replicateRemote ELSE replicate_remote END,
+         replicate_expiry_days = CASE WHEN @setReplicate THEN @replicateExpiry ELSE replicate_expiry_days END,
+         replicate_full_every = CASE WHEN @setReplicate THEN @replicateFullEvery ELSE replicate_full_every END,
+         replicate_since = CASE WHEN @setReplicate THEN @replicateSince ELSE replicate_since END,
          last_slot = CASE WHEN @lastSlot IS NOT NULL AND (last_slot IS NULL OR last_slot < @lastSlot) THEN @lastSlot ELSE last_slot END,
          updated_at = @at
        WHERE id = @id
@@ -132,6 +170,7 @@ export class ScheduleStore implements ScheduleStorePort {
       last_slot: toMillisOrNull(input.lastSlot),
       created_at: at,
       updated_at: at,
+      ...replicateColumns(input.replicate ?? null),
     });
     if (row === undefined) throw new Error('schedule insert returned no row');
     return toRecord(row);
@@ -166,6 +205,7 @@ export class ScheduleStore implements ScheduleStorePort {
       setReason: patch.pausedReason === undefined ? 0 : 1,
       pausedReason: patch.pausedReason ?? null,
       lastSlot: patch.lastSlot === undefined ? null : toMillisOrNull(patch.lastSlot),
+      ...replicatePatch(patch.replicate),
     });
     if (row === undefined) throw new NotFoundError('schedule_not_found', `No schedule with id ${id}.`);
     return toRecord(row);
@@ -182,4 +222,15 @@ export class ScheduleStore implements ScheduleStorePort {
   recordRun(id: number, outcome: ScheduleRunOutcome): void {
     this.record.run({ id, at: toMillis(outcome.at), snapshot: outcome.snapshot, error: outcome.error });
   }
+}
+
+function replicatePatch(settings: ReplicateSettings | null | undefined): Pick<UpdateParams, 'setReplicate' | 'replicateRemote' | 'replicateExpiry' | 'replicateFullEvery' | 'replicateSince'> {
+  const columns = replicateColumns(settings ?? null);
+  return {
+    setReplicate: settings === undefined ? 0 : 1,
+    replicateRemote: columns.replicate_remote,
+    replicateExpiry: columns.replicate_expiry_days,
+    replicateFullEvery: columns.replicate_full_every,
+    replicateSince: columns.replicate_since,
+  };
 }

@@ -99,13 +99,16 @@ export class SnapshotStore extends SnapshotQueries {
         throw new InternalError('container_not_recorded', `Container ${input.containerId} must be recorded before it can have snapshots.`);
       }
       if (input.alias !== null) this.assertAliasFree(input.containerId, input.alias, -1);
-      const base = baseSnapshotName(input.createdAt);
+      const base = input.name ?? baseSnapshotName(input.createdAt);
       const taken = this.namesLike.all({ containerId: input.containerId, base }).map((row) => row.name);
+      if (input.name !== undefined && taken.includes(input.name)) {
+        throw new ConflictError('snapshot_name_taken', `Container ${input.containerId} already has a snapshot named ${input.name}.`);
+      }
       const inserted = this.insert.get({
         container_id: input.containerId,
         container_name: input.containerName.replace(/^\//, ''),
         project_id: input.projectId,
-        name: nextSnapshotName(base, taken),
+        name: input.name ?? nextSnapshotName(base, taken),
         alias: input.alias,
         created_at: toMillis(input.createdAt),
         expires_at: toMillisOrNull(input.expiresAt),

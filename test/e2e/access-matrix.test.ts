@@ -45,6 +45,7 @@ interface Fixture {
   unique(prefix: string): string;
   schedule(): Promise<string>;
   replica(): Promise<{ snapshot: string; operation: number }>;
+  containerId(): Promise<string>;
 }
 
 const C = '/containers/web';
@@ -69,6 +70,18 @@ const EXPECTED: Record<string, Expectation> = {
   pushReplica: { role: 'operator', success: 202, otherProject: 404, prepare: async (f) => ({ path: `${C}/snapshots/${await f.snapshot()}/replicas`, body: { remote: 'vault' } }) },
   deleteReplica: { role: 'operator', success: 200, otherProject: 404, prepare: async (f) => ({ path: `${C}/snapshots/${(await f.replica()).snapshot}/replicas/vault` }) },
   verifyReplica: { role: 'operator', success: 200, otherProject: 404, prepare: async (f) => ({ path: `${C}/snapshots/${(await f.replica()).snapshot}/replicas/vault/verify` }) },
+  listContainerReplicas: { role: 'viewer', success: 200, otherProject: 404, prepare: () => Promise.resolve({ path: `${C}/replicas` }) },
+  restoreFromRemote: { role: 'operator', success: 202, otherProject: 404, prepare: async (f) => ({ path: `${C}/snapshots/${(await f.replica()).snapshot}/replicas/vault/restore`, body: {} }) },
+  // Host-wide: a replica in a bucket belongs to no project here, so only all-projects keys copy or recover from it.
+  copyFromRemote: {
+    role: 'operator',
+    allProjects: true,
+    success: 202,
+    otherProject: 403,
+    prepare: async (f) => ({ path: `/remotes/vault/snapshots/${await f.containerId()}/${(await f.replica()).snapshot}/copy`, body: { name: f.unique('from-remote'), start: false } }),
+  },
+  // No replica of such a container exists: an allowed key reaches the route's own 404.
+  recoverFromRemote: { role: 'admin', allProjects: true, success: 404, otherProject: 403, prepare: () => Promise.resolve({ path: '/remotes/vault/recover', body: { container: 'never-existed' } }) },
   getOperation: { role: 'viewer', success: 200, otherProject: 404, prepare: async (f) => ({ path: `/operations/${String((await f.replica()).operation)}` }) },
   listOperations: { role: 'viewer', success: 200, otherProject: 200, prepare: () => Promise.resolve({ path: '/operations' }) },
   listRemotes: { role: 'viewer', success: 200, otherProject: 200, prepare: () => Promise.resolve({ path: '/remotes' }) },
@@ -175,6 +188,9 @@ describe('access matrix: every route × every kind of key (real service)', needs
       const response = await service.api('POST', `${C}/schedules`, { cron: '0 4 * * *' });
       assert.equal(response.status, 201, JSON.stringify(response.body));
       return String((response.body.data as { schedule: { id: number } }).schedule.id);
+    },
+    async containerId() {
+      return ((await service.api('GET', C)).body.data as { container: { id: string } }).container.id;
     },
     async replica() {
       const snapshot = await this.snapshot();

@@ -57,6 +57,10 @@ const replica: ReplicaRecord = {
   uploadedAt: null,
   error: null,
   operationId: 7,
+  expiresAt: null,
+  scheduleId: null,
+  fullRequested: false,
+  keptBecause: null,
   createdAt: at,
   updatedAt: at,
 };
@@ -213,7 +217,7 @@ describe('the snapshot object with replicas', () => {
     assert.equal(response.status, 200);
     assertConforms(response.body, snapshotResultSchema);
     assert.deepEqual((response.body as { data: { snapshot: { replicas: unknown } } }).data.snapshot.replicas, [
-      { remote: 'offsite', state: 'ready', bytes: 4096, stored_bytes: 1000, uploaded_at: '2026-01-02T04:00:00.000Z', parent: 'snap-20260101-000000', error: null, operation_id: 7 },
+      { remote: 'offsite', state: 'ready', bytes: 4096, stored_bytes: 1000, uploaded_at: '2026-01-02T04:00:00.000Z', parent: 'snap-20260101-000000', error: null, operation_id: 7, expires_at: null, schedule_id: null, why: null },
     ]);
   });
 });

@@ -35,6 +35,10 @@ function record(id: number, input: ScheduleUpdate): ScheduleRecord {
     lastRunAt: null,
     lastSnapshot: null,
     lastError: null,
+    replicate:
+      input.replicate == null
+        ? null
+        : { remote: input.replicate.remote, expiryDays: input.replicate.expiryDays ?? null, fullEvery: input.replicate.fullEvery ?? null, since: new Date('2026-01-01T10:00:00Z') },
     createdAt: new Date('2026-01-01T10:00:00Z'),
     updatedAt: new Date('2026-01-01T10:00:00Z'),
   };
@@ -95,6 +99,28 @@ describe('schedule routes', () => {
     assert.deepEqual(fake.calls.at(-1), ['update', 'web', '7', { paused: true, expiryDays: null, aliasTemplate: null }]);
     assertConforms((await t.http.delete('/api/v1/containers/web/schedules/7').set(AUTH)).body, scheduleResultSchema);
     assertConforms((await t.http.delete('/api/v1/containers/web/schedules').set(AUTH)).body, scheduleListSchema);
+  });
+
+  it('maps replicate {remote, expiry, full_every} both ways; null stops replicating', async () => {
+    const created = await t.http
+      .post('/api/v1/containers/web/schedules')
+      .set(AUTH)
+      .send({ cron: '@daily', replicate: { remote: 'offsite', expiry: 90, full_every: 7 } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assertConforms(created.body, scheduleResultSchema);
+    assert.deepEqual((fake.calls.at(-1)?.[2] as { replicate: unknown }).replicate, { remote: 'offsite', expiryDays: 90, fullEvery: 7 });
+    const schedule = (created.body as { data: { schedule: Record<string, unknown> } }).data.schedule;
+    assert.deepEqual(schedule['replicate'], { remote: 'offsite', expiry: 90, full_every: 7, since: '2026-01-01T10:00:00.000Z' });
+    const stopped = await t.http.put('/api/v1/containers/web/schedules/7').set(AUTH).send({ replicate: null });
+    assertConforms(stopped.body, scheduleResultSchema);
+    assert.deepEqual(fake.calls.at(-1), ['update', 'web', '7', { replicate: null }]);
+    const bad = await t.http
+      .post('/api/v1/containers/web/schedules')
+      .set(AUTH)
+      .send({ cron: '@daily', replicate: { remote: '../x', expiry: 0, full_every: 0, extra: 1 } });
+    assert.equal(bad.status, 400);
+    const paths = (bad.body as { error: { details: { path: string }[] } }).error.details.map((d) => d.path).sort();
+    assert.deepEqual(paths, ['/body/replicate/expiry', '/body/replicate/extra', '/body/replicate/full_every', '/body/replicate/remote']);
   });
 
   it('lists every problem of a bad schedule in one 400, before the service is called', async () => {

@@ -66,7 +66,7 @@ describe('remote streams on a real S3 server (Ceph RGW)', needs('rgw'), () => {
     assert.deepEqual(down.result, { bytes: 400 * MiB, digest: source.digest() });
     console.log(`400 MiB: stored ${String(Math.round(up.result.storedBytes / MiB))} MiB; RSS growth upload ${String(up.growthMiB)} MiB, download ${String(down.growthMiB)} MiB`);
     // Buffers are bounded by part size x (queue + 1) = 40 MiB plus chunks; RSS adds garbage V8 has not
-    // collected yet (measured: ~170 MiB here, ~180 MiB for 1 GiB in bench/remote-pipeline.ts). Holding
+    // collected yet (measured: ~170 MiB here, ~180 MiB for 1 GiB in bench/replicas.ts). Holding
     // the stream would add its 400 MiB.
     assert.ok(up.growthMiB < 220, `upload RSS grew ${String(up.growthMiB)} MiB`);
     assert.ok(down.growthMiB < 220, `download RSS grew ${String(down.growthMiB)} MiB`);

@@ -7,6 +7,8 @@ export const COMPONENTS = {
   docker: ['dockerd', 'containerd', 'runc', 'tar', 'mkfs.btrfs'],
   // A throw-away Ceph cluster serving S3 (test/support/object-store.ts).
   rgw: ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph', 'ceph-authtool', 'monmaptool'],
+  // The web console's browser tests drive Debian's chromium (test/support/browser.ts).
+  browser: ['chromium'],
 } as const;
 
 export type Component = keyof typeof COMPONENTS;

@@ -109,3 +109,39 @@ describe('cowsnap replicas, remotes, operations', () => {
     assert.match(ops.stdout, /7\s+replica\.upload\s+failed.*snapshot_gone/);
   });
 });
+
+describe('cowsnap schedules with replicate, replicas list of a container', () => {
+  const schedule = { id: 3, cron: '@daily', replicate: { remote: 'offsite', expiry: 90, full_every: 7, since: '2026-01-01T00:00:00.000Z' } };
+
+  it('schedules create --replicate-remote/--replicate-expiry 90d/--full-every send the replicate setting', async () => {
+    reply('POST /api/v1/containers/web/schedules', 201, 'Schedule 3 created.', { schedule });
+    const out = await cli(['schedules', 'create', '--container', 'web', '--cron', '@daily', '--replicate-remote', 'offsite', '--replicate-expiry', '90d', '--full-every', '7']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(requests[0]?.body, { cron: '@daily', replicate: { remote: 'offsite', expiry: 90, full_every: 7 } });
+    assert.match(out.stdout, /replicate:?\s+offsite \(90d, full every 7\)/);
+  });
+
+  it('schedules update --stop-replicating sends null; parts without the remote are a usage error', async () => {
+    reply('PUT /api/v1/containers/web/schedules/3', 200, 'Schedule 3 updated.', { schedule: { ...schedule, replicate: null } });
+    assert.equal((await cli(['schedules', 'update', '--container', 'web', '--id', '3', '--stop-replicating'])).code, 0);
+    assert.deepEqual(requests[0]?.body, { replicate: null });
+    const partial = await cli(['schedules', 'update', '--container', 'web', '--id', '3', '--replicate-expiry', '30']);
+    assert.equal(partial.code, 2);
+    assert.match(partial.stderr, /need --replicate-remote/);
+    assert.equal(requests.length, 1, 'nothing sent');
+  });
+
+  it('replicas list without --name lists the container replicas with expiry and why', async () => {
+    reply('GET /api/v1/containers/web/replicas?remote=offsite', 200, '2 replica(s) of web, 1 kept past their expiry.', {
+      container_id: 'c1',
+      replicas: [
+        { snapshot: 'snap-20260102-000000', remote: 'offsite', state: 'ready', bytes: 10, stored_bytes: 5, uploaded_at: null, parent: 'snap-20260101-000000', error: null, operation_id: 2, expires_at: '2026-04-01T00:00:00.000Z', schedule_id: 3, why: null },
+        { snapshot: 'snap-20260101-000000', remote: 'offsite', state: 'ready', bytes: 10, stored_bytes: 5, uploaded_at: null, parent: null, error: null, operation_id: 1, expires_at: '2026-01-02T00:00:00.000Z', schedule_id: 3, why: 'parent of snap-20260102-000000' },
+      ],
+    });
+    const out = await cli(['replicas', 'list', '--container', 'web', '--remote', 'offsite']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^SNAPSHOT\s+REMOTE\s+STATE\s+STORED\s+PARENT\s+EXPIRES\s+KEPT BECAUSE$/m);
+    assert.match(out.stdout, /snap-20260101-000000\s+offsite\s+ready.*parent of snap-20260102-000000$/m);
+  });
+});

@@ -98,8 +98,12 @@ async function livePid(file: string): Promise<number | undefined> {
 
 function instructions(config: CowsnapConfig, url: string, token: string): string {
   const curlTarget = url.startsWith('unix:') ? `--unix-socket ${url.slice(5)} http://localhost` : url;
+  const consoleLine = url.startsWith('unix:')
+    ? 'web console: needs a TCP listen address (COWSNAP_LISTEN=127.0.0.1:7878); this one is a unix socket'
+    : `web console: ${url}/ui/   (open it in a browser, sign in with the token below)`;
   return `
 cowsnap is up at ${url}
+  ${consoleLine}
   token:      ${token}   (also in ${config.tokenFile})
   pool:       ${config.pools.map((p) => ('path' in p ? p.path : p.dataset)).join(', ')}
   docker:     DOCKER_HOST=unix://${config.dockerSocket} docker ps

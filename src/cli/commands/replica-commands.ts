@@ -52,11 +52,22 @@ export function replicaCommands(io: CliIo): Command {
 
   replicas
     .command('list')
-    .description("a snapshot's replicas as this host uploaded them")
+    .description("a snapshot's replicas as this host uploaded them; without --name every replica of the container, with remote expiry and why an expired one is kept")
     .requiredOption('--container <container>', 'container id, id prefix or name')
-    .requiredOption('--name <snapshot>', 'snapshot name or alias')
-    .action(async (opts: { container: string; name: string }, command: Command) => {
+    .option('--name <snapshot>', 'snapshot name or alias')
+    .option('--remote <remote>', 'only this remote (without --name)')
+    .action(async (opts: { container: string; name?: string; remote?: string }, command: Command) => {
       const c = ctx(command);
+      if (opts.name === undefined) {
+        const query = opts.remote === undefined ? '' : `?remote=${segment(opts.remote)}`;
+        const result = await c.call('GET', `/api/v1/containers/${segment(opts.container)}/replicas${query}`);
+        const list = (result.data as { replicas: (ReplicaJson & { snapshot: string; expires_at: string | null; why: string | null })[] }).replicas;
+        c.print({ ...result, data: list }, () => {
+          const rows = list.map((r) => [r.snapshot, r.remote, r.state, formatBytes(r.stored_bytes), text(r.parent), formatTime(r.expires_at), text(r.why)]);
+          return formatTable(['SNAPSHOT', 'REMOTE', 'STATE', 'STORED', 'PARENT', 'EXPIRES', 'KEPT BECAUSE'], rows);
+        });
+        return;
+      }
       const result = await c.call('GET', `/api/v1/containers/${segment(opts.container)}/snapshots/${segment(opts.name)}`);
       const list = ((result.data as { snapshot: { replicas?: ReplicaJson[] } }).snapshot.replicas ?? []);
       c.print({ ...result, data: list }, () => {

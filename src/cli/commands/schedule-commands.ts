@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { ClientContext } from '../client-context.js';
 import type { CliIo } from '../cli-io.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
-import { integerIn, segment } from '../option-parsers.js';
+import { daysIn, integerIn, segment } from '../option-parsers.js';
 import { formatFields, formatTable, formatTime, text } from '../table.js';
 import { withoutUndefined } from './snapshot-commands.js';
 
@@ -21,6 +21,10 @@ interface ScheduleOptions {
   quiesce?: string;
   keepMin?: number;
   paused?: boolean;
+  replicateRemote?: string;
+  replicateExpiry?: number;
+  fullEvery?: number;
+  stopReplicating?: boolean;
 }
 
 const base = (container: string): string => `/api/v1/containers/${segment(container)}/schedules`;
@@ -36,17 +40,37 @@ function withScheduleOptions(command: Command, cronRequired: boolean): Command {
     .addOption(new Option('--quiesce <mode>', 'freeze the container for each snapshot').choices(['none', 'pause', 'stop']))
     .option('--keep-min <n>', 'never let expiry leave fewer than this many snapshots of the schedule', integerIn(0, 10000))
     .option('--paused', 'do not run until resumed')
-    .option('--no-paused', 'run (resume a paused schedule)');
+    .option('--no-paused', 'run (resume a paused schedule)')
+    .option('--replicate-remote <remote>', 'push each snapshot to this remote (config remotes[].id)')
+    .option('--replicate-expiry <days>', 'each replica lives this long in the remote, e.g. 90 or 90d (default: until deleted)', daysIn(1, 36500))
+    .option('--full-every <n>', 'every n-th replica is a full stream starting a new chain, so old chains can expire', integerIn(1, 10000));
   if (!cronRequired) {
     command
       .option('--clear-alias-template', 'snapshots of this schedule get no alias')
-      .option('--permanent', 'snapshots of this schedule never expire');
+      .option('--permanent', 'snapshots of this schedule never expire')
+      .option('--stop-replicating', 'push no more snapshots (replicas already in the remote stay, with their expiry)');
   }
   return command;
 }
 
+/** The replicate setting is replaced as a whole, so its parts need the remote. */
+function replicate(opts: ScheduleOptions): Record<string, unknown> | null | undefined {
+  if (opts.stopReplicating === true) {
+    if (opts.replicateRemote !== undefined) throw new CliFailure(ExitCode.usage, 'give either --stop-replicating or --replicate-remote');
+    return null;
+  }
+  if (opts.replicateRemote === undefined) {
+    if (opts.replicateExpiry !== undefined || opts.fullEvery !== undefined) {
+      throw new CliFailure(ExitCode.usage, '--replicate-expiry and --full-every need --replicate-remote (the replicate setting is replaced as a whole)');
+    }
+    return undefined;
+  }
+  return withoutUndefined({ remote: opts.replicateRemote, expiry: opts.replicateExpiry, full_every: opts.fullEvery });
+}
+
 function body(opts: ScheduleOptions): Record<string, unknown> {
   return withoutUndefined({
+    replicate: replicate(opts),
     cron: opts.cron,
     timezone: opts.timezone,
     alias_template: opts.clearAliasTemplate === true ? null : opts.aliasTemplate,
@@ -81,8 +105,9 @@ export function scheduleCommands(io: CliIo): Command {
           text(s['keep_min']),
           s['paused'] === true ? `paused${typeof s['paused_reason'] === 'string' ? ` (${s['paused_reason']})` : ''}` : 'active',
           formatTime(s['next_run_at']),
+          describeReplicate(s['replicate']),
         ]);
-        return formatTable(['ID', 'CRON', 'TIMEZONE', 'ALIAS TEMPLATE', 'EXPIRY', 'QUIESCE', 'KEEP MIN', 'STATUS', 'NEXT RUN'], rows);
+        return formatTable(['ID', 'CRON', 'TIMEZONE', 'ALIAS TEMPLATE', 'EXPIRY', 'QUIESCE', 'KEEP MIN', 'STATUS', 'NEXT RUN', 'REPLICATE'], rows);
       });
     });
 
@@ -136,5 +161,13 @@ export function scheduleCommands(io: CliIo): Command {
 function describeSchedule(data: unknown): string {
   const schedule = (data as { schedule?: ScheduleJson } | null)?.schedule;
   if (schedule === undefined) return '';
-  return formatFields(Object.entries(schedule).map(([key, value]) => [key.replaceAll('_', ' '), text(value)]));
+  return formatFields(Object.entries(schedule).map(([key, value]) => [key.replaceAll('_', ' '), key === 'replicate' ? describeReplicate(value) : text(value)]));
+}
+
+function describeReplicate(value: unknown): string {
+  if (value === null || typeof value !== 'object') return '-';
+  const r = value as { remote?: unknown; expiry?: unknown; full_every?: unknown };
+  const expiry = typeof r.expiry === 'number' ? `${String(r.expiry)}d` : 'kept';
+  const full = typeof r.full_every === 'number' ? `, full every ${String(r.full_every)}` : '';
+  return `${text(r.remote)} (${expiry}${full})`;
 }

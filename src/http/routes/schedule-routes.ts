@@ -24,6 +24,7 @@ interface ScheduleBody {
   quiesce?: Quiesce;
   keep_min?: number;
   paused?: boolean;
+  replicate?: { remote: string; expiry?: number | null; full_every?: number | null } | null;
 }
 
 function toUpdate(b: ScheduleBody): ScheduleUpdate {
@@ -35,6 +36,9 @@ function toUpdate(b: ScheduleBody): ScheduleUpdate {
     ...(b.quiesce !== undefined && { quiesce: b.quiesce }),
     ...(b.keep_min !== undefined && { keepMin: b.keep_min }),
     ...(b.paused !== undefined && { paused: b.paused }),
+    ...(b.replicate !== undefined && {
+      replicate: b.replicate === null ? null : { remote: b.replicate.remote, expiryDays: b.replicate.expiry ?? null, fullEvery: b.replicate.full_every ?? null },
+    }),
   };
 }
 
@@ -49,7 +53,7 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       method: 'POST',
       path: BASE,
       operationId: 'createSchedule',
-      summary: 'Snapshot the container on a cron schedule, with alias template, expiry and keep_min.',
+      summary: 'Snapshot the container on a cron schedule, with alias template, expiry and keep_min; optionally replicate each snapshot to a remote.',
       tag: TAG,
       auth: true,
       role: 'operator',

@@ -26,8 +26,14 @@ export const replicaSchema = {
     parent: { type: ['string', 'null'], description: 'The snapshot its incremental streams depend on; null when every stream is full.' },
     error: { type: ['string', 'null'] },
     operation_id: { type: ['integer', 'null'], description: 'The upload operation (GET /operations/:id).' },
+    expires_at: { ...nullableDateTime, description: 'When the remote reaper may delete it (its own remote expiry); null: kept until deleted.' },
+    schedule_id: { type: ['integer', 'null'], description: 'The schedule that pushed it (its keep_min applies in the remote too); null: pushed by hand.' },
+    why: {
+      type: ['string', 'null'],
+      description: 'Why the remote reaper keeps it past its expiry, e.g. "parent of snap-…" or "keep_min 2 of schedule 3"; null when it is not expired.',
+    },
   },
-  required: ['remote', 'state', 'bytes', 'stored_bytes', 'uploaded_at', 'parent', 'error', 'operation_id'],
+  required: ['remote', 'state', 'bytes', 'stored_bytes', 'uploaded_at', 'parent', 'error', 'operation_id', 'expires_at', 'schedule_id', 'why'],
   additionalProperties: false,
 } as const;
 
@@ -35,7 +41,7 @@ export const operationSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    kind: { type: 'string', enum: ['replica.upload'] },
+    kind: { type: 'string', enum: ['replica.upload', 'replica.restore', 'replica.copy', 'replica.recover'] },
     state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
     container_id: { type: ['string', 'null'] },
     snapshot: { type: ['string', 'null'] },

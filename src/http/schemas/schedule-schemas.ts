@@ -4,7 +4,9 @@
  */
 import { aliasTemplateProblems } from '../../core/alias-template.js';
 import { CRON_RULE, cronProblem, timezoneProblem } from '../../core/cron-schedule.js';
+import { MAX_FULL_EVERY, MAX_REPLICA_EXPIRY_DAYS } from '../../core/schedule-replicate.js';
 import { containerRefSchema, expiryDaysSchema } from './common-schemas.js';
+import { remoteIdSchema } from './replica-schemas.js';
 
 export const CRON_FORMAT = 'cron-expression';
 export const TIMEZONE_FORMAT = 'iana-time-zone';
@@ -40,6 +42,29 @@ const keepMinSchema = {
 const pausedSchema = { type: 'boolean', description: 'A paused schedule does not run; resuming does not make up for slots missed meanwhile.' } as const;
 const expirySchema = { ...expiryDaysSchema, type: ['integer', 'null'], description: 'Days each snapshot lives (1–3650); absent or null: permanent.' } as const;
 
+const replicateSchema = {
+  type: ['object', 'null'],
+  description:
+    'Push each snapshot the schedule takes to a remote (an operation per push). On update the whole setting is replaced; null stops replicating (replicas already in the remote stay, with their expiry).',
+  properties: {
+    remote: remoteIdSchema,
+    expiry: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: MAX_REPLICA_EXPIRY_DAYS,
+      description: "Days each replica lives in the remote, counted from the snapshot's creation (independent of the local expiry); absent or null: kept until deleted.",
+    },
+    full_every: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: MAX_FULL_EVERY,
+      description: 'Every N-th replica of the schedule is a full stream starting a new chain, so older chains can expire; absent or null: incremental whenever the parent is available.',
+    },
+  },
+  required: ['remote'],
+  additionalProperties: false,
+} as const;
+
 export const createScheduleBodySchema = {
   type: 'object',
   properties: {
@@ -50,6 +75,7 @@ export const createScheduleBodySchema = {
     quiesce: { ...quiesceSchema, default: 'none' },
     keep_min: { ...keepMinSchema, default: 1 },
     paused: { ...pausedSchema, default: false },
+    replicate: replicateSchema,
   },
   required: ['cron'],
   additionalProperties: false,
@@ -65,6 +91,7 @@ export const updateScheduleBodySchema = {
     quiesce: quiesceSchema,
     keep_min: keepMinSchema,
     paused: pausedSchema,
+    replicate: replicateSchema,
   },
   minProperties: 1,
   additionalProperties: false,
@@ -101,13 +128,24 @@ export const scheduleSchema = {
     last_run_at: nullableDateTime,
     last_snapshot: { type: ['string', 'null'] },
     last_error: { type: ['string', 'null'] },
+    replicate: {
+      type: ['object', 'null'],
+      properties: {
+        remote: { type: 'string' },
+        expiry: { type: ['integer', 'null'] },
+        full_every: { type: ['integer', 'null'] },
+        since: { type: 'string', format: 'date-time', description: 'Snapshots of the schedule taken from then on are replicated.' },
+      },
+      required: ['remote', 'expiry', 'full_every', 'since'],
+      additionalProperties: false,
+    },
     next_run_at: nullableDateTime,
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
   },
   required: [
     'id', 'container_id', 'origin', 'cron', 'timezone', 'alias_template', 'expiry', 'quiesce', 'keep_min', 'paused',
-    'paused_reason', 'run_count', 'last_slot', 'last_run_at', 'last_snapshot', 'last_error', 'next_run_at', 'created_at', 'updated_at',
+    'paused_reason', 'run_count', 'last_slot', 'last_run_at', 'last_snapshot', 'last_error', 'replicate', 'next_run_at', 'created_at', 'updated_at',
   ],
   additionalProperties: false,
 } as const;

@@ -12,6 +12,9 @@ export interface ReplicaJson {
   parent: string | null;
   error: string | null;
   operation_id: number | null;
+  expires_at: string | null;
+  schedule_id: number | null;
+  why: string | null;
 }
 
 export function serializeReplica(replica: ReplicaRecord): ReplicaJson {
@@ -24,6 +27,9 @@ export function serializeReplica(replica: ReplicaRecord): ReplicaJson {
     parent: replica.parentSnapshot,
     error: replica.error,
     operation_id: replica.operationId,
+    expires_at: replica.expiresAt?.toISOString() ?? null,
+    schedule_id: replica.scheduleId,
+    why: replica.keptBecause,
   };
 }
 

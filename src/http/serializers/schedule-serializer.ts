@@ -20,6 +20,10 @@ export function serializeSchedule({ schedule, nextRunAt }: ScheduleView): Record
     last_run_at: isoOrNull(schedule.lastRunAt),
     last_snapshot: schedule.lastSnapshot,
     last_error: schedule.lastError,
+    replicate:
+      schedule.replicate === null
+        ? null
+        : { remote: schedule.replicate.remote, expiry: schedule.replicate.expiryDays, full_every: schedule.replicate.fullEvery, since: schedule.replicate.since.toISOString() },
     next_run_at: isoOrNull(nextRunAt),
     created_at: schedule.createdAt.toISOString(),
     updated_at: schedule.updatedAt.toISOString(),
