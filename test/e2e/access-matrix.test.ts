@@ -140,7 +140,8 @@ describe('access matrix: every route × every kind of key (real service)', needs
 
   before(async () => {
     engine = await createDockerEngine();
-    service = await startTestService({ engine, clock, serviceOptions: { remotes: [new FakeRemote('vault')] } });
+    // Restores and copies from the remote run in the background: later requests wait for the container's lock.
+    service = await startTestService({ engine, clock, serviceOptions: { remotes: [new FakeRemote('vault')], lockWaitMs: 60_000 } });
     db = new BetterSqlite3(service.config.databasePath, { readonly: true });
     for (const project of ['alpha', 'beta']) assert.equal((await service.api('POST', '/projects', { id: project })).status, 201);
     // `sh` as PID 1 ignores SIGTERM; the trap lets a restore stop it at once instead of after the timeout.
