@@ -11,6 +11,7 @@ import type { PoolRegistry } from './pool-registry.js';
 import type { RemotePort, ReplicaManifest } from './remote-port.js';
 import type { ReplicaPlan, StreamPlan } from './replica-parent.js';
 import { storageSnapshotName } from './snapshot-naming.js';
+import { UnsupportedError } from '../../storage-drivers/common/errors.js';
 
 export interface UploadedReplica {
   readonly manifest: ReplicaManifest;
@@ -79,19 +80,31 @@ export async function uploadReplica(input: UploadInput): Promise<UploadedReplica
 
 async function uploadStream(input: UploadInput, plan: StreamPlan, bytesBefore: number): Promise<ReplicaFilesystem> {
   const { snapshot, remote } = input;
-  const { filesystem, parent } = plan;
+  const { filesystem } = plan;
+  let { parent } = plan;
   const driver = input.pools.driverFor(filesystem);
   const name = storageSnapshotName(snapshot.id, snapshot.name);
-  const parentName = parent === null ? undefined : storageSnapshotName(parent.id, parent.name);
   let sent;
   let identities;
   try {
+    if (parent !== null) {
+      const parentName = storageSnapshotName(parent.id, parent.name);
+      sent = await driver.send(filesystem.dataset, name, { parent: parentName }).catch((error: unknown) => {
+        // The driver cannot send relative to this parent (ZFS after a restore to an older snapshot: the
+        // parent is no longer in the dataset's line of history). A full stream always works.
+        if (error instanceof UnsupportedError) return undefined;
+        throw error;
+      });
+      if (sent === undefined) parent = null;
+    }
+    sent ??= await driver.send(filesystem.dataset, name);
+    const parentName = parent === null ? undefined : storageSnapshotName(parent.id, parent.name);
     identities = await Promise.all([
       driver.snapshotIdentity(filesystem.dataset, name),
       parentName === undefined ? Promise.resolve(null) : driver.snapshotIdentity(filesystem.dataset, parentName),
     ]);
-    sent = await driver.send(filesystem.dataset, name, parentName === undefined ? undefined : { parent: parentName });
   } catch (error) {
+    sent?.stream.destroy();
     throw new StreamFailure(plan, 'send', { cause: error });
   }
   const { stream, done } = sent;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { SendStream } from '../driver.js';
 import { CommandFailedError } from './errors.js';
 
@@ -54,7 +54,12 @@ export function spawnSendStream(command: string, args: readonly string[]): SendS
   });
   // Whoever consumes the stream awaits `done`; until then a failure must not count as unhandled.
   done.catch(() => undefined);
-  const stream = child.stdout;
+  // Node resumes a child's stdout nobody listens to once the child exits, dropping what the pipe still
+  // held: a short stream would arrive empty if its reader started late. Piping it on at once keeps it;
+  // the pass-through holds only its own small buffer, so back-pressure still reaches the child.
+  const stream = new PassThrough();
+  child.stdout.pipe(stream);
+  child.stdout.once('error', (error) => stream.destroy(error));
   let ended = false;
   stream.once('end', () => {
     ended = true;
@@ -62,6 +67,7 @@ export function spawnSendStream(command: string, args: readonly string[]): SendS
   stream.once('close', () => {
     // Closed before the end: the consumer gave up. Without this the sender would wait on a pipe nobody reads.
     if (!ended && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    child.stdout.destroy();
   });
   return { stream, done };
 }

@@ -27,6 +27,8 @@ import { diffSnapshots } from './zfs-diff.js';
 import { newId, ZfsNames } from './zfs-names.js';
 import { assertNoProblems, nameProblems } from '../common/names.js';
 import { recoverRestores, restoreBySwap } from './zfs-restore.js';
+import { receiveSnapshot, recoverReceives, type ZfsReceiveContext } from './zfs-receive.js';
+import { sendSnapshot, snapshotIdentity, type ZfsSendContext } from './zfs-send.js';
 
 export interface ZfsDriverOptions {
   /** The dataset cowsnap may use, e.g. `tank/cowsnap`; user datasets are created below it. */
@@ -78,8 +80,9 @@ export class ZfsDriver implements StorageDriver {
         // With `destroy -d` ZFS frees the snapshot itself; without it the snapshot is tombstoned and collected.
         deferredDestroy: true,
         nestedDatasets: false,
-        send: false,
-        incrementalSend: false,
+        send: true,
+        incrementalSend: true,
+        // `zfs recv -s` (OpenZFS only) is not used: a cut receive starts again.
         resumableReceive: false,
       },
     };
@@ -271,6 +274,7 @@ export class ZfsDriver implements StorageDriver {
 
   async recover(): Promise<RecoveryAction[]> {
     const actions = await recoverRestores(this.zfs, this.names);
+    actions.push(...(await recoverReceives(this.zfs, this.names)));
     if (await this.zfs.datasetExists(this.names.internal)) {
       for (const name of await this.zfs.list(this.names.internal, 'filesystem,volume', 1)) {
         const kind = this.names.parseInternal(name)?.kind;
@@ -342,19 +346,27 @@ export class ZfsDriver implements StorageDriver {
     return diffSnapshots({ zfs: this.zfs, names: this.names, nativeDiff: (await this.dialect()).nativeDiff }, dataset, older, newer);
   }
 
-  // Replication is being built (capability `send` is false until it is): see the replica contract.
   send(dataset: string, snapshot: string, options: SendOptions = {}): Promise<SendStream> {
-    const from = options.parent === undefined ? '' : ` (from ${options.parent})`;
-    return Promise.reject(new UnsupportedError(`cannot send ${snapshot} of ${dataset}: this driver has no send yet${from}`));
+    return sendSnapshot(this.replication, dataset, snapshot, options);
   }
 
   receive(stream: Readable, target: ReceiveTarget): Promise<void> {
-    stream.destroy();
-    return Promise.reject(new UnsupportedError(`cannot receive ${target.snapshot} of ${target.dataset}: this driver has no receive yet`));
+    return receiveSnapshot(this.replication, stream, target);
   }
 
   snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity> {
-    return Promise.reject(new UnsupportedError(`no identity for ${snapshot} of ${dataset} yet`));
+    return snapshotIdentity(this.replication, dataset, snapshot);
+  }
+
+  /** What send and receive use of this driver. */
+  private get replication(): ZfsSendContext & ZfsReceiveContext {
+    return {
+      zfs: this.zfs,
+      names: this.names,
+      catalog: this.catalog,
+      requireSnapshot: (dataset, name) => this.requireSnapshot(dataset, name),
+      ensureInternal: () => this.ensureInternal(),
+    };
   }
 
   private collect(): Promise<string[]> {

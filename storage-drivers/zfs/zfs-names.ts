@@ -6,13 +6,14 @@ const ZFS_MAX_NAME = 255;
 const MAX_ROOT_LENGTH = 80;
 
 /**
- * Where cowsnap keeps its own datasets: restore lineages (also what a destroyed dataset leaves of its snapshots), temporary clones. A leading dot would
+ * Where cowsnap keeps its own datasets: restore lineages (also what a destroyed dataset leaves of its snapshots, and
+ * received snapshots), temporary clones, receives under way. A leading dot would
  * read as hidden, but OpenZFS refuses it in some versions, so the name is a plain, reserved one.
  */
 export const INTERNAL_NAME = 'cowsnap-internal';
 
 /** Kinds of internal datasets; the kind is the prefix of the name, so recovery can tell them apart. */
-export type InternalKind = 'lineage' | 'restore' | 'diff' | 'probe';
+export type InternalKind = 'lineage' | 'restore' | 'diff' | 'probe' | 'receive';
 
 export class ZfsNames {
   readonly internal: string;
@@ -69,7 +70,7 @@ export class ZfsNames {
   /** The kind and id of an internal dataset name, or undefined for anything else. */
   parseInternal(name: string): { kind: InternalKind; id: string } | undefined {
     if (!name.startsWith(`${this.internal}/`)) return undefined;
-    const match = /^(lineage|restore|diff|probe)-([a-z0-9-]+)$/.exec(name.slice(this.internal.length + 1));
+    const match = /^(lineage|restore|diff|probe|receive)-([a-z0-9-]+)$/.exec(name.slice(this.internal.length + 1));
     if (match?.[1] === undefined || match[2] === undefined) return undefined;
     return { kind: match[1] as InternalKind, id: match[2] };
   }

@@ -3,6 +3,7 @@
  * "stream" is deterministic bytes; an incremental one is shorter and names its parent, so tests can tell.
  */
 import { PassThrough, Readable } from 'node:stream';
+import { UnsupportedError } from '../../storage-drivers/common/errors.js';
 import type { DriverCapabilities, SendOptions, SendStream, SnapshotIdentity, StorageDriver } from '../../storage-drivers/driver.js';
 
 export interface SendCall {
@@ -18,6 +19,8 @@ export class FakeSendDriver {
   fullBytes = 64 * 1024;
   /** Makes the next send write some bytes and then hang, like a sender blocked on a slow disk. */
   stallNextSend = false;
+  /** Refuses every incremental send, as ZFS does for a parent no longer in the dataset's history. */
+  refuseParents = false;
 
   constructor(readonly capabilities: Pick<DriverCapabilities, 'send' | 'incrementalSend'> = { send: true, incrementalSend: true }) {}
 
@@ -28,6 +31,9 @@ export class FakeSendDriver {
 
   send(dataset: string, snapshot: string, options?: SendOptions): Promise<SendStream> {
     this.sends.push({ dataset, snapshot, parent: options?.parent });
+    if (this.refuseParents && options?.parent !== undefined) {
+      return Promise.reject(new UnsupportedError(`${options.parent} is not an older snapshot of ${dataset}; send it in full`));
+    }
     const size = options?.parent === undefined ? this.fullBytes : 1024;
     const body = Buffer.alloc(size, `${dataset}|${snapshot}|${options?.parent ?? 'full'}|`);
     const fail = this.failNextSend;

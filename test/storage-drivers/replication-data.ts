@@ -22,6 +22,29 @@ async function writeAt(path: string, offset: number, data: Buffer): Promise<void
   }
 }
 
+/**
+ * Whether files in `dir` take extended attributes: zfs-fuse answers ENOTSUP to every setxattr (OpenZFS
+ * and btrfs take them), and a pool without them cannot be asked to carry them.
+ */
+export async function xattrsSupported(dir: string): Promise<boolean> {
+  const probe = join(dir, `.xattr-probe-${randomBytes(4).toString('hex')}`);
+  await writeFile(probe, '');
+  try {
+    await setXattr(probe, 'user.probe', 'x');
+    return true;
+  } catch (error) {
+    if (/not supported/i.test(String((error as { stderr?: unknown }).stderr))) return false;
+    throw error;
+  } finally {
+    await rm(probe, { force: true });
+  }
+}
+
+export interface StateOptions {
+  /** Set and change extended attributes (only where the filesystem has them: see xattrsSupported). */
+  readonly xattrs: boolean;
+}
+
 async function setXattr(path: string, name: string, value: string | undefined): Promise<void> {
   const args = value === undefined ? ['-x', name, path] : ['-n', name, '-v', value, path];
   await execFileAsync('setfattr', ['-h', ...args]);
@@ -31,7 +54,7 @@ async function setXattr(path: string, name: string, value: string | undefined): 
  * What a replication stream must carry: nested folders, a symlink, hard links, extended attributes on
  * a file and a folder, modes and owners, a sparse file and one of 1.2 GiB with real data in five places.
  */
-export async function writeFirstState(root: string): Promise<void> {
+export async function writeFirstState(root: string, options: StateOptions): Promise<void> {
   await mkdir(join(root, 'old-dir/sub'), { recursive: true });
   await writeFile(join(root, 'old-dir/sub/leaf.txt'), 'leaf');
   await writeFile(join(root, 'delete-me.txt'), 'soon gone');
@@ -47,9 +70,11 @@ export async function writeFirstState(root: string): Promise<void> {
   await writeFile(join(root, 'owned.txt'), 'uid 1234');
   await chown(join(root, 'owned.txt'), 1234, 5678);
   await writeFile(join(root, 'empty'), '');
-  await setXattr(join(root, 'random.bin'), 'user.origin', 'host-a');
-  await setXattr(join(root, 'random.bin'), 'user.removed-later', 'x');
-  await setXattr(join(root, 'old-dir'), 'user.folder', 'tagged');
+  if (options.xattrs) {
+    await setXattr(join(root, 'random.bin'), 'user.origin', 'host-a');
+    await setXattr(join(root, 'random.bin'), 'user.removed-later', 'x');
+    await setXattr(join(root, 'old-dir'), 'user.folder', 'tagged');
+  }
   await writeFile(join(root, 'sparse.bin'), '');
   await truncate(join(root, 'sparse.bin'), 64 * MiB);
   for (const offset of [0, 20 * MiB, 63 * MiB]) await writeAt(join(root, 'sparse.bin'), offset, randomBytes(MiB));
@@ -59,15 +84,17 @@ export async function writeFirstState(root: string): Promise<void> {
 }
 
 /** Deletions, renames (file and folder), hard links added and removed, xattrs changed and removed, new data. */
-export async function writeSecondState(root: string): Promise<void> {
+export async function writeSecondState(root: string, options: StateOptions): Promise<void> {
   await rm(join(root, 'delete-me.txt'));
   await rename(join(root, 'move-me.txt'), join(root, 'moved.txt'));
   await rename(join(root, 'old-dir'), join(root, 'new-dir'));
   await unlink(join(root, 'linked-2.txt'));
   await link(join(root, 'moved.txt'), join(root, 'new-dir/moved-link.txt'));
   await writeFile(join(root, 'grow.log'), 'line 1\nline 2\n');
-  await setXattr(join(root, 'random.bin'), 'user.origin', 'host-a, changed');
-  await setXattr(join(root, 'random.bin'), 'user.removed-later', undefined);
+  if (options.xattrs) {
+    await setXattr(join(root, 'random.bin'), 'user.origin', 'host-a, changed');
+    await setXattr(join(root, 'random.bin'), 'user.removed-later', undefined);
+  }
   await writeAt(join(root, 'big.bin'), 900 * MiB, randomBytes(MiB));
   await writeFile(join(root, 'added.txt'), 'new in the second state');
 }

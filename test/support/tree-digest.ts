@@ -80,9 +80,19 @@ function unescapeGetfattr(text: string): string {
 
 /** Every extended attribute below root, one getfattr call: relative path → "name=0xvalue;..." sorted. */
 async function readXattrs(root: string): Promise<Map<string, string>> {
-  const { stdout } = await execFileAsync('getfattr', ['--absolute-names', '-h', '-P', '-R', '-d', '-m', '-', '-e', 'hex', root], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  let stdout: string;
+  try {
+    ({ stdout } = await execFileAsync('getfattr', ['--absolute-names', '-h', '-P', '-R', '-d', '-m', '-', '-e', 'hex', root], {
+      maxBuffer: 64 * 1024 * 1024,
+    }));
+  } catch (error) {
+    // A filesystem without extended attributes (zfs-fuse) answers ENOTSUP for every path: it holds none.
+    const raw = (error as { stderr?: unknown }).stderr;
+    const stderr = typeof raw === 'string' ? raw : '';
+    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+    if (lines.length > 0 && lines.every((line) => /Operation not supported/.test(line))) return new Map();
+    throw error;
+  }
   const result = new Map<string, string>();
   for (const block of stdout.split('\n\n')) {
     const [header, ...lines] = block.split('\n').filter((line) => line !== '');

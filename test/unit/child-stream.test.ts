@@ -19,6 +19,17 @@ describe('child streams', () => {
     assert.equal(bytes, total);
   });
 
+  it('delivers a short stream whose sender exited before anyone started reading', async () => {
+    // Node resumes (and so drops) a child's unread stdout when the child exits: a small `zfs send`
+    // finished while the receiver was still checking names, and the stream arrived empty.
+    const sent = spawnSendStream('printf', ['%s', 'the whole stream']);
+    await sent.done;
+    await sleep(100);
+    let text = '';
+    for await (const chunk of sent.stream as AsyncIterable<Buffer>) text += chunk.toString();
+    assert.equal(text, 'the whole stream');
+  });
+
   it('rejects done with command, exit code and stderr when the sender fails', async () => {
     const sent = spawnSendStream('ls', ['/no/such/path']);
     sent.stream.resume();

@@ -69,6 +69,27 @@ describe('replica service', () => {
     ]);
   });
 
+  it('sends full when the driver refuses the parent (ZFS after a restore to an older snapshot), and says so in the manifest', async () => {
+    const drivers = { main: new FakeSendDriver(), tank: new FakeSendDriver() };
+    const h = harness(test, { drivers });
+    const first = readySnapshot(test, '2026-03-04T05:00:00Z');
+    await h.service.push('web', first.name, 'offsite');
+    await h.service.idle();
+    drivers.tank.refuseParents = true;
+    const second = readySnapshot(test, '2026-03-04T06:00:00Z');
+    await h.service.push('web', second.name, 'offsite');
+    await h.service.idle();
+
+    const replica = h.replicas.getReplica({ containerId: CONTAINER_ID, snapshotName: second.name, remoteId: 'offsite' });
+    assert.equal(replica?.state, 'ready');
+    assert.deepEqual(drivers.tank.sends.slice(-2).map((s) => s.parent), [storageSnapshotName(first.id, first.name), undefined], 'tried incremental, then full');
+    const manifest = await h.remote.getManifest(CONTAINER_ID, second.name);
+    assert.deepEqual(manifest?.filesystems.map((fs) => [fs.mountPoint, fs.stream.parentSnapshot]), [
+      ['/', first.name],
+      ['/data', null],
+    ]);
+  });
+
   it('sends full when the parent replica is gone from the remote, or the driver cannot send incrementally', async () => {
     const drivers = { main: new FakeSendDriver(), tank: new FakeSendDriver({ send: true, incrementalSend: false }) };
     const h = harness(test, { drivers });
@@ -96,6 +117,21 @@ describe('replica service', () => {
     await h.service.push('web', fourth.name, 'offsite');
     await h.service.idle();
     assert.equal(drivers.main.sends.at(-1)?.parent, undefined, 'no parent left in the remote: full');
+  });
+
+  it('refuses a push (409 send_unsupported, naming the mount) when a filesystem\'s driver cannot send, and records nothing', async () => {
+    const drivers = { main: new FakeSendDriver(), tank: new FakeSendDriver({ send: false, incrementalSend: false }) };
+    const h = harness(test, { drivers });
+    const snapshot = readySnapshot(test, '2026-03-04T05:00:00Z');
+    await assert.rejects(h.service.push('web', snapshot.name, 'offsite'), (error: Error & { code?: string; statusCode?: number }) => {
+      assert.equal(error.code, 'send_unsupported');
+      assert.equal(error.statusCode, 409);
+      assert.match(error.message, /\/data/);
+      assert.doesNotMatch(error.message, /zfs|btrfs|tank/i, 'capability, not driver name or pool id');
+      return true;
+    });
+    assert.deepEqual(h.replicas.listReplicasOfContainer(CONTAINER_ID, 'offsite'), []);
+    assert.equal(drivers.main.sends.length + drivers.tank.sends.length, 0);
   });
 
   it('refuses to delete a snapshot (or its parent) while it is uploading: 409 snapshot_in_use', async () => {
