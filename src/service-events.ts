@@ -67,7 +67,7 @@ export function wireEvents(deps: {
   clock: Clock;
   logger: Logger;
   resolver: ContainerResolver;
-  store: Pick<StorePort, 'resolveSnapshot'>;
+  store: Pick<StorePort, 'resolveSnapshot' | 'getContainer'>;
   config: CowsnapConfig;
   options: EventsOptions | undefined;
   version: string;
@@ -76,8 +76,8 @@ export function wireEvents(deps: {
   const bus = new EventBus(new EventStore(deps.db), clock, (error, event) => {
     logger.error({ err: error, event: `${event.kind}.${event.phase}`, operation: event.operationId }, 'event not recorded');
   });
-  // Projects arrive with the access feature: the container's project goes here; every container is in 'default' today.
-  const projectOf = (): string => 'default';
+  // An event belongs to its container's project (design.md §9): a project's keys see only those.
+  const projectOf = (containerId: string | null): string => (containerId === null ? 'default' : (store.getContainer(containerId)?.projectId ?? 'default'));
   const operations = eventedOperations(deps.operations, bus, projectOf);
   const tracker = new OperationTracker(operations, logger);
   const hub = new SseHub(bus, { ...SSE_DEFAULTS, ...deps.options?.sse });

@@ -66,6 +66,7 @@ import { S3Remote } from './remote/s3-remote.js';
 import { diffRoutes } from './http/routes/diff-routes.js';
 import { SnapshotDiffService } from './core/snapshot-diff.js';
 import { wireEvents, type EventsOptions } from './service-events.js';
+import { wireAccess } from './access-wiring.js';
 import { RemoteReaper, withoutReaping, type RemoteReapReport } from './core/remote-reaper.js';
 import { ReplicationMetrics } from './core/replication-metrics.js';
 import { ScheduleReplication } from './core/schedule-replication.js';
@@ -153,6 +154,7 @@ async function wire(
 ): Promise<RunningService> {
   const { clock, runner } = options;
   const { store } = opened;
+  const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
 
   // A pool that fails its probe (not imported yet, disk gone) is unavailable, not fatal: the others work.
   const configured: RegisteredPool[] = config.pools.map((pool) => {
@@ -175,6 +177,20 @@ async function wire(
   const resolver = new ContainerResolver(runtime, store, clock);
   const datasetLocks = new DatasetLocks(options.lockWaitMs);
   const retentionDays = config.journalRetentionDays ?? DEFAULTS.journalRetentionDays;
+  const snapshotTotals = new SnapshotTotals(opened.db);
+  const metrics = new ServiceMetrics(() => snapshotTotals.byPoolAndState());
+  // Projects, keys, quotas, audit (design.md §9): quota checks wrap the stores below, audit the background jobs.
+  const access = wireAccess({
+    db: opened.db,
+    store,
+    resolver,
+    bootstrapToken: token,
+    clock,
+    logger,
+    ...(config.rateLimit !== undefined && { rateLimit: config.rateLimit }),
+    ...(config.auditRetentionDays !== undefined && { auditRetentionDays: config.auditRetentionDays }),
+    metricsRegistry: metrics.registry,
+  });
   // Sizes are measured through the creator, which asks for them after each create: `creator` is read
   // only when a measurement runs, after both exist.
   const sizes: SnapshotSizeRefresh = new SnapshotSizeRefresh({
@@ -183,7 +199,16 @@ async function wire(
     clock,
     logger,
   });
-  const creator: SnapshotCreator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools: registry, clock, failedRetentionDays: retentionDays, sizes });
+  const creator: SnapshotCreator = new SnapshotCreator({
+    store: access.snapshotQuota(store),
+    runtime,
+    capture,
+    datasetLocks,
+    pools: registry,
+    clock,
+    failedRetentionDays: retentionDays,
+    sizes,
+  });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
     pins.assertDeletable(snapshot);
@@ -192,8 +217,6 @@ async function wire(
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock, sizes });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
-  const snapshotTotals = new SnapshotTotals(opened.db);
-  const metrics = new ServiceMetrics(() => snapshotTotals.byPoolAndState());
   // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
   const s3Remotes = options.remotes === undefined ? config.remotes.map((remote) => new S3Remote(remote)) : [];
   const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
@@ -207,7 +230,7 @@ async function wire(
     store,
     // A push never picks a replica the remote reaper is deleting as its incremental parent.
     replicas: withoutReaping(replicaStore, remoteReaper),
-    operations: operationStore,
+    operations: access.replicaQuota(operationStore),
     resolver,
     locks,
     pools: registry,
@@ -238,12 +261,12 @@ async function wire(
     return checkHealth({ docker: runtime, pools: registry.pools, unavailablePools: registry.unavailable, database: () => opened.db.prepare('SELECT 1').get() });
   });
   const scheduleStore = new ScheduleStore(opened.db);
-  const schedules = new ScheduleService({ schedules: scheduleStore, resolver, clock, remoteIds: () => remotes.remotes.map((remote) => remote.id) });
+  const schedules = new ScheduleService({ schedules: access.scheduleQuota(scheduleStore), resolver, clock, remoteIds: () => remotes.remotes.map((remote) => remote.id) });
   const scheduleReplication = new ScheduleReplication({ queries: replicationQueries, replicas, clock, logger });
   const replicationMetrics = new ReplicationMetrics(metrics.registry, () => scheduleReplication.lag());
   remoteReaper.observeWith(replicationMetrics);
-  const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter: events.expiry(deleter), locks, clock }, options.reaper);
-  const scheduler = new Scheduler({ schedules: scheduleStore, store, resolver, locks, creator: events.scheduleRuns(creator), clock });
+  const reaper = new Reaper({ reaperStore: new ReaperQueries(opened.db), store, deleter: access.auditedDeleter(events.expiry(deleter)), locks, clock }, options.reaper);
+  const scheduler = new Scheduler({ schedules: scheduleStore, store, resolver, locks, creator: access.auditedCreator(events.scheduleRuns(creator)), clock });
   const logFailure = (what: string) => (error: unknown): void => {
     logger.error({ err: error }, what);
   };
@@ -257,6 +280,8 @@ async function wire(
     const pruned = store.pruneFinishedOperations(new Date(clock.now().getTime() - retentionDays * DAY_MS));
     if (pruned > 0) logger.info({ pruned, retentionDays }, 'finished journal entries pruned');
     events.prune();
+    const auditPruned = access.pruneAudit();
+    if (auditPruned > 0) logger.info({ auditPruned }, 'audit entries past their retention pruned');
     return reaped;
   }, logFailure('reaper run failed'));
   const poolJob = new BackgroundJob(async () => {
@@ -297,11 +322,11 @@ async function wire(
     logger.warn({ mismatch }, 'records and storage disagree');
   }
 
-  const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
   const app = createApp({
     snapshots: withReplicas(events.snapshots(instrumentSnapshots(snapshots, metrics, logger)), (containerId, name) => replicas.replicasOf(containerId, name)),
     containers,
     token,
+    access: access.http,
     logger,
     health,
     metricsRegistry: metrics.registry,
@@ -312,21 +337,25 @@ async function wire(
       ...diffRoutes(new SnapshotDiffService({ store, resolver, locks, pools: registry })),
       ...replicaRoutes(replicas),
       ...replicaListRoutes(new ReplicaListing({ resolver, replicas: replicaStore, remotes })),
-      ...remoteRoutes(catalog),
+      ...remoteRoutes({
+        listRemotes: () => catalog.listRemotes(),
+        listSnapshots: async (remoteId, query) => access.scopedRemoteSnapshots(await catalog.listSnapshots(remoteId, query)),
+      }),
       ...remoteRestoreRoutes({
         restoreFromRemote: (...args) => remoteRestores.restoreFromRemote(...args),
         copyFromRemote: (...args) => remoteCopies.copyFromRemote(...args),
         recover: (...args) => remoteCopies.recover(...args),
       }),
       ...operationRoutes({
-        getOperation: (id) => operationStore.getOperation(id),
-        listOperations: (query) => operationStore.listOperations(query),
+        getOperation: (id) => access.visibleOperation(operationStore.getOperation(id)),
+        listOperations: (query) => operationStore.listOperations(access.scopedOperations(query)),
         containerIdOf: (ref) => [...store.findContainers(ref)].sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())[0]?.id,
       }),
       ...copyDatasetRoutes({
         list: () => listCopyDatasets({ pools: registry, runtime, store }),
         reclaim: (pool, name) => reclaimCopyDataset({ pools: registry, runtime, store }, pool, name),
       }),
+      ...access.routes,
     ],
   });
   const server = await listen(app.callback(), config);

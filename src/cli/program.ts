@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { auditCommand, keyCommands, projectCommands } from './commands/access-commands.js';
 import { containerCommands } from './commands/container-commands.js';
 import { copyCommand } from './commands/copy-command.js';
 import { downCommand, upCommand } from './commands/embedded-commands.js';
@@ -15,7 +16,7 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('cowsnap')
     .description('Instant copy-on-write snapshots, rollback and cloning for Docker containers on btrfs or ZFS')
     .option('--url <url>', 'service address: http://host:port or unix:/path.sock (default: COWSNAP_URL, else the configured listen address)')
-    .option('--token <token>', 'API token (default: COWSNAP_TOKEN, else the configured token file)')
+    .option('--token <token>', 'API key or token (default: COWSNAP_TOKEN, else the configured token file)')
     .option('--json', "print the API's data as JSON, for scripts")
     .option('--config <file>', 'configuration file (default: COWSNAP_CONFIG, else /etc/cowsnap/config.json)')
     .addHelpText('after', EXIT_CODES_HELP)
@@ -37,6 +38,9 @@ export function buildProgram(io: CliIo): Command {
       addRemoteCopyCommands(remotes, io);
     }),
     operationCommands(io),
+    keyCommands(io),
+    projectCommands(io),
+    auditCommand(io),
   ]) {
     program.addCommand(command);
   }

@@ -87,6 +87,9 @@ export function loadConfig(options: LoadConfigOptions): CowsnapConfig {
     ...(typeof raw['eventRetentionDays'] === 'number' && { eventRetentionDays: raw['eventRetentionDays'] }),
     // Shape checked by the schema above.
     ...(typeof raw['webhooks'] === 'object' && raw['webhooks'] !== null && { webhooks: raw['webhooks'] }),
+    // Validated by the schema above; absent = the defaults of access-wiring.ts / rate-limiter.ts.
+    ...(raw['rateLimit'] !== undefined && { rateLimit: raw['rateLimit'] as NonNullable<CowsnapConfig['rateLimit']> }),
+    ...(typeof raw['auditRetentionDays'] === 'number' && { auditRetentionDays: raw['auditRetentionDays'] }),
   };
 }
 

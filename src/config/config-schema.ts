@@ -72,6 +72,13 @@ export const configFileSchema = {
       additionalProperties: false,
     },
     logLevel: { type: 'string', enum: LOG_LEVELS },
+    rateLimit: {
+      type: 'object',
+      properties: { perMinute: { type: 'integer', minimum: 0, maximum: 1_000_000 }, burst: { type: 'integer', minimum: 1, maximum: 1_000_000 } },
+      required: ['perMinute', 'burst'],
+      additionalProperties: false,
+    },
+    auditRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 },
   },
   additionalProperties: false,
 } as const;

@@ -57,6 +57,10 @@ export interface CowsnapConfig {
   readonly eventRetentionDays?: number;
   /** Webhook delivery settings; all optional. */
   readonly webhooks?: WebhookConfig;
+  /** Mutating requests per key (design.md §9): sustained per minute and burst; perMinute 0 = no limit. */
+  readonly rateLimit?: { readonly perMinute: number; readonly burst: number };
+  /** Audit entries older than this many days are pruned (default 90). */
+  readonly auditRetentionDays?: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 

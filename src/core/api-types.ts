@@ -99,6 +99,7 @@ export interface ContainerSummary {
   readonly id: string;
   readonly name: string;
   readonly image: string;
+  readonly projectId: string;
   /** Docker's state ("running", "exited", "paused", ...) or "removed". */
   readonly state: string;
   readonly snapshotCount: number;

@@ -1,5 +1,7 @@
 import { ConflictError } from '../errors/conflict-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
+import { currentAccess } from './access/access-context.js';
+import { projectFromLabel } from './access/project-label.js';
 import type { Clock } from './clock.js';
 import type { ContainerRecord } from './model.js';
 import type { LiveContainer, RuntimePort, StorePort } from './ports.js';
@@ -16,6 +18,8 @@ export interface ResolvedContainer {
 /**
  * `:container` → the container. Docker is asked first (id, id prefix, name); a container Docker no
  * longer knows is found in cowsnap's records under its old id and name, so its snapshots stay reachable.
+ * This is where project scope is enforced for everything under /containers/:container: a container of
+ * another project than the caller's key answers exactly like one that does not exist.
  */
 export class ContainerResolver {
   constructor(
@@ -37,9 +41,15 @@ export class ContainerResolver {
   }
 
   private async resolveWith(ref: string, cached: boolean): Promise<ResolvedContainer> {
+    const access = currentAccess();
     const live = await this.runtime.resolveContainer(ref, { cached });
-    if (live !== undefined) return { record: this.recordSeen(live), live };
-    const known = this.store.findContainers(ref);
+    if (live !== undefined) {
+      const record = this.recordSeen(live);
+      if (!access.canSee(record.projectId)) throw notFound(ref);
+      access.targetProject = record.projectId;
+      return { record, live };
+    }
+    const known = this.store.findContainers(ref).filter((c) => access.canSee(c.projectId));
     const byName = known.some((c) => c.name === ref.replace(/^\//, '') || c.id === ref);
     if (!byName && known.length > 1) {
       // An id prefix is the caller naming one container; guessing among several could delete the wrong one's snapshots.
@@ -51,9 +61,8 @@ export class ContainerResolver {
     }
     // Several removed containers may have had the same name: the one seen last is meant.
     const record = [...known].sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())[0];
-    if (record === undefined) {
-      throw new NotFoundError('container_not_found', `No container "${ref}" in Docker or in cowsnap's records.`);
-    }
+    if (record === undefined) throw notFound(ref);
+    access.targetProject = record.projectId;
     if (record.removedAt === null) this.store.markContainerRemoved(record.id, this.clock.now());
     return { record, live: undefined };
   }
@@ -72,7 +81,8 @@ export class ContainerResolver {
       known.removedAt === null &&
       now.getTime() - known.lastSeenAt.getTime() < LAST_SEEN_REFRESH_MS &&
       now.getTime() >= known.lastSeenAt.getTime();
-    return unchanged ? known : this.store.upsertContainer({ id: live.id, name: live.name, image: live.image }, now);
+    // The label names the project only on first sight (upsertContainer ignores it for a known container).
+    return unchanged ? known : this.store.upsertContainer({ id: live.id, name: live.name, image: live.image, ...projectFromLabel(live) }, now);
   }
 
   /** For operations that need the container to exist in Docker (create, restore, copy of current state). */
@@ -86,4 +96,8 @@ export class ContainerResolver {
     }
     return { record: resolved.record, live: resolved.live };
   }
+}
+
+function notFound(ref: string): NotFoundError {
+  return new NotFoundError('container_not_found', `No container "${ref}" in Docker or in cowsnap's records.`);
 }

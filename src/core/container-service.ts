@@ -3,6 +3,7 @@ import type { ContainerResolver } from './container-resolver.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
 import type { Clock } from './clock.js';
 import type { ContainerRecord } from './model.js';
+import { currentAccess } from './access/access-context.js';
 
 /** Containers with their capture status: Docker's live ones, then removed ones that still have snapshots. */
 export class ContainerService implements ContainersApi {
@@ -16,28 +17,34 @@ export class ContainerService implements ContainersApi {
     },
   ) {}
 
+  /** Only the containers of the caller's project (every project for an all-projects key). */
   async list(): Promise<ContainerSummary[]> {
+    const access = currentAccess();
     const live = await this.deps.runtime.listContainers();
     const liveIds = new Set(live.map((c) => c.id));
-    const summaries = await Promise.all(live.map((container) => this.summarizeLive(container)));
+    // Recorded first (a label names the project on first sight), so the filter sees every container's project.
+    const visible = live
+      .map((container) => ({ container, record: this.deps.resolver.recordSeen(container) }))
+      .filter(({ record }) => access.canSee(record.projectId));
+    const summaries = await Promise.all(visible.map(({ container, record }) => this.summarizeLive(container, record)));
     const removed = this.deps.store
       .listContainers()
-      .filter((record) => !liveIds.has(record.id) && this.deps.store.countSnapshots(record.id) > 0)
+      .filter((record) => !liveIds.has(record.id) && access.canSee(record.projectId) && this.deps.store.countSnapshots(record.id) > 0)
       .map((record) => this.summarizeRemoved(record));
     return [...summaries, ...removed];
   }
 
   async get(containerRef: string): Promise<ContainerSummary> {
     const resolved = await this.deps.resolver.resolveForRead(containerRef);
-    return resolved.live !== undefined ? this.summarizeLive(resolved.live) : this.summarizeRemoved(resolved.record);
+    return resolved.live !== undefined ? this.summarizeLive(resolved.live, resolved.record) : this.summarizeRemoved(resolved.record);
   }
 
-  private async summarizeLive(container: LiveContainer): Promise<ContainerSummary> {
-    this.deps.resolver.recordSeen(container);
+  private async summarizeLive(container: LiveContainer, record: ContainerRecord): Promise<ContainerSummary> {
     return {
       id: container.id,
       name: container.name,
       image: container.image,
+      projectId: record.projectId,
       state: container.state.status,
       snapshotCount: this.deps.store.countSnapshots(container.id),
       capture: await this.deps.capture.captureSet(container),
@@ -49,6 +56,7 @@ export class ContainerService implements ContainersApi {
       id: record.id,
       name: record.name,
       image: record.image,
+      projectId: record.projectId,
       state: 'removed',
       snapshotCount: this.deps.store.countSnapshots(record.id),
       capture: [],

@@ -13,6 +13,7 @@ import type { StorePort } from './ports.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
 import { storageSnapshotName } from './snapshot-naming.js';
+import { PROJECT_LABEL } from './access/role.js';
 
 /** An old snapshot's copy cannot be as locked down as its source was: the caller must know. */
 const NOT_RECORDED =
@@ -161,7 +162,8 @@ export class CopyService {
         bindSources,
         dropHostPorts: true,
         hostname: input.name,
-        labels: { 'io.cowsnap.copy-of': source.id, 'io.cowsnap.copy-snapshot': snapshot.name },
+        // The project label puts the copy in its source's project when cowsnap first sees it (design.md §9).
+        labels: { 'io.cowsnap.copy-of': source.id, 'io.cowsnap.copy-snapshot': snapshot.name, [PROJECT_LABEL]: source.projectId },
         ...(input.image !== undefined && { image: input.image }),
       });
       reverter.add(`remove container ${input.name}`, () => runtime.remove(id, { force: true }));

@@ -118,6 +118,8 @@ export interface ContainerRecord {
   readonly lastSeenAt: Date;
   /** Set when Docker no longer knows the container. */
   readonly removedAt: Date | null;
+  /** The project it belongs to (design.md §9): its label `cowsnap.project` at first sight, or an admin's choice; else "default". */
+  readonly projectId: string;
 }
 
 export type OperationKind = 'create' | 'restore' | 'delete' | 'copy';

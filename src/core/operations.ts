@@ -61,6 +61,8 @@ export interface NewOperation {
 
 export interface OperationQuery {
   readonly containerId?: string;
+  /** Only operations on containers of this project (a project's key). */
+  readonly projectId?: string;
   readonly status?: OperationStatus;
   readonly limit: number;
   readonly offset: number;

@@ -60,7 +60,7 @@ export interface NewSnapshot {
 export type SnapshotListQuery = ListSnapshotsQuery;
 
 export interface StorePort {
-  upsertContainer(container: { id: string; name: string; image: string }, seenAt: Date): ContainerRecord;
+  upsertContainer(container: { id: string; name: string; image: string; project?: string }, seenAt: Date): ContainerRecord;
   markContainerRemoved(id: string, at: Date): void;
   getContainer(id: string): ContainerRecord | undefined;
   findContainers(ref: string): ContainerRecord[];

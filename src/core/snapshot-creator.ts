@@ -72,7 +72,7 @@ export class SnapshotCreator {
     const record = store.reserveSnapshot({
       containerId: container.live.id,
       containerName: container.live.name,
-      projectId: 'default',
+      projectId: container.record.projectId,
       alias: input.alias ?? null,
       createdAt: now,
       expiresAt: expiryFrom(now, input.expiryDays),

@@ -14,6 +14,9 @@ export const ERROR_CODES = {
   invalid_copy_name: 400,
   // 401
   unauthorized: 401,
+  // 403: the key may not do this (role, project), or the project's quota is used up
+  forbidden: 403,
+  quota_exceeded: 403,
   // 404
   route_not_found: 404,
   container_not_found: 404,
@@ -26,6 +29,8 @@ export const ERROR_CODES = {
   remote_not_found: 404,
   replica_not_found: 404,
   webhook_not_found: 404,
+  project_not_found: 404,
+  key_not_found: 404,
   // 405 / 413 / 415 / 501: the HTTP protocol itself
   method_not_allowed: 405,
   payload_too_large: 413,
@@ -59,6 +64,10 @@ export const ERROR_CODES = {
   snapshot_name_taken: 409,
   snapshot_in_use: 409,
   invalid_stream: 409,
+  project_exists: 409,
+  project_not_empty: 409,
+  // 429: too many mutating requests from one key (Retry-After says when to try again)
+  rate_limited: 429,
   // 503: a component cowsnap needs is down
   docker_unavailable: 503,
   pool_unavailable: 503,

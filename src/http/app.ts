@@ -7,9 +7,11 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ContainersApi, SnapshotsApi } from '../core/api-types.js';
+import { bootstrapOnly } from '../core/access/authenticator.js';
 import { findConsoleDirectory } from './console/console-directory.js';
 import { consoleStatic } from './console/console-static.js';
 import { errorHandler } from './middleware/error-handler.js';
+import type { AccessControlDeps } from './middleware/access-control.js';
 import { httpMetrics } from './middleware/http-metrics.js';
 import { optionsReply } from './middleware/options-reply.js';
 import { requestId } from './middleware/request-id.js';
@@ -24,8 +26,10 @@ import { createAjv } from './validation.js';
 export interface AppDeps {
   readonly snapshots: SnapshotsApi;
   readonly containers: ContainersApi;
-  /** The API token every /api/v1 route except health and openapi.json requires. */
+  /** The bootstrap token (an all-projects admin key); the only key accepted unless `access` is given. */
   readonly token: string;
+  /** API keys, rate limits and the audit log (service wiring); without it only `token` is accepted. */
+  readonly access?: AccessControlDeps;
   readonly logger: Logger;
   /** Backs GET /api/v1/health; without it health only says the HTTP server answers. */
   readonly health?: HealthCheck;
@@ -60,7 +64,7 @@ export function createApp(deps: AppDeps): CowsnapApp {
   // The document lists itself too; built on first request, then served from memory.
   routes.push(openApiRoute(() => (document ??= buildOpenApiDocument(routes, deps.version ?? '0.1.0'))));
 
-  const router = buildRouter(routes, { token: deps.token, ajv: createAjv() });
+  const router = buildRouter(routes, { access: deps.access ?? { authenticator: bootstrapOnly(deps.token) }, ajv: createAjv() });
   const app = new Koa() as CowsnapApp;
   Object.defineProperties(app, { routes: { value: routes, enumerable: true }, router: { value: router, enumerable: true } });
   // The API sits behind nothing by default (127.0.0.1); never trust X-Forwarded-* headers.

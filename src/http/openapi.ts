@@ -7,8 +7,10 @@ import { envelopeSchema, errorEnvelopeSchema } from './schemas/response-schemas.
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad input; every problem is listed in error.details.',
-  401: 'Missing or wrong API token.',
-  404: 'Unknown container or snapshot.',
+  401: 'Missing API key, or a key that is unknown, revoked or expired.',
+  403: "forbidden: the key's role (or project scope) does not allow this route, error.details names the role needed; quota_exceeded: the project's quota is used up (details: quota, limit, used), nothing was created.",
+  404: "Unknown container, snapshot or other resource, or one in another project than the key's (answered exactly as if absent).",
+  429: 'rate_limited: too many changing requests from this key; the Retry-After header says how many seconds to wait.',
   409: 'Busy or conflicting state (another operation on the container, alias taken, ...).',
   500: 'Internal error; the server log has the details under the request id.',
   503: 'A component cowsnap needs (Docker, a pool) is unreachable.',
@@ -51,7 +53,14 @@ function operation(route: RouteDefinition): object {
       ? { description: 'Success.', content: { [route.raw.contentType]: { schema: { type: 'string' } } } }
       : { description: 'Success.', content: { 'application/json': { schema: envelopeSchema(route.response) } } },
   };
-  const statuses = new Set([...(route.request.params || route.request.query || route.request.body ? [400] : []), ...(route.auth === true ? [401] : []), ...(route.errorStatuses ?? []), 500]);
+  const authenticated = route.auth === true;
+  const statuses = new Set([
+    ...(route.request.params || route.request.query || route.request.body ? [400] : []),
+    ...(authenticated ? [401, 403] : []),
+    ...(authenticated && route.method !== 'GET' ? [429] : []),
+    ...(route.errorStatuses ?? []),
+    500,
+  ]);
   for (const status of [...statuses].sort()) responses[String(status)] = errorResponse(status);
 
   const body = route.request.body as ObjectSchema | undefined;
@@ -59,6 +68,9 @@ function operation(route: RouteDefinition): object {
     operationId: route.operationId,
     summary: route.summary,
     tags: [route.tag],
+    // Who may call it (design.md §9), for clients and for the access matrix test.
+    'x-required-role': route.role,
+    'x-all-projects': route.allProjects === true,
     // Optional auth: anonymous or bearer, both accepted (OpenAPI: an empty requirement object means none).
     ...(route.auth === true ? {} : { security: route.auth === 'optional' ? [{}, { bearerAuth: [] }] : [] }),
     parameters: [...parameters(route.request.params, 'path'), ...parameters(route.request.query, 'query')],
@@ -92,7 +104,14 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API key "cs_<key id>_<secret>" (POST /api/v1/keys; role viewer, operator or admin; one project or all) or the bootstrap token from the token file (an all-projects admin key).',
+        },
+      },
       schemas: { ErrorEnvelope: errorEnvelopeSchema },
     },
     paths,

@@ -4,6 +4,7 @@
  */
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
+import type { Role } from '../core/access/role.js';
 import type { RequestSchemas, ValidatedRequest } from './validation.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -33,6 +34,18 @@ export interface RouteDefinition {
    * `requestState(ctx).authenticated`.
    */
   readonly auth: boolean | 'optional';
+  /**
+   * The weakest role a key needs (design.md §9), checked by the router before anything else runs:
+   * viewer = reads; operator = snapshots, restore, copy, schedules, replicas; admin = keys, projects,
+   * quotas, remotes, audit. A key with a weaker role gets 403 `forbidden` naming this role. (On routes
+   * with `auth: false` nobody is asked for a key, so it only documents what the route is.)
+   */
+  readonly role: Role;
+  /**
+   * Only a key for every project may call it: host-wide things no project owns (copy datasets, metrics,
+   * creating projects and setting quotas). A project's key gets 403 `forbidden`.
+   */
+  readonly allProjects?: boolean;
   /** The status of a success (200 unless said otherwise). */
   readonly successStatus?: number;
   readonly request: RequestSchemas;

@@ -1,12 +1,12 @@
 /**
  * Mounts the route table on a @koa/router: per route, remember the route template (logs, metrics), check
- * the token, parse a JSON body, validate everything, call the handler, wrap the result in the envelope.
+ * the key and its role, parse a JSON body, validate everything, call the handler, wrap the result in the envelope.
  */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { envelope } from './envelope.js';
-import { noteToken, requireToken } from './middleware/auth.js';
+import { accessControl, type AccessControlDeps } from './middleware/access-control.js';
 import { jsonBody } from './middleware/json-body.js';
 import { requestState } from './request-state.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -33,10 +33,8 @@ function handler(route: RouteDefinition, ajv: Ajv2020): Middleware {
   };
 }
 
-export function buildRouter(routes: readonly RouteDefinition[], options: { token: string; ajv: Ajv2020 }): Router {
+export function buildRouter(routes: readonly RouteDefinition[], options: { access: AccessControlDeps; ajv: Ajv2020 }): Router {
   const router = new Router();
-  const auth = requireToken(options.token);
-  const optionalAuth = noteToken(options.token);
   const body = jsonBody();
   for (const route of routes) {
     const markRoute: Middleware = async (ctx, next) => {
@@ -44,8 +42,8 @@ export function buildRouter(routes: readonly RouteDefinition[], options: { token
       await next();
     };
     const chain: Middleware[] = [markRoute];
-    if (route.auth === true) chain.push(auth);
-    else if (route.auth === 'optional') chain.push(optionalAuth);
+    // Role, project scope, rate and audit: access-control.ts, for every route with auth.
+    if (route.auth !== false) chain.push(accessControl(route, options.access));
     if (route.request.body !== undefined) chain.push(body);
     chain.push(handler(route, options.ajv));
     router.register(route.path, [route.method], chain);

@@ -241,6 +241,53 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHER
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id DESC);
 `;
 
+// Issue 14: projects (with their quotas), API keys (hashed), and the audit log; containers get a project.
+const V7_ACCESS = `
+-- Quotas are NULL when unlimited; max_replica_bytes is {"<remote id>": bytes} (a remote not listed: unlimited).
+CREATE TABLE projects (
+  id                 TEXT PRIMARY KEY NOT NULL CHECK (id GLOB '[a-z0-9]*' AND length(id) BETWEEN 1 AND 63),
+  created_at         INTEGER NOT NULL,
+  max_snapshots      INTEGER CHECK (max_snapshots IS NULL OR max_snapshots >= 0),
+  max_snapshot_bytes INTEGER CHECK (max_snapshot_bytes IS NULL OR max_snapshot_bytes >= 0),
+  max_schedules      INTEGER CHECK (max_schedules IS NULL OR max_schedules >= 0),
+  max_replica_bytes  TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(max_replica_bytes) AND json_type(max_replica_bytes) = 'object')
+) STRICT;
+INSERT INTO projects (id, created_at) VALUES ('default', CAST(unixepoch('subsec') * 1000 AS INTEGER));
+
+-- Every container seen before projects existed is in 'default', like the snapshots already recorded.
+ALTER TABLE containers ADD COLUMN project_id TEXT NOT NULL DEFAULT 'default';
+CREATE INDEX containers_project ON containers (project_id);
+CREATE INDEX snapshots_project_state ON snapshots (project_id, state);
+
+-- The secret is never stored: only scrypt(secret, salt). project_id '*' = every project.
+CREATE TABLE api_keys (
+  id          TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 64),
+  name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  project_id  TEXT NOT NULL,
+  role        TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+  salt        BLOB NOT NULL,
+  hash        BLOB NOT NULL,
+  created_at  INTEGER NOT NULL,
+  created_by  TEXT NOT NULL,
+  expires_at  INTEGER,
+  revoked_at  INTEGER
+) STRICT;
+CREATE INDEX api_keys_project ON api_keys (project_id);
+
+CREATE TABLE audit_log (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  at          INTEGER NOT NULL,
+  key_id      TEXT NOT NULL,
+  project_id  TEXT,
+  action      TEXT NOT NULL,
+  target      TEXT NOT NULL,
+  result      INTEGER NOT NULL,
+  request_id  TEXT
+) STRICT;
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_project ON audit_log (project_id, id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
   { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
@@ -248,6 +295,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { description: 'tracked operations of any kind (restore, copy and recovery from remotes)', up: (db) => db.exec(V4_OPERATION_KINDS) },
   { description: 'scheduled replication: replicate settings on schedules; remote expiry and retention on replicas', up: (db) => db.exec(V5_SCHEDULED_REPLICATION) },
   { description: 'event log; webhooks and their delivery outbox', up: (db) => db.exec(V6_EVENTS_AND_WEBHOOKS) },
+  { description: 'projects with quotas, API keys, audit log; containers get a project', up: (db) => db.exec(V7_ACCESS) },
 ];
 
 export interface MigrationResult {

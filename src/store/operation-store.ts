@@ -35,12 +35,14 @@ interface OperationRow {
 
 interface ListParams {
   containerId: string | null;
+  projectId: string | null;
   status: OperationStatus | null;
   limit: number;
   offset: number;
 }
 
-const FILTER = '(@containerId IS NULL OR container_id = @containerId) AND (@status IS NULL OR status = @status)';
+const FILTER = `(@containerId IS NULL OR container_id = @containerId) AND (@status IS NULL OR status = @status)
+  AND (@projectId IS NULL OR container_id IN (SELECT id FROM containers WHERE project_id = @projectId))`;
 
 export class OperationStore implements OperationStorePort {
   private readonly insert: Statement<[{ kind: string; status: string; containerId: string | null; snapshotName: string | null; target: string | null; now: number }], OperationRow>;
@@ -113,7 +115,7 @@ export class OperationStore implements OperationStorePort {
   }
 
   listOperations(query: OperationQuery): { operations: OperationRecord[]; total: number } {
-    const filter = { containerId: query.containerId ?? null, status: query.status ?? null };
+    const filter = { containerId: query.containerId ?? null, projectId: query.projectId ?? null, status: query.status ?? null };
     const operations = this.page.all({ ...filter, limit: query.limit, offset: query.offset }).map(toRecord);
     return { operations, total: this.count.get(filter)?.n ?? 0 };
   }

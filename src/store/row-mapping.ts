@@ -25,6 +25,7 @@ export interface ContainerRow {
   readonly first_seen_at: number;
   readonly last_seen_at: number;
   readonly removed_at: number | null;
+  readonly project_id: string;
 }
 
 export interface SnapshotRow {
@@ -92,6 +93,7 @@ export function toContainerRecord(row: ContainerRow): ContainerRecord {
     firstSeenAt: new Date(row.first_seen_at),
     lastSeenAt: new Date(row.last_seen_at),
     removedAt: toDateOrNull(row.removed_at),
+    projectId: row.project_id,
   };
 }
 

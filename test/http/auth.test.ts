@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tokenMatches } from '../../src/http/middleware/auth.js';
+import { tokenMatches } from '../../src/core/access/authenticator.js';
 import { TOKEN, testApp } from './support/test-app.js';
 
 interface ErrorBody {

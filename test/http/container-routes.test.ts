@@ -17,6 +17,7 @@ describe('container routes', () => {
       id: CONTAINER.id,
       name: 'web',
       image: 'cowsnap-test/busybox:latest',
+      project_id: 'default',
       state: 'running',
       snapshot_count: 2,
       capture: [

@@ -5,6 +5,9 @@ import { buildOpenApiDocument, toOpenApiPath } from '../../src/http/openapi.js';
 import type { RouteDefinition } from '../../src/http/route-definition.js';
 import { createSnapshotBodySchema, listSnapshotsQuerySchema } from '../../src/http/schemas/snapshot-request-schemas.js';
 import { createAjv } from '../../src/http/validation.js';
+import { auditRoutes } from '../../src/http/routes/audit-routes.js';
+import { keyRoutes } from '../../src/http/routes/key-routes.js';
+import { projectRoutes } from '../../src/http/routes/project-routes.js';
 import { AUTH, testApp } from './support/test-app.js';
 
 interface Operation {
@@ -126,6 +129,7 @@ describe('GET /api/v1/openapi.json', () => {
       summary: 'test route',
       tag: 'containers',
       auth: true,
+      role: 'operator',
       request: { body: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false } },
       response: { type: 'object' },
       handle: ({ body }) => Promise.resolve({ status: 201, message: 'copied', data: { name: body['name'] } }),
@@ -137,5 +141,28 @@ describe('GET /api/v1/openapi.json', () => {
     assert.deepEqual(ok.body, { statusCode: 201, message: 'copied', data: { name: 'x' } });
     const document = (await t.http.get('/api/v1/openapi.json')).body as Document;
     assert.ok(document.paths['/api/v1/containers/{container}/copy']?.['post']);
+  });
+
+  it('documents the access routes with their role, 403 on every authenticated route and 429 on changing ones', async () => {
+    // Only the documentation is looked at: the services behind the routes are never called.
+    const unused = {} as never;
+    const t = testApp({ extraRoutes: [...projectRoutes(unused), ...keyRoutes(unused), ...auditRoutes(unused)] });
+    const document = (await t.http.get('/api/v1/openapi.json')).body as Document & { components: { securitySchemes: Record<string, { scheme: string }> } };
+    assert.equal(document.components.securitySchemes['bearerAuth']?.scheme, 'bearer');
+    for (const [path, method, role] of [
+      ['/api/v1/projects', 'post', 'admin'],
+      ['/api/v1/projects/{project}', 'get', 'viewer'],
+      ['/api/v1/containers/{container}', 'put', 'admin'],
+      ['/api/v1/keys', 'post', 'admin'],
+      ['/api/v1/keys/{key}', 'delete', 'admin'],
+      ['/api/v1/audit', 'get', 'admin'],
+      ['/api/v1/containers/{container}/snapshots', 'post', 'operator'],
+    ] as const) {
+      const op = document.paths[path]?.[method] as (Operation & { 'x-required-role': string }) | undefined;
+      assert.ok(op, `${method} ${path}`);
+      assert.equal(op['x-required-role'], role, `${method} ${path}`);
+      assert.ok(op.responses['403'], `${method} ${path}: 403`);
+      assert.equal(op.responses['429'] !== undefined, method !== 'get', `${method} ${path}: 429 only on changing routes`);
+    }
   });
 });

@@ -15,6 +15,7 @@ const container: ContainerRecord = {
   firstSeenAt: new Date('2026-01-01T00:00:00Z'),
   lastSeenAt: new Date('2026-01-01T00:00:00Z'),
   removedAt: null,
+  projectId: 'default',
 };
 
 function record(id: number, input: ScheduleUpdate): ScheduleRecord {

@@ -13,7 +13,7 @@ describe('store: containers', () => {
 
   it('records a container, strips the leading slash, and keeps first-seen on later sightings', () => {
     const first = test.store.upsertContainer({ id: ID_A, name: '/web', image: 'nginx:1' }, t('2026-01-01T00:00:00Z'));
-    assert.deepEqual(first, { id: ID_A, name: 'web', image: 'nginx:1', firstSeenAt: t('2026-01-01T00:00:00Z'), lastSeenAt: t('2026-01-01T00:00:00Z'), removedAt: null });
+    assert.deepEqual(first, { id: ID_A, name: 'web', image: 'nginx:1', firstSeenAt: t('2026-01-01T00:00:00Z'), lastSeenAt: t('2026-01-01T00:00:00Z'), removedAt: null, projectId: 'default' });
     const renamed = test.store.upsertContainer({ id: ID_A, name: '/web-renamed', image: 'nginx:2' }, t('2026-01-02T00:00:00Z'));
     assert.deepEqual(renamed, { ...first, name: 'web-renamed', image: 'nginx:2', lastSeenAt: t('2026-01-02T00:00:00Z') });
     assert.deepEqual(test.store.getContainer(ID_A), renamed);
@@ -57,6 +57,19 @@ describe('store: containers', () => {
     assert.deepEqual(test.store.findContainers('db').map((c) => c.id), [ID_D, ID_B]);
     // Seen again in Docker, the old one is live again.
     assert.equal(test.store.upsertContainer({ id: ID_B, name: 'db-old', image: 'postgres' }, t('2026-02-11T00:00:00Z')).removedAt, null);
+  });
+
+  it('puts a container in the project its label names on first sight (creating it), and never moves it on a later sighting', () => {
+    const ID_E = `0e${'4'.repeat(62)}`;
+    const first = test.store.upsertContainer({ id: ID_E, name: 'team-a-web', image: 'busybox', project: 'team-a' }, t('2026-03-01T00:00:00Z'));
+    assert.equal(first.projectId, 'team-a');
+    assert.deepEqual(test.db.prepare("SELECT id FROM projects WHERE id = 'team-a'").get(), { id: 'team-a' });
+    // An admin moves it; the label seen again does not move it back.
+    assert.equal(test.store.containers.assignProject(ID_E, 'default')?.projectId, 'default');
+    assert.equal(test.store.upsertContainer({ id: ID_E, name: 'team-a-web', image: 'busybox', project: 'team-a' }, t('2026-03-02T00:00:00Z')).projectId, 'default');
+    // A label that is not a project id is ignored.
+    const ID_F = `0f${'5'.repeat(62)}`;
+    assert.equal(test.store.upsertContainer({ id: ID_F, name: 'odd', image: 'busybox', project: 'Team A!' }, t('2026-03-01T00:00:00Z')).projectId, 'default');
   });
 
   it('refuses snapshots of a container it never recorded', () => {

@@ -7,7 +7,7 @@ import { ConflictError } from '../../src/errors/conflict-error.js';
 
 function removed(id: string, name: string, seen: string): ContainerRecord {
   const at = new Date(seen);
-  return { id, name, image: 'busybox', firstSeenAt: at, lastSeenAt: at, removedAt: at };
+  return { id, name, image: 'busybox', firstSeenAt: at, lastSeenAt: at, removedAt: at, projectId: 'default' };
 }
 
 /** Docker knows none of them any more; cowsnap's records know these removed containers. */

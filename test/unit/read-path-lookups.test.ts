@@ -11,7 +11,7 @@ import { containerIdOf } from '../../src/runtime/docker-event-watch.js';
 const ID = 'a'.repeat(64);
 
 function live(name: string, image = 'busybox'): LiveContainer {
-  return { id: ID, name, image, state: { status: 'running', running: true, paused: false }, config: {} as LiveContainer['config'] };
+  return { id: ID, name, image, state: { status: 'running', running: true, paused: false }, config: { labels: {} } as unknown as LiveContainer['config'] };
 }
 
 /** A store that records what was written, over one container row. */
@@ -23,7 +23,7 @@ function recordingStore(clock: ManualClock) {
     store: {
       upsertContainer(c: { id: string; name: string; image: string }, seenAt: Date): ContainerRecord {
         writes.push(c.name);
-        row = { id: c.id, name: c.name, image: c.image, firstSeenAt: row?.firstSeenAt ?? seenAt, lastSeenAt: seenAt, removedAt: null };
+        row = { id: c.id, name: c.name, image: c.image, firstSeenAt: row?.firstSeenAt ?? seenAt, lastSeenAt: seenAt, removedAt: null, projectId: 'default' };
         return row;
       },
       getContainer: () => row,

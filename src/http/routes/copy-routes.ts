@@ -31,6 +31,7 @@ export function copyRoutes(api: CopyApi): RouteDefinition[] {
         'Create a new, independent container from a snapshot (or the current state) of this one. With `Prefer: respond-async`: 202 with the operation at once.',
       tag: 'containers',
       auth: true,
+      role: 'operator',
       successStatus: 201,
       request: { params: containerParamsSchema, body: copyBodySchema },
       response: copyResultSchema,
@@ -55,7 +56,8 @@ export function copyRoutes(api: CopyApi): RouteDefinition[] {
           message: `Container ${result.container.name} copied from ${result.sourceContainer.name} at ${result.sourceSnapshot.name}${warned}.`,
           data: {
             container: result.container,
-            project_id: 'default',
+            // A copy lands in its source's project (the copy carries the source's project label).
+            project_id: result.sourceContainer.projectId,
             source_container: { id: result.sourceContainer.id, name: result.sourceContainer.name },
             source_snapshot: serializeSnapshot(result.sourceSnapshot),
             temporary_snapshot: result.temporarySnapshot,

@@ -19,6 +19,7 @@ export function diffRoutes(api: DiffApi): RouteDefinition[] {
       summary: 'Files added, modified, deleted and renamed since this snapshot (to a later one or `current`), paged; and the config diff (env by name only).',
       tag: 'snapshots',
       auth: true,
+      role: 'viewer',
       request: { params: snapshotParamsSchema, query: diffQuerySchema },
       response: diffResultSchema,
       errorStatuses: [404, 409, 503],

@@ -1,6 +1,7 @@
 /** GET /api/v1/events: the event stream (Server-Sent Events), filtered and resumable (design.md §10). */
 import type { RouteDefinition } from '../route-definition.js';
 import type { SseHub } from '../events/sse-hub.js';
+import { currentAccess } from '../../core/access/access-context.js';
 import { ValidationError } from '../../errors/validation-error.js';
 import { eventsQuerySchema, eventStreamSchema } from '../schemas/event-schemas.js';
 
@@ -22,6 +23,7 @@ export function eventRoutes(api: EventsApi): RouteDefinition[] {
         'Server-Sent Events: every operation\'s started/progress/succeeded/failed. Resumable with the Last-Event-ID header (or ?last_event_id=) from the persisted log.',
       tag: 'events',
       auth: true,
+      role: 'viewer',
       request: { query: eventsQuerySchema },
       response: eventStreamSchema,
       raw: { contentType: 'text/event-stream' },
@@ -40,7 +42,12 @@ export function eventRoutes(api: EventsApi): RouteDefinition[] {
         ctx.set('x-accel-buffering', 'no');
         // An event stream has no end; the server's idle timeout must not cut it.
         ctx.req.socket.setTimeout(0);
-        const stream = api.hub.open({ ...(types !== undefined && { types }), ...(containerId !== undefined && { containerId }) }, lastEventId);
+        // A project's key sees its project's events only (design.md §9).
+        const projectId = currentAccess().projectFilter;
+        const stream = api.hub.open(
+          { ...(types !== undefined && { types }), ...(containerId !== undefined && { containerId }), ...(projectId !== undefined && { projectId }) },
+          lastEventId,
+        );
         return { message: 'event stream', data: stream };
       },
     },

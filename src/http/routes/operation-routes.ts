@@ -23,6 +23,7 @@ export function operationRoutes(api: OperationsApi): RouteDefinition[] {
       summary: 'One operation: kind, state, bytes done/total, error.',
       tag: 'operations',
       auth: true,
+      role: 'viewer',
       request: { params: operationParamsSchema },
       response: operationSchema,
       errorStatuses: [404],
@@ -40,6 +41,7 @@ export function operationRoutes(api: OperationsApi): RouteDefinition[] {
       summary: 'Operations, newest first; filter by container and state.',
       tag: 'operations',
       auth: true,
+      role: 'viewer',
       request: { query: listOperationsQuerySchema },
       response: operationListSchema,
       handle({ query }) {

@@ -20,6 +20,7 @@ export function remoteRoutes(api: RemotesApi): RouteDefinition[] {
       summary: 'The configured remotes.',
       tag: 'remotes',
       auth: true,
+      role: 'viewer',
       request: {},
       response: remoteListSchema,
       handle() {
@@ -34,6 +35,7 @@ export function remoteRoutes(api: RemotesApi): RouteDefinition[] {
       summary: "Replicas in the remote, from its manifests (also those other hosts pushed), by container id then oldest first.",
       tag: 'remotes',
       auth: true,
+      role: 'viewer',
       request: { params: remoteParamsSchema, query: remoteSnapshotsQuerySchema },
       response: remoteSnapshotListSchema,
       errorStatuses: [404, 503],

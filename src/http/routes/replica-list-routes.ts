@@ -43,6 +43,7 @@ export function replicaListRoutes(api: ReplicaListingApi): RouteDefinition[] {
         "This host's replicas of the container (also those whose local snapshot is gone), newest first, with remote expiry and `why` an expired one is kept.",
       tag: 'replicas',
       auth: true,
+      role: 'viewer',
       request: { params: containerParamsSchema, query: listQuerySchema },
       response: listResultSchema,
       errorStatuses: [404, 409, 503],

@@ -29,6 +29,9 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       summary: 'Register a URL for signed event POSTs; the answer holds the secret, shown this once.',
       tag: TAG,
       auth: true,
+      role: 'admin',
+      // Webhooks receive every project's events: a host-wide setting.
+      allProjects: true,
       successStatus: 201,
       request: { body: createWebhookBodySchema },
       response: createdWebhookSchema,
@@ -44,6 +47,9 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       summary: 'Registered webhooks (without their secrets).',
       tag: TAG,
       auth: true,
+      role: 'admin',
+      // Webhooks receive every project's events: a host-wide setting.
+      allProjects: true,
       request: {},
       response: webhookListSchema,
       handle() {
@@ -58,6 +64,9 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       summary: 'One webhook (without its secret).',
       tag: TAG,
       auth: true,
+      role: 'admin',
+      // Webhooks receive every project's events: a host-wide setting.
+      allProjects: true,
       request: { params: webhookParamsSchema },
       response: webhookResultSchema,
       errorStatuses: [404],
@@ -73,6 +82,9 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       summary: 'Unregister a webhook; its pending deliveries are dropped.',
       tag: TAG,
       auth: true,
+      role: 'admin',
+      // Webhooks receive every project's events: a host-wide setting.
+      allProjects: true,
       request: { params: webhookParamsSchema },
       response: webhookResultSchema,
       errorStatuses: [404],
@@ -88,6 +100,9 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       summary: "A webhook's deliveries, newest first: status, attempts, last error, next attempt.",
       tag: TAG,
       auth: true,
+      role: 'admin',
+      // Webhooks receive every project's events: a host-wide setting.
+      allProjects: true,
       request: { params: webhookParamsSchema, query: deliveryListQuerySchema },
       response: deliveryListSchema,
       errorStatuses: [404],
@@ -107,6 +122,9 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       summary: 'Queue a signed `webhook.test` delivery to this webhook; follow it in its deliveries.',
       tag: TAG,
       auth: true,
+      role: 'admin',
+      // Webhooks receive every project's events: a host-wide setting.
+      allProjects: true,
       successStatus: 202,
       request: { params: webhookParamsSchema },
       response: testDeliverySchema,

@@ -81,11 +81,12 @@ export const containerSchema = {
     id: { type: 'string' },
     name: { type: 'string' },
     image: { type: 'string' },
+    project_id: { type: 'string', description: 'The project the container belongs to.' },
     state: { type: 'string', description: 'Docker\'s state ("running", "exited", ...) or "removed".' },
     snapshot_count: { type: 'integer', minimum: 0 },
     capture: { type: 'array', items: captureEntrySchema },
   },
-  required: ['id', 'name', 'image', 'state', 'snapshot_count', 'capture'],
+  required: ['id', 'name', 'image', 'project_id', 'state', 'snapshot_count', 'capture'],
   additionalProperties: false,
 } as const;
 
@@ -188,7 +189,19 @@ export const errorEnvelopeSchema = {
           type: 'array',
           items: {
             type: 'object',
-            properties: { path: { type: 'string' }, message: { type: 'string' } },
+            properties: {
+              path: { type: 'string' },
+              message: { type: 'string' },
+              // 403 forbidden
+              required_role: { type: 'string', enum: ['viewer', 'operator', 'admin'] },
+              all_projects: { type: 'boolean' },
+              // 403 quota_exceeded
+              quota: { type: 'string', enum: ['max_snapshots', 'max_snapshot_bytes', 'max_schedules', 'max_replica_bytes'] },
+              project: { type: 'string' },
+              remote: { type: 'string' },
+              limit: { type: 'integer' },
+              used: { type: 'integer' },
+            },
             required: ['path', 'message'],
             additionalProperties: false,
           },

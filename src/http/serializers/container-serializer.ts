@@ -16,6 +16,7 @@ export interface ContainerJson {
   id: string;
   name: string;
   image: string;
+  project_id: string;
   state: string;
   snapshot_count: number;
   capture: CaptureEntryJson[];
@@ -39,6 +40,7 @@ export function serializeContainer(container: ContainerSummary): ContainerJson {
     id: container.id,
     name: container.name,
     image: container.image,
+    project_id: container.projectId,
     state: container.state,
     snapshot_count: container.snapshotCount,
     capture: container.capture.map(serializeCaptureEntry),

@@ -2,13 +2,11 @@
 import type { RestoreResult, SnapshotListResult, SnapshotResult } from '../../core/api-types.js';
 import { serializeSnapshot, type SnapshotJson } from './snapshot-serializer.js';
 
-/** Until projects exist every snapshot lives in "default" (design.md §5); the record carries it already. */
-const DEFAULT_PROJECT = 'default';
-
 export function serializeSnapshotResult(result: SnapshotResult): { container_id: string; project_id: string; snapshot: SnapshotJson } {
   return {
     container_id: result.container.id,
-    project_id: result.snapshot.projectId || DEFAULT_PROJECT,
+    // The container's project: an admin's reassignment moves its snapshots along (container-store.ts).
+    project_id: result.container.projectId,
     snapshot: serializeSnapshot(result.snapshot),
   };
 }
@@ -19,7 +17,7 @@ export function serializeSnapshotList(
 ): { container_id: string; project_id: string; snapshots: SnapshotJson[]; total: number; limit: number; offset: number } {
   return {
     container_id: result.container.id,
-    project_id: result.snapshots[0]?.projectId ?? DEFAULT_PROJECT,
+    project_id: result.container.projectId,
     snapshots: result.snapshots.map(serializeSnapshot),
     total: result.total,
     limit: page.limit,

@@ -23,6 +23,7 @@ export const CONTAINER: ContainerRecord = {
   image: 'cowsnap-test/busybox:latest',
   firstSeenAt: new Date('2026-01-01T00:00:00Z'),
   lastSeenAt: new Date('2026-01-02T00:00:00Z'),
+  projectId: 'default',
   removedAt: null,
 };
 
@@ -67,6 +68,7 @@ export const CONTAINER_SUMMARY: ContainerSummary = {
   id: CONTAINER.id,
   name: 'web',
   image: 'cowsnap-test/busybox:latest',
+  projectId: 'default',
   state: 'running',
   snapshotCount: 2,
   capture: [
