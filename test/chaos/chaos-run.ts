@@ -228,11 +228,10 @@ async function main(): Promise<number> {
       ...violations.summary().map((line) => `    ${line}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    if (violations.total > 0) {
-      const kept = join(logDir, `service-${String(seed)}.log`);
-      await copyFile(logFile, kept).catch(() => undefined);
-      process.stdout.write(`chaos: the service log is kept at ${kept}\n`);
-    }
+    // Kept after every run (the state directory goes with the teardown): violations and timings are read from it.
+    const kept = join(logDir, `service-${String(seed)}.log`);
+    await copyFile(logFile, kept).catch(() => undefined);
+    process.stdout.write(`chaos: the service log is kept at ${kept}\n`);
     if (kills < minKills) {
       process.stdout.write(`chaos: only ${String(kills)} kills (at least ${String(minKills)} wanted)\n`);
       return 1;

@@ -45,6 +45,40 @@ export interface ServiceLife {
 
 let tickCounter = 0;
 
+/**
+ * The service's process group: the service and the btrfs/zfs/mount commands it runs. A SIGKILL hits the
+ * service alone, as a crash does; the commands it was waiting for go on, as they do under systemd
+ * (systemd/cowsnap.service, KillMode=mixed): the unit is restarted only once its control group is empty.
+ * So the next life starts when the group is gone, and never races the last life's commands.
+ */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for the commands the killed service left running to end; SIGKILLs them after `capMs` (systemd: TimeoutStopSec). */
+async function groupGone(pid: number | undefined, capMs = 30_000): Promise<void> {
+  if (pid === undefined) return;
+  const until = Date.now() + capMs;
+  while (groupAlive(pid)) {
+    if (Date.now() > until) killGroup(pid);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 /** Starts the bundled chaos-service-main.ts with the config file; its log is appended to `logFile`. */
 export async function startServiceLife(bundle: string, configFile: string, logFile: string, offsetMs: number): Promise<ServiceLife> {
   const started = Date.now();
@@ -52,12 +86,15 @@ export async function startServiceLife(bundle: string, configFile: string, logFi
   const child: ChildProcess = spawn(process.execPath, [bundle, configFile], {
     env: { ...process.env, CHAOS_CLOCK_OFFSET_MS: String(offsetMs) },
     stdio: ['ignore', log, log, 'ipc'],
+    detached: true,
   });
   closeSync(log);
-  const registration = registerTeardown('chaos service process', () => Promise.resolve(), () => child.kill('SIGKILL'));
+  const registration = registerTeardown('chaos service process', () => Promise.resolve(), () => {
+    killGroup(child.pid);
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => {
     resolve();
-  }));
+  })).then(() => groupGone(child.pid));
   void exited.then(() => registration.release());
   const ticks = new Map<number, (reply: TickReply | undefined) => void>();
   void exited.then(() => {
@@ -116,12 +153,15 @@ export async function startAndKill(bundle: string, configFile: string, logFile: 
   const child = spawn(process.execPath, [bundle, configFile], {
     env: { ...process.env, CHAOS_CLOCK_OFFSET_MS: String(offsetMs) },
     stdio: ['ignore', log, log, 'ipc'],
+    detached: true,
   });
   closeSync(log);
-  const registration = registerTeardown('chaos service process', () => Promise.resolve(), () => child.kill('SIGKILL'));
+  const registration = registerTeardown('chaos service process', () => Promise.resolve(), () => {
+    killGroup(child.pid);
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => {
     resolve();
-  }));
+  })).then(() => groupGone(child.pid));
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, afterMs))]);
   child.kill('SIGKILL');
   await exited;

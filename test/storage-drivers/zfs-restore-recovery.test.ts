@@ -1,0 +1,80 @@
+/**
+ * Issue #13, chaos findings 1–2 on real zfs-fuse: after a crash mid-restore, start-up recovery must end
+ * with every dataset a restore touched mounted at its mountpoint, all-old or all-new, and one dataset it
+ * cannot put right must not stop the recovery of the others (nor the service).
+ *  - the "boot race": the dataset is moved aside when the process dies; a container Docker starts at boot
+ *    writes into the empty mountpoint folder; zfs-fuse then refuses to mount there ("directory is not
+ *    empty"), which made recover() throw and the whole pool unavailable;
+ *  - a dataset found unmounted at start (a kill between a restore's unmount and its rename) stayed so.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
+import { ZfsDriver } from '../../storage-drivers/zfs/zfs-driver.js';
+import { SimulatedCrash } from '../../storage-drivers/zfs/zfs-restore.js';
+import { needs } from '../support/components.js';
+import { createZfsPool, type TestZfsPool } from '../support/zfs-pool.js';
+
+const runner = new ExecFileRunner();
+
+async function zfsGet(dataset: string, property: string): Promise<string> {
+  return (await runner.run('zfs', ['get', '-H', '-o', 'value', property, dataset])).stdout.trim();
+}
+
+describe('zfs restore recovery leaves every dataset mounted (issue #13 chaos)', needs('zfs'), () => {
+  let pool: TestZfsPool;
+  let driver: ZfsDriver;
+  let root: string;
+  before(async () => {
+    pool = await createZfsPool();
+    root = `${pool.name}/cowsnap`;
+    await runner.run('zfs', ['create', root]);
+    driver = new ZfsDriver({ rootDataset: root, runner });
+    await driver.probe();
+  });
+  after(() => pool.destroy());
+
+  /** A dataset with `old` content, a snapshot `s1` holding `v1`; returns its mountpoint. */
+  async function prepared(name: string): Promise<{ dataset: string; path: string }> {
+    const dataset = `${root}/${name}`;
+    await driver.createDataset(dataset);
+    const path = await driver.mountPath(dataset);
+    await writeFile(join(path, 'file'), 'v1');
+    await driver.createSnapshot(dataset, 's1');
+    await writeFile(join(path, 'file'), 'old');
+    return { dataset, path };
+  }
+
+  it('a crash with the dataset moved aside and files written into its empty mountpoint: recovered and mounted, the others too', async () => {
+    const a = await prepared('boot-a');
+    const b = await prepared('boot-b');
+    for (const { dataset } of [a, b]) {
+      await assert.rejects(driver.restoreSnapshot(dataset, 's1', { crashAfter: 'after-move-old' }), SimulatedCrash);
+    }
+    assert.equal(await zfsGet(b.dataset, 'mounted').catch(() => 'missing'), 'missing', 'b is moved aside when the process dies');
+    // A container restarted at boot bind-mounts the empty folder (Docker creates it) and writes there.
+    await mkdir(b.path, { recursive: true });
+    await writeFile(join(b.path, 'written-at-boot'), 'x');
+
+    const actions = await driver.recover();
+    for (const { dataset, path } of [a, b]) {
+      assert.equal(await zfsGet(dataset, 'mounted'), 'yes', `${dataset} mounted after recovery: ${JSON.stringify(actions)}`);
+      assert.equal(await readFile(join(path, 'file'), 'utf8'), 'v1', 'the restore was finished: all-new content');
+    }
+    // What the container wrote meanwhile is kept beside the mountpoint, and the report says where.
+    const kept = actions.find((action) => action.dataset === b.dataset && action.detail.includes('moved-aside'))?.detail.match(/kept in (\S+)$/)?.[1];
+    assert.ok(kept !== undefined, JSON.stringify(actions));
+    assert.equal(await readFile(join(kept, 'written-at-boot'), 'utf8'), 'x');
+  });
+
+  it('a dataset a restore touched, found unmounted at start, is mounted again', async () => {
+    const c = await prepared('unmounted');
+    await driver.restoreSnapshot(c.dataset, 's1');
+    await runner.run('zfs', ['unmount', c.dataset]);
+    const actions = await driver.recover();
+    assert.equal(await zfsGet(c.dataset, 'mounted'), 'yes', JSON.stringify(actions));
+    assert.equal(await readFile(join(c.path, 'file'), 'utf8'), 'v1');
+  });
+});
