@@ -41,9 +41,9 @@ const { values: args } = parseArgs({
     'restart-dockerd': { type: 'boolean' },
   },
 });
-// --ci: the killer stops at 55 kills or after 3.2 min, whichever comes first; with set-up and teardown the
-// step stays under 4 min. Fewer than 50 kills fails the run: the kill count is part of what CI proves.
-const minutes = Number(args.minutes ?? (args.ci ? '3.2' : '3'));
+// --ci: the killer stops at 55 kills or after 3.5 min, whichever comes first; with set-up and teardown the
+// step stays near 4 min. Fewer than 50 kills fails the run: the kill count is part of what CI proves.
+const minutes = Number(args.minutes ?? (args.ci ? '3.5' : '3'));
 const maxKills = args.kills !== undefined ? Number(args.kills) : args.ci ? 55 : Infinity;
 const minKills = Number(args['min-kills'] ?? (args.ci ? '50' : '1'));
 const seed = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
