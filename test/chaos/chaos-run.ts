@@ -7,7 +7,7 @@
  *
  *   npm run chaos -- --minutes 30            the long form (also restarts dockerd once, half way)
  *   npm run chaos -- --seed 1234             replays a run's choices (timing may still differ)
- *   npm run chaos -- --ci                    the bounded form scripts/test.sh runs (>= 50 kills, ~3 min)
+ *   npm run chaos -- --ci                    the bounded form scripts/test.sh runs (52 kills, >= 50 needed)
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -41,10 +41,11 @@ const { values: args } = parseArgs({
     'restart-dockerd': { type: 'boolean' },
   },
 });
-// --ci: the killer stops at 55 kills or after 3.5 min, whichever comes first; with set-up and teardown the
-// step stays near 4 min. Fewer than 50 kills fails the run: the kill count is part of what CI proves.
-const minutes = Number(args.minutes ?? (args.ci ? '3.5' : '3'));
-const maxKills = args.kills !== undefined ? Number(args.kills) : args.ci ? 55 : Infinity;
+// --ci: the killer stops at 52 kills, or after 7 min on a machine too busy to get there, whichever comes
+// first (its wall time is printed with the figures). Fewer than 50 kills fails the run: the kill count is
+// part of what CI proves.
+const minutes = Number(args.minutes ?? (args.ci ? '7' : '3'));
+const maxKills = args.kills !== undefined ? Number(args.kills) : args.ci ? 52 : Infinity;
 const minKills = Number(args['min-kills'] ?? (args.ci ? '50' : '1'));
 const seed = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
 const workers = Number(args.workers ?? '3');
