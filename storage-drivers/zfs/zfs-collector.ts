@@ -89,6 +89,9 @@ async function promoteHeir(
       const sameLogical = state?.tag !== undefined && state.tag === lineage.tag;
       const kind = names.parseInternal(clone)?.kind;
       if (!sameLogical || (kind !== undefined && kind !== 'lineage')) continue;
+      // zfs-fuse promotes by unmounting and remounting the clone, which fails while a container holds it:
+      // a mounted heir waits (its lineage's space is freed once it is unmounted, by a restore or a destroy).
+      if ((await zfs.getProperty(clone, 'mounted')) === 'yes') return false;
       await zfs.promote(clone);
       return true;
     }

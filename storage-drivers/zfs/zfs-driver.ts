@@ -243,14 +243,26 @@ export class ZfsDriver implements StorageDriver {
       if (inLineage) await this.trimLineage(snapshot.physical);
     } else {
       await this.zfs.setProperty(snapshot.full, PROP.deleted, String(Date.now()));
-      const tomb = `${snapshot.physical}@cowsnap-deleted-${newId()}`;
-      await this.zfs.rename(snapshot.full, tomb);
+      // Renamed out of the way only while no clone of it is mounted: zfs-fuse renames a snapshot by
+      // unmounting and remounting its clones, and the remount fails ("dataset is busy") while a container
+      // holds the clone, which then stays unmounted on the host. Unrenamed, the name stays taken until the
+      // collector frees it (cowsnap's own names are never reused: they end in the record id).
+      let tomb = snapshot.full;
+      if (!(await this.anyMounted(clones))) {
+        tomb = `${snapshot.physical}@cowsnap-deleted-${newId()}`;
+        await this.zfs.rename(snapshot.full, tomb);
+      }
       if ((await this.dialect()).deferredDestroy) await this.zfs.destroy(tomb, { deferred: true });
     }
     // Deleting a clone-free snapshot of a live dataset frees it at once and unblocks nothing else, so
     // the pool-wide collection (which reads every snapshot) runs only when a lineage or a clone is involved:
     // an expiry run deleting thousands of snapshots stays linear.
     if (inLineage || clones.length > 0) await this.collectAfter();
+  }
+
+  private async anyMounted(datasets: readonly string[]): Promise<boolean> {
+    if (datasets.length === 0) return false;
+    return (await this.zfs.getProperties(datasets, ['mounted'])).some((row) => row.value === 'yes');
   }
 
   /** A lineage's head is unreachable: after its newest snapshot goes, roll it back so it frees those blocks. */

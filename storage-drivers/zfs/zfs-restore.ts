@@ -1,3 +1,4 @@
+import { BusyError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
 import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
 import { PROP, type PhysicalSnapshot } from './zfs-catalog.js';
@@ -40,6 +41,7 @@ export async function restoreBySwap(
   if (nested.length > 0) {
     throw nestedDatasetsError(dataset, nested, 'restore');
   }
+  await refuseWithMountedClones(zfs, dataset);
   await ctx.ensureInternal();
   const id = newId();
   const fresh = names.fresh('restore', id);
@@ -72,6 +74,25 @@ export async function restoreBySwap(
   }
   if (options.crashAfter === 'after-move-new') throw new SimulatedCrash('after-move-new');
   await finishRestore(zfs, names, dataset, id);
+}
+
+/**
+ * zfs-fuse renames a dataset by unmounting and remounting the clones of its snapshots too (a copy of the
+ * container, say), and the remount fails ("dataset is busy") while a container holds the clone: the copy
+ * and then the dataset itself end unmounted on the host. So a restore that would rename a dataset whose
+ * snapshots have mounted clones is refused before anything changes.
+ */
+async function refuseWithMountedClones(zfs: ZfsCommands, dataset: string): Promise<void> {
+  const pool = dataset.split('/')[0] ?? dataset;
+  const origins = await zfs.getClones(pool);
+  const clones = [...origins].filter(([origin]) => origin.startsWith(`${dataset}@`)).flatMap(([, names]) => names);
+  if (clones.length === 0) return;
+  const mounted = (await zfs.getProperties(clones, ['mounted'])).filter((row) => row.value === 'yes').map((row) => row.name);
+  if (mounted.length > 0) {
+    throw new BusyError(
+      `cannot restore ${dataset}: clones of its snapshots are mounted (${mounted.join(', ')}); zfs-fuse would unmount them under the containers using them. Stop or remove those containers first`,
+    );
+  }
 }
 
 /** The old dataset is (back) in place: clear its tag, mount it, drop the prepared copy. Returns what mounting moved aside. */

@@ -10,6 +10,7 @@
  * every start (seconds on zfs-fuse); a restart with the same ZFS and pool now reuses what it found.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -96,5 +97,59 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
     assert.deepEqual(info.capabilities, driver.info().capabilities);
     assert.equal(info.version, driver.info().version);
     assert.deepEqual(calls.filter((call) => /^zfs (create|snapshot|hold|destroy)/.test(call)), [], calls.join('\n'));
+  });
+
+  /**
+   * A container's hold on a dataset: a process in its own mount namespace with the dataset bind-mounted
+   * and its working folder inside (Docker's bind mount of the dataset into a running container).
+   */
+  async function hold(path: string): Promise<{ release(): Promise<void> }> {
+    const inside = join(pool.mountPoint, '..', `hold-${String(Date.now())}`);
+    await mkdir(inside, { recursive: true });
+    const holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind "$0" "$1" && cd "$1" && exec sleep 600`, path, inside], { stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return {
+      async release() {
+        holder.kill('SIGKILL');
+        await new Promise((resolve) => holder.once('exit', resolve));
+      },
+    };
+  }
+
+  // Chaos run 30 (seed 30): c4 and a copy ended unmounted on the host and zfs-fuse refused to mount them
+  // again ("mountpoint or dataset is busy") while their containers ran. zfs-fuse renames a snapshot or a
+  // dataset by unmounting and remounting the clones that depend on it, and the remount fails while a
+  // container's mount namespace still holds the clone.
+  it('deleting a snapshot a held clone depends on leaves the clone mounted', async () => {
+    const d = await prepared('held-origin');
+    const copy = `${root}/held-copy`;
+    await driver.cloneSnapshot(d.dataset, 's1', copy);
+    const copyPath = await driver.mountPath(copy);
+    const held = await hold(copyPath);
+    try {
+      await driver.destroySnapshot(d.dataset, 's1');
+      assert.equal(await zfsGet(copy, 'mounted'), 'yes');
+      assert.equal(await readFile(join(copyPath, 'file'), 'utf8'), 'v1');
+      assert.equal(await driver.snapshotExists(d.dataset, 's1'), false);
+    } finally {
+      await held.release();
+    }
+  });
+
+  it('a restore that would unmount a held clone of the dataset is refused, and nothing changes', async () => {
+    const d = await prepared('held-source');
+    const copy = `${root}/held-source-copy`;
+    await driver.cloneSnapshot(d.dataset, 's1', copy);
+    const copyPath = await driver.mountPath(copy);
+    const held = await hold(copyPath);
+    try {
+      await assert.rejects(driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy', message: /held-source-copy/ });
+      for (const [dataset, path, content] of [[d.dataset, d.path, 'old'], [copy, copyPath, 'v1']] as const) {
+        assert.equal(await zfsGet(dataset, 'mounted'), 'yes', dataset);
+        assert.equal(await readFile(join(path, 'file'), 'utf8'), content);
+      }
+    } finally {
+      await held.release();
+    }
   });
 });
