@@ -135,6 +135,8 @@ export class FakeDriver {
    * leaves the journal as a killed process would. Recovery then runs on new service objects.
    */
   freeze: { readonly swap: number; readonly when: 'before' | 'after' } | undefined;
+  /** When set, restoreSnapshot fails with it (storage refusing the swap). */
+  refuseSwap: Error | undefined;
   private swaps = 0;
 
   constructor(
@@ -172,6 +174,7 @@ export class FakeDriver {
       this.onSwapWaiting?.();
       await this.swapGate;
     }
+    if (this.refuseSwap !== undefined) throw this.refuseSwap;
     this.swaps += 1;
     const frozen = this.freeze?.swap === this.swaps ? this.freeze.when : undefined;
     if (frozen === 'before') await forever();
