@@ -2,6 +2,7 @@ import { CommandFailedError } from '../common/errors.js';
 import { groupRows, type ZfsCommands } from './zfs-commands.js';
 import { PROP } from './zfs-catalog.js';
 import { isNotFound } from './zfs-errors.js';
+import { heldElsewhere } from './zfs-holders.js';
 import type { ZfsNames } from './zfs-names.js';
 
 interface SnapshotState {
@@ -89,9 +90,9 @@ async function promoteHeir(
       const sameLogical = state?.tag !== undefined && state.tag === lineage.tag;
       const kind = names.parseInternal(clone)?.kind;
       if (!sameLogical || (kind !== undefined && kind !== 'lineage')) continue;
-      // zfs-fuse promotes by unmounting and remounting the clone, which fails while a container holds it:
-      // a mounted heir waits (its lineage's space is freed once it is unmounted, by a restore or a destroy).
-      if ((await zfs.getProperty(clone, 'mounted')) === 'yes') return false;
+      // zfs-fuse promotes by unmounting and remounting the clone, which fails while a container holds it
+      // (zfs-holders.ts): such an heir waits, and its lineage's space is freed by a later collection.
+      if ((await heldElsewhere([clone])).length > 0) return false;
       await zfs.promote(clone);
       return true;
     }

@@ -26,6 +26,7 @@ import { describeDialect, detectDialect, type ZfsDialect } from './zfs-dialect.j
 import { diffSnapshots } from './zfs-diff.js';
 import { newId, ZfsNames } from './zfs-names.js';
 import { assertNoProblems, nameProblems } from '../common/names.js';
+import { heldElsewhere } from './zfs-holders.js';
 import { recoverRestores, restoreBySwap } from './zfs-restore.js';
 import { receiveSnapshot, recoverReceives, type ZfsReceiveContext } from './zfs-receive.js';
 import { sendSnapshot, snapshotIdentity, type ZfsSendContext } from './zfs-send.js';
@@ -243,12 +244,11 @@ export class ZfsDriver implements StorageDriver {
       if (inLineage) await this.trimLineage(snapshot.physical);
     } else {
       await this.zfs.setProperty(snapshot.full, PROP.deleted, String(Date.now()));
-      // Renamed out of the way only while no clone of it is mounted: zfs-fuse renames a snapshot by
-      // unmounting and remounting its clones, and the remount fails ("dataset is busy") while a container
-      // holds the clone, which then stays unmounted on the host. Unrenamed, the name stays taken until the
-      // collector frees it (cowsnap's own names are never reused: they end in the record id).
+      // Renamed out of the way unless a container holds one of its clones (zfs-holders.ts: the rename
+      // would leave that clone unmounted on the host). Unrenamed, the name stays taken until the collector
+      // frees it (cowsnap's own names are never reused: they end in the record id).
       let tomb = snapshot.full;
-      if (!(await this.anyMounted(clones))) {
+      if ((await heldElsewhere(clones)).length === 0) {
         tomb = `${snapshot.physical}@cowsnap-deleted-${newId()}`;
         await this.zfs.rename(snapshot.full, tomb);
       }
@@ -258,11 +258,6 @@ export class ZfsDriver implements StorageDriver {
     // the pool-wide collection (which reads every snapshot) runs only when a lineage or a clone is involved:
     // an expiry run deleting thousands of snapshots stays linear.
     if (inLineage || clones.length > 0) await this.collectAfter();
-  }
-
-  private async anyMounted(datasets: readonly string[]): Promise<boolean> {
-    if (datasets.length === 0) return false;
-    return (await this.zfs.getProperties(datasets, ['mounted'])).some((row) => row.value === 'yes');
   }
 
   /** A lineage's head is unreachable: after its newest snapshot goes, roll it back so it frees those blocks. */

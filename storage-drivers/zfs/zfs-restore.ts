@@ -1,5 +1,6 @@
 import { BusyError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
+import { heldElsewhere } from './zfs-holders.js';
 import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
 import { PROP, type PhysicalSnapshot } from './zfs-catalog.js';
 import { rollbackIfNewest } from './zfs-collector.js';
@@ -41,7 +42,7 @@ export async function restoreBySwap(
   if (nested.length > 0) {
     throw nestedDatasetsError(dataset, nested, 'restore');
   }
-  await refuseWithMountedClones(zfs, dataset);
+  await refuseWithHeldClones(zfs, dataset);
   await ctx.ensureInternal();
   const id = newId();
   const fresh = names.fresh('restore', id);
@@ -79,18 +80,17 @@ export async function restoreBySwap(
 /**
  * zfs-fuse renames a dataset by unmounting and remounting the clones of its snapshots too (a copy of the
  * container, say), and the remount fails ("dataset is busy") while a container holds the clone: the copy
- * and then the dataset itself end unmounted on the host. So a restore that would rename a dataset whose
- * snapshots have mounted clones is refused before anything changes.
+ * and then the dataset itself end unmounted on the host (zfs-holders.ts). So a restore that would rename a
+ * dataset whose snapshots have clones a container holds is refused before anything changes.
  */
-async function refuseWithMountedClones(zfs: ZfsCommands, dataset: string): Promise<void> {
+async function refuseWithHeldClones(zfs: ZfsCommands, dataset: string): Promise<void> {
   const pool = dataset.split('/')[0] ?? dataset;
   const origins = await zfs.getClones(pool);
   const clones = [...origins].filter(([origin]) => origin.startsWith(`${dataset}@`)).flatMap(([, names]) => names);
-  if (clones.length === 0) return;
-  const mounted = (await zfs.getProperties(clones, ['mounted'])).filter((row) => row.value === 'yes').map((row) => row.name);
-  if (mounted.length > 0) {
+  const held = await heldElsewhere(clones);
+  if (held.length > 0) {
     throw new BusyError(
-      `cannot restore ${dataset}: clones of its snapshots are mounted (${mounted.join(', ')}); zfs-fuse would unmount them under the containers using them. Stop or remove those containers first`,
+      `cannot restore ${dataset}: clones of its snapshots are in use by running containers (${held.join(', ')}); zfs-fuse would unmount them under those containers. Stop them first`,
     );
   }
 }
