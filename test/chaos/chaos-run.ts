@@ -9,7 +9,7 @@
  *   npm run chaos -- --seed 1234             replays a run's choices (timing may still differ)
  *   npm run chaos -- --ci                    the bounded form scripts/test.sh runs (52 kills, >= 50 needed)
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -70,8 +70,10 @@ async function main(): Promise<number> {
   const logDir = join(process.cwd(), '.cache', 'chaos');
   await mkdir(logDir, { recursive: true });
   let logFile = '';
+  let bundleFile = '';
   try {
     const bundle = await bundleServiceEntry();
+    bundleFile = bundle;
     engine = await createDockerEngine();
     zfs = await createZfsPool({ sizeMiB: 768 });
     const config = testServiceConfig(engine, zfs);
@@ -240,6 +242,7 @@ async function main(): Promise<number> {
     return violations.total === 0 ? 0 : 1;
   } finally {
     await life?.stop().catch(() => undefined);
+    if (bundleFile !== '') await rm(bundleFile, { force: true });
     await engine?.destroy().catch((error: unknown) => process.stderr.write(`teardown: ${String(error)}\n`));
     await zfs?.destroy().catch((error: unknown) => process.stderr.write(`teardown: ${String(error)}\n`));
   }

@@ -7,8 +7,11 @@ import { registerTeardown } from '../support/cleanup.js';
 import type { TickReply, TickRequest } from './chaos-service-main.js';
 
 const ENTRY = fileURLToPath(new URL('./chaos-service-main.ts', import.meta.url));
-/** Inside the repository, so the bundle's external imports (better-sqlite3, ssh2) resolve to node_modules. */
-const BUNDLE = fileURLToPath(new URL('../../.cache/chaos/chaos-service.mjs', import.meta.url));
+/**
+ * Inside the repository, so the bundle's external imports (better-sqlite3, ssh2) resolve to node_modules;
+ * one per run, so two runs side by side never restart from a bundle the other is rewriting.
+ */
+const BUNDLE = fileURLToPath(new URL(`../../.cache/chaos/chaos-service-${String(process.pid)}.mjs`, import.meta.url));
 
 /**
  * The service entry bundled once to one JavaScript file: a restart then costs ~0.6 s of CPU instead of a
