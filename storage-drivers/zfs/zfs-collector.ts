@@ -84,15 +84,16 @@ async function promoteHeir(
   datasets: ReadonlyMap<string, DatasetState>,
   clones: ReadonlyMap<string, string[]>,
 ): Promise<boolean> {
+  // A promote moves the lineage's snapshots, and zfs-fuse remounts every clone of them, not only the heir
+  // (zfs-holders.ts): while a container holds any of them, the lineage waits for a later collection.
+  const dependents = lineage.snapshots.flatMap((snapshot) => clones.get(snapshot.full) ?? []);
+  if ((await heldElsewhere(dependents)).length > 0) return false;
   for (const snapshot of [...lineage.snapshots].reverse()) {
     for (const clone of clones.get(snapshot.full) ?? []) {
       const state = datasets.get(clone);
       const sameLogical = state?.tag !== undefined && state.tag === lineage.tag;
       const kind = names.parseInternal(clone)?.kind;
       if (!sameLogical || (kind !== undefined && kind !== 'lineage')) continue;
-      // zfs-fuse promotes by unmounting and remounting the clone, which fails while a container holds it
-      // (zfs-holders.ts): such an heir waits, and its lineage's space is freed by a later collection.
-      if ((await heldElsewhere([clone])).length > 0) return false;
       await zfs.promote(clone);
       return true;
     }
