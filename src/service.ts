@@ -161,6 +161,7 @@ async function wire(
     const path = poolMountPath(pool);
     return { id: pool.id, driver: createDriver(pool, runner), ...(path !== undefined && { path }) };
   });
+  const probeStarted = Date.now();
   const registry = await PoolRegistry.probe(configured, (pool, error) => {
     if (error !== undefined) {
       logger.error({ pool: pool.id, err: error }, 'pool unavailable: the service runs without it and probes it again every minute');
@@ -303,6 +304,7 @@ async function wire(
     return reaped;
   }, logFailure('remote reaper run failed'));
 
+  const recoveryStarted = Date.now();
   const startup = await recoverAtStartup({
     store,
     pools: registry,
@@ -311,7 +313,8 @@ async function wire(
     deleter,
     removeContainer: (id) => runtime.remove(id, { force: true }),
   });
-  logger.info({ startup }, 'start-up recovery done');
+  // The durations tell an operator why a restart is slow (pool probes, recovery over many snapshots).
+  logger.info({ startup, probeMs: recoveryStarted - probeStarted, recoveryMs: Date.now() - recoveryStarted }, 'start-up recovery done');
   // Before the API opens, so the snapshots being uploaded are pinned before any delete can arrive.
   const interrupted = downloads.failInterrupted(['replica.restore', 'replica.copy', 'replica.recover']);
   if (interrupted > 0) logger.warn({ interrupted }, 'restores/copies from remotes cut off by the last stop marked failed');

@@ -43,16 +43,23 @@ export class PoolRegistry {
   static async probe(pools: readonly RegisteredPool[], onProbed?: (pool: RegisteredPool, error: unknown) => void): Promise<PoolRegistry> {
     const up: RegisteredPool[] = [];
     const down: (RegisteredPool & { reason: string })[] = [];
-    for (const pool of pools) {
-      try {
-        await pool.driver.probe();
-        up.push(pool);
-        onProbed?.(pool, undefined);
-      } catch (error) {
-        down.push({ ...pool, reason: publicMessage(error) });
-        onProbed?.(pool, error);
-      }
-    }
+    // All at once: each probe waits on its own storage commands, and start-up waits for the slowest only.
+    const results = await Promise.all(
+      pools.map(async (pool) => {
+        try {
+          await pool.driver.probe();
+          return undefined;
+        } catch (error: unknown) {
+          return { error };
+        }
+      }),
+    );
+    pools.forEach((pool, index) => {
+      const failed = results[index];
+      if (failed === undefined) up.push(pool);
+      else down.push({ ...pool, reason: publicMessage(failed.error) });
+      onProbed?.(pool, failed?.error);
+    });
     return new PoolRegistry(up, down);
   }
 

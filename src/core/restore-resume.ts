@@ -21,6 +21,7 @@ export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry
   const { runtime, store, swap } = deps;
   const payload = entry.payload as unknown as RestorePayload;
   const who = `restore of ${entry.containerId.slice(0, 12)} to ${String(entry.snapshotName)}`;
+  const restart: string[] = [];
   try {
     const pending = await swap.unswapped(entry.step, payload);
     const swapped = payload.filesystems.filter((filesystem) => !pending.includes(filesystem));
@@ -28,7 +29,6 @@ export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry
       { id: entry.containerId, wasRunning: payload.wasRunning },
       ...(payload.sharingStopped ?? []).map((id) => ({ id, wasRunning: true })),
     ];
-    const restart: string[] = [];
     let stopped = 0;
     for (const container of containers) {
       const live = await runtime.inspect(container.id).catch(() => undefined);
@@ -55,6 +55,9 @@ export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry
     const stops = stopped > 0 ? ` after stopping ${stopped} running container(s)` : '';
     return `finished ${who}: swapped ${pending.length} of ${payload.filesystems.length} filesystem(s)${stops}`;
   } catch (error) {
+    // Whatever could not be finished, the containers that ran before the restore run again: a container
+    // left stopped by a failed recovery is an outage nobody asked for.
+    for (const id of restart) await runtime.start(id).catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);
     store.finishOperation(entry.id, 'failed', `could not finish after restart: ${message}`);
     return `${who} could not be finished: ${message}`;

@@ -3,6 +3,7 @@ import type { JournalEntry } from './model.js';
 import type { PoolRegistry, PoolStatus } from './pool-registry.js';
 import type { RuntimePort, StorePort } from './ports.js';
 import { thawAfterCrash } from './quiesce-journal.js';
+import { reconcileRecordsAndStorage } from './records-storage-reconcile.js';
 import type { RestoreService } from './restore-service.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
 import { storageSnapshotName } from './snapshot-naming.js';
@@ -17,8 +18,6 @@ export interface StartupReport {
   /** cowsnap snapshots on disk that no record knows. */
   readonly storageWithoutRecord: { pool: string; dataset: string; snapshot: string }[];
 }
-
-const COWSNAP_STORAGE_NAME = /\.cs(\d+)$/;
 
 /**
  * Runs once before the API opens: drivers finish or undo interrupted swaps, journal rows left
@@ -56,63 +55,17 @@ export async function recoverAtStartup(deps: {
     operations.push(`deferred ${entry.kind} ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}: its pool is unavailable`);
   }
   for (const entry of resumable) {
-    const snapshotId = typeof entry.payload.snapshotId === 'number' ? entry.payload.snapshotId : undefined;
-    const snapshot = snapshotId !== undefined ? store.getSnapshot(snapshotId) : undefined;
-    if (entry.kind === 'restore') {
-      operations.push(await deps.restorer.resume(entry));
-    } else if (entry.kind === 'create') {
-      const thawed = await thawAfterCrash(entry, deps.runtime);
-      if (thawed !== undefined) operations.push(thawed);
-      // A half-made snapshot: remove whatever storage it got, and its record.
-      if (snapshot !== undefined && snapshot.state === 'creating') {
-        for (const filesystem of snapshot.filesystems) {
-          await pools
-            .driverFor(filesystem)
-            .destroySnapshot(filesystem.dataset, storageSnapshotName(snapshot.id, snapshot.name))
-            .catch(() => undefined);
-        }
-        store.deleteSnapshotRecord(snapshot.id);
-      }
-      store.finishOperation(entry.id, 'failed', 'interrupted by a restart; the half-made snapshot was removed');
-      operations.push(`removed half-made snapshot ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}`);
-    } else if (entry.kind === 'delete') {
-      if (snapshot !== undefined) await deps.deleter.delete(snapshot).catch(() => undefined);
-      store.finishOperation(entry.id, 'done');
-      operations.push(`finished deleting ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}`);
-    } else {
-      operations.push(await undoCopy(entry.payload, deps));
-      store.finishOperation(entry.id, 'failed', 'interrupted by a restart; the half-made copy was removed');
+    try {
+      operations.push(...(await resumeEntry(entry, deps)));
+    } catch (error) {
+      // One entry that cannot be finished must not keep the service (and every other container) down.
+      const message = error instanceof Error ? error.message : String(error);
+      operations.push(`could not finish ${entry.kind} ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}: ${message}`);
     }
   }
+  operations.push(...(await removeOrphanedHalfMade(deps, deferred)));
 
-  const recordsWithoutStorage: StartupReport['recordsWithoutStorage'] = [];
-  const storageWithoutRecord: StartupReport['storageWithoutRecord'] = [];
-  const snapshots = store.listAllSnapshots();
-  const knownIds = new Set(snapshots.map((s) => s.id));
-  const datasets = new Map<string, { pool: string; dataset: string }>();
-  const unreachable = new Map<string, number>();
-  for (const snapshot of snapshots) {
-    for (const filesystem of snapshot.filesystems) {
-      if (!pools.isAvailable(filesystem.pool)) {
-        // Not "records without storage": the storage may be fine on a pool we cannot see now.
-        unreachable.set(filesystem.pool, (unreachable.get(filesystem.pool) ?? 0) + 1);
-        continue;
-      }
-      datasets.set(`${filesystem.pool}\u0000${filesystem.dataset}`, { pool: filesystem.pool, dataset: filesystem.dataset });
-      if (snapshot.state !== 'ready') continue;
-      const driver = pools.driverFor(filesystem);
-      const exists = await driver.snapshotExists(filesystem.dataset, storageSnapshotName(snapshot.id, snapshot.name)).catch(() => false);
-      if (!exists) recordsWithoutStorage.push({ container: snapshot.containerName, snapshot: snapshot.name, dataset: filesystem.dataset });
-    }
-  }
-  for (const { pool, dataset } of datasets.values()) {
-    const driver = pools.driverFor({ pool });
-    if (!(await driver.datasetExists(dataset).catch(() => false))) continue;
-    for (const info of await driver.listSnapshots(dataset).catch(() => [])) {
-      const id = COWSNAP_STORAGE_NAME.exec(info.name)?.[1];
-      if (id !== undefined && !knownIds.has(Number(id))) storageWithoutRecord.push({ pool, dataset, snapshot: info.name });
-    }
-  }
+  const { recordsWithoutStorage, storageWithoutRecord, unreachable } = await reconcileRecordsAndStorage(store, pools);
   const statuses = pools.statuses().map((status) => ({ ...status, configured: true }));
   for (const id of unreachable.keys()) {
     if (!pools.isConfigured(id)) statuses.push({ id, available: false, reason: 'recorded by snapshots but not configured (any more)', configured: false });
@@ -161,4 +114,64 @@ async function undoCopy(
     removed.push(clone.dataset);
   }
   return `removed the half-made copy ${String(payload.target)}${removed.length > 0 ? ` (${removed.join(', ')})` : ''}`;
+}
+
+type RecoveryDeps = Parameters<typeof recoverAtStartup>[0];
+
+/** Finishes or undoes one journal entry a crash left `running`; returns what it did. */
+async function resumeEntry(entry: JournalEntry, deps: RecoveryDeps): Promise<string[]> {
+  const { store, pools } = deps;
+  const operations: string[] = [];
+  const snapshotId = typeof entry.payload.snapshotId === 'number' ? entry.payload.snapshotId : undefined;
+  const snapshot = snapshotId !== undefined ? store.getSnapshot(snapshotId) : undefined;
+  if (entry.kind === 'restore') {
+    return [await deps.restorer.resume(entry)];
+  } else if (entry.kind === 'create') {
+    const thawed = await thawAfterCrash(entry, deps.runtime);
+    if (thawed !== undefined) operations.push(thawed);
+    // A half-made snapshot: remove whatever storage it got, and its record.
+    if (snapshot !== undefined && snapshot.state === 'creating') {
+      for (const filesystem of snapshot.filesystems) {
+        await pools
+          .driverFor(filesystem)
+          .destroySnapshot(filesystem.dataset, storageSnapshotName(snapshot.id, snapshot.name))
+          .catch(() => undefined);
+      }
+      store.deleteSnapshotRecord(snapshot.id);
+    }
+    store.finishOperation(entry.id, 'failed', 'interrupted by a restart; the half-made snapshot was removed');
+    operations.push(`removed half-made snapshot ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}`);
+  } else if (entry.kind === 'delete') {
+    if (snapshot !== undefined) await deps.deleter.delete(snapshot).catch(() => undefined);
+    store.finishOperation(entry.id, 'done');
+    operations.push(`finished deleting ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}`);
+  } else {
+    operations.push(await undoCopy(entry.payload, deps));
+    store.finishOperation(entry.id, 'failed', 'interrupted by a restart; the half-made copy was removed');
+  }
+  return operations;
+}
+
+/**
+ * A record still `creating` that no unfinished journal entry accounts for: the process died between
+ * reserving the record and journaling its creation. Like a half-made snapshot the journal knows, its
+ * storage (if any was made) and its record go; a record waiting for an unavailable pool stays.
+ */
+async function removeOrphanedHalfMade(deps: RecoveryDeps, deferred: readonly JournalEntry[]): Promise<string[]> {
+  const { store, pools } = deps;
+  const waiting = new Set(deferred.map((entry) => entry.payload.snapshotId));
+  const done: string[] = [];
+  for (const snapshot of store.listAllSnapshots()) {
+    if (snapshot.state !== 'creating' || waiting.has(snapshot.id)) continue;
+    if (!snapshot.filesystems.every((filesystem) => pools.isAvailable(filesystem.pool))) continue;
+    for (const filesystem of snapshot.filesystems) {
+      await pools
+        .driverFor(filesystem)
+        .destroySnapshot(filesystem.dataset, storageSnapshotName(snapshot.id, snapshot.name))
+        .catch(() => undefined);
+    }
+    store.deleteSnapshotRecord(snapshot.id);
+    done.push(`removed half-made snapshot ${snapshot.name} of ${snapshot.containerName}: its creation was cut before it was journaled`);
+  }
+  return done;
 }

@@ -134,7 +134,24 @@ export class BtrfsDriver implements StorageDriver {
 
   async destroyDataset(dataset: string): Promise<void> {
     const path = await this.existingDataset(dataset);
+    await this.assertReachedWithoutSymlinks(path);
     await this.nested.deleteTree(path);
+  }
+
+  /**
+   * A path through a symlinked folder inside the pool (or a symlink itself) names some other, real
+   * dataset: deleting it would delete that one. The path must be where it says it is.
+   */
+  private async assertReachedWithoutSymlinks(path: string): Promise<void> {
+    const parent = dirname(path);
+    const [realParent, realPool, entry] = await Promise.all([
+      realpath(parent).catch(() => undefined),
+      realpath(this.layout.pool),
+      lstat(path).catch(() => undefined),
+    ]);
+    if (realParent !== join(realPool, relative(this.layout.pool, parent)) || entry?.isSymbolicLink() !== false) {
+      throw new UnsupportedError(`refusing to delete ${path}: it is reached through a symlink inside the pool`);
+    }
   }
 
   async datasetExists(dataset: string): Promise<boolean> {

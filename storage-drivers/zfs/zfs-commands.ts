@@ -1,5 +1,7 @@
+import { mkdir, rename } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../common/command-runner.js';
+import { CommandFailedError } from '../common/errors.js';
 import { isBusy, isNotFound, toZfsError } from './zfs-errors.js';
 
 /** One row of `zfs get -H -p -o name,property,value,source`. */
@@ -136,13 +138,31 @@ export class ZfsCommands {
     await this.zfsRetryBusy(`unmount ${name}`, ['unmount', name]);
   }
 
-  /** Mounts the dataset unless it is mounted already or is not meant to be (canmount=off, no mountpoint). */
-  async ensureMounted(name: string): Promise<void> {
+  /**
+   * Mounts the dataset unless it is mounted already or is not meant to be (canmount=off, no mountpoint).
+   * zfs-fuse says "mountpoint or dataset is busy" for a moment after an unmount or rename: retried.
+   * With `moveAside`, a mountpoint folder that is not empty (something wrote into it while the dataset was
+   * not mounted: a container Docker started at boot bind-mounts the empty folder) is renamed aside, kept
+   * with its files, and the dataset is mounted on a fresh folder; the result names the folder kept.
+   * (zfs-fuse's own overlay mount, `zfs mount -O`, crashes the daemon: never used.)
+   */
+  async ensureMounted(name: string, options: { moveAside?: boolean } = {}): Promise<{ mounted: boolean; movedAside?: string }> {
     const rows = await this.getProperties([name], ['mounted', 'canmount', 'mountpoint']);
     const value = (property: string): string | undefined => rows.find((row) => row.property === property)?.value;
     const mountpoint = value('mountpoint');
-    if (value('mounted') === 'yes' || value('canmount') === 'off' || mountpoint === 'none' || mountpoint === 'legacy') return;
-    await this.mount(name);
+    if (value('mounted') === 'yes' || value('canmount') === 'off' || mountpoint === undefined || !mountpoint.startsWith('/')) return { mounted: false };
+    try {
+      await this.zfsRetryBusy(`mount ${name}`, ['mount', name]);
+      return { mounted: true };
+    } catch (error) {
+      if (/already mounted/i.test(errorText(error))) return { mounted: false };
+      if (options.moveAside !== true || !/not empty/i.test(errorText(error))) throw error;
+      const aside = `${mountpoint}.cowsnap-moved-aside-${String(Date.now())}`;
+      await rename(mountpoint, aside);
+      await mkdir(mountpoint, { recursive: true });
+      await this.zfsRetryBusy(`mount ${name}`, ['mount', name]);
+      return { mounted: true, movedAside: aside };
+    }
   }
 
   /** Unmounts the dataset if it is mounted. */
@@ -173,6 +193,13 @@ export class ZfsCommands {
     );
     return new Map(rows.map((row) => [row.property, row.value]));
   }
+}
+
+/** A failure's message with the stderr of the command behind it (typed errors keep it as their cause). */
+function errorText(error: unknown): string {
+  if (error instanceof CommandFailedError) return `${error.message}\n${error.stderr}`;
+  if (!(error instanceof Error)) return String(error);
+  return error.cause === undefined ? error.message : `${error.message}\n${errorText(error.cause)}`;
 }
 
 function propertyArgs(properties: Readonly<Record<string, string>>): string[] {

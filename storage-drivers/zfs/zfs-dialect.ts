@@ -54,22 +54,37 @@ async function stderrOf(runner: CommandRunner, command: string, args: readonly s
   }
 }
 
+/** Where the last probe's result is kept: a user property of cowsnap's internal dataset. */
+export const DIALECT_PROPERTY = 'cowsnap:dialect';
+
 /**
  * Probes the tools on the root dataset. Holds and deferred destroy are tried on a throwaway snapshot in
- * cowsnap's internal dataset, which must exist already.
+ * cowsnap's internal dataset, which must exist already. That trial costs a dataset create, a snapshot,
+ * a hold and two destroys (seconds on zfs-fuse) at every start, so its result is kept on the internal
+ * dataset with the tool version and pool version it was found with, and reused while both are the same
+ * (an upgrade of ZFS or of the pool probes again).
  */
 export async function detectDialect(runner: CommandRunner, zfs: ZfsCommands, names: ZfsNames): Promise<ZfsDialect> {
   const pool = names.root.split('/')[0] ?? names.root;
-  const version = await stderrOf(runner, 'zfs', ['version']);
+  const [version, poolVersionText, cached] = await Promise.all([
+    stderrOf(runner, 'zfs', ['version']),
+    stderrOf(runner, 'zpool', ['get', 'version', pool]),
+    zfs.getProperty(names.internal, DIALECT_PROPERTY).catch(() => '-'),
+  ]);
   const tool = version.ok ? (version.text.split('\n')[0]?.trim() ?? 'zfs') : 'zfs-fuse';
-  const poolVersion = parseZpoolVersion((await stderrOf(runner, 'zpool', ['get', 'version', pool])).text);
-  const diff = await stderrOf(runner, 'zfs', ['diff']);
-  const nativeDiff = diff.ok || subcommandExists(diff.text);
-  const listParsable = (await stderrOf(runner, 'zfs', ['list', '-H', '-p', '-o', 'name', names.root])).ok;
-  const poolSync = (await stderrOf(runner, 'zpool', ['sync', pool])).ok;
+  const poolVersion = parseZpoolVersion(poolVersionText.text);
+  const kept = parseKept(cached);
+  if (kept?.tool === tool && kept.poolVersion === poolVersion) return kept;
 
+  const [diff, list, sync] = await Promise.all([
+    stderrOf(runner, 'zfs', ['diff']),
+    stderrOf(runner, 'zfs', ['list', '-H', '-p', '-o', 'name', names.root]),
+    stderrOf(runner, 'zpool', ['sync', pool]),
+  ]);
+  const nativeDiff = diff.ok || subcommandExists(diff.text);
   const probe = names.fresh('probe');
   await zfs.create(probe);
+  let dialect: ZfsDialect;
   try {
     const snapshot = `${probe}@probe`;
     await zfs.snapshot(snapshot);
@@ -78,9 +93,24 @@ export async function detectDialect(runner: CommandRunner, zfs: ZfsCommands, nam
       await runner.run('zfs', ['release', 'cowsnap-probe', snapshot]);
     });
     const deferredDestroy = await succeeds(() => runner.run('zfs', ['destroy', '-d', snapshot]));
-    return { tool, poolVersion, nativeDiff, holds, deferredDestroy, listParsable, poolSync };
+    dialect = { tool, poolVersion, nativeDiff, holds, deferredDestroy, listParsable: list.ok, poolSync: sync.ok };
   } finally {
     await zfs.destroy(probe, { recursive: true });
+  }
+  await zfs.setProperty(names.internal, DIALECT_PROPERTY, JSON.stringify(dialect));
+  return dialect;
+}
+
+/** The kept probe result, when it is one (anything else probes again). */
+function parseKept(value: string): ZfsDialect | undefined {
+  try {
+    const parsed = JSON.parse(value) as Partial<ZfsDialect> | null;
+    if (parsed === null || typeof parsed !== 'object' || typeof parsed.tool !== 'string' || typeof parsed.poolVersion !== 'string') return undefined;
+    const flags = [parsed.nativeDiff, parsed.holds, parsed.deferredDestroy, parsed.listParsable, parsed.poolSync];
+    if (!flags.every((flag) => typeof flag === 'boolean')) return undefined;
+    return parsed as ZfsDialect;
+  } catch {
+    return undefined;
   }
 }
 

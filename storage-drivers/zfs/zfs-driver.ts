@@ -26,6 +26,7 @@ import { describeDialect, detectDialect, type ZfsDialect } from './zfs-dialect.j
 import { diffSnapshots } from './zfs-diff.js';
 import { newId, ZfsNames } from './zfs-names.js';
 import { assertNoProblems, nameProblems } from '../common/names.js';
+import { heldElsewhere } from './zfs-holders.js';
 import { recoverRestores, restoreBySwap } from './zfs-restore.js';
 import { receiveSnapshot, recoverReceives, type ZfsReceiveContext } from './zfs-receive.js';
 import { sendSnapshot, snapshotIdentity, type ZfsSendContext } from './zfs-send.js';
@@ -243,8 +244,14 @@ export class ZfsDriver implements StorageDriver {
       if (inLineage) await this.trimLineage(snapshot.physical);
     } else {
       await this.zfs.setProperty(snapshot.full, PROP.deleted, String(Date.now()));
-      const tomb = `${snapshot.physical}@cowsnap-deleted-${newId()}`;
-      await this.zfs.rename(snapshot.full, tomb);
+      // Renamed out of the way unless a container holds one of its clones (zfs-holders.ts: the rename
+      // would leave that clone unmounted on the host). Unrenamed, the name stays taken until the collector
+      // frees it (cowsnap's own names are never reused: they end in the record id).
+      let tomb = snapshot.full;
+      if ((await heldElsewhere(clones)).length === 0) {
+        tomb = `${snapshot.physical}@cowsnap-deleted-${newId()}`;
+        await this.zfs.rename(snapshot.full, tomb);
+      }
       if ((await this.dialect()).deferredDestroy) await this.zfs.destroy(tomb, { deferred: true });
     }
     // Deleting a clone-free snapshot of a live dataset frees it at once and unblocks nothing else, so

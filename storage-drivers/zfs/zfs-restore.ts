@@ -1,4 +1,6 @@
+import { BusyError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
+import { heldElsewhere } from './zfs-holders.js';
 import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
 import { PROP, type PhysicalSnapshot } from './zfs-catalog.js';
 import { rollbackIfNewest } from './zfs-collector.js';
@@ -40,6 +42,7 @@ export async function restoreBySwap(
   if (nested.length > 0) {
     throw nestedDatasetsError(dataset, nested, 'restore');
   }
+  await refuseWithHeldClones(zfs, dataset);
   await ctx.ensureInternal();
   const id = newId();
   const fresh = names.fresh('restore', id);
@@ -74,15 +77,39 @@ export async function restoreBySwap(
   await finishRestore(zfs, names, dataset, id);
 }
 
-/** The old dataset is (back) in place: clear its tag, mount it, drop the prepared copy. */
-async function undoInPlace(zfs: ZfsCommands, dataset: string, fresh: string): Promise<void> {
-  await zfs.inheritProperty(dataset, PROP.restoreOld);
-  await zfs.ensureMounted(dataset);
-  if (await zfs.datasetExists(fresh)) await zfs.destroy(fresh, { recursive: true });
+/**
+ * zfs-fuse renames a dataset by unmounting and remounting the clones of its snapshots too (a copy of the
+ * container, say), and the remount fails ("dataset is busy") while a container holds the clone: the copy
+ * and then the dataset itself end unmounted on the host (zfs-holders.ts). So a restore that would rename a
+ * dataset whose snapshots have clones a container holds is refused before anything changes.
+ */
+async function refuseWithHeldClones(zfs: ZfsCommands, dataset: string): Promise<void> {
+  const pool = dataset.split('/')[0] ?? dataset;
+  const origins = await zfs.getClones(pool);
+  const clones = [...origins].filter(([origin]) => origin.startsWith(`${dataset}@`)).flatMap(([, names]) => names);
+  const held = await heldElsewhere(clones);
+  if (held.length > 0) {
+    throw new BusyError(
+      `cannot restore ${dataset}: clones of its snapshots are in use by running containers (${held.join(', ')}); zfs-fuse would unmount them under those containers. Stop them first`,
+    );
+  }
 }
 
-/** Step 4; safe to run again after a crash inside it. */
-async function finishRestore(zfs: ZfsCommands, names: ZfsNames, dataset: string, id: string): Promise<void> {
+/** The old dataset is (back) in place: clear its tag, mount it, drop the prepared copy. Returns what mounting moved aside. */
+async function undoInPlace(zfs: ZfsCommands, dataset: string, fresh: string): Promise<string> {
+  await zfs.inheritProperty(dataset, PROP.restoreOld);
+  const { movedAside } = await zfs.ensureMounted(dataset, { moveAside: true });
+  if (await zfs.datasetExists(fresh)) await zfs.destroy(fresh, { recursive: true });
+  return keptNote(movedAside);
+}
+
+/** For a recovery action's detail: where the files found in an unmounted dataset's mountpoint folder are kept. */
+function keptNote(movedAside: string | undefined): string {
+  return movedAside === undefined ? '' : `; what was written into its mountpoint folder while it was moved aside is kept in ${movedAside}`;
+}
+
+/** Step 4; safe to run again after a crash inside it. Returns what mounting moved aside. */
+async function finishRestore(zfs: ZfsCommands, names: ZfsNames, dataset: string, id: string): Promise<string> {
   const lineage = names.fresh('lineage', id);
   if (await zfs.datasetExists(lineage)) {
     const mountpoint = (await zfs.localProperties(lineage)).get('mountpoint');
@@ -101,8 +128,9 @@ async function finishRestore(zfs: ZfsCommands, names: ZfsNames, dataset: string,
       await zfs.inheritProperty(lineage, PROP.restoreOld);
     }
   }
-  await zfs.ensureMounted(dataset);
+  const { movedAside } = await zfs.ensureMounted(dataset, { moveAside: true });
   await zfs.inheritProperty(dataset, PROP.restoreNew);
+  return keptNote(movedAside);
 }
 
 interface Tagged {
@@ -126,48 +154,79 @@ async function readTags(zfs: ZfsCommands, names: ZfsNames): Promise<Tagged[]> {
   return tagged;
 }
 
-/** Finds interrupted restores by their tags and finishes (new copy in place) or undoes (old still there) each. */
+/**
+ * Finds interrupted restores by their tags and finishes (new copy in place) or undoes (old still there)
+ * each, then mounts every dataset a restore touched that is left unmounted. One dataset that cannot be
+ * put right (say its mountpoint is busy) is reported as `skipped` and the others are recovered all the
+ * same: the tags stay, so the next start tries again; nothing here may keep the service from starting.
+ */
 export async function recoverRestores(zfs: ZfsCommands, names: ZfsNames): Promise<RecoveryAction[]> {
   if (!(await zfs.datasetExists(names.internal))) return [];
   const actions: RecoveryAction[] = [];
+  const attempt = async (dataset: string, what: string, body: () => Promise<RecoveryAction | undefined>): Promise<void> => {
+    try {
+      const action = await body();
+      if (action !== undefined) actions.push(action);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      actions.push({ dataset, action: 'skipped', detail: `could not ${what}: ${message}; left as found, the next start tries again` });
+    }
+  };
 
   // Prepared copies still parked in cowsnap-internal.
   for (const entry of await readTags(zfs, names)) {
     const parsed = names.parseInternal(entry.name);
     if (parsed?.kind !== 'restore') continue;
     const dataset = entry.logical;
-    if (dataset === undefined) {
-      await zfs.destroy(entry.name, { recursive: true });
-      actions.push({ dataset: entry.name, action: 'cleaned', detail: 'removed an untagged restore copy' });
-    } else if (await zfs.datasetExists(dataset)) {
-      await undoInPlace(zfs, dataset, entry.name);
-      actions.push({ dataset, action: 'undone', detail: `restore ${parsed.id} was interrupted before the swap; old content kept` });
-    } else {
+    await attempt(dataset ?? entry.name, `recover restore ${parsed.id}`, async () => {
+      if (dataset === undefined) {
+        await zfs.destroy(entry.name, { recursive: true });
+        return { dataset: entry.name, action: 'cleaned', detail: 'removed an untagged restore copy' };
+      }
+      if (await zfs.datasetExists(dataset)) {
+        const kept = await undoInPlace(zfs, dataset, entry.name);
+        return { dataset, action: 'undone', detail: `restore ${parsed.id} was interrupted before the swap; old content kept${kept}` };
+      }
       await zfs.rename(entry.name, dataset);
-      await finishRestore(zfs, names, dataset, parsed.id);
-      actions.push({ dataset, action: 'finished', detail: `restore ${parsed.id} was interrupted mid-swap; restored content put in place` });
-    }
+      const kept = await finishRestore(zfs, names, dataset, parsed.id);
+      return { dataset, action: 'finished', detail: `restore ${parsed.id} was interrupted mid-swap; restored content put in place${kept}` };
+    });
   }
 
   // Restored copies in place whose last step did not run.
   for (const entry of await readTags(zfs, names)) {
-    if (entry.restoreNew === undefined || names.isInternal(entry.name)) continue;
-    await finishRestore(zfs, names, entry.name, entry.restoreNew);
-    actions.push({ dataset: entry.name, action: 'finished', detail: `finished restore ${entry.restoreNew}` });
+    const id = entry.restoreNew;
+    if (id === undefined || names.isInternal(entry.name)) continue;
+    await attempt(entry.name, `finish restore ${id}`, async () => {
+      const kept = await finishRestore(zfs, names, entry.name, id);
+      return { dataset: entry.name, action: 'finished', detail: `finished restore ${id}${kept}` };
+    });
   }
 
   // Old datasets moved aside whose restore left no copy: put them back if the name is free.
   for (const entry of await readTags(zfs, names)) {
-    if (entry.restoreOld === undefined || entry.logical === undefined || names.parseInternal(entry.name)?.kind !== 'lineage') continue;
-    if (await zfs.datasetExists(entry.logical)) {
-      await zfs.inheritProperty(entry.name, PROP.restoreOld);
-      actions.push({ dataset: entry.logical, action: 'cleaned', detail: `cleared the restore tag of ${entry.name}` });
-    } else {
-      await zfs.rename(entry.name, entry.logical);
-      await zfs.inheritProperty(entry.logical, PROP.restoreOld);
-      await zfs.ensureMounted(entry.logical);
-      actions.push({ dataset: entry.logical, action: 'undone', detail: `put the old content back from ${entry.name}` });
-    }
+    const logical = entry.logical;
+    if (entry.restoreOld === undefined || logical === undefined || names.parseInternal(entry.name)?.kind !== 'lineage') continue;
+    await attempt(logical, `put back ${entry.name}`, async () => {
+      if (await zfs.datasetExists(logical)) {
+        await zfs.inheritProperty(entry.name, PROP.restoreOld);
+        return { dataset: logical, action: 'cleaned', detail: `cleared the restore tag of ${entry.name}` };
+      }
+      await zfs.rename(entry.name, logical);
+      await zfs.inheritProperty(logical, PROP.restoreOld);
+      const { movedAside } = await zfs.ensureMounted(logical, { moveAside: true });
+      return { dataset: logical, action: 'undone', detail: `put the old content back from ${entry.name}${keptNote(movedAside)}` };
+    });
+  }
+
+  // Whatever step a crash cut, a dataset a restore touched ends mounted at its mountpoint.
+  for (const entry of await readTags(zfs, names)) {
+    if (entry.logical !== entry.name || names.isInternal(entry.name)) continue;
+    await attempt(entry.name, 'mount it', async () => {
+      const { mounted, movedAside } = await zfs.ensureMounted(entry.name, { moveAside: true });
+      if (!mounted) return undefined;
+      return { dataset: entry.name, action: 'finished', detail: `mounted it again${keptNote(movedAside)}` };
+    });
   }
   return actions;
 }

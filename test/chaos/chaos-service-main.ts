@@ -31,6 +31,7 @@ const file = process.argv[2];
 if (file === undefined) throw new Error('usage: chaos-service-main.ts <config.json>');
 const config = loadConfig({ file, env: process.env });
 const logger = pino({ level: config.logLevel });
+logger.info({ loadMs: Math.round(process.uptime() * 1000) }, 'chaos service: modules loaded');
 const running = await startService(config, logger, { clock, reaper: { baseBackoffMs: 200, maxBackoffMs: 2_000 } });
 process.send?.({ ready: running.url, startup: running.startup });
 

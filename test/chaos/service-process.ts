@@ -7,8 +7,11 @@ import { registerTeardown } from '../support/cleanup.js';
 import type { TickReply, TickRequest } from './chaos-service-main.js';
 
 const ENTRY = fileURLToPath(new URL('./chaos-service-main.ts', import.meta.url));
-/** Inside the repository, so the bundle's external imports (better-sqlite3, ssh2) resolve to node_modules. */
-const BUNDLE = fileURLToPath(new URL('../../.cache/chaos/chaos-service.mjs', import.meta.url));
+/**
+ * Inside the repository, so the bundle's external imports (better-sqlite3, ssh2) resolve to node_modules;
+ * one per run, so two runs side by side never restart from a bundle the other is rewriting.
+ */
+const BUNDLE = fileURLToPath(new URL(`../../.cache/chaos/chaos-service-${String(process.pid)}.mjs`, import.meta.url));
 
 /**
  * The service entry bundled once to one JavaScript file: a restart then costs ~0.6 s of CPU instead of a
@@ -45,6 +48,40 @@ export interface ServiceLife {
 
 let tickCounter = 0;
 
+/**
+ * The service's process group: the service and the btrfs/zfs/mount commands it runs. A SIGKILL hits the
+ * service alone, as a crash does; the commands it was waiting for go on, as they do under systemd
+ * (systemd/cowsnap.service, KillMode=mixed): the unit is restarted only once its control group is empty.
+ * So the next life starts when the group is gone, and never races the last life's commands.
+ */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for the commands the killed service left running to end; SIGKILLs them after `capMs` (systemd: TimeoutStopSec). */
+async function groupGone(pid: number | undefined, capMs = 30_000): Promise<void> {
+  if (pid === undefined) return;
+  const until = Date.now() + capMs;
+  while (groupAlive(pid)) {
+    if (Date.now() > until) killGroup(pid);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 /** Starts the bundled chaos-service-main.ts with the config file; its log is appended to `logFile`. */
 export async function startServiceLife(bundle: string, configFile: string, logFile: string, offsetMs: number): Promise<ServiceLife> {
   const started = Date.now();
@@ -52,12 +89,15 @@ export async function startServiceLife(bundle: string, configFile: string, logFi
   const child: ChildProcess = spawn(process.execPath, [bundle, configFile], {
     env: { ...process.env, CHAOS_CLOCK_OFFSET_MS: String(offsetMs) },
     stdio: ['ignore', log, log, 'ipc'],
+    detached: true,
   });
   closeSync(log);
-  const registration = registerTeardown('chaos service process', () => Promise.resolve(), () => child.kill('SIGKILL'));
+  const registration = registerTeardown('chaos service process', () => Promise.resolve(), () => {
+    killGroup(child.pid);
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => {
     resolve();
-  }));
+  })).then(() => groupGone(child.pid));
   void exited.then(() => registration.release());
   const ticks = new Map<number, (reply: TickReply | undefined) => void>();
   void exited.then(() => {
@@ -116,12 +156,15 @@ export async function startAndKill(bundle: string, configFile: string, logFile: 
   const child = spawn(process.execPath, [bundle, configFile], {
     env: { ...process.env, CHAOS_CLOCK_OFFSET_MS: String(offsetMs) },
     stdio: ['ignore', log, log, 'ipc'],
+    detached: true,
   });
   closeSync(log);
-  const registration = registerTeardown('chaos service process', () => Promise.resolve(), () => child.kill('SIGKILL'));
+  const registration = registerTeardown('chaos service process', () => Promise.resolve(), () => {
+    killGroup(child.pid);
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => {
     resolve();
-  }));
+  })).then(() => groupGone(child.pid));
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, afterMs))]);
   child.kill('SIGKILL');
   await exited;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BtrfsDriver } from '../../storage-drivers/btrfs/btrfs-driver.js';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
@@ -58,6 +58,17 @@ describe('btrfs nested subvolumes', needs('btrfs'), () => {
     await driver.destroyDataset(copy);
     assert.equal(await driver.datasetExists(copy), false, 'the copy and its nested subvolumes are gone');
     assert.equal(await readFile(join(victim, 'keep.txt'), 'utf8'), 'must survive');
+  });
+
+  it('refuses to delete a dataset reached through a symlinked folder inside the pool (the real one stays)', async () => {
+    const target = await newDataset('target');
+    await writeFile(join(target, 'keep.txt'), 'must survive');
+    // Any path through the link names the real dataset; deleting "elsewhere/datasets/<name>" deleted it.
+    await mkdir(join(pool.mountPoint, 'elsewhere'));
+    await symlink(join(pool.mountPoint, 'datasets'), join(pool.mountPoint, 'elsewhere', 'datasets'));
+    await assert.rejects(driver.destroyDataset(join(pool.mountPoint, 'elsewhere', 'datasets', basename(target))), { code: 'unsupported' });
+    assert.equal(await driver.datasetExists(target), true);
+    assert.equal(await readFile(join(target, 'keep.txt'), 'utf8'), 'must survive');
   });
 
   it('snapshots, restores and copies a nested subvolume whose name holds a newline', async () => {

@@ -90,4 +90,34 @@ describe('defect-1: start-up recovery of a killed restore, the container started
     await recover(harness);
     assert.deepEqual(harness.events, [`swap ${ROOT}`, `swap ${DATA}`, 'start web']);
   });
+
+  it('a resume that storage refuses starts the container again (it ran before the restore)', async () => {
+    // Chaos run 30: the restore was cut with the container stopped; at the restart storage refused the
+    // swap (409 busy), the journal row ended failed, and the container stayed stopped for good.
+    const harness = createRestoreHarness();
+    h = harness;
+    harness.runtime.add(CONTAINER_ID, 'web', [rootfs(ROOT), poolMount(DATA)]);
+    harness.driver.addDataset(ROOT, 'root-v1');
+    harness.driver.addDataset(DATA, 'data-v1');
+    const good = await harness.service.create('web', { alias: 'good' });
+    harness.driver.freeze = { swap: 1, when: 'before' };
+    void harness.service.restore('web', good.snapshot.name, {});
+    await settle();
+    assert.equal(harness.runtime.get(CONTAINER_ID).running, false, 'the restore had stopped the container');
+    harness.driver.freeze = undefined;
+    harness.driver.refuseSwap = Object.assign(new Error('clones of its snapshots are mounted'), { code: 'busy' });
+
+    const report = await recoverAtStartup({
+      store: harness.test.store,
+      pools: harness.pools,
+      runtime: harness.runtime,
+      restorer: harness.restorer,
+      deleter: harness.deleter,
+      removeContainer: () => Promise.resolve(),
+    });
+    assert.ok(report.operations.some((line) => /could not be finished/.test(line)), report.operations.join('\n'));
+    assert.deepEqual(harness.test.store.listUnfinishedOperations(), []);
+    assert.equal(harness.runtime.get(CONTAINER_ID).running, true, 'the container runs again');
+    assert.equal(harness.driver.content.get(ROOT), 'root-v1');
+  });
 });

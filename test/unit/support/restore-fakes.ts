@@ -121,6 +121,8 @@ export class FakeDriver {
   readonly identity = new Map<string, number>();
   readonly snapshots = new Map<string, string>();
   private nextIdentity = 1;
+  /** Storage look-ups made, by kind: what start-up costs in storage commands. */
+  readonly lookups = { snapshotExists: 0, listSnapshots: 0 };
   /** When set, createSnapshot waits for it (to hold a snapshot, and its quiesce, in flight). */
   createGate: Promise<void> | undefined;
   /** Called when createSnapshot reaches the gate. */
@@ -133,6 +135,8 @@ export class FakeDriver {
    * leaves the journal as a killed process would. Recovery then runs on new service objects.
    */
   freeze: { readonly swap: number; readonly when: 'before' | 'after' } | undefined;
+  /** When set, restoreSnapshot fails with it (storage refusing the swap). */
+  refuseSwap: Error | undefined;
   private swaps = 0;
 
   constructor(
@@ -155,6 +159,7 @@ export class FakeDriver {
   }
 
   snapshotExists(dataset: string, name: string): Promise<boolean> {
+    this.lookups.snapshotExists += 1;
     return Promise.resolve(this.snapshots.has(`${dataset}@${name}`));
   }
 
@@ -169,6 +174,7 @@ export class FakeDriver {
       this.onSwapWaiting?.();
       await this.swapGate;
     }
+    if (this.refuseSwap !== undefined) throw this.refuseSwap;
     this.swaps += 1;
     const frozen = this.freeze?.swap === this.swaps ? this.freeze.when : undefined;
     if (frozen === 'before') await forever();
@@ -198,8 +204,10 @@ export class FakeDriver {
     return Promise.resolve(this.content.has(dataset));
   }
 
-  listSnapshots(): Promise<[]> {
-    return Promise.resolve([]);
+  listSnapshots(dataset: string): Promise<{ dataset: string; name: string; createdAt: Date }[]> {
+    this.lookups.listSnapshots += 1;
+    const names = [...this.snapshots.keys()].filter((key) => key.startsWith(`${dataset}@`)).map((key) => key.slice(dataset.length + 1));
+    return Promise.resolve(names.map((name) => ({ dataset, name, createdAt: new Date(0) })));
   }
 
   private must(dataset: string): string {

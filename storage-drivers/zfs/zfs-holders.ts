@@ -1,0 +1,39 @@
+import { readFile, readdir, readlink } from 'node:fs/promises';
+
+/**
+ * Which of these datasets another mount namespace (a running container that bind-mounts it) still holds.
+ *
+ * zfs-fuse renames a snapshot or a dataset, and promotes a clone, by unmounting and remounting the
+ * datasets that depend on it. The unmount succeeds on the host while a container's namespace keeps its
+ * copy of the mount, and the remount then fails ("mountpoint or dataset is busy"): the dataset stays
+ * unmounted on the host until the container stops. Callers skip or refuse such an operation instead.
+ * One look at /proc: each other mount namespace's mountinfo is read once.
+ */
+export async function heldElsewhere(datasets: readonly string[]): Promise<string[]> {
+  if (datasets.length === 0) return [];
+  const wanted = new Set(datasets);
+  const held = new Set<string>();
+  const own = await readlink('/proc/self/ns/mnt').catch(() => undefined);
+  const seen = new Set<string>(own === undefined ? [] : [own]);
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((entry) => /^\d+$/.test(entry));
+  for (const pid of pids) {
+    const namespace = await readlink(`/proc/${pid}/ns/mnt`).catch(() => undefined);
+    if (namespace === undefined || seen.has(namespace)) continue;
+    seen.add(namespace);
+    const mountinfo = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
+    for (const source of zfsSources(mountinfo)) if (wanted.has(source)) held.add(source);
+  }
+  return [...held];
+}
+
+/** Sources of the zfs mounts in a mountinfo text (`... - <fstype> <source> <options>`). */
+export function zfsSources(mountinfo: string): string[] {
+  const sources: string[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const tail = line.split(' - ')[1];
+    if (tail === undefined) continue;
+    const [fsType, source] = tail.split(' ');
+    if (fsType !== undefined && source !== undefined && /^(fuse\.)?zfs$/.test(fsType)) sources.push(source.replace(/\\040/g, ' '));
+  }
+  return sources;
+}

@@ -1,0 +1,155 @@
+/**
+ * Issue #13, chaos findings 1–2 on real zfs-fuse: after a crash mid-restore, start-up recovery must end
+ * with every dataset a restore touched mounted at its mountpoint, all-old or all-new, and one dataset it
+ * cannot put right must not stop the recovery of the others (nor the service).
+ *  - the "boot race": the dataset is moved aside when the process dies; a container Docker starts at boot
+ *    writes into the empty mountpoint folder; zfs-fuse then refuses to mount there ("directory is not
+ *    empty"), which made recover() throw and the whole pool unavailable;
+ *  - a dataset found unmounted at start (a kill between a restore's unmount and its rename) stayed so.
+ * And finding 4 (restarts too slow): the probe tried holds and deferred destroy on a throwaway dataset at
+ * every start (seconds on zfs-fuse); a restart with the same ZFS and pool now reuses what it found.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage, type RunOptions } from '../../storage-drivers/common/command-runner.js';
+import { ZfsDriver } from '../../storage-drivers/zfs/zfs-driver.js';
+import { SimulatedCrash } from '../../storage-drivers/zfs/zfs-restore.js';
+import { needs } from '../support/components.js';
+import { createZfsPool, type TestZfsPool } from '../support/zfs-pool.js';
+
+const runner = new ExecFileRunner();
+
+async function zfsGet(dataset: string, property: string): Promise<string> {
+  return (await runner.run('zfs', ['get', '-H', '-o', 'value', property, dataset])).stdout.trim();
+}
+
+describe('zfs start-up: restore recovery leaves every dataset mounted, the probe is quick (issue #13 chaos)', needs('zfs'), () => {
+  let pool: TestZfsPool;
+  let driver: ZfsDriver;
+  let root: string;
+  before(async () => {
+    pool = await createZfsPool();
+    root = `${pool.name}/cowsnap`;
+    await runner.run('zfs', ['create', root]);
+    driver = new ZfsDriver({ rootDataset: root, runner });
+    await driver.probe();
+  });
+  after(() => pool.destroy());
+
+  /** A dataset with `old` content, a snapshot `s1` holding `v1`; returns its mountpoint. */
+  async function prepared(name: string): Promise<{ dataset: string; path: string }> {
+    const dataset = `${root}/${name}`;
+    await driver.createDataset(dataset);
+    const path = await driver.mountPath(dataset);
+    await writeFile(join(path, 'file'), 'v1');
+    await driver.createSnapshot(dataset, 's1');
+    await writeFile(join(path, 'file'), 'old');
+    return { dataset, path };
+  }
+
+  it('a crash with the dataset moved aside and files written into its empty mountpoint: recovered and mounted, the others too', async () => {
+    const a = await prepared('boot-a');
+    const b = await prepared('boot-b');
+    for (const { dataset } of [a, b]) {
+      await assert.rejects(driver.restoreSnapshot(dataset, 's1', { crashAfter: 'after-move-old' }), SimulatedCrash);
+    }
+    assert.equal(await zfsGet(b.dataset, 'mounted').catch(() => 'missing'), 'missing', 'b is moved aside when the process dies');
+    // A container restarted at boot bind-mounts the empty folder (Docker creates it) and writes there.
+    await mkdir(b.path, { recursive: true });
+    await writeFile(join(b.path, 'written-at-boot'), 'x');
+
+    const actions = await driver.recover();
+    for (const { dataset, path } of [a, b]) {
+      assert.equal(await zfsGet(dataset, 'mounted'), 'yes', `${dataset} mounted after recovery: ${JSON.stringify(actions)}`);
+      assert.equal(await readFile(join(path, 'file'), 'utf8'), 'v1', 'the restore was finished: all-new content');
+    }
+    // What the container wrote meanwhile is kept beside the mountpoint, and the report says where.
+    const kept = actions.find((action) => action.dataset === b.dataset && action.detail.includes('moved-aside'))?.detail.match(/kept in (\S+)$/)?.[1];
+    assert.ok(kept !== undefined, JSON.stringify(actions));
+    assert.equal(await readFile(join(kept, 'written-at-boot'), 'utf8'), 'x');
+  });
+
+  it('a dataset a restore touched, found unmounted at start, is mounted again', async () => {
+    const c = await prepared('unmounted');
+    await driver.restoreSnapshot(c.dataset, 's1');
+    await runner.run('zfs', ['unmount', c.dataset]);
+    const actions = await driver.recover();
+    assert.equal(await zfsGet(c.dataset, 'mounted'), 'yes', JSON.stringify(actions));
+    assert.equal(await readFile(join(c.path, 'file'), 'utf8'), 'v1');
+  });
+
+  it('a restart with the same ZFS and pool probes without trying holds on a throwaway dataset again', async () => {
+    const calls: string[] = [];
+    const counting: CommandRunner = {
+      run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult> {
+        calls.push([command, ...args].join(' '));
+        return runner.run(command, args, options);
+      },
+      pipeline(stages: readonly PipelineStage[], options?: RunOptions): Promise<CommandResult> {
+        return runner.pipeline(stages, options);
+      },
+    };
+    const restarted = new ZfsDriver({ rootDataset: root, runner: counting });
+    const info = await restarted.probe();
+    assert.deepEqual(info.capabilities, driver.info().capabilities);
+    assert.equal(info.version, driver.info().version);
+    assert.deepEqual(calls.filter((call) => /^zfs (create|snapshot|hold|destroy)/.test(call)), [], calls.join('\n'));
+  });
+
+  /**
+   * A container's hold on a dataset: a process in its own mount namespace with the dataset bind-mounted
+   * and its working folder inside (Docker's bind mount of the dataset into a running container).
+   */
+  async function hold(path: string): Promise<{ release(): Promise<void> }> {
+    const inside = join(pool.mountPoint, '..', `hold-${String(Date.now())}`);
+    await mkdir(inside, { recursive: true });
+    const holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind "$0" "$1" && cd "$1" && exec sleep 600`, path, inside], { stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return {
+      async release() {
+        holder.kill('SIGKILL');
+        await new Promise((resolve) => holder.once('exit', resolve));
+      },
+    };
+  }
+
+  // Chaos run 30 (seed 30): c4 and a copy ended unmounted on the host and zfs-fuse refused to mount them
+  // again ("mountpoint or dataset is busy") while their containers ran. zfs-fuse renames a snapshot or a
+  // dataset by unmounting and remounting the clones that depend on it, and the remount fails while a
+  // container's mount namespace still holds the clone.
+  it('deleting a snapshot a held clone depends on leaves the clone mounted', async () => {
+    const d = await prepared('held-origin');
+    const copy = `${root}/held-copy`;
+    await driver.cloneSnapshot(d.dataset, 's1', copy);
+    const copyPath = await driver.mountPath(copy);
+    const held = await hold(copyPath);
+    try {
+      await driver.destroySnapshot(d.dataset, 's1');
+      assert.equal(await zfsGet(copy, 'mounted'), 'yes');
+      assert.equal(await readFile(join(copyPath, 'file'), 'utf8'), 'v1');
+      assert.equal(await driver.snapshotExists(d.dataset, 's1'), false);
+    } finally {
+      await held.release();
+    }
+  });
+
+  it('a restore that would unmount a held clone of the dataset is refused, and nothing changes', async () => {
+    const d = await prepared('held-source');
+    const copy = `${root}/held-source-copy`;
+    await driver.cloneSnapshot(d.dataset, 's1', copy);
+    const copyPath = await driver.mountPath(copy);
+    const held = await hold(copyPath);
+    try {
+      await assert.rejects(driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy', message: /held-source-copy/ });
+      for (const [dataset, path, content] of [[d.dataset, d.path, 'old'], [copy, copyPath, 'v1']] as const) {
+        assert.equal(await zfsGet(dataset, 'mounted'), 'yes', dataset);
+        assert.equal(await readFile(join(path, 'file'), 'utf8'), content);
+      }
+    } finally {
+      await held.release();
+    }
+  });
+});
