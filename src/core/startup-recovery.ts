@@ -1,5 +1,5 @@
 import type { RecoveryAction } from '../../storage-drivers/driver.js';
-import type { JournalEntry } from './model.js';
+import type { JournalEntry, SnapshotRecord } from './model.js';
 import type { PoolRegistry, PoolStatus } from './pool-registry.js';
 import type { RuntimePort, StorePort } from './ports.js';
 import { thawAfterCrash } from './quiesce-journal.js';
@@ -120,7 +120,7 @@ type RecoveryDeps = Parameters<typeof recoverAtStartup>[0];
 
 /** Finishes or undoes one journal entry a crash left `running`; returns what it did. */
 async function resumeEntry(entry: JournalEntry, deps: RecoveryDeps): Promise<string[]> {
-  const { store, pools } = deps;
+  const { store } = deps;
   const operations: string[] = [];
   const snapshotId = typeof entry.payload.snapshotId === 'number' ? entry.payload.snapshotId : undefined;
   const snapshot = snapshotId !== undefined ? store.getSnapshot(snapshotId) : undefined;
@@ -130,15 +130,7 @@ async function resumeEntry(entry: JournalEntry, deps: RecoveryDeps): Promise<str
     const thawed = await thawAfterCrash(entry, deps.runtime);
     if (thawed !== undefined) operations.push(thawed);
     // A half-made snapshot: remove whatever storage it got, and its record.
-    if (snapshot !== undefined && snapshot.state === 'creating') {
-      for (const filesystem of snapshot.filesystems) {
-        await pools
-          .driverFor(filesystem)
-          .destroySnapshot(filesystem.dataset, storageSnapshotName(snapshot.id, snapshot.name))
-          .catch(() => undefined);
-      }
-      store.deleteSnapshotRecord(snapshot.id);
-    }
+    if (snapshot !== undefined && snapshot.state === 'creating') await removeHalfMade(snapshot, deps);
     store.finishOperation(entry.id, 'failed', 'interrupted by a restart; the half-made snapshot was removed');
     operations.push(`removed half-made snapshot ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}`);
   } else if (entry.kind === 'delete') {
@@ -164,14 +156,19 @@ async function removeOrphanedHalfMade(deps: RecoveryDeps, deferred: readonly Jou
   for (const snapshot of store.listAllSnapshots()) {
     if (snapshot.state !== 'creating' || waiting.has(snapshot.id)) continue;
     if (!snapshot.filesystems.every((filesystem) => pools.isAvailable(filesystem.pool))) continue;
-    for (const filesystem of snapshot.filesystems) {
-      await pools
-        .driverFor(filesystem)
-        .destroySnapshot(filesystem.dataset, storageSnapshotName(snapshot.id, snapshot.name))
-        .catch(() => undefined);
-    }
-    store.deleteSnapshotRecord(snapshot.id);
+    await removeHalfMade(snapshot, deps);
     done.push(`removed half-made snapshot ${snapshot.name} of ${snapshot.containerName}: its creation was cut before it was journaled`);
   }
   return done;
+}
+
+/** Removes whatever storage a half-made snapshot got (none is fine), then its record. */
+async function removeHalfMade(snapshot: SnapshotRecord, deps: Pick<RecoveryDeps, 'store' | 'pools'>): Promise<void> {
+  for (const filesystem of snapshot.filesystems) {
+    await deps.pools
+      .driverFor(filesystem)
+      .destroySnapshot(filesystem.dataset, storageSnapshotName(snapshot.id, snapshot.name))
+      .catch(() => undefined);
+  }
+  deps.store.deleteSnapshotRecord(snapshot.id);
 }
