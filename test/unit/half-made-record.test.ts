@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { recoverAtStartup } from '../../src/core/startup-recovery.js';
 import { CONTAINER_ID } from '../store/store-fixture.js';
 import { createRestoreHarness, rootfs, settle, type RestoreHarness } from './support/restore-fakes.js';
 
@@ -29,14 +28,7 @@ describe('start-up recovery removes a half-made record the journal does not know
     harness.driver.snapshots.set(`/pool/web@${halfMade.name}.cs${String(halfMade.id)}`, 'v1');
     harness.driver.createGate = undefined;
 
-    const report = await recoverAtStartup({
-      store: harness.test.store,
-      pools: harness.pools,
-      runtime: harness.runtime,
-      restorer: harness.restorer,
-      deleter: harness.deleter,
-      removeContainer: () => Promise.resolve(),
-    });
+    const report = await harness.recoverAtStartup();
     const left = harness.test.store.listAllSnapshots();
     assert.deepEqual(left.map((s) => [s.name, s.state]), [[kept.snapshot.name, 'ready']], report.operations.join('\n'));
     assert.equal([...harness.driver.snapshots.keys()].some((key) => key.includes(halfMade.name)), false, 'its storage is gone too');

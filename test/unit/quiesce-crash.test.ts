@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { recoverAtStartup } from '../../src/core/startup-recovery.js';
 import { CONTAINER_ID } from '../store/store-fixture.js';
 import { createRestoreHarness, rootfs, settle, type RestoreHarness } from './support/restore-fakes.js';
 
@@ -26,14 +25,7 @@ describe('defect-8: start-up recovery thaws a container a killed snapshot had qu
       assert.equal(quiesce === 'pause' ? frozen.paused : !frozen.running, true, 'quiesced when the process died');
 
       harness.driver.createGate = undefined;
-      const report = await recoverAtStartup({
-        store: harness.test.store,
-        pools: harness.pools,
-        runtime: harness.runtime,
-        restorer: harness.restorer,
-        deleter: harness.deleter,
-        removeContainer: () => Promise.resolve(),
-      });
+      const report = await harness.recoverAtStartup();
       const container = harness.runtime.get(CONTAINER_ID);
       assert.equal(container.running, true, report.operations.join('\n'));
       assert.equal(container.paused, false);

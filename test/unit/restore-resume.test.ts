@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { recoverAtStartup } from '../../src/core/startup-recovery.js';
 import { CONTAINER_ID } from '../store/store-fixture.js';
 import { createRestoreHarness, poolMount, rootfs, settle, type RestoreHarness } from './support/restore-fakes.js';
 
@@ -42,14 +41,7 @@ describe('defect-1: start-up recovery of a killed restore, the container started
   }
 
   async function recover(harness: RestoreHarness): Promise<string[]> {
-    const report = await recoverAtStartup({
-      store: harness.test.store,
-      pools: harness.pools,
-      runtime: harness.runtime,
-      restorer: harness.restorer,
-      deleter: harness.deleter,
-      removeContainer: () => Promise.resolve(),
-    });
+    const report = await harness.recoverAtStartup();
     assert.deepEqual(harness.test.store.listUnfinishedOperations(), [], 'the journal row is settled');
     const leftovers = [...harness.driver.snapshots.keys()].filter((key) => key.includes('pre-restore'));
     assert.deepEqual(leftovers, [], 'no rollback snapshot is left behind');
@@ -107,14 +99,7 @@ describe('defect-1: start-up recovery of a killed restore, the container started
     harness.driver.freeze = undefined;
     harness.driver.refuseSwap = Object.assign(new Error('clones of its snapshots are mounted'), { code: 'busy' });
 
-    const report = await recoverAtStartup({
-      store: harness.test.store,
-      pools: harness.pools,
-      runtime: harness.runtime,
-      restorer: harness.restorer,
-      deleter: harness.deleter,
-      removeContainer: () => Promise.resolve(),
-    });
+    const report = await harness.recoverAtStartup();
     assert.ok(report.operations.some((line) => /could not be finished/.test(line)), report.operations.join('\n'));
     assert.deepEqual(harness.test.store.listUnfinishedOperations(), []);
     assert.equal(harness.runtime.get(CONTAINER_ID).running, true, 'the container runs again');

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { recoverAtStartup } from '../../src/core/startup-recovery.js';
 import { CONTAINER_ID, OTHER_CONTAINER_ID } from '../store/store-fixture.js';
 import { createRestoreHarness, poolMount, rootfs, settle, type RestoreHarness } from './support/restore-fakes.js';
 
@@ -91,14 +90,7 @@ describe('defect-3: restoring a dataset that several containers mount', () => {
     harness.driver.freeze = undefined;
     harness.runtime.get(OTHER_CONTAINER_ID).running = true; // Docker's restart policy at boot
     harness.events.length = 0;
-    await recoverAtStartup({
-      store: harness.test.store,
-      pools: harness.pools,
-      runtime: harness.runtime,
-      restorer: harness.restorer,
-      deleter: harness.deleter,
-      removeContainer: () => Promise.resolve(),
-    });
+    await harness.recoverAtStartup();
     assert.deepEqual(harness.events, ['stop worker', 'swap /pool/web', `swap ${SHARED}`, 'start web', 'start worker']);
     assert.equal(harness.runtime.get(OTHER_CONTAINER_ID).running, true);
   });

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { recoverAtStartup } from '../../src/core/startup-recovery.js';
 import { CONTAINER_ID } from '../store/store-fixture.js';
 import { createRestoreHarness, poolMount, rootfs, type RestoreHarness } from './support/restore-fakes.js';
 
@@ -29,14 +28,7 @@ describe('start-up reconciliation of records and storage', () => {
     harness.driver.lookups.snapshotExists = 0;
     harness.driver.lookups.listSnapshots = 0;
 
-    const report = await recoverAtStartup({
-      store: harness.test.store,
-      pools: harness.pools,
-      runtime: harness.runtime,
-      restorer: harness.restorer,
-      deleter: harness.deleter,
-      removeContainer: () => Promise.resolve(),
-    });
+    const report = await harness.recoverAtStartup();
     assert.deepEqual(report.recordsWithoutStorage, [{ container: 'web', snapshot: made[3], dataset: '/pool/vol' }]);
     assert.deepEqual(report.storageWithoutRecord, [{ pool: 'main', dataset: '/pool/web', snapshot: 'snap-orphan.cs9999' }]);
     assert.deepEqual(harness.driver.lookups, { snapshotExists: 0, listSnapshots: 2 });

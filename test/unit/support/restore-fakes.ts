@@ -3,6 +3,7 @@
  * runtime that only keeps each container's state, and a storage driver that keeps each dataset's content
  * as a string. The store is the real SQLite store. Real-component proofs are in test/e2e.
  */
+import { recoverAtStartup, type StartupReport } from '../../../src/core/startup-recovery.js';
 import type { StorageDriver } from '../../../storage-drivers/driver.js';
 import type { CaptureEntry } from '../../../src/core/api-types.js';
 import { ContainerLocks } from '../../../src/core/container-lock.js';
@@ -235,6 +236,8 @@ export interface RestoreHarness {
   readonly restorer: RestoreService;
   readonly deleter: SnapshotDeleter;
   readonly service: SnapshotService;
+  /** Start-up recovery over this harness's store, pools, runtime and services, as after a restart. */
+  recoverAtStartup(): Promise<StartupReport>;
   destroy(): Promise<void>;
 }
 
@@ -255,7 +258,9 @@ export function createRestoreHarness(options: { lockWaitMs?: number } = {}): Res
   const locks = new ContainerLocks(options.lockWaitMs ?? 5_000);
   const resolver = new ContainerResolver(runtime, store, clock);
   const service = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
-  return { test, events, runtime, driver, pools, creator, restorer, deleter, service, destroy: () => test.destroy() };
+  const recover = (): Promise<StartupReport> =>
+    recoverAtStartup({ store, pools, runtime, restorer, deleter, removeContainer: () => Promise.resolve() });
+  return { test, events, runtime, driver, pools, creator, restorer, deleter, service, recoverAtStartup: recover, destroy: () => test.destroy() };
 }
 
 /** A process killed at this point: nothing after it ever runs. */
