@@ -172,7 +172,7 @@ describe('web console in chromium against the quick start (real pool, dockerd, s
       await signIn(wrong, 'not-the-token');
       const alert = wrong.getByRole('alert');
       await alert.waitFor();
-      assert.match(await alert.innerText(), /This token was not accepted .*The API token is not valid/s);
+      assert.match(await alert.innerText(), /This token was not accepted .*(API key|API token) is not valid/s);
       assert.match(await alert.innerText(), /cowsnap up/);
       assert.equal(await inPage<string | null>(wrong, "sessionStorage.getItem('cowsnap.token')"), null);
       await screenshot(wrong, 'sign-in-wrong-token');
@@ -198,6 +198,10 @@ describe('web console in chromium against the quick start (real pool, dockerd, s
     await item.getByRole('button', { name: 'Restore…' }).click();
     const restore = page.getByRole('dialog');
     await restore.getByRole('heading', { name: /Restore cowsnap-demo to before-deploy/ }).waitFor();
+    // What the restore will undo, from the diff endpoint: the file changed since the snapshot is listed.
+    const changes = restore.getByRole('region', { name: 'What will change' });
+    await changes.waitFor({ timeout: 30_000 });
+    assert.match(await changes.innerText(), /version\.txt/);
     await restore.getByLabel(/safety snapshot/).uncheck();
     await restore.getByRole('button', { name: 'Restore cowsnap-demo' }).click();
     await page.getByRole('status').filter({ hasText: /restored to snapshot .*before-deploy/ }).waitFor({ timeout: 60_000 });
