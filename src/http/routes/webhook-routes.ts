@@ -19,6 +19,9 @@ const TAG = 'webhooks';
 
 interface DeliveryQuery { status?: DeliveryStatus; limit: number; offset: number }
 
+/** Webhooks receive every project's events: a host-wide setting, for all-projects admins (design.md §9). */
+const HOST_WIDE_ADMIN = { auth: true, role: 'admin', allProjects: true } as const;
+
 export function webhookRoutes(service: WebhookService): RouteDefinition[] {
   const idOf = (params: Record<string, string | undefined>): number => Number(params['id']);
   return [
@@ -28,10 +31,7 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       operationId: 'createWebhook',
       summary: 'Register a URL for signed event POSTs; the answer holds the secret, shown this once.',
       tag: TAG,
-      auth: true,
-      role: 'admin',
-      // Webhooks receive every project's events: a host-wide setting.
-      allProjects: true,
+      ...HOST_WIDE_ADMIN,
       successStatus: 201,
       request: { body: createWebhookBodySchema },
       response: createdWebhookSchema,
@@ -46,10 +46,7 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       operationId: 'listWebhooks',
       summary: 'Registered webhooks (without their secrets).',
       tag: TAG,
-      auth: true,
-      role: 'admin',
-      // Webhooks receive every project's events: a host-wide setting.
-      allProjects: true,
+      ...HOST_WIDE_ADMIN,
       request: {},
       response: webhookListSchema,
       handle() {
@@ -63,10 +60,7 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       operationId: 'getWebhook',
       summary: 'One webhook (without its secret).',
       tag: TAG,
-      auth: true,
-      role: 'admin',
-      // Webhooks receive every project's events: a host-wide setting.
-      allProjects: true,
+      ...HOST_WIDE_ADMIN,
       request: { params: webhookParamsSchema },
       response: webhookResultSchema,
       errorStatuses: [404],
@@ -81,10 +75,7 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       operationId: 'deleteWebhook',
       summary: 'Unregister a webhook; its pending deliveries are dropped.',
       tag: TAG,
-      auth: true,
-      role: 'admin',
-      // Webhooks receive every project's events: a host-wide setting.
-      allProjects: true,
+      ...HOST_WIDE_ADMIN,
       request: { params: webhookParamsSchema },
       response: webhookResultSchema,
       errorStatuses: [404],
@@ -99,10 +90,7 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       operationId: 'listWebhookDeliveries',
       summary: "A webhook's deliveries, newest first: status, attempts, last error, next attempt.",
       tag: TAG,
-      auth: true,
-      role: 'admin',
-      // Webhooks receive every project's events: a host-wide setting.
-      allProjects: true,
+      ...HOST_WIDE_ADMIN,
       request: { params: webhookParamsSchema, query: deliveryListQuerySchema },
       response: deliveryListSchema,
       errorStatuses: [404],
@@ -121,10 +109,7 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       operationId: 'testWebhook',
       summary: 'Queue a signed `webhook.test` delivery to this webhook; follow it in its deliveries.',
       tag: TAG,
-      auth: true,
-      role: 'admin',
-      // Webhooks receive every project's events: a host-wide setting.
-      allProjects: true,
+      ...HOST_WIDE_ADMIN,
       successStatus: 202,
       request: { params: webhookParamsSchema },
       response: testDeliverySchema,
