@@ -4,18 +4,8 @@ import type { CliIo } from '../cli-io.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
 import { integerIn, segment } from '../option-parsers.js';
 import { formatBytes, formatTable, formatTime, text } from '../table.js';
+import type { ReplicaJson } from '../../http/serializers/replica-serializer.js';
 import { describeOperation, waitForOperation, type OperationJson } from './operation-commands.js';
-
-interface ReplicaJson {
-  remote: string;
-  state: string;
-  bytes: number | null;
-  stored_bytes: number | null;
-  uploaded_at: string | null;
-  parent: string | null;
-  error: string | null;
-  operation_id: number | null;
-}
 
 interface VerifyJson {
   ok: boolean;
