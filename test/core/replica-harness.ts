@@ -72,3 +72,11 @@ export function readySnapshot(test: TestStore, createdAt: string): SnapshotRecor
   const reserved = test.store.reserveSnapshot(newSnapshot({ createdAt: new Date(createdAt) }));
   return test.store.markSnapshotReady(reserved.id, { sizeBytes: 100, filesystems: reserved.filesystems });
 }
+
+/** A ready snapshot of 'web' at `createdAt`, pushed to 'offsite', its upload finished. */
+export async function pushedSnapshot(h: Pick<Harness, 'service'>, test: TestStore, createdAt: string): Promise<SnapshotRecord> {
+  const snapshot = readySnapshot(test, createdAt);
+  await h.service.push('web', snapshot.name, 'offsite');
+  await h.service.idle();
+  return snapshot;
+}

@@ -5,7 +5,7 @@ import { streamKey } from '../../src/remote/object-keys.js';
 import { CONTAINER_ID, createTestStore, withContainer, type TestStore } from '../store/store-fixture.js';
 import { FakeRemote, sha256 } from '../core/fake-remote.js';
 import { FakeSendDriver } from '../core/fake-send-driver.js';
-import { harness, readySnapshot } from '../core/replica-harness.js';
+import { harness, pushedSnapshot, readySnapshot } from '../core/replica-harness.js';
 
 describe('replica service', () => {
   let test: TestStore;
@@ -50,12 +50,8 @@ describe('replica service', () => {
 
   it('sends incrementally from the previous replicated snapshot that is still local and in the remote', async () => {
     const h = harness(test);
-    const first = readySnapshot(test, '2026-03-04T05:00:00Z');
-    await h.service.push('web', first.name, 'offsite');
-    await h.service.idle();
-    const second = readySnapshot(test, '2026-03-04T06:00:00Z');
-    await h.service.push('web', second.name, 'offsite');
-    await h.service.idle();
+    const first = await pushedSnapshot(h, test, '2026-03-04T05:00:00Z');
+    const second = await pushedSnapshot(h, test, '2026-03-04T06:00:00Z');
 
     const parentStorage = storageSnapshotName(first.id, first.name);
     assert.deepEqual(h.drivers.main.sends.at(-1), { dataset: second.filesystems[0]?.dataset, snapshot: storageSnapshotName(second.id, second.name), parent: parentStorage });
@@ -72,13 +68,9 @@ describe('replica service', () => {
   it('sends full when the driver refuses the parent (ZFS after a restore to an older snapshot), and says so in the manifest', async () => {
     const drivers = { main: new FakeSendDriver(), tank: new FakeSendDriver() };
     const h = harness(test, { drivers });
-    const first = readySnapshot(test, '2026-03-04T05:00:00Z');
-    await h.service.push('web', first.name, 'offsite');
-    await h.service.idle();
+    const first = await pushedSnapshot(h, test, '2026-03-04T05:00:00Z');
     drivers.tank.refuseParents = true;
-    const second = readySnapshot(test, '2026-03-04T06:00:00Z');
-    await h.service.push('web', second.name, 'offsite');
-    await h.service.idle();
+    const second = await pushedSnapshot(h, test, '2026-03-04T06:00:00Z');
 
     const replica = h.replicas.getReplica({ containerId: CONTAINER_ID, snapshotName: second.name, remoteId: 'offsite' });
     assert.equal(replica?.state, 'ready');
@@ -93,29 +85,21 @@ describe('replica service', () => {
   it('sends full when the parent replica is gone from the remote, or the driver cannot send incrementally', async () => {
     const drivers = { main: new FakeSendDriver(), tank: new FakeSendDriver({ send: true, incrementalSend: false }) };
     const h = harness(test, { drivers });
-    const first = readySnapshot(test, '2026-03-04T05:00:00Z');
-    await h.service.push('web', first.name, 'offsite');
-    await h.service.idle();
-    const second = readySnapshot(test, '2026-03-04T06:00:00Z');
-    await h.service.push('web', second.name, 'offsite');
-    await h.service.idle();
+    const first = await pushedSnapshot(h, test, '2026-03-04T05:00:00Z');
+    const second = await pushedSnapshot(h, test, '2026-03-04T06:00:00Z');
     assert.equal(drivers.main.sends.at(-1)?.parent, storageSnapshotName(first.id, first.name));
     assert.equal(drivers.tank.sends.at(-1)?.parent, undefined, 'this driver has no incrementalSend: full');
 
     // Another host (or an operator) deleted the second replica from the bucket: the third goes full against it,
     // incremental against the first.
     await h.remote.deleteReplica(CONTAINER_ID, second.name);
-    const third = readySnapshot(test, '2026-03-04T07:00:00Z');
-    await h.service.push('web', third.name, 'offsite');
-    await h.service.idle();
+    const third = await pushedSnapshot(h, test, '2026-03-04T07:00:00Z');
     assert.equal(drivers.main.sends.at(-1)?.parent, storageSnapshotName(first.id, first.name));
 
     await h.remote.deleteReplica(CONTAINER_ID, first.name);
     await h.remote.deleteReplica(CONTAINER_ID, third.name);
     test.store.markSnapshotDeleting(first.id);
-    const fourth = readySnapshot(test, '2026-03-04T08:00:00Z');
-    await h.service.push('web', fourth.name, 'offsite');
-    await h.service.idle();
+    await pushedSnapshot(h, test, '2026-03-04T08:00:00Z');
     assert.equal(drivers.main.sends.at(-1)?.parent, undefined, 'no parent left in the remote: full');
   });
 
@@ -136,9 +120,7 @@ describe('replica service', () => {
 
   it('refuses to delete a snapshot (or its parent) while it is uploading: 409 snapshot_in_use', async () => {
     const h = harness(test);
-    const first = readySnapshot(test, '2026-03-04T05:00:00Z');
-    await h.service.push('web', first.name, 'offsite');
-    await h.service.idle();
+    const first = await pushedSnapshot(h, test, '2026-03-04T05:00:00Z');
     let release: () => void = () => undefined;
     h.remote.gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -209,12 +191,8 @@ describe('replica service', () => {
 
   it('delete refuses (409, naming the children) while an incremental replica depends on it', async () => {
     const h = harness(test);
-    const first = readySnapshot(test, '2026-03-04T05:00:00Z');
-    await h.service.push('web', first.name, 'offsite');
-    await h.service.idle();
-    const second = readySnapshot(test, '2026-03-04T06:00:00Z');
-    await h.service.push('web', second.name, 'offsite');
-    await h.service.idle();
+    const first = await pushedSnapshot(h, test, '2026-03-04T05:00:00Z');
+    const second = await pushedSnapshot(h, test, '2026-03-04T06:00:00Z');
 
     await assert.rejects(h.service.deleteReplica('web', first.name, 'offsite'), (error: Error & { code?: string; statusCode?: number }) => {
       assert.equal(error.statusCode, 409);
@@ -232,9 +210,7 @@ describe('replica service', () => {
 
   it('deleting the local snapshot keeps its replica (record and bucket); the replica can still be deleted by name', async () => {
     const h = harness(test);
-    const snapshot = readySnapshot(test, '2026-03-04T05:00:00Z');
-    await h.service.push('web', snapshot.name, 'offsite');
-    await h.service.idle();
+    const snapshot = await pushedSnapshot(h, test, '2026-03-04T05:00:00Z');
     await h.deleter.delete(snapshot);
     assert.equal(test.store.getSnapshot(snapshot.id), undefined);
     assert.equal(h.service.replicasOf(CONTAINER_ID, snapshot.name)[0]?.state, 'ready');
@@ -245,9 +221,7 @@ describe('replica service', () => {
 
   it('verify reads every stream back; a damaged object fails naming the stream', async () => {
     const h = harness(test);
-    const snapshot = readySnapshot(test, '2026-03-04T05:00:00Z');
-    await h.service.push('web', snapshot.name, 'offsite');
-    await h.service.idle();
+    const snapshot = await pushedSnapshot(h, test, '2026-03-04T05:00:00Z');
     const good = await h.service.verify('web', snapshot.name, 'offsite');
     assert.equal(good.ok, true);
     assert.deepEqual(good.streams.map((s) => [s.mountPoint, s.ok]), [['/', true], ['/data', true]]);
@@ -321,9 +295,7 @@ describe('replica service', () => {
 
   it('at start-up, a manifest written just before the crash makes the replica ready without uploading again', async () => {
     const h = harness(test);
-    const snapshot = readySnapshot(test, '2026-03-04T05:00:00Z');
-    await h.service.push('web', snapshot.name, 'offsite');
-    await h.service.idle();
+    const snapshot = await pushedSnapshot(h, test, '2026-03-04T05:00:00Z');
     // As if the crash came after putManifest and before the record was updated.
     test.db.prepare("UPDATE replicas SET state = 'uploading'").run();
     const sends = h.drivers.main.sends.length;
