@@ -12,7 +12,7 @@ export class ReplicationMetrics implements RemoteReaperObserver {
   constructor(registry: Registry, lag: () => { scheduleId: number; containerId: string; remoteId: string; seconds: number }[]) {
     new Gauge({
       name: 'cowsnap_schedule_replica_lag_seconds',
-      help: 'Per replicating schedule: seconds since its newest snapshot that has no ready replica in the remote was taken (0: all replicated)',
+      help: 'Per replicating schedule: seconds since the oldest snapshot still waiting for replication (taken after its newest replicated one) was taken; 0 when caught up',
       labelNames: ['schedule', 'container', 'remote'],
       registers: [registry],
       collect() {
