@@ -19,6 +19,7 @@ import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
 import type { RemotePort, ReplicaManifest } from './remote-port.js';
 import type { RemoteRegistry } from './remote-registry.js';
+import { expiryFrom } from './snapshot-naming.js';
 import { PLAIN_PUSH, type ReplicaIntent, type ReplicaKey, type ReplicaRecord, type ReplicaStorePort } from './replica.js';
 import { planReplica, type ReplicaPlan } from './replica-parent.js';
 import { StreamFailure, uploadReplica } from './replica-upload.js';
@@ -94,6 +95,12 @@ export class ReplicaService {
 
   constructor(private readonly deps: ReplicaServiceDeps) {
     this.queue = new BoundedQueue(deps.maxConcurrentUploads);
+  }
+
+  /** A push asked for by a client: its optional remote expiry counts from now, like a snapshot's expiry. */
+  pushByHand(containerRef: string, snapshotRef: string, remoteId: string, options: { expiryDays?: number }): Promise<PushResult> {
+    const expiresAt = expiryFrom(this.deps.clock.now(), options.expiryDays);
+    return this.push(containerRef, snapshotRef, remoteId, { ...PLAIN_PUSH, expiresAt });
   }
 
   /** `intent` (scheduled replication): the replica's remote expiry, its schedule, and whether to send full streams. */

@@ -89,7 +89,7 @@ function app(replicas: Partial<ReplicasApi> = {}): ReturnType<typeof testApp> {
     metricsRegistry: new Registry(),
     extraRoutes: [
       ...replicaRoutes({
-        push: () => Promise.resolve({ container: CONTAINER, snapshot, replica, operation }),
+        pushByHand: () => Promise.resolve({ container: CONTAINER, snapshot, replica, operation }),
         deleteReplica: () => Promise.resolve({ container: CONTAINER, snapshotName: SNAPSHOT, remoteId: 'offsite' }),
         verify: () =>
           Promise.resolve({
@@ -127,17 +127,31 @@ describe('replica, remote and operation routes', () => {
     assert.deepEqual([data.operation.id, data.operation.state], [7, 'queued']);
   });
 
+  it('POST .../replicas passes the remote expiry in days to the service', async () => {
+    const asked: { remote: string; expiryDays?: number }[] = [];
+    const t = app({
+      pushByHand: (_c, _s, remote, options) => {
+        asked.push({ remote, ...options });
+        return Promise.resolve({ container: CONTAINER, snapshot: snapshotRecord({ name: SNAPSHOT }), replica, operation });
+      },
+    });
+    const url = `/api/v1/containers/web/snapshots/${SNAPSHOT}/replicas`;
+    assert.equal((await t.http.post(url).set(AUTH).send({ remote: 'offsite', expiry: 30 })).status, 202);
+    assert.equal((await t.http.post(url).set(AUTH).send({ remote: 'offsite' })).status, 202);
+    assert.deepEqual(asked, [{ remote: 'offsite', expiryDays: 30 }, { remote: 'offsite' }]);
+  });
+
   it('POST .../replicas with a bad body lists every problem (400) and pushes nothing', async () => {
     let pushed = false;
     const t = app({
-      push: () => {
+      pushByHand: () => {
         pushed = true;
         return Promise.reject(new Error('unreachable'));
       },
     });
-    const response = await t.http.post(`/api/v1/containers/web/snapshots/${SNAPSHOT}/replicas`).set(AUTH).send({ remote: '../x', extra: 1 });
+    const response = await t.http.post(`/api/v1/containers/web/snapshots/${SNAPSHOT}/replicas`).set(AUTH).send({ remote: '../x', extra: 1, expiry: 0 });
     assert.equal(response.status, 400);
-    assert.equal((response.body as { error: { details: unknown[] } }).error.details.length, 2);
+    assert.equal((response.body as { error: { details: unknown[] } }).error.details.length, 3);
     assert.equal(pushed, false);
   });
 

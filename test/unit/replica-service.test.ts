@@ -48,6 +48,22 @@ describe('replica service', () => {
     assert.equal(h.pins.isPinned(snapshot.id), false, 'the pin is released when the upload ends');
   });
 
+  it('a push by hand with expiry keeps the replica that many days from now (record and manifest); without, until deleted', async () => {
+    const h = harness(test);
+    const kept = readySnapshot(test, '2026-03-04T05:00:00Z');
+    const expiring = readySnapshot(test, '2026-03-04T06:00:00Z');
+    await h.service.pushByHand('web', kept.name, 'offsite', {});
+    await h.service.pushByHand('web', expiring.name, 'offsite', { expiryDays: 7 });
+    await h.service.idle();
+    const due = new Date(test.clock.now().getTime() + 7 * 86_400_000).toISOString();
+    const record = (name: string) => h.replicas.getReplica({ containerId: CONTAINER_ID, snapshotName: name, remoteId: 'offsite' });
+    assert.equal(record(kept.name)?.expiresAt, null);
+    assert.equal(record(expiring.name)?.expiresAt?.toISOString(), due);
+    assert.equal(record(expiring.name)?.scheduleId, null);
+    assert.equal((await h.remote.getManifest(CONTAINER_ID, kept.name))?.expiresAt, null);
+    assert.equal((await h.remote.getManifest(CONTAINER_ID, expiring.name))?.expiresAt, due);
+  });
+
   it('sends incrementally from the previous replicated snapshot that is still local and in the remote', async () => {
     const h = harness(test);
     const first = await pushedSnapshot(h, test, '2026-03-04T05:00:00Z');

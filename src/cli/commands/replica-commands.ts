@@ -24,10 +24,11 @@ export function replicaCommands(io: CliIo): Command {
     .requiredOption('--container <container>', 'container id, id prefix or name')
     .requiredOption('--name <snapshot>', 'snapshot name or alias')
     .requiredOption('--remote <remote>', 'remote id (config remotes[].id)')
+    .option('--expiry <days>', 'delete the replica from the remote after this many days (1–3650); default: kept until deleted', integerIn(1, 3650))
     .option('--wait', 'wait until the upload has finished; exit 1 if it failed')
-    .action(async (opts: { container: string; name: string; remote: string; wait?: boolean }, command: Command) => {
+    .action(async (opts: { container: string; name: string; remote: string; expiry?: number; wait?: boolean }, command: Command) => {
       const c = ctx(command);
-      const result = await c.call('POST', base(opts.container, opts.name), { remote: opts.remote });
+      const result = await c.call('POST', base(opts.container, opts.name), { remote: opts.remote, ...(opts.expiry === undefined ? {} : { expiry: opts.expiry }) });
       const operation = (result.data as { operation: OperationJson }).operation;
       if (opts.wait !== true) {
         c.print(result, () => `${result.message}\nFollow it with: cowsnap operations get --id ${String(operation.id)}\n`);

@@ -13,7 +13,7 @@ import {
 import { serializeOperation, serializeReplica } from '../serializers/replica-serializer.js';
 
 export interface ReplicasApi {
-  push(containerRef: string, snapshotRef: string, remoteId: string): Promise<PushResult>;
+  pushByHand(containerRef: string, snapshotRef: string, remoteId: string, options: { expiryDays?: number }): Promise<PushResult>;
   deleteReplica(containerRef: string, snapshotRef: string, remoteId: string): Promise<{ container: ContainerRecord; snapshotName: string; remoteId: string }>;
   verify(containerRef: string, snapshotRef: string, remoteId: string): Promise<VerifyResult>;
 }
@@ -36,8 +36,8 @@ export function replicaRoutes(api: ReplicasApi): RouteDefinition[] {
       response: pushReplicaResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        const remote = (body as { remote: string }).remote;
-        const result = await api.push(params['container'] ?? '', params['snapshot'] ?? '', remote);
+        const { remote, expiry } = body as { remote: string; expiry?: number };
+        const result = await api.pushByHand(params['container'] ?? '', params['snapshot'] ?? '', remote, expiry === undefined ? {} : { expiryDays: expiry });
         return {
           status: 202,
           message: `Uploading ${result.snapshot.name} of ${result.container.name} to remote ${remote} (operation ${String(result.operation.id)}).`,

@@ -1,6 +1,6 @@
 /** Requests and responses of replicas, remotes and operations (design.md §8). */
 import { OPERATION_KINDS } from '../../core/operations.js';
-import { containerRefSchema, snapshotRefSchema } from './common-schemas.js';
+import { containerRefSchema, expiryDaysSchema, snapshotRefSchema } from './common-schemas.js';
 import { DRIVER_NAMES } from '../../../storage-drivers/index.js';
 
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
@@ -65,7 +65,14 @@ export const operationSchema = {
 
 export const pushReplicaBodySchema = {
   type: 'object',
-  properties: { remote: remoteIdSchema },
+  properties: {
+    remote: remoteIdSchema,
+    expiry: {
+      ...expiryDaysSchema,
+      description:
+        'Days the replica is kept in the remote, counted from the push (1–3650); absent: kept until deleted. After that the remote reaper deletes it, unless a replica that is kept depends on it.',
+    },
+  },
   required: ['remote'],
   additionalProperties: false,
 } as const;
