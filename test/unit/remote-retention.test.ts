@@ -83,6 +83,13 @@ describe('remote retention', () => {
     ]);
   });
 
+  it('a replica pushed by hand with an expiry goes when it expires, unless a live one depends on it', () => {
+    const manualFull = entry(1, null, 3, { scheduleId: null });
+    const manualChild = entry(2, 1, 30, { scheduleId: null });
+    assert.deepEqual(summary(decideRetention([manualFull, manualChild], at(10), () => 5)), ['snap-02:keep', 'snap-01:keep (parent of snap-02)']);
+    assert.deepEqual(summary(decideRetention([manualFull, manualChild], at(40), () => 5)), ['snap-02:delete', 'snap-01:delete']);
+  });
+
   it('nothing of the container goes while an upload to the remote runs (it may pick any replica as parent)', () => {
     const entries = [...chain(3, 3), entry(4, null, 5, { state: 'uploading', parents: [] })];
     const decisions = decideRetention(entries, at(30), () => 0);
