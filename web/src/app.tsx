@@ -1,7 +1,9 @@
 /** The console: sign-in gate, navigation, and the page the URL names. */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiClient } from './api/api-client.ts';
+import { API_BASE, ApiClient } from './api/api-client.ts';
 import { ApiContext } from './api/api-context.ts';
+import { LiveEvents } from './api/live-events.ts';
+import { LiveEventsContext } from './api/live-events-context.ts';
 import { clearToken, loadToken, saveToken } from './api/token-store.ts';
 import { Link } from './components/link.tsx';
 import { onLinkClick, useRoute } from './hooks/use-route.ts';
@@ -28,6 +30,8 @@ export function App() {
           }),
     [token],
   );
+  const live = useMemo(() => (token === null ? null : new LiveEvents(`${API_BASE}/events`, token)), [token]);
+  useEffect(() => () => live?.close(), [live]);
 
   if (api === null) {
     return (
@@ -48,44 +52,46 @@ export function App() {
   };
   return (
     <ApiContext.Provider value={api}>
-      <a class="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header class="top-bar">
-        <Link href={UI_BASE} class="brand">
-          cowsnap
-        </Link>
-        <nav aria-label="Main">
-          <ul>
-            <li>
-              <NavLink href={UI_BASE} current={route.page === 'containers' || route.page === 'container'}>
-                Containers
-              </NavLink>
-            </li>
-            <li>
-              <NavLink href={TEMPLATES_HREF} current={route.page === 'templates'}>
-                Templates
-              </NavLink>
-            </li>
-          </ul>
-        </nav>
-        <button type="button" class="sign-out" onClick={signOut}>
-          Sign out
-        </button>
-      </header>
-      <main id="main" tabIndex={-1}>
-        {route.page === 'containers' && <ContainersPage />}
-        {route.page === 'container' && <ContainerPage key={route.name} name={route.name} />}
-        {route.page === 'templates' && <TemplatesPage />}
-        {route.page === 'not-found' && (
-          <section>
-            <h1>Not found</h1>
-            <p>
-              The console has no page at <code>{route.path}</code>. <Link href={UI_BASE}>Go to the containers</Link>.
-            </p>
-          </section>
-        )}
-      </main>
+      <LiveEventsContext.Provider value={live}>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header class="top-bar">
+          <Link href={UI_BASE} class="brand">
+            cowsnap
+          </Link>
+          <nav aria-label="Main">
+            <ul>
+              <li>
+                <NavLink href={UI_BASE} current={route.page === 'containers' || route.page === 'container'}>
+                  Containers
+                </NavLink>
+              </li>
+              <li>
+                <NavLink href={TEMPLATES_HREF} current={route.page === 'templates'}>
+                  Templates
+                </NavLink>
+              </li>
+            </ul>
+          </nav>
+          <button type="button" class="sign-out" onClick={signOut}>
+            Sign out
+          </button>
+        </header>
+        <main id="main" tabIndex={-1}>
+          {route.page === 'containers' && <ContainersPage />}
+          {route.page === 'container' && <ContainerPage key={route.name} name={route.name} />}
+          {route.page === 'templates' && <TemplatesPage />}
+          {route.page === 'not-found' && (
+            <section>
+              <h1>Not found</h1>
+              <p>
+                The console has no page at <code>{route.path}</code>. <Link href={UI_BASE}>Go to the containers</Link>.
+              </p>
+            </section>
+          )}
+        </main>
+      </LiveEventsContext.Provider>
     </ApiContext.Provider>
   );
 }

@@ -302,6 +302,25 @@ describe('web console in chromium against the quick start (real pool, dockerd, s
     await page.getByText('No schedules.').waitFor();
   });
 
+  it('live: a snapshot a script takes appears in the open console at once (event stream), not at the next poll', async () => {
+    const listUrl = (url: string): boolean => url.includes('/api/v1/containers/cowsnap-demo/snapshots?');
+    await page.goto(new URL('containers/cowsnap-demo', consoleUrl).href);
+    await page.waitForResponse((response) => listUrl(response.url()));
+    await page.locator('li.snapshot').first().waitFor();
+    // The page has just loaded: its fallback poll is 15 s away, so only the event stream can show the new
+    // snapshot within the few seconds allowed below.
+    const taken = await fetch(new URL('/api/v1/containers/cowsnap-demo/snapshots', consoleUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ alias: 'from-a-script' }),
+    });
+    assert.equal(taken.status, 201);
+    const asked = Date.now();
+    await snapshotItem('from-a-script').waitFor({ timeout: 6_000 });
+    const shownMs = Date.now() - asked;
+    assert.ok(shownMs < 6_000, `shown after ${shownMs} ms`);
+  });
+
   it('is usable at phone width: no sideways scrolling, actions reachable', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     try {

@@ -1,6 +1,6 @@
 /** One container: what it captures, its snapshot timeline with every action, and its schedules. */
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { segment } from '../api/api-client.ts';
 import { useApi } from '../api/api-context.ts';
 import type { Container, Schedule, Snapshot, SnapshotList } from '../api/api-types.ts';
@@ -16,6 +16,7 @@ import { ResultBanner } from '../components/result-banner.tsx';
 import { SchedulesPanel } from '../components/schedules-panel.tsx';
 import { SnapshotTimeline, type SnapshotAction } from '../components/snapshot-timeline.tsx';
 import { TakeSnapshotDialog } from '../components/take-snapshot-dialog.tsx';
+import { isOutcome } from '../api/live-events.ts';
 import { usePolling } from '../hooks/use-polling.ts';
 import { containerHref, UI_BASE } from '../logic/routes.ts';
 
@@ -39,6 +40,7 @@ export function ContainerPage({ name }: { readonly name: string }) {
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const [result, setResult] = useState<ComponentChildren | null>(null);
   const ref = segment(name);
+  const containerId = useRef<string | undefined>(undefined);
   const view = usePolling<ContainerView>(
     async () => {
       const [{ container }, snapshots, { schedules }] = await Promise.all([
@@ -49,8 +51,11 @@ export function ContainerPage({ name }: { readonly name: string }) {
       return { container, snapshots, schedules };
     },
     [api, ref, limit],
-    4000,
+    15000,
+    // Live: an operation on this container ended (also one a script or a schedule ran); the poll is the fallback.
+    (event) => isOutcome(event) && event.container_id !== null && event.container_id === containerId.current,
   );
+  containerId.current = view.data?.container.id;
   const now = new Date();
   const close = (): void => {
     setDialog(null);

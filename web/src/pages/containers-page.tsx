@@ -5,6 +5,7 @@ import { loadContainerOverview, matchesSearch, type ContainerOverview } from '..
 import { CaptureList } from '../components/capture-list.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { Link } from '../components/link.tsx';
+import { isOutcome } from '../api/live-events.ts';
 import { usePolling } from '../hooks/use-polling.ts';
 import { absoluteTime, relativeTime } from '../logic/format.ts';
 import { containerHref } from '../logic/routes.ts';
@@ -12,7 +13,8 @@ import { containerHref } from '../logic/routes.ts';
 export function ContainersPage() {
   const api = useApi();
   const [query, setQuery] = useState('');
-  const overview = usePolling(() => loadContainerOverview(api), [api], 5000);
+  // Live: reloads when any operation ends (event stream); the poll is the fallback.
+  const overview = usePolling(() => loadContainerOverview(api), [api], 15000, isOutcome);
   const rows = (overview.data ?? []).filter((row) => matchesSearch(row, query));
   const now = new Date();
 

@@ -11,6 +11,7 @@ import { CopyDialog } from '../components/copy-dialog.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { Link } from '../components/link.tsx';
 import { ResultBanner } from '../components/result-banner.tsx';
+import { isOutcome } from '../api/live-events.ts';
 import { usePolling } from '../hooks/use-polling.ts';
 import { absoluteTime, expiryText, relativeTime, sizeText } from '../logic/format.ts';
 import { containerHref } from '../logic/routes.ts';
@@ -41,7 +42,8 @@ export function TemplatesPage() {
       return lists.flat();
     },
     [api],
-    10000,
+    30000,
+    (event) => isOutcome(event) && event.type.startsWith('snapshot.'),
   );
   const now = new Date();
   return (
