@@ -2,7 +2,8 @@
  * Replicas of a ZFS dataset on the real stack: a container on a private dockerd with a zfs-fuse dataset
  * bind-mounted, the service pushing with `zfs send` (full, then incremental) to Ceph RGW, verify, and the
  * proof that matters: the streams, downloaded and decrypted from the bucket, are received by the ZFS
- * driver into another pool (a host that never had the container) and give the same files.
+ * driver into another pool (a host that never had the container) and give the same files; and the service
+ * restores the container's dataset from the remote after its local snapshots were deleted.
  */
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -35,6 +36,9 @@ describe('replicas of a ZFS dataset (dockerd, zfs-fuse, zfs send, Ceph RGW, HTTP
   let elsewhere: TestZfsPool;
   let remoteConfig: RemoteConfig;
   let service: TestService;
+  // Set by the first test, used by the restore test after it (one container and chain for both: RGW and
+  // dockerd start once per file).
+  let pushed: { files: string; container: Docker.Container; first: string; second: string; expected: Awaited<ReturnType<typeof treeDigest>> } | undefined;
 
   before(async () => {
     objects = await createObjectStore();
@@ -119,5 +123,32 @@ describe('replicas of a ZFS dataset (dockerd, zfs-fuse, zfs send, Ceph RGW, HTTP
     const readBack = `${root}/read-back`;
     await driver.cloneSnapshot(target, second, readBack);
     assert.deepEqual(treeDifferences(expected, await treeDigest(await driver.mountPath(readBack), { metadata: true })), []);
+    pushed = { files, container, first, second, expected };
+  });
+
+  it('restores the dataset from the remote after its local snapshots were deleted: the chain comes down, byte-exact', async () => {
+    assert.ok(pushed, 'the push test ran first');
+    const { files, container, first, second, expected } = pushed;
+    await execIn(container, ['sh', '-c', 'echo later > /data/later && rm -r /data/d6']);
+    for (const name of [second, first]) {
+      const deleted = await service.api('DELETE', `/containers/zfs-shipped/snapshots/${name}`);
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    }
+    const restore = await service.api('POST', `/containers/zfs-shipped/snapshots/${second}/replicas/offsite/restore`, {});
+    assert.equal(restore.status, 202, JSON.stringify(restore.body));
+    const id = (restore.body.data as { operation: { id: number } }).operation.id;
+    for (;;) {
+      const operation = (await service.api('GET', `/operations/${String(id)}`)).body.data as OperationJson;
+      if (operation.state === 'failed') assert.fail(JSON.stringify(operation.error));
+      if (operation.state === 'succeeded') break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.deepEqual(treeDifferences(expected, await treeDigest(files, { metadata: true })), []);
+    assert.equal((await container.inspect()).State.Running, true);
+    assert.equal(await execIn(container, ['cat', '/data/d5/f5.txt']), 'changed\n', 'the container sees the restored dataset');
+    await assert.rejects(execIn(container, ['cat', '/data/later']));
+    const listed = await service.api('GET', '/containers/zfs-shipped/snapshots');
+    const names = (listed.body.data as { snapshots: { name: string }[] }).snapshots.map((x) => x.name).sort();
+    assert.deepEqual(names, [first, second].sort(), 'the downloaded snapshots are local snapshots again');
   });
 });
