@@ -7,6 +7,7 @@ import { chmod } from 'node:fs/promises';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { ExecFileRunner, type CommandRunner } from '../storage-drivers/common/command-runner.js';
+import type { CrashCheckpoint } from '../storage-drivers/common/crash-checkpoint.js';
 import { createDriver, poolMountPath } from '../storage-drivers/index.js';
 import type { CowsnapConfig } from './config/config.js';
 import { DEFAULTS } from './config/config-defaults.js';
@@ -92,6 +93,8 @@ export interface ServiceOptions {
   readonly events?: EventsOptions;
   /** Replica uploads running at once across all remotes (default 2); the rest wait as `queued`. */
   readonly maxConcurrentUploads?: number;
+  /** Crash tests' hook between the steps of restores and snapshots (see crash-checkpoint.ts). */
+  readonly crashCheckpoint?: CrashCheckpoint;
 }
 
 const COWSNAP_VERSION = '0.1.0';
@@ -129,6 +132,7 @@ export async function startService(config: CowsnapConfig, logger: Logger, option
         remotes: options.remotes,
         maxConcurrentUploads: options.maxConcurrentUploads ?? 2,
         events: options.events,
+        crashCheckpoint: options.crashCheckpoint,
       },
       opened,
     );
@@ -149,17 +153,18 @@ async function wire(
     remotes: readonly RemotePort[] | undefined;
     maxConcurrentUploads: number;
     events: EventsOptions | undefined;
+    crashCheckpoint: CrashCheckpoint | undefined;
   },
   opened: OpenedStore,
 ): Promise<RunningService> {
-  const { clock, runner } = options;
+  const { clock, runner, crashCheckpoint } = options;
   const { store } = opened;
   const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
 
   // A pool that fails its probe (not imported yet, disk gone) is unavailable, not fatal: the others work.
   const configured: RegisteredPool[] = config.pools.map((pool) => {
     const path = poolMountPath(pool);
-    return { id: pool.id, driver: createDriver(pool, runner), ...(path !== undefined && { path }) };
+    return { id: pool.id, driver: createDriver(pool, runner, { crashCheckpoint }), ...(path !== undefined && { path }) };
   });
   const probeStarted = Date.now();
   const registry = await PoolRegistry.probe(configured, (pool, error) => {
@@ -209,12 +214,13 @@ async function wire(
     clock,
     failedRetentionDays: retentionDays,
     sizes,
+    ...(crashCheckpoint !== undefined && { crashCheckpoint }),
   });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
     pins.assertDeletable(snapshot);
   });
-  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock });
+  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock, ...(crashCheckpoint !== undefined && { crashCheckpoint }) });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock, sizes });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });

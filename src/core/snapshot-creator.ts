@@ -4,7 +4,7 @@ import type { ResolvedContainer } from './container-resolver.js';
 import { relative, isAbsolute } from 'node:path';
 import { ConflictError } from '../errors/conflict-error.js';
 import type { DatasetLocks } from './dataset-locks.js';
-import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
+import type { CrashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
 import { ServiceUnavailableError } from '../errors/service-unavailable-error.js';
 import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
@@ -29,6 +29,8 @@ export interface SnapshotCreatorDeps {
    * Without it the size is measured before the create answers.
    */
   readonly sizes?: { measureSoon(snapshotId: number): void };
+  /** Test hook between steps (see crash-checkpoint.ts); none in production. */
+  readonly crashCheckpoint?: CrashCheckpoint;
 }
 
 /** Default of `journalRetentionDays`, which also bounds how long failed snapshots stay listed. */
@@ -153,7 +155,7 @@ export class SnapshotCreator {
     journalQuiesce(store, operationId, quiesce);
     if (quiesce === 'pause') await runtime.pause(container.id);
     else await runtime.stop(container.id);
-    crashCheckpoint('snapshot:quiesced');
+    this.deps.crashCheckpoint?.('snapshot:quiesced');
     try {
       await body();
     } finally {
