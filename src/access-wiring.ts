@@ -19,7 +19,7 @@ import type { Clock } from './core/clock.js';
 import type { ContainerResolver } from './core/container-resolver.js';
 import type { OperationRecord, OperationStorePort, OperationQuery } from './core/operations.js';
 import type { RemoteSnapshotsPage } from './core/remote-catalog.js';
-import type { ScheduleStorePort } from './core/schedule.js';
+import type { ScheduleStorePort } from './core/schedule-model.js';
 import type { SnapshotCreator } from './core/snapshot-creator.js';
 import type { SnapshotDeleter } from './core/snapshot-deleter.js';
 import type { AccessControlDeps } from './http/middleware/access-control.js';

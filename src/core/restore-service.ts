@@ -11,7 +11,7 @@ import { RestoreSwap, type RestorePayload } from './restore-swap.js';
 import { findSharingContainers, type SharingContainer } from './sharing-containers.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
 import type { CrashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
 export interface RestoreServiceDeps {

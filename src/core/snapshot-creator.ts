@@ -10,7 +10,7 @@ import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, Uncap
 import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
 import { journalQuiesce, journalThawed } from './quiesce-journal.js';
-import { expiryFrom, storageSnapshotName } from './snapshot-naming.js';
+import { expiryFrom, storageSnapshotName } from './storage-snapshot-name.js';
 import { publicMessage } from './public-error.js';
 import { mapStorageError } from './storage-error-mapping.js';
 

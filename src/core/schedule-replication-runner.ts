@@ -17,7 +17,7 @@ import type { Clock } from './clock.js';
 import { publicMessage } from './public-error.js';
 import type { ReplicaIntent } from './replica.js';
 import type { PushResult } from './replica-service.js';
-import { replicaExpiry } from './schedule-replicate.js';
+import { replicaExpiry } from './schedule-replicate-setting.js';
 
 /** A snapshot to push now, with its schedule's replicate setting. */
 export interface ReplicationTarget {
