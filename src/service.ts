@@ -13,6 +13,7 @@ import type { CowsnapConfig } from './config/config.js';
 import { DEFAULTS } from './config/config-defaults.js';
 import { loadOrCreateToken } from './config/token-file.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { daysBefore } from './core/day-offsets.js';
 import { ContainerLocks } from './core/container-lock.js';
 import { ContainerResolver } from './core/container-resolver.js';
 import { DatasetLocks } from './core/dataset-locks.js';
@@ -74,8 +75,6 @@ import { ScheduleReplication } from './core/schedule-replication-runner.js';
 import { ReplicationQueries } from './store/replication-queries.js';
 import { ReplicaListing } from './core/replica-listing.js';
 import { replicaListRoutes } from './http/routes/replica-list-routes.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** How long shutdown waits for running requests (restores, copies) to finish. */
 const SHUTDOWN_GRACE_MS = 60_000;
@@ -284,7 +283,7 @@ async function wire(
     metrics.reaperFailures.inc(reaped.failed.length);
     if (reaped.deleted + reaped.failed.length + reaped.skippedBusy > 0) logger.info({ reaped }, 'expired snapshots reaped');
     // The journal only matters until its operation has finished; finished rows go after the retention age.
-    const pruned = store.pruneFinishedOperations(new Date(clock.now().getTime() - retentionDays * DAY_MS));
+    const pruned = store.pruneFinishedOperations(daysBefore(clock.now(), retentionDays));
     if (pruned > 0) logger.info({ pruned, retentionDays }, 'finished journal entries pruned');
     events.prune();
     const auditPruned = access.pruneAudit();

@@ -10,7 +10,8 @@ import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, Uncap
 import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
 import { journalQuiesce, journalThawed } from './quiesce-journal.js';
-import { expiryFrom, storageSnapshotName } from './storage-snapshot-name.js';
+import { daysAfter, expiryFrom } from './day-offsets.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 import { publicMessage } from './public-error.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
@@ -113,8 +114,8 @@ export class SnapshotCreator {
       for (const filesystem of made.reverse()) {
         await pools.driverFor(filesystem).destroySnapshot(filesystem.dataset, storageName).catch(() => undefined);
       }
-      const retentionMs = (this.deps.failedRetentionDays ?? DEFAULT_FAILED_RETENTION_DAYS) * 24 * 60 * 60 * 1000;
-      store.markSnapshotFailed(record.id, `creation failed: ${publicMessage(error)}`, new Date(clock.now().getTime() + retentionMs));
+      const listedUntil = daysAfter(clock.now(), this.deps.failedRetentionDays ?? DEFAULT_FAILED_RETENTION_DAYS);
+      store.markSnapshotFailed(record.id, `creation failed: ${publicMessage(error)}`, listedUntil);
       store.finishOperation(operation.id, 'failed', error instanceof Error ? error.message : String(error));
       throw mapStorageError(error, `Snapshot of ${container.live.name}`);
     }
