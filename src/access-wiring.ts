@@ -16,10 +16,11 @@ import { QuotaGuard } from './core/access/quota-guard.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './core/access/rate-limiter.js';
 import { DEFAULT_PROJECT } from './core/access/role.js';
 import type { Clock } from './core/clock.js';
+import { daysBefore } from './core/day-offsets.js';
 import type { ContainerResolver } from './core/container-resolver.js';
 import type { OperationRecord, OperationStorePort, OperationQuery } from './core/operations.js';
 import type { RemoteSnapshotsPage } from './core/remote-catalog.js';
-import type { ScheduleStorePort } from './core/schedule.js';
+import type { ScheduleStorePort } from './core/schedule-model.js';
 import type { SnapshotCreator } from './core/snapshot-creator.js';
 import type { SnapshotDeleter } from './core/snapshot-deleter.js';
 import type { AccessControlDeps } from './http/middleware/access-control.js';
@@ -34,7 +35,6 @@ import type { Database } from './store/database.js';
 import { ProjectStore } from './store/project-store.js';
 import { overriding } from './store/store-override.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
 export interface AccessOptions {
@@ -153,7 +153,7 @@ export function wireAccess(options: AccessOptions) {
 
     /** Audit entries older than the retention go (run with the reaper). */
     pruneAudit(): number {
-      return auditStore.pruneBefore(new Date(clock.now().getTime() - retentionDays * DAY_MS));
+      return auditStore.pruneBefore(daysBefore(clock.now(), retentionDays));
     },
   };
 }

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { CowsnapConfig } from './config/config.js';
 import type { Clock } from './core/clock.js';
+import { daysBefore } from './core/day-offsets.js';
 import type { ContainerResolver } from './core/container-resolver.js';
 import type { CopyInput, CopyResult } from './core/copy-service.js';
 import { EventBus } from './core/events/event-bus.js';
@@ -31,7 +32,6 @@ import { WebhookService } from './core/webhooks/webhook-service.js';
 import { webhookRoutes } from './http/routes/webhook-routes.js';
 import { HttpWebhookSender } from './webhooks/webhook-sender.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_EVENT_RETENTION_DAYS = 7;
 
 export interface EventsOptions {
@@ -114,7 +114,7 @@ export function wireEvents(deps: {
     expiry: (deleter) => trackedExpiry(deleter, tracker),
     scheduleRuns: (creator) => trackedScheduleRuns(creator, tracker),
     prune() {
-      const before = new Date(clock.now().getTime() - retentionDays * DAY_MS);
+      const before = daysBefore(clock.now(), retentionDays);
       const events = bus.prune(before);
       const finished = deps.operations.pruneFinished(before);
       if (events + finished > 0) logger.info({ events, operations: finished, retentionDays }, 'old events and finished operations pruned');

@@ -7,11 +7,13 @@ import { chmod } from 'node:fs/promises';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { ExecFileRunner, type CommandRunner } from '../storage-drivers/common/command-runner.js';
+import type { CrashCheckpoint } from '../storage-drivers/common/crash-checkpoint.js';
 import { createDriver, poolMountPath } from '../storage-drivers/index.js';
 import type { CowsnapConfig } from './config/config.js';
 import { DEFAULTS } from './config/config-defaults.js';
 import { loadOrCreateToken } from './config/token-file.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { daysBefore } from './core/day-offsets.js';
 import { ContainerLocks } from './core/container-lock.js';
 import { ContainerResolver } from './core/container-resolver.js';
 import { DatasetLocks } from './core/dataset-locks.js';
@@ -19,7 +21,7 @@ import { ContainerService } from './core/container-service.js';
 import { BackgroundJob } from './core/background-job.js';
 import { Reaper, type ReaperOptions, type ReapReport } from './core/reaper.js';
 import { ScheduleService } from './core/schedule-service.js';
-import { Scheduler, type ScheduleRunReport } from './core/scheduler.js';
+import { Scheduler, type ScheduleRunReport } from './core/schedule-runner.js';
 import { PoolRegistry, type RegisteredPool } from './core/pool-registry.js';
 import { RestoreService } from './core/restore-service.js';
 import { SnapshotCreator } from './core/snapshot-creator.js';
@@ -69,12 +71,10 @@ import { wireEvents, type EventsOptions } from './service-events.js';
 import { wireAccess } from './access-wiring.js';
 import { RemoteReaper, withoutReaping, type RemoteReapReport } from './core/remote-reaper.js';
 import { ReplicationMetrics } from './core/replication-metrics.js';
-import { ScheduleReplication } from './core/schedule-replication.js';
+import { ScheduleReplication } from './core/schedule-replication-runner.js';
 import { ReplicationQueries } from './store/replication-queries.js';
 import { ReplicaListing } from './core/replica-listing.js';
 import { replicaListRoutes } from './http/routes/replica-list-routes.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** How long shutdown waits for running requests (restores, copies) to finish. */
 const SHUTDOWN_GRACE_MS = 60_000;
@@ -92,6 +92,8 @@ export interface ServiceOptions {
   readonly events?: EventsOptions;
   /** Replica uploads running at once across all remotes (default 2); the rest wait as `queued`. */
   readonly maxConcurrentUploads?: number;
+  /** Crash tests' hook between the steps of restores and snapshots (see crash-checkpoint.ts). */
+  readonly crashCheckpoint?: CrashCheckpoint;
 }
 
 const COWSNAP_VERSION = '0.1.0';
@@ -129,6 +131,7 @@ export async function startService(config: CowsnapConfig, logger: Logger, option
         remotes: options.remotes,
         maxConcurrentUploads: options.maxConcurrentUploads ?? 2,
         events: options.events,
+        crashCheckpoint: options.crashCheckpoint,
       },
       opened,
     );
@@ -149,17 +152,18 @@ async function wire(
     remotes: readonly RemotePort[] | undefined;
     maxConcurrentUploads: number;
     events: EventsOptions | undefined;
+    crashCheckpoint: CrashCheckpoint | undefined;
   },
   opened: OpenedStore,
 ): Promise<RunningService> {
-  const { clock, runner } = options;
+  const { clock, runner, crashCheckpoint } = options;
   const { store } = opened;
   const token = config.token ?? (await loadOrCreateToken(config.tokenFile));
 
   // A pool that fails its probe (not imported yet, disk gone) is unavailable, not fatal: the others work.
   const configured: RegisteredPool[] = config.pools.map((pool) => {
     const path = poolMountPath(pool);
-    return { id: pool.id, driver: createDriver(pool, runner), ...(path !== undefined && { path }) };
+    return { id: pool.id, driver: createDriver(pool, runner, { crashCheckpoint }), ...(path !== undefined && { path }) };
   });
   const probeStarted = Date.now();
   const registry = await PoolRegistry.probe(configured, (pool, error) => {
@@ -209,12 +213,13 @@ async function wire(
     clock,
     failedRetentionDays: retentionDays,
     sizes,
+    ...(crashCheckpoint !== undefined && { crashCheckpoint }),
   });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
     pins.assertDeletable(snapshot);
   });
-  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock });
+  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock, ...(crashCheckpoint !== undefined && { crashCheckpoint }) });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock, sizes });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
@@ -278,7 +283,7 @@ async function wire(
     metrics.reaperFailures.inc(reaped.failed.length);
     if (reaped.deleted + reaped.failed.length + reaped.skippedBusy > 0) logger.info({ reaped }, 'expired snapshots reaped');
     // The journal only matters until its operation has finished; finished rows go after the retention age.
-    const pruned = store.pruneFinishedOperations(new Date(clock.now().getTime() - retentionDays * DAY_MS));
+    const pruned = store.pruneFinishedOperations(daysBefore(clock.now(), retentionDays));
     if (pruned > 0) logger.info({ pruned, retentionDays }, 'finished journal entries pruned');
     events.prune();
     const auditPruned = access.pruneAudit();

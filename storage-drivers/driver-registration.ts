@@ -4,6 +4,7 @@
  * datasets in messages. A new driver is one folder and one line in `index.ts`.
  */
 import type { CommandRunner } from './common/command-runner.js';
+import type { CrashCheckpoint } from './common/crash-checkpoint.js';
 import type { StorageDriver } from './driver.js';
 
 export interface DriverRegistration<Name extends string, Pool extends { readonly id: string; readonly driver: Name }> {
@@ -11,9 +12,14 @@ export interface DriverRegistration<Name extends string, Pool extends { readonly
   /** JSON-schema properties of a pool entry besides `id` and `driver`, and which of them are required. */
   readonly poolProperties: Readonly<Record<string, object>>;
   readonly requiredPoolProperties: readonly string[];
-  create(pool: Pool, runner: CommandRunner): StorageDriver;
+  create(pool: Pool, runner: CommandRunner, hooks?: DriverTestHooks): StorageDriver;
   /** The pool's folder when its configuration names one (lets capture refuse a mount on a pool that is down). */
   mountPath(pool: Pool): string | undefined;
   /** "subvolume", "dataset": the word for one of its datasets in messages. */
   readonly datasetWord: string;
+}
+
+/** What crash tests hand a driver; the service passes none. */
+export interface DriverTestHooks {
+  readonly crashCheckpoint?: CrashCheckpoint | undefined;
 }

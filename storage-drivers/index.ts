@@ -5,7 +5,7 @@
 import { btrfsRegistration, type BtrfsPoolConfig } from './btrfs/btrfs-registration.js';
 import type { CommandRunner } from './common/command-runner.js';
 import { UnsupportedError } from './common/errors.js';
-import type { DriverRegistration } from './driver-registration.js';
+import type { DriverRegistration, DriverTestHooks } from './driver-registration.js';
 import type { StorageDriver } from './driver.js';
 import { zfsRegistration, type ZfsPoolConfig } from './zfs/zfs-registration.js';
 
@@ -33,8 +33,8 @@ function registrationOf(pool: PoolConfig): DriverRegistration<string, PoolConfig
 }
 
 /** The driver for one configured pool. Call probe() on it before use. */
-export function createDriver(pool: PoolConfig, runner: CommandRunner): StorageDriver {
-  return registrationOf(pool).create(pool, runner);
+export function createDriver(pool: PoolConfig, runner: CommandRunner, hooks?: DriverTestHooks): StorageDriver {
+  return registrationOf(pool).create(pool, runner, hooks);
 }
 
 /** The pool's folder when its configuration names one. */

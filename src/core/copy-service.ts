@@ -12,7 +12,7 @@ import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 import { PROJECT_LABEL } from './access/role.js';
 
 /** An old snapshot's copy cannot be as locked down as its source was: the caller must know. */

@@ -1,6 +1,6 @@
 import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 
 export interface ReconcileReport {
   /** Records whose storage is missing on some filesystem. */

@@ -20,7 +20,7 @@ import type { StorePort } from './ports.js';
 import type { RemotePort, ReplicaManifest } from './remote-port.js';
 import type { ReplicaFilesystem } from '../remote/manifest.js';
 import { planChain, type LocalPresence } from './replica-chain.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 
 export interface ReplicaDownloadDeps {
   readonly store: Pick<

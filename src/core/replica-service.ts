@@ -19,7 +19,7 @@ import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
 import type { RemotePort, ReplicaManifest } from './remote-port.js';
 import type { RemoteRegistry } from './remote-registry.js';
-import { expiryFrom } from './snapshot-naming.js';
+import { expiryFrom } from './day-offsets.js';
 import { PLAIN_PUSH, type ReplicaIntent, type ReplicaKey, type ReplicaRecord, type ReplicaStorePort } from './replica.js';
 import { planReplica, type ReplicaPlan } from './replica-parent.js';
 import { StreamFailure, uploadReplica } from './replica-upload.js';

@@ -10,7 +10,7 @@ import type { SnapshotRecord } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { RemotePort, ReplicaManifest } from './remote-port.js';
 import type { ReplicaPlan, StreamPlan } from './replica-parent.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 import { UnsupportedError } from '../../storage-drivers/common/errors.js';
 
 export interface UploadedReplica {

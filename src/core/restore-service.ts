@@ -10,8 +10,8 @@ import { resumeRestore } from './restore-resume.js';
 import { RestoreSwap, type RestorePayload } from './restore-swap.js';
 import { findSharingContainers, type SharingContainer } from './sharing-containers.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
-import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import type { CrashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
 export interface RestoreServiceDeps {
@@ -26,6 +26,8 @@ export interface RestoreServiceDeps {
   readonly creator: SnapshotCreator;
   readonly pools: PoolRegistry;
   readonly clock: Clock;
+  /** Test hook between steps (see crash-checkpoint.ts); none in production. */
+  readonly crashCheckpoint?: CrashCheckpoint;
 }
 
 const SAFETY_EXPIRY_DAYS = 7;
@@ -98,7 +100,7 @@ export class RestoreService {
       for (const each of toStart) await runtime.stop(each);
       stopMs = performance.now() - stopStart;
       store.updateOperation(operation.id, 'stopped');
-      crashCheckpoint('restore:stopped');
+      this.deps.crashCheckpoint?.('restore:stopped');
 
       const swapStart = performance.now();
       await this.swap.swapAll(operation.id, payload, payload.filesystems);

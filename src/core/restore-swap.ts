@@ -1,4 +1,4 @@
-import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
+import type { CrashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
 import { InternalError } from '../errors/internal-error.js';
 import type { CapturedFilesystem } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
@@ -28,7 +28,14 @@ export interface RestorePayload {
  * or nothing, and telling after a crash which swaps completed.
  */
 export class RestoreSwap {
-  constructor(private readonly deps: { pools: PoolRegistry; store: Pick<StorePort, 'updateOperation'> }) {}
+  constructor(
+    private readonly deps: {
+      pools: PoolRegistry;
+      store: Pick<StorePort, 'updateOperation'>;
+      /** Test hook between steps (see crash-checkpoint.ts); none in production. */
+      crashCheckpoint?: CrashCheckpoint | undefined;
+    },
+  ) {}
 
   async identities(filesystems: readonly CapturedFilesystem[]): Promise<string[]> {
     const identities: string[] = [];
@@ -79,7 +86,7 @@ export class RestoreSwap {
         await pools.driverFor(filesystem).restoreSnapshot(filesystem.dataset, payload.storageName);
         swapped.push(filesystem);
         store.updateOperation(operationId, `swapped:${swapped.length}/${payload.filesystems.length}`);
-        crashCheckpoint(`restore:swapped:${swapped.length}`);
+        this.deps.crashCheckpoint?.(`restore:swapped:${swapped.length}`);
       }
     } catch (error) {
       const undoFailures: string[] = [];

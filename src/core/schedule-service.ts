@@ -6,12 +6,12 @@
 import { aliasTemplateProblems } from './alias-template.js';
 import type { Clock } from './clock.js';
 import type { ContainerResolver } from './container-resolver.js';
-import { cronProblem, latestSlot, nextSlot, timezoneProblem } from './cron-schedule.js';
+import { cronProblem, latestSlot, nextSlot, timezoneProblem } from './cron-expression.js';
 import type { ErrorDetail } from '../errors/app-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { ContainerRecord } from './model.js';
-import { replicateProblems, type ReplicateInput, type ReplicateSettings } from './schedule-replicate.js';
+import { replicateProblems, type ReplicateInput, type ReplicateSettings } from './schedule-replicate-setting.js';
 import type {
   ScheduleInput,
   ScheduleListResult,
@@ -22,7 +22,7 @@ import type {
   ScheduleStorePort,
   ScheduleUpdate,
   ScheduleView,
-} from './schedule.js';
+} from './schedule-model.js';
 
 export const DEFAULT_TIMEZONE = 'UTC';
 export const DEFAULT_KEEP_MIN = 1;

@@ -4,13 +4,14 @@ import type { ResolvedContainer } from './container-resolver.js';
 import { relative, isAbsolute } from 'node:path';
 import { ConflictError } from '../errors/conflict-error.js';
 import type { DatasetLocks } from './dataset-locks.js';
-import { crashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
+import type { CrashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
 import { ServiceUnavailableError } from '../errors/service-unavailable-error.js';
 import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, UncapturedFilesystem } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
 import { journalQuiesce, journalThawed } from './quiesce-journal.js';
-import { expiryFrom, storageSnapshotName } from './snapshot-naming.js';
+import { daysAfter, expiryFrom } from './day-offsets.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 import { publicMessage } from './public-error.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
@@ -29,6 +30,8 @@ export interface SnapshotCreatorDeps {
    * Without it the size is measured before the create answers.
    */
   readonly sizes?: { measureSoon(snapshotId: number): void };
+  /** Test hook between steps (see crash-checkpoint.ts); none in production. */
+  readonly crashCheckpoint?: CrashCheckpoint;
 }
 
 /** Default of `journalRetentionDays`, which also bounds how long failed snapshots stay listed. */
@@ -111,8 +114,8 @@ export class SnapshotCreator {
       for (const filesystem of made.reverse()) {
         await pools.driverFor(filesystem).destroySnapshot(filesystem.dataset, storageName).catch(() => undefined);
       }
-      const retentionMs = (this.deps.failedRetentionDays ?? DEFAULT_FAILED_RETENTION_DAYS) * 24 * 60 * 60 * 1000;
-      store.markSnapshotFailed(record.id, `creation failed: ${publicMessage(error)}`, new Date(clock.now().getTime() + retentionMs));
+      const listedUntil = daysAfter(clock.now(), this.deps.failedRetentionDays ?? DEFAULT_FAILED_RETENTION_DAYS);
+      store.markSnapshotFailed(record.id, `creation failed: ${publicMessage(error)}`, listedUntil);
       store.finishOperation(operation.id, 'failed', error instanceof Error ? error.message : String(error));
       throw mapStorageError(error, `Snapshot of ${container.live.name}`);
     }
@@ -153,7 +156,7 @@ export class SnapshotCreator {
     journalQuiesce(store, operationId, quiesce);
     if (quiesce === 'pause') await runtime.pause(container.id);
     else await runtime.stop(container.id);
-    crashCheckpoint('snapshot:quiesced');
+    this.deps.crashCheckpoint?.('snapshot:quiesced');
     try {
       await body();
     } finally {

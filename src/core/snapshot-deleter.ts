@@ -3,7 +3,7 @@ import type { SnapshotRecord } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
 import { publicMessage } from './public-error.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 
 /**
  * Deletes a snapshot: record marked `deleting` first (it leaves the API's ready list), then its storage

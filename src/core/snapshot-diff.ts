@@ -12,7 +12,7 @@ import type { ContainerResolver } from './container-resolver.js';
 import type { CapturedFilesystem, ContainerRecord, SnapshotRecord } from './model.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 import { mapStorageError } from './storage-error-mapping.js';
 
 export interface FileChange {

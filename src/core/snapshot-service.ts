@@ -18,7 +18,8 @@ import type { StorePort } from './ports.js';
 import type { RestoreService } from './restore-service.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
-import { expiryFrom, storageSnapshotName } from './snapshot-naming.js';
+import { expiryFrom } from './day-offsets.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 
 export interface SnapshotServiceDeps {
   readonly store: Pick<StorePort, 'resolveSnapshot' | 'listSnapshots' | 'updateSnapshotMeta' | 'setSnapshotSize' | 'getSnapshot'>;

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { CapturedFilesystem, SnapshotRecord } from './model.js';
 import type { StorePort } from './ports.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 
 export interface SizeSource {
   exclusiveBytes(filesystems: readonly CapturedFilesystem[], storageName: string): Promise<number | null | undefined>;

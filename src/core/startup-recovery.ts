@@ -6,7 +6,7 @@ import { thawAfterCrash } from './quiesce-journal.js';
 import { reconcileRecordsAndStorage } from './records-storage-reconcile.js';
 import type { RestoreService } from './restore-service.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
-import { storageSnapshotName } from './snapshot-naming.js';
+import { storageSnapshotName } from './storage-snapshot-name.js';
 
 export interface StartupReport {
   /** Every pool configured or recorded: available, or why not (the service runs without the others). */

@@ -4,7 +4,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { ReplicaKey } from '../core/replica.js';
-import type { ChainLink, ReplicationQueriesPort, ReplicationTarget, ScheduleLag } from '../core/schedule-replication.js';
+import type { ChainLink, ReplicationQueriesPort, ReplicationTarget, ScheduleLag } from '../core/schedule-replication-runner.js';
 import type { ExpiredGroup, RetentionQueriesPort } from '../core/remote-reaper.js';
 import type { Database } from './database.js';
 import { toMillis } from './row-mapping.js';

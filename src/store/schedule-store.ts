@@ -5,8 +5,8 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Quiesce } from '../core/model.js';
-import type { ReplicateSettings } from '../core/schedule-replicate.js';
-import type { NewSchedule, SchedulePatch, ScheduleRecord, ScheduleRunOutcome, ScheduleStorePort } from '../core/schedule.js';
+import type { ReplicateSettings } from '../core/schedule-replicate-setting.js';
+import type { NewSchedule, SchedulePatch, ScheduleRecord, ScheduleRunOutcome, ScheduleStorePort } from '../core/schedule-model.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import type { Database } from './database.js';
 import { toMillis, toMillisOrNull } from './row-mapping.js';

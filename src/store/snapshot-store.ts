@@ -12,7 +12,7 @@ import type { Database } from './database.js';
 import { toMillis, toMillisOrNull, type FilesystemRow, type SnapshotRow } from './row-mapping.js';
 import type { SecretBox } from './secret-box.js';
 import { encodeConfig } from './snapshot-config-codec.js';
-import { baseSnapshotName, nextSnapshotName } from './snapshot-naming.js';
+import { baseSnapshotName, nextSnapshotName } from './default-snapshot-name.js';
 import { SnapshotQueries } from './snapshot-queries.js';
 import type { NewSnapshot } from '../core/ports.js';
 

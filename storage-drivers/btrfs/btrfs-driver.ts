@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, realpath, rmdir, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
+import type { CrashCheckpoint } from '../common/crash-checkpoint.js';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors, toStorageError } from '../common/error-mapping.js';
 import { ExchangeUnsupportedError, exchangePaths } from '../common/exchange-paths.js';
@@ -41,6 +42,8 @@ export interface BtrfsDriverOptions {
   /** Mount point of the btrfs filesystem (or the root of a subvolume of it) that cowsnap may use. */
   readonly poolPath: string;
   readonly runner: CommandRunner;
+  /** Crash tests' hook between a restore's steps (see crash-checkpoint.ts); none in production. */
+  readonly crashCheckpoint?: CrashCheckpoint | undefined;
 }
 
 /**
@@ -51,6 +54,7 @@ export class BtrfsDriver implements StorageDriver {
   private readonly layout: BtrfsLayout;
   private readonly btrfs: BtrfsCommands;
   private readonly runner: CommandRunner;
+  private readonly crashCheckpoint: CrashCheckpoint | undefined;
   private readonly tree: SubvolumeTree;
   private readonly nested: NestedSubvolumes;
   private readonly nestedSnapshots: NestedSnapshots;
@@ -64,6 +68,7 @@ export class BtrfsDriver implements StorageDriver {
     this.layout = new BtrfsLayout(resolve(options.poolPath));
     this.btrfs = new BtrfsCommands(options.runner);
     this.runner = options.runner;
+    this.crashCheckpoint = options.crashCheckpoint;
     this.tree = new SubvolumeTree(this.layout.pool);
     this.nested = new NestedSubvolumes(this.btrfs);
     this.nestedSnapshots = new NestedSnapshots(this.btrfs, this.nested);
@@ -387,6 +392,7 @@ export class BtrfsDriver implements StorageDriver {
           throw toStorageError(error, `exchange ${a} and ${b}`);
         }
       },
+      crashCheckpoint: this.crashCheckpoint,
     };
   }
 

@@ -12,7 +12,7 @@ export const btrfsRegistration: DriverRegistration<'btrfs', BtrfsPoolConfig> = {
   name: 'btrfs',
   poolProperties: { path: { type: 'string', pattern: '^/', minLength: 2 } },
   requiredPoolProperties: ['path'],
-  create: (pool, runner) => new BtrfsDriver({ poolPath: pool.path, runner }),
+  create: (pool, runner, hooks) => new BtrfsDriver({ poolPath: pool.path, runner, crashCheckpoint: hooks?.crashCheckpoint }),
   mountPath: (pool) => pool.path,
   datasetWord: 'subvolume',
 };

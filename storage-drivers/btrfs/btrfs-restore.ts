@@ -1,9 +1,9 @@
-import { crashCheckpoint } from '../common/crash-checkpoint.js';
 import { readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
 import { Reverter } from '../common/reverter.js';
+import type { CrashCheckpoint } from '../common/crash-checkpoint.js';
 import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
 import type { BtrfsLayout } from './btrfs-layout.js';
 
@@ -23,6 +23,8 @@ export interface RestoreTools {
   rootId(path: string): Promise<number>;
   /** Atomically exchanges two paths; false when this machine or filesystem cannot (then two renames are used). */
   exchange(a: string, b: string): Promise<boolean>;
+  /** Crash tests' hook between the swap's steps (see crash-checkpoint.ts); none in production. */
+  readonly crashCheckpoint?: CrashCheckpoint | undefined;
 }
 
 /** In the restore folder: the subvolume id of the prepared copy. */
@@ -54,7 +56,7 @@ export async function restoreBySwap(
   const fresh = join(dir, 'new');
   const old = join(dir, 'old');
   const crashPoint = (step: RestoreStep): void => {
-    crashCheckpoint(`btrfs-restore:${step}`);
+    tools.crashCheckpoint?.(`btrfs-restore:${step}`);
     if (options.crashAfter === step) throw new SimulatedCrash(step);
   };
   // Leftovers of an earlier crash must be settled before a new swap reuses these names.

@@ -1,8 +1,8 @@
 /**
- * Fault injection for crash tests: with COWSNAP_CRASH_AT=<point> in its environment the process kills
- * itself with SIGKILL at that point, as a power cut or an OOM kill would, leaving every half-done step
- * for start-up recovery to find. Unset (always, outside tests) it does nothing.
+ * A named point between two steps of a change that must survive a crash (a restore's swap, a quiesced
+ * snapshot). Crash tests hand in one that kills the process at the point they name, as a power cut or an
+ * OOM kill would, leaving every half-done step for start-up recovery to find (test/support/
+ * crash-service-main.ts). The service runs without one: production code names the points, but never
+ * holds the means to crash at them.
  */
-export function crashCheckpoint(point: string): void {
-  if (process.env.COWSNAP_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
-}
+export type CrashCheckpoint = (point: string) => void;

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { copyRoutes } from '../../src/http/routes/copy-routes.js';
 import { copyDatasetRoutes, type CopyDatasetsApi } from '../../src/http/routes/copy-dataset-routes.js';
 import { scheduleRoutes } from '../../src/http/routes/schedule-routes.js';
-import type { SchedulesApi } from '../../src/core/schedule.js';
+import type { SchedulesApi } from '../../src/core/schedule-model.js';
 import { AUTH, testApp } from './support/test-app.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ContainerRecord } from '../../src/core/model.js';
-import type { ScheduleInput, ScheduleRecord, ScheduleResult, SchedulesApi, ScheduleUpdate } from '../../src/core/schedule.js';
+import type { ScheduleInput, ScheduleRecord, ScheduleResult, SchedulesApi, ScheduleUpdate } from '../../src/core/schedule-model.js';
 import { scheduleRoutes } from '../../src/http/routes/schedule-routes.js';
 import { scheduleListSchema, scheduleResultSchema } from '../../src/http/schemas/schedule-schemas.js';
 import { assertConforms } from './support/conforms.js';

@@ -2,17 +2,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { registerTeardown } from './cleanup.js';
 import { TEST_TOKEN, testServiceConfig } from './cowsnap-service.js';
 import type { TestDockerEngine } from './docker-engine.js';
 
+/** The service entry with a crash checkpoint (what `cowsnap serve` runs, plus COWSNAP_CRASH_AT). */
+const ENTRY = fileURLToPath(new URL('./crash-service-main.ts', import.meta.url));
+
 /**
- * The real service as its own process (`cowsnap serve`), so a test can kill it with SIGKILL at a named
- * crash point (COWSNAP_CRASH_AT, see storage-drivers/common/crash-checkpoint.ts) and start it again on
- * the same database, as a host crash and reboot would.
+ * The real service as its own process (crash-service-main.ts: `cowsnap serve` with a crash checkpoint),
+ * so a test can kill it with SIGKILL at a named crash point (COWSNAP_CRASH_AT) and start it again on the
+ * same database, as a host crash and reboot would.
  */
 export interface ServiceProcess {
-  /** Starts `cowsnap serve` and waits until it answers; `crashAt` makes it kill itself there. */
+  /** Starts the service and waits until it answers; `crashAt` makes it kill itself there. */
   start(crashAt?: string): Promise<ChildProcess>;
   /** SIGTERM and wait (a clean shutdown). */
   stop(): Promise<void>;
@@ -44,7 +48,7 @@ export async function serviceProcess(engine: TestDockerEngine): Promise<ServiceP
       const env: NodeJS.ProcessEnv = { ...process.env, COWSNAP_LOG_LEVEL: 'warn' };
       if (crashAt !== undefined) env.COWSNAP_CRASH_AT = crashAt;
       else delete env.COWSNAP_CRASH_AT;
-      const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--config', configFile, 'serve'], {
+      const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY, configFile], {
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
       });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { storageSnapshotName } from '../../src/core/snapshot-naming.js';
+import { storageSnapshotName } from '../../src/core/storage-snapshot-name.js';
 import { streamKey } from '../../src/remote/object-keys.js';
 import { CONTAINER_ID, createTestStore, withContainer, type TestStore } from '../store/store-fixture.js';
 import { FakeRemote, sha256 } from '../core/fake-remote.js';

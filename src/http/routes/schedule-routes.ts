@@ -1,6 +1,6 @@
 /** Scheduled snapshots of a container (design.md §5): create, list, get, change or pause, delete. */
 import type { Quiesce } from '../../core/model.js';
-import type { ScheduleInput, SchedulesApi, ScheduleUpdate } from '../../core/schedule.js';
+import type { ScheduleInput, SchedulesApi, ScheduleUpdate } from '../../core/schedule-model.js';
 import type { RouteDefinition } from '../route-definition.js';
 import { containerParamsSchema } from '../schemas/common-schemas.js';
 import {

@@ -3,8 +3,8 @@
  * checked by ajv formats (registered in validation.ts) so one 400 lists every problem of a request.
  */
 import { aliasTemplateProblems } from '../../core/alias-template.js';
-import { CRON_RULE, cronProblem, timezoneProblem } from '../../core/cron-schedule.js';
-import { MAX_FULL_EVERY, MAX_REPLICA_EXPIRY_DAYS } from '../../core/schedule-replicate.js';
+import { CRON_RULE, cronProblem, timezoneProblem } from '../../core/cron-expression.js';
+import { MAX_FULL_EVERY, MAX_REPLICA_EXPIRY_DAYS } from '../../core/schedule-replicate-setting.js';
 import { containerRefSchema, expiryDaysSchema } from './common-schemas.js';
 import { remoteIdSchema } from './replica-schemas.js';
 

@@ -1,5 +1,5 @@
 /** ScheduleView → the schedule JSON of the API (field names as in schedule-schemas.ts). */
-import type { ScheduleListResult, ScheduleResult, ScheduleView } from '../../core/schedule.js';
+import type { ScheduleListResult, ScheduleResult, ScheduleView } from '../../core/schedule-model.js';
 import { isoOrNull } from './snapshot-serializer.js';
 
 export function serializeSchedule({ schedule, nextRunAt }: ScheduleView): Record<string, unknown> {

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { RemoteRegistry } from '../../src/core/remote-registry.js';
 import { RemoteReaper } from '../../src/core/remote-reaper.js';
 import type { ReplicaIntent } from '../../src/core/replica.js';
-import { ScheduleReplication } from '../../src/core/schedule-replication.js';
+import { ScheduleReplication } from '../../src/core/schedule-replication-runner.js';
 import { ScheduleService } from '../../src/core/schedule-service.js';
 import { ValidationError } from '../../src/errors/validation-error.js';
 import { ReplicationQueries } from '../../src/store/replication-queries.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cronProblem, latestSlot, nextSlot, timezoneProblem } from '../../src/core/cron-schedule.js';
+import { cronProblem, latestSlot, nextSlot, timezoneProblem } from '../../src/core/cron-expression.js';
 
 describe('cron slots', () => {
   it('finds the latest slot at or before now (a slot exactly at now counts) and the next one', () => {

@@ -8,10 +8,10 @@ import { renderAliasTemplate, withSuffix } from './alias-template.js';
 import type { Clock } from './clock.js';
 import type { ContainerLocks } from './container-lock.js';
 import type { ContainerResolver } from './container-resolver.js';
-import { latestSlot } from './cron-schedule.js';
+import { latestSlot } from './cron-expression.js';
 import { publicMessage } from './public-error.js';
 import type { StorePort } from './ports.js';
-import type { ScheduleRecord, ScheduleStorePort } from './schedule.js';
+import type { ScheduleRecord, ScheduleStorePort } from './schedule-model.js';
 import type { SnapshotCreator } from './snapshot-creator.js';
 
 export interface ScheduleRunReport {

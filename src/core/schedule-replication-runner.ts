@@ -17,7 +17,7 @@ import type { Clock } from './clock.js';
 import { publicMessage } from './public-error.js';
 import type { ReplicaIntent } from './replica.js';
 import type { PushResult } from './replica-service.js';
-import { replicaExpiry } from './schedule-replicate.js';
+import { expiryFrom } from './day-offsets.js';
 
 /** A snapshot to push now, with its schedule's replicate setting. */
 export interface ReplicationTarget {
@@ -81,7 +81,8 @@ export class ScheduleReplication {
     const runs: ReplicationRun[] = [];
     for (const target of this.deps.queries.nextToReplicate(this.deps.clock.now(), REPLICATION_RETRY_MS)) {
       const full = this.startsNewChain(target);
-      const intent: ReplicaIntent = { expiresAt: replicaExpiry(target.snapshotCreatedAt, target.expiryDays), scheduleId: target.scheduleId, full };
+      // The remote expiry counts from when the snapshot was taken, as local expiry does.
+      const intent: ReplicaIntent = { expiresAt: expiryFrom(target.snapshotCreatedAt, target.expiryDays), scheduleId: target.scheduleId, full };
       const log = { schedule: target.scheduleId, container: target.containerId, snapshot: target.snapshotName, remote: target.remoteId, full };
       try {
         const pushed = await this.deps.replicas.push(target.containerId, target.snapshotName, target.remoteId, intent);

@@ -5,8 +5,3 @@
 export function storageSnapshotName(recordId: number, name: string): string {
   return `${name}.cs${recordId}`;
 }
-
-export function expiryFrom(now: Date, days: number | undefined | null): Date | null {
-  if (days === undefined || days === null) return null;
-  return new Date(now.getTime() + days * 24 * 60 * 60 * 1000);
-}

@@ -41,13 +41,3 @@ export function replicateProblems(input: ReplicateInput, knownRemotes: readonly 
   }
   return problems;
 }
-
-/** Whether the schedule's `sequence`-th replica (1-based) is sent full. */
-export function isFullReplica(sequence: number, fullEvery: number | null): boolean {
-  return fullEvery !== null && (sequence - 1) % fullEvery === 0;
-}
-
-/** The replica's remote expiry, counted from when the snapshot was taken (as local expiry is). */
-export function replicaExpiry(snapshotCreatedAt: Date, expiryDays: number | null): Date | null {
-  return expiryDays === null ? null : new Date(snapshotCreatedAt.getTime() + expiryDays * 86_400_000);
-}

@@ -3,7 +3,7 @@
  * store, and the inputs the API takes. Kept beside model.ts so schedules touch no shared contract.
  */
 import type { ContainerRecord, Quiesce } from './model.js';
-import type { ReplicateInput, ReplicateSettings } from './schedule-replicate.js';
+import type { ReplicateInput, ReplicateSettings } from './schedule-replicate-setting.js';
 
 export interface ScheduleRecord {
   readonly id: number;
@@ -29,7 +29,7 @@ export interface ScheduleRecord {
   readonly lastRunAt: Date | null;
   readonly lastSnapshot: string | null;
   readonly lastError: string | null;
-  /** Push each snapshot to a remote (schedule-replicate.ts); null = no replication. */
+  /** Push each snapshot to a remote (schedule-replicate-setting.ts); null = no replication. */
   readonly replicate: ReplicateSettings | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
