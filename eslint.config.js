@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'web/dist/**', 'node_modules/**', 'bench/results/**', 'test/e2e/ui/screenshots/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', '.cache/**', 'web/dist/**', 'node_modules/**', 'bench/results/**', 'test/e2e/ui/screenshots/**', 'eslint.config.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
