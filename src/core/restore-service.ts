@@ -49,6 +49,15 @@ export class RestoreService {
     if (snapshot.state !== 'ready') {
       throw new ConflictError('snapshot_not_ready', `Snapshot ${snapshot.name} is ${snapshot.state}; only a ready snapshot can be restored.`);
     }
+    // A pool that is down is refused later, with its own error; here only drivers that cannot restore.
+    const { pools } = this.deps;
+    const unrestorable = snapshot.filesystems.filter((fs) => pools.isAvailable(fs.pool) && !pools.driverFor(fs).info().capabilities.restoreAnySnapshot);
+    if (unrestorable.length > 0) {
+      throw new ConflictError(
+        'restore_unsupported',
+        `The storage driver of ${unrestorable.map((fs) => fs.mountPoint).join(', ')} cannot restore snapshots, so snapshot ${snapshot.name} cannot be restored.`,
+      );
+    }
     return this.deps.datasetLocks.run(snapshot.filesystems, `restore of ${container.live.name}`, () => this.restoreLocked(container, snapshot, input));
   }
 

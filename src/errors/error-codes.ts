@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   dataset_in_use: 409,
   copy_dataset_in_use: 409,
   send_unsupported: 409,
+  restore_unsupported: 409,
   replica_exists: 409,
   replica_uploading: 409,
   replica_has_dependents: 409,

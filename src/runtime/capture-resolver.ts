@@ -11,6 +11,7 @@ import type { CapturedFilesystem, RecordedMount } from '../core/model.js';
 import type { CapturePort, LiveContainer } from '../core/ports.js';
 import { AppError } from '../errors/app-error.js';
 import type { StorageInfo } from './docker-runtime.js';
+import { rootfsNotCapturedReason } from './rootfs-layer.js';
 
 export interface CapturePool {
   readonly id: string;
@@ -35,10 +36,6 @@ export interface CaptureResolverOptions {
 
 /** The storage driver comes with ContainerDetails; a bare LiveContainer falls back to `docker info`. */
 type CaptureInput = LiveContainer & { readonly graphDriver?: string };
-
-const ROOTFS_REASONS: Readonly<Record<string, string>> = {
-  zfs: "Docker's zfs storage driver destroys snapshots on docker rm",
-};
 
 export class CaptureResolver implements CapturePort {
   private cached: { readonly at: number; readonly info: Promise<StorageInfo> } | undefined;
@@ -90,10 +87,8 @@ export class CaptureResolver implements CapturePort {
   }
 
   private async rootfsEntry(container: CaptureInput, storage: StorageInfo): Promise<CaptureEntry> {
-    const driver = container.graphDriver ?? storage.driver;
-    if (driver !== 'btrfs') {
-      return notCaptured('rootfs', '/', null, ROOTFS_REASONS[driver] ?? `Docker storage driver is ${driver}; the rootfs is captured only with the btrfs driver`);
-    }
+    const unsupported = rootfsNotCapturedReason(container.graphDriver ?? storage.driver);
+    if (unsupported !== undefined) return notCaptured('rootfs', '/', null, unsupported);
     let layer: string;
     try {
       layer = await this.runtime.rootfsLayerPath(container.id, storage.dataRoot);

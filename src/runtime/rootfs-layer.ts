@@ -10,6 +10,16 @@ import { InternalError } from '../errors/internal-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import { isFullContainerId } from './container-ref.js';
 
+/**
+ * Why the rootfs of a container on this Docker storage driver is not captured, or undefined when it is:
+ * only btrfs keeps each writable layer as a subvolume (found by btrfsLayerPath) that a pool can snapshot.
+ */
+export function rootfsNotCapturedReason(graphDriver: string): string | undefined {
+  if (graphDriver === 'btrfs') return undefined;
+  if (graphDriver === 'zfs') return "Docker's zfs storage driver destroys snapshots on docker rm";
+  return `Docker storage driver is ${graphDriver}; the rootfs is captured only with the btrfs driver`;
+}
+
 /** Layer ids are hex digests; anything else in the file would be a corrupt or hostile data root. */
 const MOUNT_ID_PATTERN = /^[0-9a-f]{16,128}$/;
 

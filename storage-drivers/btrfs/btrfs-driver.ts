@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, realpath, rmdir, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
+import { DriverBase, UNKNOWN_USAGE } from '../driver-base.js';
 import type { CrashCheckpoint } from '../common/crash-checkpoint.js';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors, toStorageError } from '../common/error-mapping.js';
@@ -21,12 +22,11 @@ import type {
   SendStream,
   SnapshotIdentity,
   SnapshotInfo,
-  StorageDriver,
   Usage,
 } from '../driver.js';
 import { BtrfsCommands } from './btrfs-commands.js';
 import { BtrfsLayout, INTERNAL_DIR } from './btrfs-layout.js';
-import { parseQgroupShow, qgroupsInconsistent, quotasDisabled, UNKNOWN_USAGE, usageOf } from './btrfs-qgroups.js';
+import { parseQgroupShow, qgroupsInconsistent, quotasDisabled, usageOf } from './btrfs-qgroups.js';
 import { cleanLeftovers } from './btrfs-recovery.js';
 import { recoverRestores, restoreBySwap, type RestoreTools } from './btrfs-restore.js';
 import { parseSendDump } from './btrfs-send-diff.js';
@@ -50,7 +50,7 @@ export interface BtrfsDriverOptions {
  * The btrfs driver: a dataset is a subvolume below the pool path (one cowsnap created, or one Docker made
  * for a container layer); snapshots are read-only subvolumes in the pool's hidden `.cowsnap` folder.
  */
-export class BtrfsDriver implements StorageDriver {
+export class BtrfsDriver extends DriverBase {
   private readonly layout: BtrfsLayout;
   private readonly btrfs: BtrfsCommands;
   private readonly runner: CommandRunner;
@@ -65,6 +65,7 @@ export class BtrfsDriver implements StorageDriver {
   private poolFsPath = '';
 
   constructor(options: BtrfsDriverOptions) {
+    super();
     this.layout = new BtrfsLayout(resolve(options.poolPath));
     this.btrfs = new BtrfsCommands(options.runner);
     this.runner = options.runner;
@@ -261,18 +262,18 @@ export class BtrfsDriver implements StorageDriver {
     await rmdir(folder);
   }
 
-  async restoreSnapshot(dataset: string, name: string, options?: RestoreOptions): Promise<void> {
+  override async restoreSnapshot(dataset: string, name: string, options?: RestoreOptions): Promise<void> {
     const snapshot = await this.existingSnapshot(dataset, name);
     const path = await this.existingDataset(dataset);
     await restoreBySwap(this.restoreTools(), path, snapshot, options);
   }
 
   /** Subvolume ids are never reused while the subvolume they named still exists: a restore's copy gets a new one. */
-  async datasetIdentity(dataset: string): Promise<string> {
+  override async datasetIdentity(dataset: string): Promise<string> {
     return String(await this.btrfs.rootId(await this.existingDataset(dataset)));
   }
 
-  async recover(): Promise<RecoveryAction[]> {
+  override async recover(): Promise<RecoveryAction[]> {
     const actions = await recoverRestores(this.restoreTools());
     actions.push(...(await cleanLeftovers(this.layout, this.btrfs, this.nestedSnapshots)));
     actions.push(...(await this.replication.cleanLeftovers()));
@@ -287,11 +288,11 @@ export class BtrfsDriver implements StorageDriver {
     await this.nestedSnapshots.materialize(snapshot, targetPath, dirname(snapshot));
   }
 
-  async snapshotUsage(dataset: string, name: string): Promise<Usage> {
+  override async snapshotUsage(dataset: string, name: string): Promise<Usage> {
     return this.usage(await this.existingSnapshot(dataset, name));
   }
 
-  async datasetUsage(dataset: string): Promise<Usage> {
+  override async datasetUsage(dataset: string): Promise<Usage> {
     return this.usage(await this.existingDataset(dataset));
   }
 
@@ -304,7 +305,7 @@ export class BtrfsDriver implements StorageDriver {
     };
   }
 
-  async diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]> {
+  override async diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]> {
     const fromPath = await this.existingSnapshot(dataset, from);
     if (to !== undefined) {
       const toPath = await this.existingSnapshot(dataset, to);
@@ -324,15 +325,15 @@ export class BtrfsDriver implements StorageDriver {
     }
   }
 
-  send(dataset: string, snapshot: string, options?: SendOptions): Promise<SendStream> {
+  override send(dataset: string, snapshot: string, options?: SendOptions): Promise<SendStream> {
     return this.replication.send(dataset, snapshot, options);
   }
 
-  receive(stream: Readable, target: ReceiveTarget): Promise<void> {
+  override receive(stream: Readable, target: ReceiveTarget): Promise<void> {
     return this.replication.receive(stream, target);
   }
 
-  snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity> {
+  override snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity> {
     return this.replication.identity(dataset, snapshot);
   }
 

@@ -35,8 +35,6 @@ export function usageOf(rows: readonly QgroupRow[], subvolumeId: number): Usage 
   return { exclusiveBytes: row?.exclusiveBytes ?? null, referencedBytes: row?.referencedBytes ?? null };
 }
 
-export const UNKNOWN_USAGE: Usage = { exclusiveBytes: null, referencedBytes: null };
-
 /** Stderr of `btrfs qgroup show` when quotas are off (the fallback case, not an error). */
 export function quotasDisabled(stderr: string): boolean {
   return /quotas not enabled|not enabled/i.test(stderr);

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
+import { DriverBase } from '../driver-base.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
 import { findMount } from '../common/mounts.js';
@@ -16,7 +17,6 @@ import type {
   SendStream,
   SnapshotIdentity,
   SnapshotInfo,
-  StorageDriver,
   Usage,
 } from '../driver.js';
 import { PROP, ZfsCatalog, type PhysicalSnapshot } from './zfs-catalog.js';
@@ -42,7 +42,7 @@ export interface ZfsDriverOptions {
  * A dataset is a full dataset name below the root dataset; cowsnap's own datasets (restore lineages,
  * temporary clones, graves of destroyed datasets) live in `<root>/cowsnap-internal`, mounted nowhere.
  */
-export class ZfsDriver implements StorageDriver {
+export class ZfsDriver extends DriverBase {
   private readonly names: ZfsNames;
   private readonly zfs: ZfsCommands;
   private readonly catalog: ZfsCatalog;
@@ -50,6 +50,7 @@ export class ZfsDriver implements StorageDriver {
   private probed: { info: DriverInfo; dialect: ZfsDialect } | undefined;
 
   constructor(private readonly options: ZfsDriverOptions) {
+    super();
     this.names = new ZfsNames(options.rootDataset);
     this.zfs = new ZfsCommands(options.runner);
     this.catalog = new ZfsCatalog(this.zfs, this.names);
@@ -266,7 +267,7 @@ export class ZfsDriver implements StorageDriver {
     if (newest !== undefined) await rollbackIfNewest(this.zfs, newest.full);
   }
 
-  async restoreSnapshot(dataset: string, name: string, options: RestoreOptions = {}): Promise<void> {
+  override async restoreSnapshot(dataset: string, name: string, options: RestoreOptions = {}): Promise<void> {
     const snapshot = await this.requireSnapshot(dataset, name);
     await this.requireDataset(dataset);
     await restoreBySwap({ zfs: this.zfs, names: this.names, ensureInternal: () => this.ensureInternal() }, dataset, snapshot, options);
@@ -274,12 +275,12 @@ export class ZfsDriver implements StorageDriver {
   }
 
   /** A restore puts a clone in place, and a clone has its own guid. */
-  async datasetIdentity(dataset: string): Promise<string> {
+  override async datasetIdentity(dataset: string): Promise<string> {
     await this.requireDataset(dataset);
     return this.zfs.getProperty(dataset, 'guid');
   }
 
-  async recover(): Promise<RecoveryAction[]> {
+  override async recover(): Promise<RecoveryAction[]> {
     const actions = await recoverRestores(this.zfs, this.names);
     actions.push(...(await recoverReceives(this.zfs, this.names)));
     if (await this.zfs.datasetExists(this.names.internal)) {
@@ -315,7 +316,7 @@ export class ZfsDriver implements StorageDriver {
     else await this.zfs.inheritProperty(this.names.root, PROP.settle);
   }
 
-  async snapshotUsage(dataset: string, name: string): Promise<Usage> {
+  override async snapshotUsage(dataset: string, name: string): Promise<Usage> {
     const snapshot = await this.requireSnapshot(dataset, name);
     await this.settle();
     const rows = await this.zfs.getProperties([snapshot.full], ['used', 'referenced']);
@@ -326,7 +327,7 @@ export class ZfsDriver implements StorageDriver {
   }
 
   /** Exclusive: the dataset with its snapshots and restore lineages; referenced: what its files refer to now. */
-  async datasetUsage(dataset: string): Promise<Usage> {
+  override async datasetUsage(dataset: string): Promise<Usage> {
     await this.requireDataset(dataset);
     await this.settle();
     const physicals = await this.catalog.physicals(dataset);
@@ -346,22 +347,22 @@ export class ZfsDriver implements StorageDriver {
     return { totalBytes: usedBytes + freeBytes, usedBytes, freeBytes };
   }
 
-  async diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]> {
+  override async diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]> {
     const older = await this.requireSnapshot(dataset, from);
     const newer = to === undefined ? { live: await this.mountPath(dataset) } : await this.requireSnapshot(dataset, to);
     await this.ensureInternal();
     return diffSnapshots({ zfs: this.zfs, names: this.names, nativeDiff: (await this.dialect()).nativeDiff }, dataset, older, newer);
   }
 
-  send(dataset: string, snapshot: string, options: SendOptions = {}): Promise<SendStream> {
+  override send(dataset: string, snapshot: string, options: SendOptions = {}): Promise<SendStream> {
     return sendSnapshot(this.replication, dataset, snapshot, options);
   }
 
-  receive(stream: Readable, target: ReceiveTarget): Promise<void> {
+  override receive(stream: Readable, target: ReceiveTarget): Promise<void> {
     return receiveSnapshot(this.replication, stream, target);
   }
 
-  snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity> {
+  override snapshotIdentity(dataset: string, snapshot: string): Promise<SnapshotIdentity> {
     return snapshotIdentity(this.replication, dataset, snapshot);
   }
 

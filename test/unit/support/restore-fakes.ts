@@ -4,7 +4,8 @@
  * as a string. The store is the real SQLite store. Real-component proofs are in test/e2e.
  */
 import { recoverAtStartup, type StartupReport } from '../../../src/core/startup-recovery.js';
-import type { StorageDriver } from '../../../storage-drivers/driver.js';
+import { NO_CAPABILITIES } from '../../../storage-drivers/driver-base.js';
+import type { DriverCapabilities, DriverInfo, StorageDriver } from '../../../storage-drivers/driver.js';
 import type { CaptureEntry } from '../../../src/core/api-types.js';
 import { ContainerLocks } from '../../../src/core/container-lock.js';
 import { ContainerResolver } from '../../../src/core/container-resolver.js';
@@ -139,11 +140,17 @@ export class FakeDriver {
   /** When set, restoreSnapshot fails with it (storage refusing the swap). */
   refuseSwap: Error | undefined;
   private swaps = 0;
+  /** What info() reports; restore asks `restoreAnySnapshot` before it stops anything. */
+  capabilities: DriverCapabilities = { ...NO_CAPABILITIES, restoreAnySnapshot: true };
 
   constructor(
     private readonly runtime: FakeRuntime,
     private readonly events: Event[],
   ) {}
+
+  info(): DriverInfo {
+    return { name: 'btrfs', version: 'fake', pool: '/pool', capabilities: this.capabilities };
+  }
 
   addDataset(dataset: string, content: string): void {
     this.content.set(dataset, content);
