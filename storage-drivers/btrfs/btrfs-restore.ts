@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
 import { Reverter } from '../common/reverter.js';
-import type { CrashCheckpoint } from '../common/crash-checkpoint.js';
+import { SimulatedCrash, type CrashCheckpoint } from '../common/crash-checkpoint.js';
 import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
 import type { BtrfsLayout } from './btrfs-layout.js';
 
@@ -29,12 +29,6 @@ export interface RestoreTools {
 
 /** In the restore folder: the subvolume id of the prepared copy. */
 const FRESH_ID_FILE = 'new-id';
-
-export class SimulatedCrash extends Error {
-  constructor(readonly step: RestoreStep) {
-    super(`simulated crash after restore step "${step}"`);
-  }
-}
 
 /**
  * Swap, so that at every instant either the old or the restored subvolume sits at the dataset's path:

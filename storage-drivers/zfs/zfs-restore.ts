@@ -1,7 +1,8 @@
+import { SimulatedCrash } from '../common/crash-checkpoint.js';
 import { BusyError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
 import { heldElsewhere } from './zfs-holders.js';
-import type { RecoveryAction, RestoreOptions, RestoreStep } from '../driver.js';
+import type { RecoveryAction, RestoreOptions } from '../driver.js';
 import { PROP, type PhysicalSnapshot } from './zfs-catalog.js';
 import { rollbackIfNewest } from './zfs-collector.js';
 import { groupRows, type ZfsCommands } from './zfs-commands.js';
@@ -11,12 +12,6 @@ export interface RestoreContext {
   readonly zfs: ZfsCommands;
   readonly names: ZfsNames;
   ensureInternal(): Promise<void>;
-}
-
-export class SimulatedCrash extends Error {
-  constructor(readonly step: RestoreStep) {
-    super(`simulated crash after restore step "${step}"`);
-  }
 }
 
 /**

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage, type RunOptions } from '../../storage-drivers/common/command-runner.js';
 import { ZfsDriver } from '../../storage-drivers/zfs/zfs-driver.js';
-import { SimulatedCrash } from '../../storage-drivers/zfs/zfs-restore.js';
+import { SimulatedCrash } from '../../storage-drivers/common/crash-checkpoint.js';
 import { needs } from '../support/components.js';
 import { createZfsPool, type TestZfsPool } from '../support/zfs-pool.js';
 
