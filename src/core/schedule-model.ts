@@ -35,35 +35,20 @@ export interface ScheduleRecord {
   readonly updatedAt: Date;
 }
 
-export interface NewSchedule {
-  readonly containerId: string;
-  readonly cron: string;
-  readonly timezone: string;
-  readonly aliasTemplate: string | null;
-  readonly expiryDays: number | null;
-  readonly quiesce: Quiesce;
-  readonly keepMin: number;
-  readonly paused: boolean;
-  /** Slots up to this one are not run (a new schedule does not fire for a slot before it existed). */
-  readonly lastSlot: Date | null;
+/**
+ * A schedule to create: the record's settings. `lastSlot`: slots up to this one are not run (a new
+ * schedule does not fire for a slot before it existed).
+ */
+export interface NewSchedule
+  extends Pick<ScheduleRecord, 'containerId' | 'cron' | 'timezone' | 'aliasTemplate' | 'expiryDays' | 'quiesce' | 'keepMin' | 'paused' | 'lastSlot' | 'createdAt'> {
   /** Absent: no replication. */
   readonly replicate?: ReplicateSettings | null;
-  readonly createdAt: Date;
 }
 
-export interface SchedulePatch {
-  readonly cron?: string;
-  readonly timezone?: string;
-  readonly aliasTemplate?: string | null;
-  readonly expiryDays?: number | null;
-  readonly quiesce?: Quiesce;
-  readonly keepMin?: number;
-  readonly paused?: boolean;
-  readonly pausedReason?: string | null;
-  /** Raised only (never lowered), so an update can never make a slot run twice. */
-  readonly lastSlot?: Date | null;
-  readonly replicate?: ReplicateSettings | null;
-}
+/** What an update changes. `lastSlot` is raised only (never lowered), so an update can never make a slot run twice. */
+export type SchedulePatch = Partial<
+  Pick<ScheduleRecord, 'cron' | 'timezone' | 'aliasTemplate' | 'expiryDays' | 'quiesce' | 'keepMin' | 'paused' | 'pausedReason' | 'lastSlot' | 'replicate'>
+>;
 
 export interface ScheduleRunOutcome {
   readonly at: Date;
