@@ -158,4 +158,3 @@ export function wireAccess(options: AccessOptions) {
   };
 }
 
-export type AccessWiring = ReturnType<typeof wireAccess>;

@@ -18,8 +18,6 @@ const ENV_SETTINGS: readonly { readonly variable: string; readonly key: string; 
   { variable: 'COWSNAP_LOG_LEVEL', key: 'logLevel', kind: 'string' },
 ];
 
-export const ENV_VARIABLES: readonly string[] = ENV_SETTINGS.map((s) => s.variable);
-
 export interface EnvOverrides {
   readonly values: Record<string, unknown>;
   /** setting key → the variable it came from, so problems name what the operator actually set. */

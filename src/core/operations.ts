@@ -26,8 +26,6 @@ export const OPERATION_KINDS = [
 export type OperationKindName = (typeof OPERATION_KINDS)[number];
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
-export const OPERATION_STATUSES: readonly OperationStatus[] = ['queued', 'running', 'succeeded', 'failed'];
-
 export interface OperationError {
   /** Stable snake_case code, as in API errors. */
   readonly code: string;

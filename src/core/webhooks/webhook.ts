@@ -12,8 +12,6 @@ export interface WebhookRecord {
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
-
 export interface DeliveryRecord {
   readonly id: number;
   readonly webhookId: number;
