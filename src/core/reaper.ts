@@ -9,6 +9,7 @@ import type { Clock } from './clock.js';
 import type { ContainerLocks } from './container-lock.js';
 import type { StorePort } from './ports.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
+import { backoffDelay } from './backoff.js';
 
 /** An expired snapshot the store says may be deleted now. */
 export interface ReapCandidate {
@@ -112,7 +113,7 @@ export class Reaper {
           await this.deps.deleter.delete(snapshot);
           report.deleted += 1;
         } catch (error) {
-          const backoff = Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** Math.min(candidate.reapAttempts, 30));
+          const backoff = backoffDelay(candidate.reapAttempts, { baseMs: this.baseBackoffMs, maxMs: this.maxBackoffMs });
           this.deps.reaperStore.recordReapFailure(candidate.id, new Date(now.getTime() + backoff));
           report.failed.push({ id: candidate.id, error: error instanceof Error ? error.message : String(error) });
         }

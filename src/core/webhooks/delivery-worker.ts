@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import type { DeliveryRecord, WebhookStorePort } from './webhook.js';
 import { hostAllowed } from './webhook-hosts.js';
 import type { WebhookSenderPort } from './webhook-sender-port.js';
+import { backoffDelay } from '../backoff.js';
 
 export interface DeliveryPolicy {
   readonly maxAttempts: number;
@@ -94,7 +95,7 @@ export class DeliveryWorker {
     }
     const attempts = delivery.attempts + 1;
     const lastAttempt = attempts >= this.policy.maxAttempts;
-    const backoff = Math.min(this.policy.maxBackoffMs, this.policy.baseBackoffMs * 2 ** (attempts - 1));
+    const backoff = backoffDelay(delivery.attempts, { baseMs: this.policy.baseBackoffMs, maxMs: this.policy.maxBackoffMs });
     const retryAt = lastAttempt ? null : new Date(clock.now().getTime() + backoff);
     store.recordAttemptFailed(delivery.id, { error: result.error, status: result.status, retryAt });
     log.warn({ attempts, retryAt, error: result.error }, lastAttempt ? 'webhook delivery failed for good' : 'webhook delivery failed; will retry');
