@@ -10,7 +10,8 @@
  * - Destroying the stage (the pipeline failed elsewhere, the upload was cancelled) kills the program:
  *   nothing runs on after the stream is gone.
  * - Back-pressure both ways: a write completes when stdin accepted it, stdout pauses while our reader is full.
- *   Memory: the pipes' buffers (64 KiB each) plus the program's own (zstd -3: a 2 MiB window).
+ *   Memory: 1 MiB on each side here, the pipes' 64 KiB, and the program's own (zstd -3 in its default
+ *   asynchronous mode: a 2 MiB window and one ~8 MiB job of input, in its process, not Node's).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { Duplex } from 'node:stream';
