@@ -5,7 +5,7 @@
  * `btrfs send | zstd > /dev/null` on the same snapshots in the same run (measured before and after the
  * other cases: the machine is shared and its speed drifts). Also: the pipeline into a null sink, the
  * floor uploading its zstd output to the same store, each stage alone behind `btrfs send`, the pipeline
- * as it was before (sha256 on the main thread, signed part payloads), and the download. Peak RSS of this
+ * as it was on main 38986a6 (zstd-napi in the main thread), and the download. Peak RSS of this
  * process (VmHWM, reset per case), its CPU, and the CPU of the Ceph daemons (on the same cores).
  *   node --import tsx bench/replicas.ts [--gib 1] [--level 3] [--part-mib 8] [--queue 4]
  */
@@ -29,7 +29,7 @@ import { remoteConfigFor } from '../test/support/remote-under-test.js';
 import { writeMixedFile } from './support/mixed-data.js';
 import { childrenCpuSeconds, loadAverage, peakRssMiB, resetPeakRss } from './support/process-cpu.js';
 import {
-  floorToNull, floorToStore, pipelineToNull, previousPipelineToStore, send, sha256OnMainThread, stageToNull,
+  floorToNull, floorToStore, pipelineToNull, previousPipelineToStore, send, sha256OnMainThread, stageToNull, zstdNapi,
   type CaseResult, type SendSource, type StoreTarget,
 } from './support/replica-cases.js';
 import { writeResults } from './support/results.js';
@@ -90,9 +90,6 @@ const config = remoteConfigFor(store, { compressionLevel: level, partSizeMiB, ma
 const remote = new S3Remote(config);
 const master = readRemoteKey(config.encryptionKeyFile);
 const target: StoreTarget = { client: createS3Client(config), bucket: store.bucket, partSizeBytes: partSizeMiB * MiB, queueSize: maxConcurrentUploads };
-// The previous pipeline let the SDK sign (sha256) every part's payload.
-const signingClient = createS3Client(config);
-signingClient.middlewareStack.remove('cowsnapUnsignedPartPayloads');
 try {
   const subvolume = join(pool.mountPoint, 'data');
   await runner.run('btrfs', ['subvolume', 'create', subvolume]);
@@ -126,7 +123,8 @@ try {
       await run('stage: btrfs send → null', () => stageToNull(source, () => []));
       await run('stage: send → sha256 (main thread) → null', () => stageToNull(source, () => [sha256OnMainThread()]));
       await run('stage: send → sha256 (worker thread) → null', () => stageToNull(source, () => [new DigestTap()]));
-      await run('stage: send → zstd-napi → null', () => stageToNull(source, () => [createCompressStream(level)]));
+      await run('stage: send → zstd-napi (main thread) → null', () => stageToNull(source, () => [zstdNapi(level)]));
+      await run('stage: send → zstd tool (child process) → null', () => stageToNull(source, () => [createCompressStream(level)]));
       await run('stage: send → AES-GCM → null', () => stageToNull(source, () => [new EncryptStream(master)]));
     }
     await run('pipeline → null sink', () => pipelineToNull(source, level, master));
@@ -138,7 +136,7 @@ try {
       if (data === 'full') fullSha256 = uploaded.sha256;
       return { plainBytes: uploaded.plainBytes, outBytes: uploaded.storedBytes };
     });
-    await run('before: previous pipeline → RGW', () => previousPipelineToStore(source, level, master, { ...target, client: signingClient }, `bench/previous-${tag}`));
+    await run('before: pipeline of main 38986a6 (zstd-napi in the main thread) → RGW', () => previousPipelineToStore(source, level, master, target, `bench/previous-${tag}`));
     await run('floor again: btrfs send | zstd > /dev/null', () => floorToNull(source, level));
     const floors = caseRows.filter((row) => row.case.startsWith('floor') && !row.case.includes('store'));
     const floorSeconds = floors.reduce((sum, row) => sum + row.seconds, 0) / floors.length;
@@ -162,7 +160,6 @@ try {
 } finally {
   remote.close();
   target.client.destroy();
-  signingClient.destroy();
   await store.destroy();
   await pool.destroy();
 }

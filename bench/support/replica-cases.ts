@@ -6,15 +6,15 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, Writable, type Duplex, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { spawnSendStream } from '../../storage-drivers/common/child-stream.js';
-import { ByteCounter } from '../../src/remote/digest-streams.js';
+import { CompressStream } from 'zstd-napi';
+import { ByteCounter, DigestTap } from '../../src/remote/digest-streams.js';
 import { EncryptStream } from '../../src/remote/encrypt-stream.js';
 import { createSealingStages } from '../../src/remote/sealing-stages.js';
-import { createCompressStream } from '../../src/remote/zstd-streams.js';
 
 export interface SendSource {
   readonly snapshot: string;
@@ -103,7 +103,7 @@ export async function pipelineToNull(source: SendSource, level: number, master: 
 }
 
 /** One stage alone behind `btrfs send`, into a null sink: where the pipeline's time goes. */
-export async function stageToNull(source: SendSource, stage: () => Transform[]): Promise<CaseResult> {
+export async function stageToNull(source: SendSource, stage: () => Duplex[]): Promise<CaseResult> {
   const sent = send(source);
   const counted = new Counter();
   const out = new Counter();
@@ -119,16 +119,21 @@ class MainThreadSha256 extends Transform {
   }
 }
 
-/** The stages as they were: sha256 on the main thread, in series with zstd and encryption. */
-export function previousStages(master: Buffer, level: number): Transform[] {
-  return [new MainThreadSha256(), createCompressStream(level), new EncryptStream(master)];
+/** zstd in Node's main thread through the zstd-napi binding, as the pipeline compressed until 2026-11-28 12:00. */
+export function zstdNapi(level: number): Transform {
+  return new CompressStream({ compressionLevel: level, checksumFlag: false });
+}
+
+/** The stages as they were on main 38986a6: sha256 on the worker thread, zstd-napi in the main thread, AES-GCM. */
+export function previousStages(master: Buffer, level: number): Duplex[] {
+  return [new DigestTap(), zstdNapi(level), new EncryptStream(master)];
 }
 
 export function sha256OnMainThread(): Transform {
   return new MainThreadSha256();
 }
 
-/** The previous pipeline into the store; `store.client` should sign part payloads as the SDK does by default. */
+/** The previous pipeline (previousStages) into the store, with the same client as the service's. */
 export async function previousPipelineToStore(source: SendSource, level: number, master: Buffer, store: StoreTarget, key: string): Promise<CaseResult> {
   const sent = send(source);
   const counted = new Counter();

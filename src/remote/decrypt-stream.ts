@@ -80,7 +80,9 @@ export class DecryptStream extends Transform {
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     let plain: Buffer;
     try {
-      plain = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+      plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+      // GCM's final() yields no bytes; it is where the tag is checked.
+      decipher.final();
     } catch (error) {
       const what = final
         ? 'failed authentication as the final chunk: the object was altered, cut at a chunk boundary, or has data appended'

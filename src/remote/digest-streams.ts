@@ -1,9 +1,8 @@
 /**
  * Pass-through stages that see the plain stream: one measures it on the way up (sha256 on a worker
- * thread, byte count, progress), the other checks it on the way down and fails the stream instead of ending it when the
+ * thread, byte count, progress), the other checks it on the way down (on the same thread) and fails the stream instead of ending it when the
  * digest differs from the manifest's.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { OffThreadSha256 } from './off-thread-sha256.js';
 import { RemoteDataError } from './remote-data-error.js';
@@ -47,7 +46,9 @@ export class DigestTap extends Transform {
 }
 
 export class DigestCheck extends Transform {
-  private readonly hash: Hash = createHash('sha256');
+  // On the hashing thread, like the tap's: on the main thread it ran in series with decryption and HTTP.
+  private readonly hash = new OffThreadSha256();
+  private checked = false;
   bytes = 0;
 
   constructor(
@@ -58,23 +59,32 @@ export class DigestCheck extends Transform {
   }
 
   override _transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(data);
     this.bytes += data.length;
-    callback(null, data);
+    this.push(data);
+    this.hash.update(data).then(() => {
+      callback();
+    }, callback);
   }
 
   override _flush(callback: TransformCallback): void {
-    const actual = this.hash.digest('hex');
-    if (actual === this.expectedSha256) {
-      callback();
-      return;
-    }
-    callback(
-      new RemoteDataError(
-        'replica_digest_mismatch',
-        `${this.where}: the decrypted stream's sha256 ${actual} (${String(this.bytes)} bytes) is not the manifest's ${this.expectedSha256}.`,
-      ),
-    );
+    this.hash.digest().then((actual) => {
+      this.checked = true;
+      if (actual === this.expectedSha256) {
+        callback();
+        return;
+      }
+      callback(
+        new RemoteDataError(
+          'replica_digest_mismatch',
+          `${this.where}: the decrypted stream's sha256 ${actual} (${String(this.bytes)} bytes) is not the manifest's ${this.expectedSha256}.`,
+        ),
+      );
+    }, callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.checked) this.hash.destroy();
+    callback(error);
   }
 }
 

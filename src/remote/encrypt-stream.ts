@@ -47,9 +47,11 @@ export class EncryptStream extends Transform {
   private seal(final: boolean): void {
     const cipher = createCipheriv('aes-256-gcm', this.header.key, chunkNonce(this.header, this.index), { authTagLength: TAG_BYTES });
     cipher.setAAD(chunkAad(this.header, this.index, final));
-    const sealed = Buffer.concat([cipher.update(this.pending.subarray(0, this.filled)), cipher.final(), cipher.getAuthTag()]);
+    // Pushed as they come: concatenating ciphertext and tag copied every chunk once more (and allocated
+    // another 1 MiB), a measurable share of this stage's CPU.
+    this.push(cipher.update(this.pending.subarray(0, this.filled)));
+    this.push(Buffer.concat([cipher.final(), cipher.getAuthTag()]));
     this.index += 1;
     this.filled = 0;
-    this.push(sealed);
   }
 }

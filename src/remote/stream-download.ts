@@ -1,5 +1,6 @@
 /**
- * Down: GetObject → chunk authentication + decryption → zstd → sha256 check → the caller. The returned
+ * Down: GetObject → chunk authentication + decryption → zstd (a child process) → sha256 check (on the
+ * hashing thread) → the caller. The returned
  * Readable errors (never ends cleanly) when anything on the way fails; nothing unauthenticated is
  * ever handed on.
  */

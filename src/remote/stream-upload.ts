@@ -42,10 +42,9 @@ export async function uploadEncryptedStream(
     // A failed upload aborts its multipart upload; a crash leaves one for abortIncompleteUploads.
     leavePartsOnError: false,
   });
-  const stop = (): void => {
-    void upload.abort().catch(() => undefined);
-  };
-  options.signal?.addEventListener('abort', stop, { once: true });
+  // Stopping goes through the body only: a destroyed body fails the Upload's reader, which aborts the
+  // multipart upload and only then rejects done(). Upload.abort() would reject done() at once and abort
+  // the multipart upload later, after we returned (a test listing open uploads then still saw one).
   const flowing = pipeline(plain, ...stages, stored, {
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
   });
@@ -56,11 +55,8 @@ export async function uploadEncryptedStream(
     // Whichever side failed first, stop the other one and wait for it, so nothing runs on afterwards.
     stored.destroy(error as Error);
     plain.destroy();
-    stop();
     await Promise.allSettled([flowing, uploaded]);
     throw error;
-  } finally {
-    options.signal?.removeEventListener('abort', stop);
   }
   return { plainBytes: tap.bytes, storedBytes: stored.bytes, sha256: tap.digest() };
 }

@@ -126,8 +126,9 @@ describe('replica service on a real S3 server (Ceph RGW)', needs('rgw'), () => {
 
   it('an upload stopped midway resumes at the next start and leaves no multipart upload behind', async () => {
     const drivers = { main: new MarkerDriver(), tank: new MarkerDriver() };
-    // A quarter of each MiB is random: 40 MiB plain is more than one 8 MiB part once compressed.
-    drivers.main.stallAfterMiB = 40;
+    // A quarter of each MiB is random: 56 MiB plain is ~14 MiB compressed, more than one 8 MiB part even with
+    // the ~8 MiB of input the zstd process holds in its job buffers while the stream stalls.
+    drivers.main.stallAfterMiB = 56;
     const first = harness(test, { remote, drivers });
     const snapshot = readySnapshot(test, '2026-03-04T09:00:00Z');
     const pushed = await first.service.push('web', snapshot.name, 'offsite');
