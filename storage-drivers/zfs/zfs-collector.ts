@@ -2,7 +2,7 @@ import { CommandFailedError } from '../common/errors.js';
 import { groupRows, type ZfsCommands } from './zfs-commands.js';
 import { PROP } from './zfs-catalog.js';
 import { isNotFound } from './zfs-errors.js';
-import { heldElsewhere } from './zfs-holders.js';
+import { dependentsOf, heldElsewhere } from './zfs-holders.js';
 import type { ZfsNames } from './zfs-names.js';
 
 interface SnapshotState {
@@ -84,9 +84,9 @@ async function promoteHeir(
   datasets: ReadonlyMap<string, DatasetState>,
   clones: ReadonlyMap<string, string[]>,
 ): Promise<boolean> {
-  // A promote moves the lineage's snapshots, and zfs-fuse remounts every clone of them, not only the heir
+  // A promote moves the lineage's snapshots, and zfs-fuse remounts every clone of them (to any depth), not only the heir
   // (zfs-holders.ts): while a container holds any of them, the lineage waits for a later collection.
-  const dependents = lineage.snapshots.flatMap((snapshot) => clones.get(snapshot.full) ?? []);
+  const dependents = dependentsOf(lineage.name, clones);
   if ((await heldElsewhere(dependents)).length > 0) return false;
   for (const snapshot of [...lineage.snapshots].reverse()) {
     for (const clone of clones.get(snapshot.full) ?? []) {

@@ -26,7 +26,7 @@ import { describeDialect, detectDialect, type ZfsDialect } from './zfs-dialect.j
 import { diffSnapshots } from './zfs-diff.js';
 import { newId, ZfsNames } from './zfs-names.js';
 import { assertNoProblems, nameProblems } from '../common/names.js';
-import { heldElsewhere } from './zfs-holders.js';
+import { dependentsOf, heldElsewhere } from './zfs-holders.js';
 import { recoverRestores, restoreBySwap } from './zfs-restore.js';
 import { receiveSnapshot, recoverReceives, type ZfsReceiveContext } from './zfs-receive.js';
 import { sendSnapshot, snapshotIdentity, type ZfsSendContext } from './zfs-send.js';
@@ -238,18 +238,19 @@ export class ZfsDriver extends DriverBase {
    */
   async destroySnapshot(dataset: string, name: string): Promise<void> {
     const snapshot = await this.requireSnapshot(dataset, name);
-    const clones = (await this.zfs.getClones(this.pool)).get(snapshot.full) ?? [];
+    const origins = await this.zfs.getClones(this.pool);
+    const clones = origins.get(snapshot.full) ?? [];
     const inLineage = this.names.parseInternal(snapshot.physical)?.kind === 'lineage';
     if (clones.length === 0) {
       await this.zfs.destroy(snapshot.full);
       if (inLineage) await this.trimLineage(snapshot.physical);
     } else {
       await this.zfs.setProperty(snapshot.full, PROP.deleted, String(Date.now()));
-      // Renamed out of the way unless a container holds one of its clones (zfs-holders.ts: the rename
+      // Renamed out of the way unless a container holds one of its clones, at any depth (zfs-holders.ts: the rename
       // would leave that clone unmounted on the host). Unrenamed, the name stays taken until the collector
       // frees it (cowsnap's own names are never reused: they end in the record id).
       let tomb = snapshot.full;
-      if ((await heldElsewhere(clones)).length === 0) {
+      if ((await heldElsewhere(dependentsOf(snapshot.full, origins))).length === 0) {
         tomb = `${snapshot.physical}@cowsnap-deleted-${newId()}`;
         await this.zfs.rename(snapshot.full, tomb);
       }

@@ -26,6 +26,28 @@ export async function heldElsewhere(datasets: readonly string[]): Promise<string
   return [...held];
 }
 
+/**
+ * What zfs-fuse unmounts and remounts when it renames `name` (a dataset or a snapshot): the clones of its
+ * snapshots, and theirs in turn, to any depth (`origins`: origin snapshot → clones, from getClones()).
+ * Found on zfs-fuse: renaming `d@s` unmounted `e`, a clone of a snapshot of `c`, itself a clone of `d@s`.
+ * A restore's lineage chain is such a chain: an old lineage's snapshot → the next lineage → the live dataset.
+ */
+export function dependentsOf(name: string, origins: ReadonlyMap<string, readonly string[]>): string[] {
+  const found = new Set<string>();
+  const visit = (source: string): void => {
+    const snapshots = source.includes('@') ? [source] : [...origins.keys()].filter((origin) => origin.startsWith(`${source}@`));
+    for (const snapshot of snapshots) {
+      for (const clone of origins.get(snapshot) ?? []) {
+        if (found.has(clone)) continue;
+        found.add(clone);
+        visit(clone);
+      }
+    }
+  };
+  visit(name);
+  return [...found];
+}
+
 /** Sources of the zfs mounts in a mountinfo text (`... - <fstype> <source> <options>`). */
 export function zfsSources(mountinfo: string): string[] {
   const sources: string[] = [];

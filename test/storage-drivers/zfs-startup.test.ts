@@ -101,12 +101,15 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
 
   /**
    * A container's hold on a dataset: a process in its own mount namespace with the dataset bind-mounted
-   * and its working folder inside (Docker's bind mount of the dataset into a running container).
+   * and its working folder inside (Docker's bind mount of the dataset into a running container), and no
+   * other mount of the pool (runc drops the host's mounts), so only that dataset counts as held.
    */
   async function hold(path: string): Promise<{ release(): Promise<void> }> {
     const inside = join(pool.mountPoint, '..', `hold-${String(Date.now())}`);
     await mkdir(inside, { recursive: true });
-    const holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind "$0" "$1" && cd "$1" && exec sleep 600`, path, inside], { stdio: 'ignore' });
+    // Like runc, the namespace keeps only its bind mount: the pool's other mounts are dropped in it.
+    const script = `mount --bind "$0" "$1" && umount -R -l "$2" && cd "$1" && exec sleep 600`;
+    const holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, path, inside, pool.mountPoint], { stdio: 'ignore' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     return {
       async release() {
@@ -148,6 +151,47 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
         assert.equal(await zfsGet(dataset, 'mounted'), 'yes', dataset);
         assert.equal(await readFile(join(path, 'file'), 'utf8'), content);
       }
+    } finally {
+      await held.release();
+    }
+  });
+
+  // Chaos runs on d8205f1 (seeds 1829715271 and 30): `shared` unmounted under its running containers. A
+  // restore leaves a chain (an old lineage's snapshot → a later lineage → its snapshot → the live dataset),
+  // and zfs-fuse renames a snapshot by remounting its clones' clones too, to any depth (found: renaming
+  // d@s unmounted e, a clone of c@t, c a clone of d@s). The guards only looked at direct clones.
+  it('deleting a snapshot whose clone has a held clone of its own leaves that one mounted', async () => {
+    const d = await prepared('chain-origin');
+    const middle = `${root}/chain-middle`;
+    const live = `${root}/chain-live`;
+    await driver.cloneSnapshot(d.dataset, 's1', middle);
+    await driver.createSnapshot(middle, 't');
+    await driver.cloneSnapshot(middle, 't', live);
+    const livePath = await driver.mountPath(live);
+    const held = await hold(livePath);
+    try {
+      await driver.destroySnapshot(d.dataset, 's1');
+      assert.equal(await zfsGet(live, 'mounted'), 'yes');
+      assert.equal(await readFile(join(livePath, 'file'), 'utf8'), 'v1');
+      assert.equal(await driver.snapshotExists(d.dataset, 's1'), false);
+    } finally {
+      await held.release();
+    }
+  });
+
+  it('a restore that would unmount a held clone of a clone of the dataset is refused, and nothing changes', async () => {
+    const d = await prepared('chain-source');
+    const middle = `${root}/chain-source-middle`;
+    const live = `${root}/chain-source-live`;
+    await driver.cloneSnapshot(d.dataset, 's1', middle);
+    await driver.createSnapshot(middle, 't');
+    await driver.cloneSnapshot(middle, 't', live);
+    const livePath = await driver.mountPath(live);
+    const held = await hold(livePath);
+    try {
+      await assert.rejects(driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy', message: /chain-source-live/ });
+      assert.equal(await zfsGet(live, 'mounted'), 'yes');
+      assert.equal(await readFile(join(d.path, 'file'), 'utf8'), 'old');
     } finally {
       await held.release();
     }
