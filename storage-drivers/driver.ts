@@ -81,8 +81,12 @@ export interface DiffEntry {
 
 export interface RecoveryAction {
   readonly dataset: string;
-  /** What recover() did: finished the interrupted restore, or undid it; 'skipped': could not tell, left as found. */
-  readonly action: 'finished' | 'undone' | 'cleaned' | 'skipped';
+  /**
+   * What recover() did: finished the interrupted restore, or undid it; 'skipped': could not tell, left as
+   * found; 'held': could not mount the dataset because other mount namespaces (running containers that
+   * bind-mount it) still hold its old mount. The caller stops those containers and calls recover() again.
+   */
+  readonly action: 'finished' | 'undone' | 'cleaned' | 'skipped' | 'held';
   readonly detail: string;
 }
 

@@ -2,6 +2,7 @@ import type { RecoveryAction } from '../../storage-drivers/driver.js';
 import type { JournalEntry, SnapshotRecord } from './model.js';
 import type { PoolRegistry, PoolStatus } from './pool-registry.js';
 import type { RuntimePort, StorePort } from './ports.js';
+import { recoverPool, type FindHolders } from './pool-recovery.js';
 import { thawAfterCrash } from './quiesce-journal.js';
 import { reconcileRecordsAndStorage } from './records-storage-reconcile.js';
 import type { RestoreService } from './restore-service.js';
@@ -27,8 +28,10 @@ export interface StartupReport {
 export async function recoverAtStartup(deps: {
   store: Pick<StorePort, 'listUnfinishedOperations' | 'getSnapshot' | 'deleteSnapshotRecord' | 'finishOperation' | 'listAllSnapshots'>;
   pools: PoolRegistry;
-  /** Thaws a container an interrupted snapshot left paused or stopped. */
-  runtime: Pick<RuntimePort, 'unpause' | 'start'>;
+  /** Thaws a container an interrupted snapshot left paused or stopped; stops and starts the holders of a dataset to mount it again. */
+  runtime: Pick<RuntimePort, 'unpause' | 'start' | 'stop'>;
+  /** The running containers that bind-mount these datasets. */
+  findHolders: FindHolders;
   restorer: RestoreService;
   deleter: SnapshotDeleter;
   /** Removes a half-made container (a copy interrupted by a crash). */
@@ -36,16 +39,15 @@ export async function recoverAtStartup(deps: {
 }): Promise<StartupReport> {
   const { store, pools } = deps;
   const storage: StartupReport['storage'] = [];
+  const operations: string[] = [];
   for (const pool of pools.pools) {
-    try {
-      for (const action of await pool.driver.recover()) storage.push({ ...action, pool: pool.id });
-    } catch (error) {
-      // One pool failing its recovery must not keep the others down: it waits, unavailable, for refresh().
-      pools.markUnavailable(pool.id, error);
-    }
+    const recovered = await recoverPool(pool, { runtime: deps.runtime, findHolders: deps.findHolders });
+    for (const action of recovered.actions) storage.push({ ...action, pool: pool.id });
+    operations.push(...recovered.operations);
+    // A pool whose recovery failed and that fails its probe too waits, unavailable, for refresh(); the others run.
+    if (recovered.failure !== undefined) pools.markUnavailable(pool.id, recovered.failure);
   }
 
-  const operations: string[] = [];
   // An operation on a pool that is down stays `running`; a start with the pool back finishes it.
   const [deferred, resumable] = splitByPoolAvailability(store.listUnfinishedOperations(), store, pools);
   for (const entry of deferred) {

@@ -121,8 +121,18 @@ export class ZfsCommands {
     await this.zfs(`clone ${snapshot} to ${target}`, ['clone', ...propertyArgs(properties), snapshot, target]);
   }
 
+  /**
+   * zfs-fuse renames, then unmounts and remounts what depends on the renamed dataset; when a remount fails
+   * ("cannot mount ...: busy", "directory is not empty") the command fails although the rename is done (and a
+   * retry then finds nothing to rename). So a failure is checked: `from` gone and `to` there is a rename done.
+   * What it could not mount stays unmounted; the callers mount what they need (ensureMounted).
+   */
   async rename(from: string, to: string): Promise<void> {
-    await this.zfsRetryBusy(`rename ${from} to ${to}`, ['rename', from, to]);
+    try {
+      await this.zfsRetryBusy(`rename ${from} to ${to}`, ['rename', from, to]);
+    } catch (error) {
+      if ((await this.datasetExists(from)) || !(await this.datasetExists(to))) throw error;
+    }
   }
 
   async destroy(name: string, options: { recursive?: boolean; deferred?: boolean } = {}): Promise<void> {

@@ -281,20 +281,38 @@ export class ZfsDriver extends DriverBase {
     return this.zfs.getProperty(dataset, 'guid');
   }
 
+  /**
+   * Each step on its own: one that fails (a command refused, say) is reported `skipped` and the others run,
+   * so one stuck dataset never makes the whole pool unavailable; the next start tries again.
+   */
   override async recover(): Promise<RecoveryAction[]> {
-    const actions = await recoverRestores(this.zfs, this.names);
-    actions.push(...(await recoverReceives(this.zfs, this.names)));
-    if (await this.zfs.datasetExists(this.names.internal)) {
-      for (const name of await this.zfs.list(this.names.internal, 'filesystem,volume', 1)) {
-        const kind = this.names.parseInternal(name)?.kind;
-        if (kind !== 'diff' && kind !== 'probe') continue;
-        await this.zfs.ensureUnmounted(name);
-        await this.zfs.destroy(name, { recursive: true });
-        actions.push({ dataset: name, action: 'cleaned', detail: `removed a leftover temporary ${kind} dataset` });
+    const actions: RecoveryAction[] = [];
+    const step = async (what: string, body: () => Promise<RecoveryAction[]>): Promise<void> => {
+      try {
+        actions.push(...(await body()));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        actions.push({ dataset: this.names.root, action: 'skipped', detail: `could not ${what}: ${message}; the next start tries again` });
       }
-    }
-    for (const freed of await this.collect()) {
-      actions.push({ dataset: freed, action: 'cleaned', detail: 'freed storage nothing refers to any more' });
+    };
+    await step('recover interrupted restores', () => recoverRestores(this.zfs, this.names));
+    await step('recover interrupted receives', () => recoverReceives(this.zfs, this.names));
+    await step('remove leftover temporary datasets', () => this.removeTemporaries());
+    await step('free unreferenced storage', async () =>
+      (await this.collect()).map((freed): RecoveryAction => ({ dataset: freed, action: 'cleaned', detail: 'freed storage nothing refers to any more' })),
+    );
+    return actions;
+  }
+
+  private async removeTemporaries(): Promise<RecoveryAction[]> {
+    if (!(await this.zfs.datasetExists(this.names.internal))) return [];
+    const actions: RecoveryAction[] = [];
+    for (const name of await this.zfs.list(this.names.internal, 'filesystem,volume', 1)) {
+      const kind = this.names.parseInternal(name)?.kind;
+      if (kind !== 'diff' && kind !== 'probe') continue;
+      await this.zfs.ensureUnmounted(name);
+      await this.zfs.destroy(name, { recursive: true });
+      actions.push({ dataset: name, action: 'cleaned', detail: `removed a leftover temporary ${kind} dataset` });
     }
     return actions;
   }

@@ -38,6 +38,7 @@ export async function restoreBySwap(
     throw nestedDatasetsError(dataset, nested, 'restore');
   }
   await refuseWithHeldClones(zfs, dataset);
+  await mountedBeforeSwap(zfs, dataset);
   await ctx.ensureInternal();
   const id = newId();
   const fresh = names.fresh('restore', id);
@@ -85,6 +86,22 @@ async function refuseWithHeldClones(zfs: ZfsCommands, dataset: string): Promise<
     throw new BusyError(
       `cannot restore ${dataset}: clones of its snapshots are in use by running containers (${held.join(', ')}); zfs-fuse would unmount them under those containers. Stop them first`,
     );
+  }
+}
+
+/**
+ * A dataset found unmounted (a container's namespace held it through a remount, say) is mounted before
+ * anything changes, what was written into its bare mountpoint folder kept beside it. While containers
+ * still hold its old mount, zfs-fuse cannot mount it: the restore is refused (409) with nothing changed,
+ * rather than swapping a dataset nobody sees and answering success.
+ */
+async function mountedBeforeSwap(zfs: ZfsCommands, dataset: string): Promise<void> {
+  try {
+    await zfs.ensureMounted(dataset, { moveAside: true });
+  } catch (error) {
+    const held = await heldElsewhere([dataset]);
+    if (held.length === 0) throw error;
+    throw new BusyError(`cannot restore ${dataset}: it is not mounted, and running containers still hold its old mount; stop them first`, { cause: error });
   }
 }
 
@@ -212,13 +229,20 @@ export async function recoverRestores(zfs: ZfsCommands, names: ZfsNames): Promis
     });
   }
 
-  // Whatever step a crash cut, a dataset a restore touched ends mounted at its mountpoint.
+  // Whatever step a crash cut, a dataset a restore touched ends mounted at its mountpoint. One whose old
+  // mount a running container still holds cannot be mounted (zfs-holders.ts): reported `held`, so the
+  // caller, who knows the containers, can stop them and recover again.
   for (const entry of await readTags(zfs, names)) {
     if (entry.logical !== entry.name || names.isInternal(entry.name)) continue;
     await attempt(entry.name, 'mount it', async () => {
-      const { mounted, movedAside } = await zfs.ensureMounted(entry.name, { moveAside: true });
-      if (!mounted) return undefined;
-      return { dataset: entry.name, action: 'finished', detail: `mounted it again${keptNote(movedAside)}` };
+      try {
+        const { mounted, movedAside } = await zfs.ensureMounted(entry.name, { moveAside: true });
+        if (!mounted) return undefined;
+        return { dataset: entry.name, action: 'finished', detail: `mounted it again${keptNote(movedAside)}` };
+      } catch (error) {
+        if ((await heldElsewhere([entry.name])).length === 0) throw error;
+        return { dataset: entry.name, action: 'held', detail: 'not mounted: running containers still hold its old mount' };
+      }
     });
   }
   return actions;

@@ -196,4 +196,38 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
       await held.release();
     }
   });
+
+  // Chaos finding 2 (a restore answered 200 while the dataset held the old content): a dataset left
+  // unmounted on the host under its containers' old mount, the harness (like a container started since)
+  // seeing the bare mountpoint folder. zfs-fuse's rename then mounts nothing there and fails although it
+  // renamed, and the restore's "put the old one back" failed on top: a half-done swap.
+  async function unmountedUnderHolder(name: string): Promise<{ dataset: string; path: string; held: { release(): Promise<void> } }> {
+    const d = await prepared(name);
+    const held = await hold(d.path);
+    await runner.run('zfs', ['unmount', d.dataset]);
+    await writeFile(join(d.path, 'file'), 'bare-folder');
+    return { ...d, held };
+  }
+
+  it('a restore of a dataset found unmounted (its holders stopped since) mounts it first and ends with the snapshot mounted', async () => {
+    const d = await unmountedUnderHolder('found-unmounted');
+    await d.held.release();
+    await driver.restoreSnapshot(d.dataset, 's1');
+    assert.equal(await zfsGet(d.dataset, 'mounted'), 'yes');
+    assert.equal(await readFile(join(d.path, 'file'), 'utf8'), 'v1');
+  });
+
+  it('a restore of a dataset whose old mount a running container still holds is refused busy, nothing changed', async () => {
+    const d = await unmountedUnderHolder('still-held');
+    try {
+      const before = await zfsGet(d.dataset, 'guid');
+      await assert.rejects(driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy' });
+      assert.equal(await zfsGet(d.dataset, 'guid'), before, 'the dataset was not swapped');
+    } finally {
+      await d.held.release();
+    }
+    const actions = await driver.recover();
+    assert.equal(await zfsGet(d.dataset, 'mounted'), 'yes', JSON.stringify(actions));
+    assert.equal(await readFile(join(d.path, 'file'), 'utf8'), 'old');
+  });
 });

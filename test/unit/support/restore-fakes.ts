@@ -3,6 +3,8 @@
  * runtime that only keeps each container's state, and a storage driver that keeps each dataset's content
  * as a string. The store is the real SQLite store. Real-component proofs are in test/e2e.
  */
+import type { RecoveryAction } from '../../../storage-drivers/driver.js';
+import { findSharingContainers } from '../../../src/core/sharing-containers.js';
 import { recoverAtStartup, type StartupReport } from '../../../src/core/startup-recovery.js';
 import { NO_CAPABILITIES } from '../../../storage-drivers/driver-base.js';
 import type { DriverCapabilities, DriverInfo, StorageDriver } from '../../../storage-drivers/driver.js';
@@ -204,8 +206,26 @@ export class FakeDriver {
     return Promise.resolve({ exclusiveBytes: 0, referencedBytes: 0 });
   }
 
-  recover(): Promise<[]> {
-    return Promise.resolve([]);
+  /** What each recover() call answers, in turn (a function may throw); empty: nothing to recover. */
+  readonly recoverAnswers: (() => RecoveryAction[])[] = [];
+  recoverCalls = 0;
+  /** Called at each recover() (a test logs it into its own event list). */
+  recoverHook: (() => void) | undefined;
+  probeFails = false;
+
+  recover(): Promise<RecoveryAction[]> {
+    this.recoverCalls += 1;
+    this.recoverHook?.();
+    const answer = this.recoverAnswers.shift();
+    try {
+      return Promise.resolve(answer === undefined ? [] : answer());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  probe(): Promise<void> {
+    return this.probeFails ? Promise.reject(new Error('zfs: no pool')) : Promise.resolve();
   }
 
   datasetExists(dataset: string): Promise<boolean> {
@@ -266,7 +286,15 @@ export function createRestoreHarness(options: { lockWaitMs?: number } = {}): Res
   const resolver = new ContainerResolver(runtime, store, clock);
   const service = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
   const recover = (): Promise<StartupReport> =>
-    recoverAtStartup({ store, pools, runtime, restorer, deleter, removeContainer: () => Promise.resolve() });
+    recoverAtStartup({
+      store,
+      pools,
+      runtime,
+      restorer,
+      deleter,
+      removeContainer: () => Promise.resolve(),
+      findHolders: (filesystems) => findSharingContainers({ runtime, capture }, '', filesystems),
+    });
   return { test, events, runtime, driver, pools, creator, restorer, deleter, service, recoverAtStartup: recover, destroy: () => test.destroy() };
 }
 

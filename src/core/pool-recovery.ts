@@ -1,0 +1,68 @@
+import type { RecoveryAction } from '../../storage-drivers/driver.js';
+import type { CapturedFilesystem } from './model.js';
+import type { RegisteredPool } from './pool-registry.js';
+import type { RuntimePort } from './ports.js';
+
+/** Running containers that bind-mount any of these datasets (findSharingContainers with no container excluded). */
+export type FindHolders = (filesystems: Pick<CapturedFilesystem, 'role' | 'mountPoint' | 'pool' | 'dataset'>[]) => Promise<{ id: string; name: string }[]>;
+
+export interface PoolRecovery {
+  readonly actions: RecoveryAction[];
+  readonly operations: string[];
+  /** The pool could not be recovered and failed its probe too: it is down. */
+  readonly failure?: unknown;
+}
+
+/**
+ * One pool's start-up recovery. A driver may find a dataset it must mount again while running containers
+ * still hold its old mount in their mount namespaces (zfs-fuse refuses the mount then: "dataset is busy");
+ * it reports it `held`. The driver knows nothing of containers; here the containers that bind-mount it are
+ * stopped, the driver recovers again (and mounts it), and they are started again, so they see the dataset
+ * and not the empty folder beneath it. A recovery that throws makes the pool unavailable only if the pool
+ * then fails its probe too: one stuck dataset is no reason to refuse every operation on the pool.
+ */
+export async function recoverPool(
+  pool: RegisteredPool,
+  deps: { runtime: Pick<RuntimePort, 'stop' | 'start'>; findHolders: FindHolders },
+): Promise<PoolRecovery> {
+  const operations: string[] = [];
+  let actions: RecoveryAction[];
+  try {
+    actions = await pool.driver.recover();
+  } catch (error) {
+    try {
+      await pool.driver.probe();
+    } catch {
+      return { actions: [], operations, failure: error };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return { actions: [{ dataset: pool.id, action: 'skipped', detail: `recovery failed: ${message}; the pool answers its probe, so it stays in use` }], operations };
+  }
+  const held = actions.filter((action) => action.action === 'held');
+  if (held.length === 0) return { actions, operations };
+
+  const filesystems = held.map((action) => ({ role: 'mount' as const, mountPoint: action.dataset, pool: pool.id, dataset: action.dataset }));
+  const holders = await deps.findHolders(filesystems).catch(() => []);
+  const stopped: { id: string; name: string }[] = [];
+  for (const holder of holders) {
+    try {
+      await deps.runtime.stop(holder.id);
+      stopped.push(holder);
+    } catch (error) {
+      operations.push(`could not stop ${holder.name} to mount its dataset again: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  let again: RecoveryAction[] = [];
+  try {
+    again = await pool.driver.recover();
+  } finally {
+    for (const holder of stopped) {
+      await deps.runtime.start(holder.id).catch((error: unknown) => {
+        operations.push(`could not start ${holder.name} again: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }
+  }
+  const names = stopped.map((holder) => holder.name).join(', ');
+  if (stopped.length > 0) operations.push(`stopped ${names} to mount ${held.map((action) => action.dataset).join(', ')} again, then started them`);
+  return { actions: [...actions.filter((action) => action.action !== 'held'), ...again], operations };
+}
