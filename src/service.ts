@@ -42,7 +42,6 @@ import { listCopyDatasets, reclaimCopyDataset } from './core/copy-datasets.js';
 import { CopyService } from './core/copy-service.js';
 import { scheduleRoutes } from './http/routes/schedule-routes.js';
 import { CaptureResolver } from './runtime/capture-resolver.js';
-import { findSharingContainers } from './core/sharing-containers.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import { openStore, type OpenedStore } from './store/open-store.js';
 import { ReaperQueries } from './store/reaper-queries.js';
@@ -318,7 +317,7 @@ async function wire(
     restorer,
     deleter,
     removeContainer: (id) => runtime.remove(id, { force: true }),
-    findHolders: (filesystems) => findSharingContainers({ runtime, capture }, '', filesystems),
+    listRunning: async () => (await runtime.listContainers()).filter((container) => container.state.running),
   });
   // The durations tell an operator why a restart is slow (pool probes, recovery over many snapshots).
   logger.info({ startup, probeMs: recoveryStarted - probeStarted, recoveryMs: Date.now() - recoveryStarted }, 'start-up recovery done');

@@ -1,10 +1,9 @@
 import type { RecoveryAction } from '../../storage-drivers/driver.js';
-import type { CapturedFilesystem } from './model.js';
 import type { RegisteredPool } from './pool-registry.js';
-import type { RuntimePort } from './ports.js';
+import type { LiveContainer, RuntimePort } from './ports.js';
 
-/** Running containers that bind-mount any of these datasets (findSharingContainers with no container excluded). */
-export type FindHolders = (filesystems: Pick<CapturedFilesystem, 'role' | 'mountPoint' | 'pool' | 'dataset'>[]) => Promise<{ id: string; name: string }[]>;
+/** The running containers. */
+export type ListRunning = () => Promise<Pick<LiveContainer, 'id' | 'name' | 'config'>[]>;
 
 export interface PoolRecovery {
   readonly actions: RecoveryAction[];
@@ -23,7 +22,7 @@ export interface PoolRecovery {
  */
 export async function recoverPool(
   pool: RegisteredPool,
-  deps: { runtime: Pick<RuntimePort, 'stop' | 'start'>; findHolders: FindHolders },
+  deps: { runtime: Pick<RuntimePort, 'stop' | 'start'>; listRunning: ListRunning },
 ): Promise<PoolRecovery> {
   const operations: string[] = [];
   let actions: RecoveryAction[];
@@ -41,8 +40,7 @@ export async function recoverPool(
   const held = actions.filter((action) => action.action === 'held');
   if (held.length === 0) return { actions, operations };
 
-  const filesystems = held.map((action) => ({ role: 'mount' as const, mountPoint: action.dataset, pool: pool.id, dataset: action.dataset }));
-  const holders = await deps.findHolders(filesystems).catch(() => []);
+  const holders = await holdersOf(pool, held.map((action) => action.dataset), deps.listRunning).catch(() => []);
   const stopped: { id: string; name: string }[] = [];
   for (const holder of holders) {
     try {
@@ -65,4 +63,15 @@ export async function recoverPool(
   const names = stopped.map((holder) => holder.name).join(', ');
   if (stopped.length > 0) operations.push(`stopped ${names} to mount ${held.map((action) => action.dataset).join(', ')} again, then started them`);
   return { actions: [...actions.filter((action) => action.action !== 'held'), ...again], operations };
+}
+
+/**
+ * The running containers with a bind mount of these datasets' mount points (or of a folder inside). By the
+ * bind mount's source path, not by capture: a dataset that is not mounted resolves to no dataset at all.
+ */
+async function holdersOf(pool: RegisteredPool, datasets: readonly string[], listRunning: ListRunning): Promise<{ id: string; name: string }[]> {
+  const paths: string[] = [];
+  for (const dataset of datasets) paths.push(await pool.driver.mountPath(dataset));
+  const inside = (source: string): boolean => paths.some((path) => source === path || source.startsWith(`${path}/`));
+  return (await listRunning()).filter((container) => container.config.mounts.some((mount) => mount.type === 'bind' && inside(mount.source)));
 }

@@ -17,7 +17,7 @@ export interface SharingContainer {
 export async function findSharingContainers(
   deps: { runtime: Pick<RuntimePort, 'listContainers'>; capture: CapturePort },
   selfId: string,
-  filesystems: readonly Pick<CapturedFilesystem, 'role' | 'mountPoint' | 'pool' | 'dataset'>[],
+  filesystems: readonly CapturedFilesystem[],
 ): Promise<SharingContainer[]> {
   const mountPointOf = new Map(filesystems.filter((f) => f.role === 'mount').map((f) => [key(f), f.mountPoint]));
   if (mountPointOf.size === 0) return [];

@@ -2,7 +2,7 @@ import type { RecoveryAction } from '../../storage-drivers/driver.js';
 import type { JournalEntry, SnapshotRecord } from './model.js';
 import type { PoolRegistry, PoolStatus } from './pool-registry.js';
 import type { RuntimePort, StorePort } from './ports.js';
-import { recoverPool, type FindHolders } from './pool-recovery.js';
+import { recoverPool, type ListRunning } from './pool-recovery.js';
 import { thawAfterCrash } from './quiesce-journal.js';
 import { reconcileRecordsAndStorage } from './records-storage-reconcile.js';
 import type { RestoreService } from './restore-service.js';
@@ -30,8 +30,8 @@ export async function recoverAtStartup(deps: {
   pools: PoolRegistry;
   /** Thaws a container an interrupted snapshot left paused or stopped; stops and starts the holders of a dataset to mount it again. */
   runtime: Pick<RuntimePort, 'unpause' | 'start' | 'stop'>;
-  /** The running containers that bind-mount these datasets. */
-  findHolders: FindHolders;
+  /** The running containers (to find those that bind-mount a dataset recovery must mount again). */
+  listRunning: ListRunning;
   restorer: RestoreService;
   deleter: SnapshotDeleter;
   /** Removes a half-made container (a copy interrupted by a crash). */
@@ -41,7 +41,7 @@ export async function recoverAtStartup(deps: {
   const storage: StartupReport['storage'] = [];
   const operations: string[] = [];
   for (const pool of pools.pools) {
-    const recovered = await recoverPool(pool, { runtime: deps.runtime, findHolders: deps.findHolders });
+    const recovered = await recoverPool(pool, { runtime: deps.runtime, listRunning: deps.listRunning });
     for (const action of recovered.actions) storage.push({ ...action, pool: pool.id });
     operations.push(...recovered.operations);
     // A pool whose recovery failed and that fails its probe too waits, unavailable, for refresh(); the others run.

@@ -178,6 +178,11 @@ export async function recoverRestores(zfs: ZfsCommands, names: ZfsNames): Promis
       const action = await body();
       if (action !== undefined) actions.push(action);
     } catch (error) {
+      // A mount refused because running containers hold the dataset's old mount: the caller can stop them.
+      if ((await heldElsewhere([dataset]).catch(() => [])).length > 0) {
+        actions.push({ dataset, action: 'held', detail: `could not ${what}: not mounted, running containers still hold its old mount` });
+        return;
+      }
       const message = error instanceof Error ? error.message : String(error);
       actions.push({ dataset, action: 'skipped', detail: `could not ${what}: ${message}; left as found, the next start tries again` });
     }
@@ -235,14 +240,9 @@ export async function recoverRestores(zfs: ZfsCommands, names: ZfsNames): Promis
   for (const entry of await readTags(zfs, names)) {
     if (entry.logical !== entry.name || names.isInternal(entry.name)) continue;
     await attempt(entry.name, 'mount it', async () => {
-      try {
-        const { mounted, movedAside } = await zfs.ensureMounted(entry.name, { moveAside: true });
-        if (!mounted) return undefined;
-        return { dataset: entry.name, action: 'finished', detail: `mounted it again${keptNote(movedAside)}` };
-      } catch (error) {
-        if ((await heldElsewhere([entry.name])).length === 0) throw error;
-        return { dataset: entry.name, action: 'held', detail: 'not mounted: running containers still hold its old mount' };
-      }
+      const { mounted, movedAside } = await zfs.ensureMounted(entry.name, { moveAside: true });
+      if (!mounted) return undefined;
+      return { dataset: entry.name, action: 'finished', detail: `mounted it again${keptNote(movedAside)}` };
     });
   }
   return actions;

@@ -223,6 +223,9 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
       const before = await zfsGet(d.dataset, 'guid');
       await assert.rejects(driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy' });
       assert.equal(await zfsGet(d.dataset, 'guid'), before, 'the dataset was not swapped');
+      // Start-up recovery cannot mount it either: it says so (`held`), for the core to stop the holders.
+      const whileHeld = await driver.recover();
+      assert.ok(whileHeld.some((action) => action.dataset === d.dataset && action.action === 'held'), JSON.stringify(whileHeld));
     } finally {
       await d.held.release();
     }

@@ -4,7 +4,6 @@
  * as a string. The store is the real SQLite store. Real-component proofs are in test/e2e.
  */
 import type { RecoveryAction } from '../../../storage-drivers/driver.js';
-import { findSharingContainers } from '../../../src/core/sharing-containers.js';
 import { recoverAtStartup, type StartupReport } from '../../../src/core/startup-recovery.js';
 import { NO_CAPABILITIES } from '../../../storage-drivers/driver-base.js';
 import type { DriverCapabilities, DriverInfo, StorageDriver } from '../../../storage-drivers/driver.js';
@@ -50,7 +49,10 @@ export class FakeRuntime implements RuntimePort {
 
   private live(c: FakeContainer): LiveContainer {
     const status = c.paused ? 'paused' : c.running ? 'running' : 'exited';
-    return { id: c.id, name: c.name, image: 'busybox', state: { status, running: c.running, paused: c.paused }, config: sampleConfig() };
+    // Its pool mounts are bind mounts of the dataset's path (the fake driver's mount path is the dataset).
+    const binds = c.filesystems.filter((f) => f.role === 'mount').map((f) => ({ type: 'bind', source: f.dataset, destination: f.mountPoint, readOnly: false }));
+    const config = sampleConfig();
+    return { id: c.id, name: c.name, image: 'busybox', state: { status, running: c.running, paused: c.paused }, config: { ...config, mounts: [...config.mounts, ...binds] } };
   }
 
   resolveContainer(ref: string): Promise<LiveContainer | undefined> {
@@ -206,6 +208,10 @@ export class FakeDriver {
     return Promise.resolve({ exclusiveBytes: 0, referencedBytes: 0 });
   }
 
+  mountPath(dataset: string): Promise<string> {
+    return Promise.resolve(dataset);
+  }
+
   /** What each recover() call answers, in turn (a function may throw); empty: nothing to recover. */
   readonly recoverAnswers: (() => RecoveryAction[])[] = [];
   recoverCalls = 0;
@@ -293,7 +299,7 @@ export function createRestoreHarness(options: { lockWaitMs?: number } = {}): Res
       restorer,
       deleter,
       removeContainer: () => Promise.resolve(),
-      findHolders: (filesystems) => findSharingContainers({ runtime, capture }, '', filesystems),
+      listRunning: async () => (await runtime.listContainers()).filter((container) => container.state.running),
     });
   return { test, events, runtime, driver, pools, creator, restorer, deleter, service, recoverAtStartup: recover, destroy: () => test.destroy() };
 }
