@@ -28,6 +28,7 @@ import { SnapshotCreator } from './core/snapshot-creator.js';
 import { SnapshotDeleter } from './core/snapshot-deleter.js';
 import { SnapshotSizeRefresh } from './core/snapshot-size-refresh.js';
 import { SnapshotTotals } from './store/snapshot-totals.js';
+import { commitsWithoutFsync } from './store/commits-without-fsync.js';
 import { SnapshotService } from './core/snapshot-service.js';
 import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
 import { checkHealth } from './core/health-check.js';
@@ -214,6 +215,7 @@ async function wire(
     failedRetentionDays: retentionDays,
     sizes,
     ...(crashCheckpoint !== undefined && { crashCheckpoint }),
+    commitsWithoutFsync: commitsWithoutFsync(opened.db),
   });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
