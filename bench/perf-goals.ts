@@ -9,6 +9,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
 import pino from 'pino';
 import { startService } from '../src/service.js';
 import { ExecFileRunner } from '../storage-drivers/common/command-runner.js';
@@ -89,6 +90,26 @@ async function newContainer(engine: TestDockerEngine, name: string, start = true
   return layerPath(engine.dataRoot, container.id);
 }
 
+/** What one fsync'd SQLite commit (synchronous = FULL, WAL) costs in the service's state folder. */
+function fullCommitMs(stateDir: string): Summary {
+  const db = new BetterSqlite3(join(stateDir, 'commit-probe.db'));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (x INTEGER)');
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const times: number[] = [];
+    for (let i = 0; i < 30; i += 1) {
+      const started = performance.now();
+      insert.run(i);
+      times.push(performance.now() - started);
+    }
+    return summarize(times);
+  } finally {
+    db.close();
+  }
+}
+
 /** Goal 1: API snapshot vs the raw kernel call on the same layer, interleaved, at each size. */
 async function goalSnapshot(engine: TestDockerEngine, service: DistService): Promise<void> {
   for (const size of sizes) {
@@ -139,15 +160,18 @@ async function goalReads(engine: TestDockerEngine, service: DistService): Promis
 async function goalScale(engine: TestDockerEngine, service: DistService): Promise<void> {
   const layer = await newContainer(engine, 'scale');
   const rawAtZero = summarize(await rawSnapshots(layer, engine.pool.mountPoint, 20));
+  const probeAtZero = await sequential(10, () => runner.run('btrfs', ['subvolume', 'list', '-o', layer]));
   const creates: number[] = [];
   for (let i = 0; i < scale; i += 1) {
     const ms = await timed(() => snapshot(service, 'scale'));
     if (i >= scale - 20) creates.push(ms);
   }
+  const probeAtScale = await sequential(10, () => runner.run('btrfs', ['subvolume', 'list', '-o', layer]));
   const rawAtScale = summarize(await rawSnapshots(layer, engine.pool.mountPoint, 20));
   const create = summarize(creates);
   row('3', `API create p50 with ${String(scale)} on the container (last 20)`, create.p50, rawAtScale.p50, '≤ 50 ms', create.p50 <= 50);
   row('3', `raw snapshot of that layer at 0 → ${String(scale)} (Docker pool, quotas on)`, rawAtScale.p50, rawAtZero.p50, 'floor', null);
+  row('3', `nested-subvolume probe before each create (\`btrfs subvolume list -o\`) at ${String(scale)} vs 0`, probeAtScale.p50, probeAtZero.p50, 'info', null);
   for (const quotas of [false, true]) {
     const bare = await barePoolSnapshots(quotas, scale);
     row('3', `raw snapshot, bare pool, quotas ${bare.quotas}: at ${String(scale)} vs at 0`, bare.atCount.p50, bare.atZero.p50, 'floor', null);
@@ -190,6 +214,7 @@ try {
     await buildDist();
   }
   const emptyInProcess = await inProcessReaperPass(config);
+  row('1', 'one fsync\'d SQLite commit in the state folder (a create makes one; four before this round)', fullCommitMs(config.stateDir).p50, '', 'info', null);
   const first = await startDistService(config, port);
   service = first;
   const startupAtZero = first.startupMs;
