@@ -28,6 +28,7 @@ import { SnapshotCreator } from './core/snapshot-creator.js';
 import { SnapshotDeleter } from './core/snapshot-deleter.js';
 import { SnapshotSizeRefresh } from './core/snapshot-size-refresh.js';
 import { SnapshotTotals } from './store/snapshot-totals.js';
+import { commitsWithoutFsync } from './store/commits-without-fsync.js';
 import { SnapshotService } from './core/snapshot-service.js';
 import { recoverAtStartup, type StartupReport } from './core/startup-recovery.js';
 import { checkHealth } from './core/health-check.js';
@@ -64,7 +65,7 @@ import { ReplicaDownloadMetrics } from './core/replica-download-metrics.js';
 import { replicaRoutes } from './http/routes/replica-routes.js';
 import { OperationStore } from './store/operation-store.js';
 import { ReplicaStore } from './store/replica-store.js';
-import { S3Remote } from './remote/s3-remote.js';
+import { s3RemotesFor } from './s3-remotes-on-demand.js';
 import { diffRoutes } from './http/routes/diff-routes.js';
 import { SnapshotDiffService } from './core/snapshot-diff.js';
 import { wireEvents, type EventsOptions } from './service-events.js';
@@ -214,6 +215,7 @@ async function wire(
     failedRetentionDays: retentionDays,
     sizes,
     ...(crashCheckpoint !== undefined && { crashCheckpoint }),
+    commitsWithoutFsync: commitsWithoutFsync(opened.db),
   });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
@@ -224,7 +226,7 @@ async function wire(
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
   // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
-  const s3Remotes = options.remotes === undefined ? config.remotes.map((remote) => new S3Remote(remote)) : [];
+  const s3Remotes = options.remotes === undefined ? await s3RemotesFor(config.remotes) : [];
   const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);
   const rawOperations = new OperationStore(opened.db, clock);
   const events = wireEvents({ db: opened.db, secrets: opened.secrets, version: COWSNAP_VERSION, operations: rawOperations, clock, logger, resolver, store, config, options: options.events });

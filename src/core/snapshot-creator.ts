@@ -32,6 +32,11 @@ export interface SnapshotCreatorDeps {
   readonly sizes?: { measureSoon(snapshotId: number): void };
   /** Test hook between steps (see crash-checkpoint.ts); none in production. */
   readonly crashCheckpoint?: CrashCheckpoint;
+  /**
+   * Runs store writes whose commits need no fsync of their own (store/commits-without-fsync.ts): the
+   * bookkeeping before the storage exists and after the record is ready. Without it every commit syncs.
+   */
+  readonly commitsWithoutFsync?: <T>(body: () => T) => T;
 }
 
 /** Default of `journalRetentionDays`, which also bounds how long failed snapshots stay listed. */
@@ -71,26 +76,30 @@ export class SnapshotCreator {
       throw new ConflictError('nothing_to_capture', `Container ${container.live.name} has no filesystem cowsnap can snapshot (${reasons}).`);
     }
 
+    const relaxed = this.deps.commitsWithoutFsync ?? (<T>(body: () => T): T => body());
     const now = clock.now();
-    const record = store.reserveSnapshot({
-      containerId: container.live.id,
-      containerName: container.live.name,
-      projectId: container.record.projectId,
-      alias: input.alias ?? null,
-      createdAt: now,
-      expiresAt: expiryFrom(now, input.expiryDays),
-      tags: input.tags ?? [],
-      origin: input.origin,
-      config: container.live.config,
-      filesystems,
-      uncaptured,
+    const [record, operation] = relaxed(() => {
+      const reserved = store.reserveSnapshot({
+        containerId: container.live.id,
+        containerName: container.live.name,
+        projectId: container.record.projectId,
+        alias: input.alias ?? null,
+        createdAt: now,
+        expiresAt: expiryFrom(now, input.expiryDays),
+        tags: input.tags ?? [],
+        origin: input.origin,
+        config: container.live.config,
+        filesystems,
+        uncaptured,
+      });
+      const started = store.startOperation('create', container.live.id, reserved.name, {
+        snapshotId: reserved.id,
+        storageName: storageSnapshotName(reserved.id, reserved.name),
+        filesystems,
+      });
+      return [reserved, started] as const;
     });
     const storageName = storageSnapshotName(record.id, record.name);
-    const operation = store.startOperation('create', container.live.id, record.name, {
-      snapshotId: record.id,
-      storageName,
-      filesystems,
-    });
     const made: CapturedFilesystem[] = [];
     try {
       const snapshotAll = (): Promise<void> =>
@@ -103,8 +112,11 @@ export class SnapshotCreator {
       if (options.datasetsLocked === true) await snapshotAll();
       else await this.deps.datasetLocks.runShared(filesystems, `snapshot of ${container.live.name}`, snapshotAll);
       const sizeBytes = this.deps.sizes === undefined ? ((await this.exclusiveBytes(filesystems, storageName)) ?? null) : null;
+      // The one commit that must be on disk before the API answers.
       const ready = store.markSnapshotReady(record.id, { sizeBytes, filesystems });
-      store.finishOperation(operation.id, 'done');
+      relaxed(() => {
+        store.finishOperation(operation.id, 'done');
+      });
       this.deps.sizes?.measureSoon(ready.id);
       return ready;
     } catch (error) {

@@ -7,7 +7,7 @@ import type { ReplicaRecord } from './replica.js';
  * object's `replicas`), without the snapshot services knowing about remotes.
  */
 export function withReplicas(api: SnapshotsApi, replicasOf: (containerId: string, snapshotName: string) => ReplicaRecord[]): SnapshotsApi {
-  const attach = (snapshot: SnapshotRecord): SnapshotRecord => ({ ...snapshot, replicas: replicasOf(snapshot.containerId, snapshot.name) });
+  const attach = (snapshot: SnapshotRecord): SnapshotRecord => withField(snapshot, 'replicas', replicasOf(snapshot.containerId, snapshot.name));
   const inBackground = api.restoreInBackground?.bind(api);
   return {
     ...(inBackground !== undefined && { restoreInBackground: inBackground }),
@@ -37,4 +37,13 @@ export function withReplicas(api: SnapshotsApi, replicasOf: (containerId: string
       return { ...result, snapshot: attach(result.snapshot) };
     },
   };
+}
+
+/**
+ * A copy of `record` with one more field. Copied by property descriptors, not by spreading: a spread
+ * would read the record's lazy `config` (store/row-mapping.ts) and decrypt it for every snapshot shown.
+ */
+function withField<T extends object, K extends string, V>(record: T, key: K, value: V): T & Record<K, V> {
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(record)) as T;
+  return Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true }) as T & Record<K, V>;
 }

@@ -5,6 +5,7 @@
  */
 import type { Database } from './database.js';
 import { InternalError } from '../errors/internal-error.js';
+import { V8_SNAPSHOT_POOL_TOTALS } from './snapshot-pool-totals-sql.js';
 
 export interface Migration {
   /** What the migration does, for errors and logs. */
@@ -296,6 +297,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { description: 'scheduled replication: replicate settings on schedules; remote expiry and retention on replicas', up: (db) => db.exec(V5_SCHEDULED_REPLICATION) },
   { description: 'event log; webhooks and their delivery outbox', up: (db) => db.exec(V6_EVENTS_AND_WEBHOOKS) },
   { description: 'projects with quotas, API keys, audit log; containers get a project', up: (db) => db.exec(V7_ACCESS) },
+  { description: 'snapshot totals per pool and state kept by triggers (/metrics)', up: (db) => db.exec(V8_SNAPSHOT_POOL_TOTALS) },
 ];
 
 export interface MigrationResult {

@@ -1,7 +1,7 @@
 /**
- * Snapshot counts and exclusive bytes per pool and state, summed by SQLite for the /metrics scrape:
- * no snapshot row is read into JavaScript (nor its sealed configuration decrypted), so a scrape costs the
- * same few milliseconds with ten or ten thousand snapshots.
+ * Snapshot counts and exclusive bytes per pool and state for the /metrics scrape. A scrape reads the
+ * totals kept by triggers (snapshot-pool-totals-sql.ts) — a few rows, whatever the number of snapshots;
+ * POOL_TOTALS_SQL is the full recount they must always equal (used once by the migration, and by tests).
  */
 import type { Statement } from 'better-sqlite3';
 import type { Database } from './database.js';
@@ -15,6 +15,9 @@ export interface PoolSnapshotTotals {
   readonly bytes: number;
 }
 
+/** What a scrape reads: the kept totals, without the (pool, state) pairs that dropped to nothing. */
+export const KEPT_TOTALS_SQL = 'SELECT pool, state, snapshots, bytes FROM snapshot_pool_totals WHERE snapshots <> 0 OR bytes <> 0';
+
 // Positions start at 0 (snapshot-store.ts): position 0 is the snapshot's first filesystem.
 export const POOL_TOTALS_SQL = `
   SELECT f.pool AS pool, s.state AS state, count(DISTINCT f.snapshot_id) AS snapshots,
@@ -26,7 +29,7 @@ export class SnapshotTotals {
   private readonly totals: Statement<[], PoolSnapshotTotals>;
 
   constructor(db: Database) {
-    this.totals = db.prepare(POOL_TOTALS_SQL);
+    this.totals = db.prepare(KEPT_TOTALS_SQL);
   }
 
   byPoolAndState(): PoolSnapshotTotals[] {

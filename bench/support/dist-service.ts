@@ -1,0 +1,75 @@
+/**
+ * The service as operators run it: the built JavaScript (`node dist/src/cli/main.js serve`) in its own
+ * process, so its RSS and start-up time are its own (dockerd, the pool and the load generator are outside).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
+import type { CowsnapConfig } from '../../src/config/config.js';
+import { registerTeardown } from '../../test/support/cleanup.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const DIST_MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+/** Compiles src/ and storage-drivers/ into dist/ (the web console is not needed by these benches). */
+export async function buildDist(): Promise<void> {
+  await new ExecFileRunner().run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')]);
+  if (!existsSync(DIST_MAIN)) throw new Error(`the build left no ${DIST_MAIN}`);
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${String(pid)}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+export interface DistService {
+  readonly base: string;
+  readonly pid: number;
+  /** From spawn to the first 200 of GET /health (start-up recovery included). */
+  readonly startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `node dist/src/cli/main.js serve` on `config` (written next to its state) and waits for /health. */
+export async function startDistService(config: CowsnapConfig, port: number): Promise<DistService> {
+  const configFile = join(config.stateDir, 'bench-config.json');
+  await writeFile(configFile, JSON.stringify({ ...config, listen: `127.0.0.1:${String(port)}`, logLevel: 'warn' }));
+  const started = performance.now();
+  // COWSNAP_BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it exits.
+  const profile = process.env.COWSNAP_BENCH_CPU_PROF;
+  const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, DIST_MAIN, '--config', configFile, 'serve'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  const registration = registerTeardown('bench dist service', async () => {
+    child.kill('SIGTERM');
+    await exited;
+  }, () => child.kill('SIGKILL'));
+  const base = `http://127.0.0.1:${String(port)}/api/v1`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${String(child.exitCode)} during start-up`);
+    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { base, pid: child.pid ?? 0, startupMs: performance.now() - started, stop: () => registration.release() };
+}

@@ -1,0 +1,90 @@
+/**
+ * The floors of bench/perf-goals.ts: what the kernel or a trivial route costs on the same machine in the
+ * same run, so each goal's figure can be read as a ratio even on a loaded machine.
+ */
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
+import { createBtrfsPool } from '../../test/support/btrfs-pool.js';
+import { rssMiB } from './dist-service.js';
+import { summarize, timed, type Summary } from './stats.js';
+
+const runner = new ExecFileRunner();
+
+/** `btrfs subvolume snapshot -r` of `source`, timed, then deleted again (n times); the data is synced first. */
+export async function rawSnapshots(source: string, scratch: string, n: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const target = join(scratch, `raw-floor-${String(i)}`);
+    times.push(await timed(() => runner.run('btrfs', ['subvolume', 'snapshot', '-r', source, target])));
+    await runner.run('btrfs', ['subvolume', 'delete', target]);
+  }
+  return times;
+}
+
+export interface BarePoolFigures {
+  readonly quotas: 'off' | 'on';
+  /** Raw snapshot of a small subvolume with no snapshot yet, and after `count` snapshots. */
+  readonly atZero: Summary;
+  readonly atCount: Summary;
+  readonly count: number;
+}
+
+/**
+ * Goal 3's floor: a bare pool (no Docker) with quotas off or on; `count` read-only snapshots of one
+ * subvolume kept, the first and last 20 timed.
+ */
+export async function barePoolSnapshots(quotas: boolean, count: number): Promise<BarePoolFigures> {
+  const pool = await createBtrfsPool({ sizeMiB: 2048, quotas });
+  try {
+    const source = join(pool.mountPoint, 'data');
+    await runner.run('btrfs', ['subvolume', 'create', source]);
+    await runner.run('dd', ['if=/dev/urandom', `of=${join(source, 'file')}`, 'bs=1M', 'count=16', 'status=none']);
+    const first: number[] = [];
+    const last: number[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const ms = await timed(() => runner.run('btrfs', ['subvolume', 'snapshot', '-r', source, join(pool.mountPoint, `s${String(i)}`)]));
+      if (i < 20) first.push(ms);
+      if (i >= count - 20) last.push(ms);
+    }
+    return { quotas: quotas ? 'on' : 'off', atZero: summarize(first), atCount: summarize(last), count };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Whether this kernel + btrfs-progs can enable simple quotas (squota); the tool's answer when not. */
+export async function simpleQuotaSupport(): Promise<string> {
+  const pool = await createBtrfsPool({ sizeMiB: 512, quotas: false });
+  try {
+    await runner.run('btrfs', ['quota', 'enable', '--simple', pool.mountPoint]);
+    return 'supported';
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return `not supported here: ${text.split('\n').find((line) => /unrecognized|invalid|usage|error/i.test(line))?.trim() ?? text.slice(0, 120)}`;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+export interface LoadFigures {
+  readonly requestsPerSec: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly peakRssMiB: number;
+}
+
+/** autocannon, 50 connections, sampling the service's RSS every 200 ms. */
+export async function loadOf(url: string, seconds: number, pid: number, token?: string): Promise<LoadFigures> {
+  let peak = 0;
+  const sampler = setInterval(() => {
+    void rssMiB(pid).then((value) => (peak = Math.max(peak, value)), () => undefined);
+  }, 200);
+  try {
+    const result = await autocannon({ url, connections: 50, duration: seconds, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+    return { requestsPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, peakRssMiB: peak };
+  } finally {
+    clearInterval(sampler);
+  }
+}
