@@ -6,6 +6,8 @@
  * Not the crash journal (journal-store.ts): that records the steps of restore/delete/copy for start-up
  * recovery and is never shown; this is what a client sees.
  */
+import type { OperationErrorCode } from '../errors/error-codes.js';
+
 /**
  * Snapshot work, expiry and schedule runs (tracked so they emit events, core/events/), and replica work:
  * `replica.restore`: a container restored from a replica (download + receive + restore swap);
@@ -27,8 +29,8 @@ export type OperationKindName = (typeof OPERATION_KINDS)[number];
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export interface OperationError {
-  /** Stable snake_case code, as in API errors. */
-  readonly code: string;
+  /** Stable snake_case code: an API error's, or one of the operation-only codes (errors/error-codes.ts). */
+  readonly code: OperationErrorCode;
   /** A sentence for people; never host paths, argv or stderr. */
   readonly message: string;
 }

@@ -157,7 +157,7 @@ export class ReplicaService {
       ).id;
       const remote = this.deps.remotes.find(replica.remoteId);
       const snapshot = this.deps.store.getSnapshot(replica.snapshotId);
-      const problem =
+      const problem: OperationError | undefined =
         remote === undefined
           ? { code: 'remote_not_configured', message: `Remote ${replica.remoteId} is no longer configured; the interrupted upload cannot resume.` }
           : snapshot?.state !== 'ready' || snapshot.name !== replica.snapshotName

@@ -103,3 +103,12 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** The codes listed with status S. */
 export type ErrorCodeWithStatus<S extends number> = { [K in ErrorCode]: (typeof ERROR_CODES)[K] extends S ? K : never }[ErrorCode];
+
+/**
+ * Codes only a background operation's `error` carries (GET /operations/:id, operation events): the failure
+ * happens after the request was answered, so no HTTP status goes with them. Every other operation error
+ * is an API error's code.
+ */
+export const OPERATION_ONLY_ERROR_CODES = ['operation_interrupted', 'snapshot_gone', 'remote_not_configured', 'replica_send_failed', 'replica_upload_failed'] as const;
+
+export type OperationErrorCode = ErrorCode | (typeof OPERATION_ONLY_ERROR_CODES)[number];

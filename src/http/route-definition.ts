@@ -1,11 +1,13 @@
 /**
  * One table entry per API operation. The router is built from these, the validators are compiled from
  * their schemas, and the OpenAPI document is generated from the same entries, so the three cannot drift.
+ * `defineRoute` also derives the handler's params, query and body types from those schemas.
  */
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Role } from '../core/access/role.js';
 import type { RequestSchemas, ValidatedRequest } from './validation.js';
+import type { SchemaType } from './schema-type.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -16,12 +18,23 @@ export interface RouteResponse {
   readonly data: unknown;
 }
 
-export interface RouteInput extends ValidatedRequest {
+/** A part without a schema: validation lets nothing through there (no query key, no params, an empty body). */
+type Validated<S, K extends keyof RequestSchemas> = S extends { readonly [P in K]: infer Schema } ? SchemaType<Schema> : Readonly<Record<string, never>>;
+
+/**
+ * What validation hands the handler: typed from the route's schemas; the plain records of ValidatedRequest
+ * for the type-erased table entry (RequestSchemas itself) that the router, access control and OpenAPI read.
+ */
+type TypedRequest<S extends RequestSchemas> = RequestSchemas extends S
+  ? ValidatedRequest
+  : { readonly params: Validated<S, 'params'>; readonly query: Validated<S, 'query'>; readonly body: Validated<S, 'body'> };
+
+export type RouteInput<S extends RequestSchemas = RequestSchemas> = TypedRequest<S> & {
   readonly ctx: Context;
   readonly logger: Logger;
-}
+};
 
-export interface RouteDefinition {
+export interface RouteDefinition<S extends RequestSchemas = RequestSchemas> {
   readonly method: HttpMethod;
   /** Full path in @koa/router syntax, e.g. "/api/v1/containers/:container". */
   readonly path: string;
@@ -48,12 +61,25 @@ export interface RouteDefinition {
   readonly allProjects?: boolean;
   /** The status of a success (200 unless said otherwise). */
   readonly successStatus?: number;
-  readonly request: RequestSchemas;
+  readonly request: S;
   /** Schema of `data` in the success envelope. */
   readonly response: object;
   /** Statuses of the errors this operation can answer with, besides 400/401/500 which every route can. */
   readonly errorStatuses?: readonly number[];
   /** Replies with something other than the JSON envelope (e.g. Prometheus text). */
   readonly raw?: { readonly contentType: string };
-  readonly handle: (input: RouteInput) => Promise<RouteResponse>;
+  // A method, not a function property: its parameter is compared both ways, so a typed entry
+  // (RouteDefinition<S>) is also a plain RouteDefinition for the table.
+  handle(input: RouteInput<S>): Promise<RouteResponse>;
+}
+
+/**
+ * A table entry whose handler sees params, query and body typed from the schemas in `request` (after
+ * validation and defaults), so no handler casts what the validator already guarantees.
+ */
+export function defineRoute<const S extends RequestSchemas>(route: RouteDefinition<S>): RouteDefinition;
+// The one place where "validated against S" becomes "of type SchemaType<S>": the router only calls handle
+// with what compileRequestValidator accepted for these very schemas (the overload above states it).
+export function defineRoute(route: RouteDefinition): RouteDefinition {
+  return route;
 }

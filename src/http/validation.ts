@@ -11,8 +11,9 @@ import { aliasProblem, printableTextProblem } from '../core/alias-rules.js';
 import { ALIAS_FORMAT, PRINTABLE_TEXT_FORMAT } from './schemas/common-schemas.js';
 import { SCHEDULE_FORMATS } from './schemas/schedule-schemas.js';
 
-// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+// ajv-formats is CommonJS: under NodeNext the default import is `module.exports`, typed as the module
+// object; its `.default` is the same plugin function (`exports.default = formatsPlugin`), typed as such.
+const addFormats = addFormatsModule.default;
 
 export interface RequestSchemas {
   readonly params?: object;

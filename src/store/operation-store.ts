@@ -4,6 +4,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
+import type { OperationErrorCode } from '../errors/error-codes.js';
 import type {
   NewOperation,
   OperationError,
@@ -26,7 +27,8 @@ interface OperationRow {
   readonly target: string | null;
   readonly bytes_done: number;
   readonly bytes_total: number | null;
-  readonly error_code: string | null;
+  /** Written by finish() from an OperationError: a code of the typed list. */
+  readonly error_code: OperationErrorCode | null;
   readonly error_message: string | null;
   readonly started_at: number;
   readonly updated_at: number;

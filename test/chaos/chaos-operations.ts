@@ -4,6 +4,7 @@ import { ChaosClient, NoAnswer, type Answer } from './chaos-client.js';
 import { contentHash, tryLock, unlock, writeContent, type ChaosContainer, type Filesystem, type KnownSnapshot, type World } from './chaos-world.js';
 import type { Prng } from './prng.js';
 import type { Violations } from './violations.js';
+import type { SnapshotJson } from '../../src/http/wire/snapshot-json.js';
 
 /** A restore whose answer a kill cut off: each filesystem must end old or new, all of them alike. */
 export interface CutRestore {
@@ -44,8 +45,6 @@ const WEIGHTS = {
   read: 4,
 } as const;
 export type OperationKind = keyof typeof WEIGHTS;
-
-interface SnapshotJson { name: string; alias: string | null; state: string }
 
 /** The driver's operations; each one checks what it can check right away and leaves the rest to the gates. */
 export class ChaosOperations {

@@ -17,14 +17,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { needs } from '../support/components.js';
 import { startTestService, type TestService } from '../support/cowsnap-service.js';
 import { createDockerEngine, type TestDockerEngine } from '../support/docker-engine.js';
-
-interface SnapshotJson {
-  name: string;
-  state: string;
-  error: string | null;
-  expires_at: string | null;
-  filesystems: { role: string; dataset: string }[];
-}
+import type { SnapshotJson } from '../../src/http/wire/snapshot-json.js';
 
 const DAY = 86_400_000;
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

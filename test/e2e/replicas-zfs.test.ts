@@ -22,11 +22,10 @@ import { createObjectStore, type TestObjectStore } from '../support/object-store
 import { remoteConfigFor } from '../support/remote-under-test.js';
 import { treeDifferences, treeDigest } from '../support/tree-digest.js';
 import { createZfsPool, type TestZfsPool } from '../support/zfs-pool.js';
+import type { OperationJson, ReplicaJson } from '../../src/http/wire/replica-json.js';
 
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
 
-interface OperationJson { state: string; error: { code: string; message: string } | null }
-interface ReplicaJson { remote: string; state: string; stored_bytes: number | null; parent: string | null }
 
 describe('replicas of a ZFS dataset (dockerd, zfs-fuse, zfs send, Ceph RGW, HTTP)', needs('docker', 'zfs', 'rgw'), () => {
   const runner = new ExecFileRunner();

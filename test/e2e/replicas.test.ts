@@ -19,12 +19,11 @@ import { createDockerEngine, type TestDockerEngine } from '../support/docker-eng
 import { execIn } from '../support/docker-exec.js';
 import { createObjectStore, type TestObjectStore } from '../support/object-store.js';
 import { remoteConfigFor } from '../support/remote-under-test.js';
+import type { OperationJson, ReplicaJson } from '../../src/http/wire/replica-json.js';
 
 const MARKER = 'cowsnap-plaintext-marker';
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
 
-interface OperationJson { id: number; state: string; bytes_done: number; error: { code: string; message: string } | null }
-interface ReplicaJson { remote: string; state: string; bytes: number | null; stored_bytes: number | null; parent: string | null; error: string | null }
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -11,29 +11,8 @@ import { ManualClock } from '../../src/core/clock.js';
 import { needs } from '../support/components.js';
 import { startTestService, type TestService } from '../support/cowsnap-service.js';
 import { createDockerEngine, type TestDockerEngine } from '../support/docker-engine.js';
-
-interface SnapshotJson {
-  name: string;
-  alias: string | null;
-  expires_at: string | null;
-  state: string;
-  origin: string;
-  filesystems: { role: string; dataset: string }[];
-}
-interface ScheduleJson {
-  id: number;
-  origin: string;
-  cron: string;
-  timezone: string;
-  alias_template: string | null;
-  expiry: number | null;
-  keep_min: number;
-  paused: boolean;
-  paused_reason: string | null;
-  run_count: number;
-  last_snapshot: string | null;
-  next_run_at: string | null;
-}
+import type { ScheduleJson } from '../../src/http/wire/schedule-json.js';
+import type { SnapshotJson } from '../../src/http/wire/snapshot-json.js';
 
 const DAY = 86_400_000;
 const START = Date.parse('2026-01-01T12:00:00Z');

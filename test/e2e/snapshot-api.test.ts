@@ -8,19 +8,7 @@ import { needs } from '../support/components.js';
 import { useServiceEnvironment } from '../support/service-environment.js';
 import { execIn, layerPath } from '../support/docker-exec.js';
 import { treeDifferences, treeDigest } from '../support/tree-digest.js';
-
-interface SnapshotJson {
-  name: string;
-  alias: string | null;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  stateful: boolean;
-  size: number | null;
-  state: string;
-  tags: string[];
-  filesystems: { role: string; mount_point: string; driver: string; dataset: string }[];
-}
+import type { SnapshotJson } from '../../src/http/wire/snapshot-json.js';
 
 describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HTTP)', needs('docker', 'zfs'), () => {
   const runner = new ExecFileRunner();

@@ -17,12 +17,12 @@ import { treeDifferences, treeDigest } from '../support/tree-digest.js';
 import type { CliIo } from '../../src/cli/cli-io.js';
 import { runCli } from '../../src/cli/program.js';
 import { createTwoHosts, REMOTE_ID, TEST_TOKEN, type TestHost, type TwoHosts } from '../support/two-hosts.js';
+import type { OperationJson } from '../../src/http/wire/replica-json.js';
 
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
 const ENV = ['GREETING=hello from A', 'API_TOKEN=not-in-the-bucket-4711'];
 const LABELS = { app: 'template', tier: 'web' };
 
-interface OperationJson { id: number; kind: string; state: string; bytes_done: number; bytes_total: number | null; target: string | null; error: { code: string; message: string } | null }
 
 /** A few hundred files of 1 to 256 KiB and one of 4 MiB, written inside the container. */
 const WRITE_FILES = [

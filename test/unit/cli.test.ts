@@ -8,6 +8,9 @@ import { promisify } from 'node:util';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { CliIo } from '../../src/cli/cli-io.js';
 import { runCli } from '../../src/cli/program.js';
+import type { ContainerJson } from '../../src/http/wire/container-json.js';
+import type { ScheduleJson } from '../../src/http/wire/schedule-json.js';
+import type { SnapshotJson } from '../../src/http/wire/snapshot-json.js';
 
 interface Recorded {
   method: string;
@@ -27,7 +30,8 @@ let socketServer: Server;
 let url: string;
 const socketPath = join(dir, 'api.sock');
 
-const snapshot = {
+// The wire types keep these canned replies shaped like what the server sends.
+const snapshot: SnapshotJson = {
   name: 'snap-20260101-120000',
   alias: 'before-deploy',
   created_at: '2026-01-01T12:00:00.000Z',
@@ -42,6 +46,7 @@ const snapshot = {
   origin: 'api',
   error: null,
   container_name: 'web',
+  replicas: [],
 };
 
 function reply(method: string, path: string, canned: Canned): void {
@@ -313,13 +318,14 @@ describe('cowsnap containers, copy and schedules', () => {
               id: '0123456789abcdef0123',
               name: 'web',
               image: 'busybox',
+              project_id: 'default',
               state: 'running',
               snapshot_count: 3,
               capture: [
                 { role: 'rootfs', mount_point: '/', source: null, captured: true, reason: null, driver: 'btrfs', pool: 'p', dataset: 'd' },
                 { role: 'mount', mount_point: '/x', source: '/tmp/x', captured: false, reason: 'not on a pool', driver: null, pool: null, dataset: null },
               ],
-            },
+            } satisfies ContainerJson,
           ],
         },
       },
@@ -354,20 +360,24 @@ describe('cowsnap containers, copy and schedules', () => {
   });
 
   it('schedules create/update/delete/list map options onto the API', async () => {
-    const schedule = { id: 's1', cron: '0 3 * * *', timezone: 'Europe/Berlin', alias_template: null, expiry: 7, quiesce: 'none', keep_min: 2, paused: false, next_run_at: '2026-01-02T02:00:00.000Z' };
-    reply('POST', '/api/v1/containers/web/schedules', { status: 201, body: { statusCode: 201, message: 'Schedule s1 created.', data: { schedule } } });
-    reply('PUT', '/api/v1/containers/web/schedules/s1', { status: 200, body: { statusCode: 200, message: 'Schedule s1 updated.', data: { schedule } } });
-    reply('DELETE', '/api/v1/containers/web/schedules/s1', { status: 200, body: { statusCode: 200, message: 'Schedule s1 deleted.', data: { schedule } } });
+    const schedule: ScheduleJson = {
+      id: 1, container_id: 'c0ffee', origin: 'schedule:1', cron: '0 3 * * *', timezone: 'Europe/Berlin', alias_template: null, expiry: 7, quiesce: 'none',
+      keep_min: 2, paused: false, paused_reason: null, run_count: 0, last_slot: null, last_run_at: null, last_snapshot: null, last_error: null,
+      replicate: null, next_run_at: '2026-01-02T02:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
+    };
+    reply('POST', '/api/v1/containers/web/schedules', { status: 201, body: { statusCode: 201, message: 'Schedule 1 created.', data: { schedule } } });
+    reply('PUT', '/api/v1/containers/web/schedules/1', { status: 200, body: { statusCode: 200, message: 'Schedule 1 updated.', data: { schedule } } });
+    reply('DELETE', '/api/v1/containers/web/schedules/1', { status: 200, body: { statusCode: 200, message: 'Schedule 1 deleted.', data: { schedule } } });
     reply('GET', '/api/v1/containers/web/schedules', { status: 200, body: { statusCode: 200, message: '1 schedule.', data: { schedules: [schedule] } } });
 
     const created = await cli([...at(), 'schedules', 'create', '--container', 'web', '--cron', '0 3 * * *', '--timezone', 'Europe/Berlin', '--expiry', '7', '--keep-min', '2', '--paused']);
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(requests[0]?.body, { cron: '0 3 * * *', timezone: 'Europe/Berlin', expiry: 7, keep_min: 2, paused: true });
-    assert.match(created.stdout, /Schedule s1 created\./);
+    assert.match(created.stdout, /Schedule 1 created\./);
 
-    assert.equal((await cli([...at(), 'schedules', 'update', '--container', 'web', '--id', 's1', '--no-paused', '--permanent', '--clear-alias-template'])).code, 0);
+    assert.equal((await cli([...at(), 'schedules', 'update', '--container', 'web', '--id', '1', '--no-paused', '--permanent', '--clear-alias-template'])).code, 0);
     assert.deepEqual(requests[1]?.body, { paused: false, expiry: null, alias_template: null });
-    assert.equal((await cli([...at(), 'schedules', 'delete', '--container', 'web', '--id', 's1'])).code, 0);
+    assert.equal((await cli([...at(), 'schedules', 'delete', '--container', 'web', '--id', '1'])).code, 0);
     assert.equal(requests[2]?.method, 'DELETE');
     assert.equal((await cli([...at(), 'schedules', 'delete', '--container', 'web'])).code, 2, 'deleting every schedule needs --all');
     assert.equal(requests.length, 3);
@@ -379,7 +389,7 @@ describe('cowsnap containers, copy and schedules', () => {
 
     const listed = await cli([...at(), 'schedules', 'list', '--container', 'web']);
     assert.match(listed.stdout, /^ID\s+CRON\s+TIMEZONE/);
-    assert.match(listed.stdout, /s1\s+0 3 \* \* \*\s+Europe\/Berlin\s+-\s+7\s+none\s+2\s+active\s+2026-01-02 02:00Z/);
+    assert.match(listed.stdout, /1\s+0 3 \* \* \*\s+Europe\/Berlin\s+-\s+7\s+none\s+2\s+active\s+2026-01-02 02:00Z/);
 
     assert.equal((await cli([...at(), 'schedules', 'create', '--container', 'web'])).code, 2, 'cron is required');
   });

@@ -3,24 +3,7 @@ import { ClientContext } from '../client-context.js';
 import type { CliIo } from '../cli-io.js';
 import { segment } from '../option-parsers.js';
 import { formatFields, formatTable, text } from '../table.js';
-
-interface CaptureJson {
-  role: string;
-  mount_point: string;
-  captured: boolean;
-  reason: string | null;
-  pool: string | null;
-  dataset: string | null;
-}
-
-interface ContainerJson {
-  id: string;
-  name: string;
-  image: string;
-  state: string;
-  snapshot_count: number;
-  capture: CaptureJson[];
-}
+import type { ContainerJson } from '../../http/wire/container-json.js';
 
 export function containerCommands(io: CliIo): Command {
   const containers = new Command('containers').description('containers and what a snapshot of them captures');

@@ -5,20 +5,7 @@ import { ClientContext } from '../client-context.js';
 import type { CliIo } from '../cli-io.js';
 import { integerIn } from '../option-parsers.js';
 import { formatBytes, formatFields, formatTable, formatTime, text } from '../table.js';
-
-export interface OperationJson {
-  id: number;
-  kind: string;
-  state: 'queued' | 'running' | 'succeeded' | 'failed';
-  container_id: string | null;
-  snapshot: string | null;
-  target: string | null;
-  bytes_done: number;
-  bytes_total: number | null;
-  error: { code: string; message: string } | null;
-  started_at: string;
-  finished_at: string | null;
-}
+import type { OperationJson } from '../../http/wire/replica-json.js';
 
 const POLL_MS = 1000;
 

@@ -8,7 +8,8 @@ import { ClientContext } from '../client-context.js';
 import type { CliIo } from '../cli-io.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
 import { segment } from '../option-parsers.js';
-import { describeOperation, waitForOperation, type OperationJson } from './operation-commands.js';
+import { describeOperation, waitForOperation } from './operation-commands.js';
+import type { OperationJson } from '../../http/wire/replica-json.js';
 
 async function follow(c: ClientContext, io: CliIo, result: ApiSuccess, wait: boolean | undefined, what: string): Promise<void> {
   const operation = (result.data as { operation: OperationJson }).operation;

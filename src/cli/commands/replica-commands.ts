@@ -4,8 +4,9 @@ import type { CliIo } from '../cli-io.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
 import { integerIn, segment } from '../option-parsers.js';
 import { formatBytes, formatTable, formatTime, text } from '../table.js';
-import type { ReplicaJson } from '../../http/serializers/replica-serializer.js';
-import { describeOperation, waitForOperation, type OperationJson } from './operation-commands.js';
+import type { ReplicaJson } from '../../http/wire/replica-json.js';
+import { describeOperation, waitForOperation } from './operation-commands.js';
+import type { OperationJson } from '../../http/wire/replica-json.js';
 
 interface VerifyJson {
   ok: boolean;

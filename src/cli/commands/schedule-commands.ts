@@ -1,3 +1,4 @@
+import type { ScheduleJson, ScheduleListJson, ScheduleResultJson } from '../../http/wire/schedule-json.js';
 import { Command, Option } from 'commander';
 import { ClientContext } from '../client-context.js';
 import type { CliIo } from '../cli-io.js';
@@ -6,7 +7,6 @@ import { daysIn, integerIn, segment } from '../option-parsers.js';
 import { formatFields, formatTable, formatTime, text } from '../table.js';
 import { withoutUndefined } from './snapshot-commands.js';
 
-type ScheduleJson = Record<string, unknown>;
 
 interface ScheduleOptions {
   container: string;
@@ -94,18 +94,18 @@ export function scheduleCommands(io: CliIo): Command {
       const c = new ClientContext(io, command);
       const result = await c.call('GET', base(opts.container));
       c.print(result, (data) => {
-        const list = ((data as { schedules?: ScheduleJson[] } | null)?.schedules ?? []);
+        const list = (data as ScheduleListJson).schedules;
         const rows = list.map((s) => [
-          text(s['id']),
-          text(s['cron']),
-          text(s['timezone']),
-          text(s['alias_template']),
-          text(s['expiry']),
-          text(s['quiesce']),
-          text(s['keep_min']),
-          s['paused'] === true ? `paused${typeof s['paused_reason'] === 'string' ? ` (${s['paused_reason']})` : ''}` : 'active',
-          formatTime(s['next_run_at']),
-          describeReplicate(s['replicate']),
+          text(s.id),
+          text(s.cron),
+          text(s.timezone),
+          text(s.alias_template),
+          text(s.expiry),
+          text(s.quiesce),
+          text(s.keep_min),
+          s.paused ? `paused${s.paused_reason === null ? '' : ` (${s.paused_reason})`}` : 'active',
+          formatTime(s.next_run_at),
+          describeReplicate(s.replicate),
         ]);
         return formatTable(['ID', 'CRON', 'TIMEZONE', 'ALIAS TEMPLATE', 'EXPIRY', 'QUIESCE', 'KEEP MIN', 'STATUS', 'NEXT RUN', 'REPLICATE'], rows);
       });
@@ -159,15 +159,15 @@ export function scheduleCommands(io: CliIo): Command {
 }
 
 function describeSchedule(data: unknown): string {
-  const schedule = (data as { schedule?: ScheduleJson } | null)?.schedule;
-  if (schedule === undefined) return '';
-  return formatFields(Object.entries(schedule).map(([key, value]) => [key.replaceAll('_', ' '), key === 'replicate' ? describeReplicate(value) : text(value)]));
+  const { schedule } = data as ScheduleResultJson;
+  return formatFields(
+    Object.entries(schedule).map(([key, value]) => [key.replaceAll('_', ' '), key === 'replicate' ? describeReplicate(schedule.replicate) : text(value)]),
+  );
 }
 
-function describeReplicate(value: unknown): string {
-  if (value === null || typeof value !== 'object') return '-';
-  const r = value as { remote?: unknown; expiry?: unknown; full_every?: unknown };
-  const expiry = typeof r.expiry === 'number' ? `${String(r.expiry)}d` : 'kept';
-  const full = typeof r.full_every === 'number' ? `, full every ${String(r.full_every)}` : '';
-  return `${text(r.remote)} (${expiry}${full})`;
+function describeReplicate(r: ScheduleJson['replicate']): string {
+  if (r === null) return '-';
+  const expiry = r.expiry === null ? 'kept' : `${String(r.expiry)}d`;
+  const full = r.full_every === null ? '' : `, full every ${String(r.full_every)}`;
+  return `${r.remote} (${expiry}${full})`;
 }

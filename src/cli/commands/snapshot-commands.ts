@@ -5,21 +5,7 @@ import type { CliIo } from '../cli-io.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
 import { collect, integerIn, segment } from '../option-parsers.js';
 import { formatBytes, formatFields, formatTable, formatTime, text } from '../table.js';
-
-interface SnapshotJson {
-  name: string;
-  alias: string | null;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  size: number | null;
-  state: string;
-  tags: string[];
-  origin?: string;
-  filesystems?: { role: string; mount_point: string; pool: string; dataset: string }[];
-  uncaptured?: { role: string; mount_point: string; reason: string }[];
-  error?: string | null;
-}
+import type { SnapshotJson } from '../../http/wire/snapshot-json.js';
 
 const base = (container: string): string => `/api/v1/containers/${segment(container)}/snapshots`;
 
@@ -167,10 +153,10 @@ function describeSnapshot(s: SnapshotJson): string {
     ['size', formatBytes(s.size)],
     ['tags', s.tags.join(', ') || '-'],
   ];
-  if (s.origin !== undefined) fields.push(['origin', s.origin]);
-  for (const fs of s.filesystems ?? []) fields.push([`captured ${fs.role}`, `${fs.mount_point} (${fs.pool}: ${fs.dataset})`]);
-  for (const u of s.uncaptured ?? []) fields.push([`not captured`, `${u.mount_point}: ${u.reason}`]);
-  if (s.error !== undefined && s.error !== null) fields.push(['error', s.error]);
+  fields.push(['origin', s.origin]);
+  for (const fs of s.filesystems) fields.push([`captured ${fs.role}`, `${fs.mount_point} (${fs.pool}: ${fs.dataset})`]);
+  for (const u of s.uncaptured) fields.push([`not captured`, `${u.mount_point}: ${u.reason}`]);
+  if (s.error !== null) fields.push(['error', s.error]);
   return formatFields(fields);
 }
 

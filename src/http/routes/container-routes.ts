@@ -1,13 +1,13 @@
 /** Containers with their capture status: what a snapshot of each would hold, and what it could not. */
 import type { ContainersApi } from '../../core/api-types.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { containerParamsSchema } from '../schemas/common-schemas.js';
 import { containerListSchema, containerResultSchema } from '../schemas/response-schemas.js';
 import { serializeContainer } from '../serializers/container-serializer.js';
 
 export function containerRoutes(containers: ContainersApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/api/v1/containers',
       operationId: 'listContainers',
@@ -22,8 +22,8 @@ export function containerRoutes(containers: ContainersApi): RouteDefinition[] {
         const list = await containers.list();
         return { message: `${list.length} containers.`, data: { containers: list.map(serializeContainer) } };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: '/api/v1/containers/:container',
       operationId: 'getContainer',
@@ -35,13 +35,13 @@ export function containerRoutes(containers: ContainersApi): RouteDefinition[] {
       response: containerResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params }) {
-        const container = await containers.get(params['container'] ?? '');
+        const container = await containers.get(params.container);
         const captured = container.capture.filter((c) => c.captured).length;
         return {
           message: `Container ${container.name}: ${captured} of ${container.capture.length} filesystems capturable.`,
           data: { container: serializeContainer(container) },
         };
       },
-    },
+    }),
   ];
 }

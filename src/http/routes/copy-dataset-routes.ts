@@ -1,6 +1,6 @@
 /** Copy datasets left by removed copies: listed with who uses them, reclaimed only on request (core/copy-datasets.ts). */
 import type { CopyDataset } from '../../core/copy-datasets.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
 export interface CopyDatasetsApi {
   list(): Promise<CopyDataset[]>;
@@ -36,7 +36,7 @@ function serialize(d: CopyDataset): object {
 
 export function copyDatasetRoutes(api: CopyDatasetsApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/api/v1/copy-datasets',
       operationId: 'listCopyDatasets',
@@ -53,8 +53,8 @@ export function copyDatasetRoutes(api: CopyDatasetsApi): RouteDefinition[] {
         const free = datasets.filter((d) => d.reclaimable).length;
         return { message: `${datasets.length} copy datasets, ${free} used by nothing.`, data: { datasets: datasets.map(serialize) } };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'DELETE',
       path: '/api/v1/copy-datasets/:pool/:name',
       operationId: 'reclaimCopyDataset',
@@ -67,9 +67,9 @@ export function copyDatasetRoutes(api: CopyDatasetsApi): RouteDefinition[] {
       response: { type: 'object', properties: { dataset: copyDatasetSchema }, required: ['dataset'], additionalProperties: false },
       errorStatuses: [404, 409, 503],
       async handle({ params }) {
-        const dataset = await api.reclaim(params['pool'] ?? '', params['name'] ?? '');
+        const dataset = await api.reclaim(params.pool, params.name);
         return { message: `Copy dataset ${dataset.name} on pool ${dataset.pool} removed.`, data: { dataset: serialize(dataset) } };
       },
-    },
+    }),
   ];
 }

@@ -2,7 +2,7 @@
 import type { CopyInput, CopyResult } from '../../core/copy-service.js';
 import type { OperationRecord } from '../../core/operations.js';
 import { prefersAsync } from '../prefer-async.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { serializeOperation } from '../serializers/replica-serializer.js';
 import { containerParamsSchema } from '../schemas/common-schemas.js';
 import { copyBodySchema, copyResultSchema } from '../schemas/copy-schemas.js';
@@ -14,16 +14,9 @@ export interface CopyApi {
   copyInBackground?(containerRef: string, input: CopyInput): Promise<OperationRecord>;
 }
 
-// Shape the schema guarantees once validation has passed.
-interface CopyBody {
-  name: string;
-  source_snapshot?: string;
-  start?: boolean;
-}
-
 export function copyRoutes(api: CopyApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'POST',
       path: '/api/v1/containers/:container/copy',
       operationId: 'copyContainer',
@@ -37,19 +30,18 @@ export function copyRoutes(api: CopyApi): RouteDefinition[] {
       response: copyResultSchema,
       errorStatuses: [404, 409, 503, 507],
       async handle({ params, body, ctx }) {
-        const input = body as unknown as CopyBody;
         const copyInput: CopyInput = {
-          name: input.name,
-          ...(input.source_snapshot !== undefined && { sourceSnapshot: input.source_snapshot }),
-          ...(input.start !== undefined && { start: input.start }),
+          name: body.name,
+          ...(body.source_snapshot !== undefined && { sourceSnapshot: body.source_snapshot }),
+          start: body.start,
         };
         if (prefersAsync(ctx.get('prefer')) && api.copyInBackground !== undefined) {
-          const operation = await api.copyInBackground(params['container'] ?? '', copyInput);
+          const operation = await api.copyInBackground(params.container, copyInput);
           ctx.set('preference-applied', 'respond-async');
           ctx.set('location', `/api/v1/operations/${String(operation.id)}`);
           return { status: 202, message: `Copy started as operation ${String(operation.id)}.`, data: { operation: serializeOperation(operation) } };
         }
-        const result = await api.copy(params['container'] ?? '', copyInput);
+        const result = await api.copy(params.container, copyInput);
         const warned = result.warnings.length > 0 ? ` (${result.warnings.length} warning(s))` : '';
         return {
           status: 201,
@@ -65,6 +57,6 @@ export function copyRoutes(api: CopyApi): RouteDefinition[] {
           },
         };
       },
-    },
+    }),
   ];
 }

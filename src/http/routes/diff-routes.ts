@@ -1,6 +1,6 @@
 /** What changed since a snapshot: files and configuration (core/snapshot-diff.ts). */
 import type { SnapshotDiffResult } from '../../core/snapshot-diff.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { snapshotParamsSchema } from '../schemas/common-schemas.js';
 import { diffQuerySchema, diffResultSchema } from '../schemas/diff-schemas.js';
 
@@ -8,11 +8,10 @@ export interface DiffApi {
   diff(containerRef: string, fromRef: string, toRef: string, page: { limit: number; offset: number }, toContainerRef?: string): Promise<SnapshotDiffResult>;
 }
 
-interface DiffQuery { to: string; to_container?: string; limit: number; offset: number }
 
 export function diffRoutes(api: DiffApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/api/v1/containers/:container/snapshots/:snapshot/diff',
       operationId: 'diffSnapshot',
@@ -24,8 +23,7 @@ export function diffRoutes(api: DiffApi): RouteDefinition[] {
       response: diffResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, query }) {
-        const q = query as unknown as DiffQuery;
-        const result = await api.diff(params['container'] ?? '', params['snapshot'] ?? '', q.to, { limit: q.limit, offset: q.offset }, q.to_container);
+        const result = await api.diff(params.container, params.snapshot, query.to, { limit: query.limit, offset: query.offset }, query.to_container);
         const to = result.to?.name ?? 'current';
         const { config } = result;
         return {
@@ -38,8 +36,8 @@ export function diffRoutes(api: DiffApi): RouteDefinition[] {
             to_container_id: result.toContainer.id,
             files: result.files.map((f) => ({ path: f.path, change: f.change, from: f.from, type: f.type, size_before: f.sizeBefore, size_after: f.sizeAfter })),
             total: result.total,
-            limit: q.limit,
-            offset: q.offset,
+            limit: query.limit,
+            offset: query.offset,
             summary: result.summary,
             filesystems: result.filesystems.map((f) => ({ role: f.role, mount_point: f.mountPoint, compared: f.compared, reason: f.reason })),
             config: {
@@ -55,6 +53,6 @@ export function diffRoutes(api: DiffApi): RouteDefinition[] {
           },
         };
       },
-    },
+    }),
   ];
 }

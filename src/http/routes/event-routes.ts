@@ -1,5 +1,5 @@
 /** GET /api/v1/events: the event stream (Server-Sent Events), filtered and resumable (design.md §10). */
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import type { SseHub } from '../events/sse-hub.js';
 import { currentAccess } from '../../core/access/access-context.js';
 import { ValidationError } from '../../errors/validation-error.js';
@@ -11,11 +11,10 @@ export interface EventsApi {
   containerIdOf(ref: string): Promise<string>;
 }
 
-interface EventsQuery { container?: string; kind?: string; last_event_id?: number }
 
 export function eventRoutes(api: EventsApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/api/v1/events',
       operationId: 'streamEvents',
@@ -29,15 +28,14 @@ export function eventRoutes(api: EventsApi): RouteDefinition[] {
       raw: { contentType: 'text/event-stream' },
       errorStatuses: [404],
       async handle({ query, ctx }) {
-        const q = query as unknown as EventsQuery;
         const header = ctx.get('last-event-id');
-        let lastEventId = q.last_event_id;
+        let lastEventId = query.last_event_id;
         if (header !== '') {
           if (!/^\d{1,15}$/.test(header)) throw new ValidationError([{ path: '/headers/last-event-id', message: 'must be an event id (a whole number)' }]);
           lastEventId = Number(header);
         }
-        const types = q.kind?.split(',').map((k) => k.trim()).filter((k) => k !== '');
-        const containerId = q.container === undefined ? undefined : await api.containerIdOf(q.container);
+        const types = query.kind?.split(',').map((k) => k.trim()).filter((k) => k !== '');
+        const containerId = query.container === undefined ? undefined : await api.containerIdOf(query.container);
         ctx.set('cache-control', 'no-cache');
         ctx.set('x-accel-buffering', 'no');
         // An event stream has no end; the server's idle timeout must not cut it.
@@ -50,6 +48,6 @@ export function eventRoutes(api: EventsApi): RouteDefinition[] {
         );
         return { message: 'event stream', data: stream };
       },
-    },
+    }),
   ];
 }

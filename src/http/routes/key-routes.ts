@@ -1,8 +1,7 @@
 /** API keys (design.md §9): the secret is in the reply to create only. */
 import { currentAccess } from '../../core/access/access-context.js';
 import type { KeyService } from '../../core/access/key-service.js';
-import type { Role } from '../../core/access/role.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { createdKeyResultSchema, createKeyBodySchema, keyListSchema, keyParamsSchema, keyResultSchema } from '../schemas/access-schemas.js';
 import { serializeKey } from '../serializers/access-serializer.js';
 
@@ -11,11 +10,10 @@ const TAG = 'keys';
 
 export type KeysApi = Pick<KeyService, 'create' | 'list' | 'revoke'>;
 
-interface CreateBody { name: string; project: string; role: Role; expires_at?: string }
 
 export function keyRoutes(api: KeysApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: BASE,
       operationId: 'listKeys',
@@ -30,8 +28,8 @@ export function keyRoutes(api: KeysApi): RouteDefinition[] {
         const keys = api.list(currentAccess());
         return Promise.resolve({ message: `${String(keys.length)} key(s).`, data: { keys: keys.map(serializeKey) } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       path: BASE,
       operationId: 'createKey',
@@ -44,12 +42,11 @@ export function keyRoutes(api: KeysApi): RouteDefinition[] {
       response: createdKeyResultSchema,
       errorStatuses: [403, 404],
       async handle({ body }) {
-        const b = body as unknown as CreateBody;
         const { key, token } = await api.create(currentAccess(), {
-          name: b.name,
-          project: b.project,
-          role: b.role,
-          ...(b.expires_at !== undefined && { expiresAt: new Date(b.expires_at) }),
+          name: body.name,
+          project: body.project,
+          role: body.role,
+          ...(body.expires_at !== undefined && { expiresAt: new Date(body.expires_at) }),
         });
         return {
           status: 201,
@@ -57,8 +54,8 @@ export function keyRoutes(api: KeysApi): RouteDefinition[] {
           data: { key: serializeKey(key), token },
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'DELETE',
       path: `${BASE}/:key`,
       operationId: 'revokeKey',
@@ -70,9 +67,9 @@ export function keyRoutes(api: KeysApi): RouteDefinition[] {
       response: keyResultSchema,
       errorStatuses: [403, 404],
       handle({ params }) {
-        const key = api.revoke(currentAccess(), params['key'] ?? '');
+        const key = api.revoke(currentAccess(), params.key);
         return Promise.resolve({ message: `Key ${key.id} revoked.`, data: { key: serializeKey(key) } });
       },
-    },
+    }),
   ];
 }

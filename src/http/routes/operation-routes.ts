@@ -1,7 +1,7 @@
 /** Operations a client follows after a 202 (core/operations.ts). */
-import type { OperationQuery, OperationRecord, OperationStatus } from '../../core/operations.js';
+import type { OperationQuery, OperationRecord } from '../../core/operations.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { listOperationsQuerySchema, operationListSchema, operationParamsSchema, operationSchema } from '../schemas/replica-schemas.js';
 import { serializeOperation } from '../serializers/replica-serializer.js';
 
@@ -12,11 +12,10 @@ export interface OperationsApi {
   containerIdOf(ref: string): string | undefined;
 }
 
-interface ListQuery { container?: string; state?: OperationStatus; limit: number; offset: number }
 
 export function operationRoutes(api: OperationsApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/api/v1/operations/:id',
       operationId: 'getOperation',
@@ -28,13 +27,13 @@ export function operationRoutes(api: OperationsApi): RouteDefinition[] {
       response: operationSchema,
       errorStatuses: [404],
       handle({ params }) {
-        const id = Number(params['id']);
+        const id = Number(params.id);
         const operation = api.getOperation(id);
         if (operation === undefined) throw new NotFoundError('operation_not_found', `There is no operation ${String(id)}.`);
         return Promise.resolve({ message: `Operation ${String(id)} is ${operation.status}.`, data: serializeOperation(operation) });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: '/api/v1/operations',
       operationId: 'listOperations',
@@ -45,19 +44,18 @@ export function operationRoutes(api: OperationsApi): RouteDefinition[] {
       request: { query: listOperationsQuerySchema },
       response: operationListSchema,
       handle({ query }) {
-        const q = query as unknown as ListQuery;
-        const containerId = q.container === undefined ? undefined : (api.containerIdOf(q.container) ?? q.container);
+        const containerId = query.container === undefined ? undefined : (api.containerIdOf(query.container) ?? query.container);
         const { operations, total } = api.listOperations({
-          limit: q.limit,
-          offset: q.offset,
+          limit: query.limit,
+          offset: query.offset,
           ...(containerId !== undefined && { containerId }),
-          ...(q.state !== undefined && { status: q.state }),
+          ...(query.state !== undefined && { status: query.state }),
         });
         return Promise.resolve({
           message: `${String(operations.length)} of ${String(total)} operation(s).`,
-          data: { operations: operations.map(serializeOperation), total, limit: q.limit, offset: q.offset },
+          data: { operations: operations.map(serializeOperation), total, limit: query.limit, offset: query.offset },
         });
       },
-    },
+    }),
   ];
 }

@@ -1,7 +1,7 @@
 /** Projects and their quotas (design.md §9), and moving a container into a project. */
 import { currentAccess } from '../../core/access/access-context.js';
 import type { ProjectService } from '../../core/access/project-service.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import {
   assignProjectBodySchema,
   assignProjectParamsSchema,
@@ -21,7 +21,7 @@ export type ProjectsApi = Pick<ProjectService, 'list' | 'get' | 'create' | 'setQ
 
 export function projectRoutes(api: ProjectsApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: BASE,
       operationId: 'listProjects',
@@ -35,8 +35,8 @@ export function projectRoutes(api: ProjectsApi): RouteDefinition[] {
         const projects = api.list(currentAccess());
         return Promise.resolve({ message: `${String(projects.length)} project(s).`, data: { projects: projects.map(serializeProject) } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: `${BASE}/:project`,
       operationId: 'getProject',
@@ -48,11 +48,11 @@ export function projectRoutes(api: ProjectsApi): RouteDefinition[] {
       response: projectResultSchema,
       errorStatuses: [404],
       handle({ params }) {
-        const view = api.get(currentAccess(), params['project'] ?? '');
+        const view = api.get(currentAccess(), params.project);
         return Promise.resolve({ message: `Project ${view.project.id}: ${String(view.usage.snapshots)} snapshot(s), ${String(view.usage.containers)} container(s).`, data: { project: serializeProject(view) } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       path: BASE,
       operationId: 'createProject',
@@ -66,11 +66,11 @@ export function projectRoutes(api: ProjectsApi): RouteDefinition[] {
       response: projectResultSchema,
       errorStatuses: [403, 409],
       handle({ body }) {
-        const view = api.create(body['id'] as string, quotasFromBody(body));
+        const view = api.create(body.id, quotasFromBody(body));
         return Promise.resolve({ status: 201, message: `Project ${view.project.id} created.`, data: { project: serializeProject(view) } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'PUT',
       path: `${BASE}/:project`,
       operationId: 'updateProject',
@@ -83,11 +83,11 @@ export function projectRoutes(api: ProjectsApi): RouteDefinition[] {
       response: projectResultSchema,
       errorStatuses: [403, 404],
       handle({ params, body }) {
-        const view = api.setQuotas(params['project'] ?? '', quotasFromBody(body));
+        const view = api.setQuotas(params.project, quotasFromBody(body));
         return Promise.resolve({ message: `Quotas of project ${view.project.id} set.`, data: { project: serializeProject(view) } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'DELETE',
       path: `${BASE}/:project`,
       operationId: 'deleteProject',
@@ -100,11 +100,11 @@ export function projectRoutes(api: ProjectsApi): RouteDefinition[] {
       response: projectResultSchema,
       errorStatuses: [403, 404, 409],
       handle({ params }) {
-        const view = api.delete(params['project'] ?? '');
+        const view = api.delete(params.project);
         return Promise.resolve({ message: `Project ${view.project.id} deleted.`, data: { project: serializeProject(view) } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'PUT',
       path: '/api/v1/containers/:container',
       operationId: 'assignContainerProject',
@@ -117,13 +117,13 @@ export function projectRoutes(api: ProjectsApi): RouteDefinition[] {
       response: assignProjectResultSchema,
       errorStatuses: [403, 404, 409, 503],
       async handle({ params, body }) {
-        const project = body['project'] as string;
-        const { container, from } = await api.assign(params['container'] ?? '', project);
+        const project = body.project;
+        const { container, from } = await api.assign(params.container, project);
         return {
           message: `Container ${container.name} moved from project ${from} to ${container.projectId}.`,
           data: { container_id: container.id, name: container.name, project_id: container.projectId, previous_project_id: from },
         };
       },
-    },
+    }),
   ];
 }

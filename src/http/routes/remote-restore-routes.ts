@@ -7,7 +7,7 @@
 import type { RestoreInput } from '../../core/api-types.js';
 import type { RecoverInput, RemoteCopyInput, RemoteCopyStarted } from '../../core/remote-copy-service.js';
 import type { RemoteRestoreStarted } from '../../core/remote-restore-service.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { remoteParamsSchema, replicaParamsSchema } from '../schemas/replica-schemas.js';
 import {
   copyFromRemoteBodySchema,
@@ -38,7 +38,7 @@ function copyData(result: RemoteCopyStarted): Record<string, unknown> {
 
 export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'POST',
       path: '/api/v1/containers/:container/snapshots/:snapshot/replicas/:remote/restore',
       operationId: 'restoreFromRemote',
@@ -52,10 +52,9 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
       response: restoreFromRemoteResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        const options = body as { safety_snapshot?: boolean; stop_sharing_containers?: boolean };
-        const result = await api.restoreFromRemote(params['container'] ?? '', params['snapshot'] ?? '', params['remote'] ?? '', {
-          safetySnapshot: options.safety_snapshot === true,
-          stopSharingContainers: options.stop_sharing_containers === true,
+        const result = await api.restoreFromRemote(params.container, params.snapshot, params.remote, {
+          safetySnapshot: body.safety_snapshot,
+          stopSharingContainers: body.stop_sharing_containers,
         });
         return {
           status: 202,
@@ -63,8 +62,8 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
           data: { container_id: result.container.id, snapshot: result.snapshotName, remote: result.remoteId, operation: serializeOperation(result.operation) },
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       path: '/api/v1/remotes/:remote/snapshots/:container_id/:snapshot/copy',
       operationId: 'copyFromRemote',
@@ -79,10 +78,9 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
       response: remoteCopyResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        const input = body as { name: string; start?: boolean };
-        const result = await api.copyFromRemote(params['remote'] ?? '', params['container_id'] ?? '', params['snapshot'] ?? '', {
-          name: input.name,
-          ...(input.start !== undefined && { start: input.start }),
+        const result = await api.copyFromRemote(params.remote, params.container_id, params.snapshot, {
+          name: body.name,
+          start: body.start,
         });
         return {
           status: 202,
@@ -90,8 +88,8 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
           data: copyData(result),
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       path: '/api/v1/remotes/:remote/recover',
       operationId: 'recoverFromRemote',
@@ -106,11 +104,10 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
       response: remoteCopyResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        const input = body as { container: string; name?: string; start?: boolean };
-        const result = await api.recover(params['remote'] ?? '', {
-          container: input.container,
-          ...(input.name !== undefined && { name: input.name }),
-          ...(input.start !== undefined && { start: input.start }),
+        const result = await api.recover(params.remote, {
+          container: body.container,
+          ...(body.name !== undefined && { name: body.name }),
+          start: body.start,
         });
         return {
           status: 202,
@@ -118,6 +115,6 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
           data: copyData(result),
         };
       },
-    },
+    }),
   ];
 }

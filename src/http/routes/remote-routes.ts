@@ -1,6 +1,6 @@
 /** The configured remotes and what is in them, read from the bucket's manifests (design.md §8). */
 import type { RemoteSnapshotsPage, RemoteSnapshotsQuery } from '../../core/remote-catalog.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { remoteListSchema, remoteParamsSchema, remoteSnapshotListSchema, remoteSnapshotsQuerySchema } from '../schemas/replica-schemas.js';
 import { serializeRemoteSnapshot } from '../serializers/replica-serializer.js';
 
@@ -9,11 +9,10 @@ export interface RemotesApi {
   listSnapshots(remoteId: string, query: RemoteSnapshotsQuery): Promise<RemoteSnapshotsPage>;
 }
 
-interface SnapshotsQuery { container?: string; limit: number; offset: number }
 
 export function remoteRoutes(api: RemotesApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/api/v1/remotes',
       operationId: 'listRemotes',
@@ -27,8 +26,8 @@ export function remoteRoutes(api: RemotesApi): RouteDefinition[] {
         const remotes = api.listRemotes();
         return Promise.resolve({ message: `${String(remotes.length)} remote(s) configured.`, data: { remotes } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: '/api/v1/remotes/:remote/snapshots',
       operationId: 'listRemoteSnapshots',
@@ -40,11 +39,10 @@ export function remoteRoutes(api: RemotesApi): RouteDefinition[] {
       response: remoteSnapshotListSchema,
       errorStatuses: [404, 503],
       async handle({ params, query }) {
-        const q = query as unknown as SnapshotsQuery;
-        const page = await api.listSnapshots(params['remote'] ?? '', {
-          limit: q.limit,
-          offset: q.offset,
-          ...(q.container !== undefined && { container: q.container }),
+        const page = await api.listSnapshots(params.remote, {
+          limit: query.limit,
+          offset: query.offset,
+          ...(query.container !== undefined && { container: query.container }),
         });
         const invalid = page.invalid.length > 0 ? `; ${String(page.invalid.length)} invalid manifest(s) ignored` : '';
         return {
@@ -53,12 +51,12 @@ export function remoteRoutes(api: RemotesApi): RouteDefinition[] {
             remote: page.remoteId,
             snapshots: page.manifests.map(serializeRemoteSnapshot),
             invalid: page.invalid.map((entry) => ({ key: entry.key, problem: entry.problem })),
-            limit: q.limit,
-            offset: q.offset,
+            limit: query.limit,
+            offset: query.offset,
             has_more: page.hasMore,
           },
         };
       },
-    },
+    }),
   ];
 }

@@ -1,6 +1,6 @@
 /** This host's replicas of a container, with remote expiry and why an expired one is kept (issue 12). */
 import type { ContainerReplicas } from '../../core/replica-listing.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { containerParamsSchema } from '../schemas/common-schemas.js';
 import { remoteIdSchema, replicaSchema } from '../schemas/replica-schemas.js';
 import { serializeReplica } from '../serializers/replica-serializer.js';
@@ -35,7 +35,7 @@ const listResultSchema = {
 
 export function replicaListRoutes(api: ReplicaListingApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/api/v1/containers/:container/replicas',
       operationId: 'listContainerReplicas',
@@ -48,8 +48,7 @@ export function replicaListRoutes(api: ReplicaListingApi): RouteDefinition[] {
       response: listResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, query }) {
-        const remote = (query as { remote?: string }).remote;
-        const result = await api.list(params['container'] ?? '', remote);
+        const result = await api.list(params.container, query.remote);
         const kept = result.replicas.filter((replica) => replica.keptBecause !== null).length;
         return {
           message: `${String(result.replicas.length)} replica(s) of ${result.container.name}${kept > 0 ? `, ${String(kept)} kept past their expiry` : ''}.`,
@@ -59,6 +58,6 @@ export function replicaListRoutes(api: ReplicaListingApi): RouteDefinition[] {
           },
         };
       },
-    },
+    }),
   ];
 }

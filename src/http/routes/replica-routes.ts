@@ -1,7 +1,7 @@
 /** Replicas of a snapshot in remotes (design.md §8): push (202 + operation), delete, verify. */
 import type { PushResult, VerifyResult } from '../../core/replica-service.js';
 import type { ContainerRecord } from '../../core/model.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { snapshotParamsSchema } from '../schemas/common-schemas.js';
 import {
   deleteReplicaResultSchema,
@@ -23,7 +23,7 @@ const TAG = 'replicas';
 
 export function replicaRoutes(api: ReplicasApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'POST',
       path: BASE,
       operationId: 'pushReplica',
@@ -36,8 +36,8 @@ export function replicaRoutes(api: ReplicasApi): RouteDefinition[] {
       response: pushReplicaResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        const { remote, expiry } = body as { remote: string; expiry?: number };
-        const result = await api.pushByHand(params['container'] ?? '', params['snapshot'] ?? '', remote, expiry === undefined ? {} : { expiryDays: expiry });
+        const { remote, expiry } = body;
+        const result = await api.pushByHand(params.container, params.snapshot, remote, expiry === undefined ? {} : { expiryDays: expiry });
         return {
           status: 202,
           message: `Uploading ${result.snapshot.name} of ${result.container.name} to remote ${remote} (operation ${String(result.operation.id)}).`,
@@ -50,8 +50,8 @@ export function replicaRoutes(api: ReplicasApi): RouteDefinition[] {
           },
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'DELETE',
       path: `${BASE}/:remote`,
       operationId: 'deleteReplica',
@@ -63,14 +63,14 @@ export function replicaRoutes(api: ReplicasApi): RouteDefinition[] {
       response: deleteReplicaResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params }) {
-        const result = await api.deleteReplica(params['container'] ?? '', params['snapshot'] ?? '', params['remote'] ?? '');
+        const result = await api.deleteReplica(params.container, params.snapshot, params.remote);
         return {
           message: `Replica of ${result.snapshotName} deleted from remote ${result.remoteId}.`,
           data: { container_id: result.container.id, snapshot: result.snapshotName, remote: result.remoteId },
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       path: `${BASE}/:remote/verify`,
       operationId: 'verifyReplica',
@@ -82,7 +82,7 @@ export function replicaRoutes(api: ReplicasApi): RouteDefinition[] {
       response: verifyResultSchema,
       errorStatuses: [404, 503],
       async handle({ params }) {
-        const result = await api.verify(params['container'] ?? '', params['snapshot'] ?? '', params['remote'] ?? '');
+        const result = await api.verify(params.container, params.snapshot, params.remote);
         const bad = result.streams.filter((stream) => !stream.ok);
         const message = result.ok
           ? `Replica of ${result.snapshotName} in remote ${result.remoteId} verified: ${String(result.streams.length)} stream(s) intact.`
@@ -98,6 +98,6 @@ export function replicaRoutes(api: ReplicasApi): RouteDefinition[] {
           },
         };
       },
-    },
+    }),
   ];
 }

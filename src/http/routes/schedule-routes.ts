@@ -1,7 +1,7 @@
 /** Scheduled snapshots of a container (design.md §5): create, list, get, change or pause, delete. */
-import type { Quiesce } from '../../core/model.js';
 import type { ScheduleInput, SchedulesApi, ScheduleUpdate } from '../../core/schedule-model.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
+import type { SchemaType } from '../schema-type.js';
 import { containerParamsSchema } from '../schemas/common-schemas.js';
 import {
   createScheduleBodySchema,
@@ -15,17 +15,8 @@ import { serializeScheduleList, serializeScheduleResult } from '../serializers/s
 const BASE = '/api/v1/containers/:container/schedules';
 const TAG = 'schedules';
 
-// Shape the schemas guarantee once validation has passed.
-interface ScheduleBody {
-  cron?: string;
-  timezone?: string;
-  alias_template?: string | null;
-  expiry?: number | null;
-  quiesce?: Quiesce;
-  keep_min?: number;
-  paused?: boolean;
-  replicate?: { remote: string; expiry?: number | null; full_every?: number | null } | null;
-}
+/** What PUT accepts; a validated POST body (cron required, defaults filled in) is one too. */
+type ScheduleBody = SchemaType<typeof updateScheduleBodySchema>;
 
 function toUpdate(b: ScheduleBody): ScheduleUpdate {
   return {
@@ -47,9 +38,8 @@ function describe(cron: string, timezone: string, paused: boolean): string {
 }
 
 export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
-  const container = (params: Record<string, string>): string => params['container'] ?? '';
   return [
-    {
+    defineRoute({
       method: 'POST',
       path: BASE,
       operationId: 'createSchedule',
@@ -62,8 +52,8 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       response: scheduleResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        const input = toUpdate(body) as ScheduleInput;
-        const result = await schedules.create(container(params), input);
+        const input: ScheduleInput = { ...toUpdate(body), cron: body.cron };
+        const result = await schedules.create(params.container, input);
         const s = result.schedule;
         return {
           status: 201,
@@ -71,8 +61,8 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
           data: serializeScheduleResult(result),
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: BASE,
       operationId: 'listSchedules',
@@ -84,11 +74,11 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       response: scheduleListSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params }) {
-        const result = await schedules.list(container(params));
+        const result = await schedules.list(params.container);
         return { message: `${result.schedules.length} schedules of container ${result.container.name}.`, data: serializeScheduleList(result) };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'DELETE',
       path: BASE,
       operationId: 'deleteSchedules',
@@ -100,11 +90,11 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       response: scheduleListSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params }) {
-        const result = await schedules.deleteAll(container(params));
+        const result = await schedules.deleteAll(params.container);
         return { message: `${result.schedules.length} schedules of container ${result.container.name} deleted.`, data: serializeScheduleList(result) };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: `${BASE}/:id`,
       operationId: 'getSchedule',
@@ -116,12 +106,12 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       response: scheduleResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params }) {
-        const result = await schedules.get(container(params), params['id'] ?? '');
+        const result = await schedules.get(params.container, params.id);
         const s = result.schedule;
         return { message: `Schedule ${s.id} of container ${result.container.name}: ${describe(s.cron, s.timezone, s.paused)}.`, data: serializeScheduleResult(result) };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'PUT',
       path: `${BASE}/:id`,
       operationId: 'updateSchedule',
@@ -133,12 +123,12 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       response: scheduleResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        const result = await schedules.update(container(params), params['id'] ?? '', toUpdate(body));
+        const result = await schedules.update(params.container, params.id, toUpdate(body));
         const s = result.schedule;
         return { message: `Schedule ${s.id} of container ${result.container.name} updated: ${describe(s.cron, s.timezone, s.paused)}.`, data: serializeScheduleResult(result) };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'DELETE',
       path: `${BASE}/:id`,
       operationId: 'deleteSchedule',
@@ -150,9 +140,9 @@ export function scheduleRoutes(schedules: SchedulesApi): RouteDefinition[] {
       response: scheduleResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params }) {
-        const result = await schedules.delete(container(params), params['id'] ?? '');
+        const result = await schedules.delete(params.container, params.id);
         return { message: `Schedule ${result.schedule.id} of container ${result.container.name} deleted.`, data: serializeScheduleResult(result) };
       },
-    },
+    }),
   ];
 }

@@ -1,7 +1,6 @@
 /** The snapshot operations of design.md §5: create, list, get, restore (PATCH), update (PUT), delete. */
 import type { ListSnapshotsQuery, SnapshotsApi } from '../../core/api-types.js';
-import type { Quiesce, SnapshotState } from '../../core/model.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { containerParamsSchema, snapshotParamsSchema } from '../schemas/common-schemas.js';
 import { restoreResultSchema, snapshotListSchema, snapshotResultSchema } from '../schemas/response-schemas.js';
 import {
@@ -17,19 +16,13 @@ import { serializeRestoreResult, serializeSnapshotList, serializeSnapshotResult 
 const BASE = '/api/v1/containers/:container/snapshots';
 const TAG = 'snapshots';
 
-// Shapes the schemas above guarantee once validation has passed.
-interface CreateBody { alias?: string; expiry?: number; tags?: string[]; quiesce: Quiesce }
-interface ListQuery { limit: number; offset: number; alias?: string; state?: SnapshotState; origin?: string }
-interface UpdateBody { alias?: string | null; expiry?: number | null; tags?: string[] }
-interface RestoreBody { safety_snapshot: boolean; stop_sharing_containers: boolean }
-
 function label(name: string, alias: string | null): string {
   return alias === null ? name : `${name} ("${alias}")`;
 }
 
 export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
   return [
-    {
+    defineRoute({
       method: 'POST',
       path: BASE,
       operationId: 'createSnapshot',
@@ -42,12 +35,11 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       response: snapshotResultSchema,
       errorStatuses: [404, 409, 503, 507],
       async handle({ params, body }) {
-        const b = body as unknown as CreateBody;
-        const result = await snapshots.create(params['container'] ?? '', {
-          quiesce: b.quiesce,
-          ...(b.alias !== undefined && { alias: b.alias }),
-          ...(b.expiry !== undefined && { expiryDays: b.expiry }),
-          ...(b.tags !== undefined && { tags: b.tags }),
+        const result = await snapshots.create(params.container, {
+          quiesce: body.quiesce,
+          ...(body.alias !== undefined && { alias: body.alias }),
+          ...(body.expiry !== undefined && { expiryDays: body.expiry }),
+          ...(body.tags !== undefined && { tags: body.tags }),
         });
         return {
           status: 201,
@@ -55,8 +47,8 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
           data: serializeSnapshotResult(result),
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: BASE,
       operationId: 'listSnapshots',
@@ -68,22 +60,21 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       response: snapshotListSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, query }) {
-        const q = query as unknown as ListQuery;
         const input: ListSnapshotsQuery = {
-          limit: q.limit,
-          offset: q.offset,
-          ...(q.alias !== undefined && { alias: q.alias }),
-          ...(q.state !== undefined && { state: q.state }),
-          ...(q.origin !== undefined && { origin: q.origin }),
+          limit: query.limit,
+          offset: query.offset,
+          ...(query.alias !== undefined && { alias: query.alias }),
+          ...(query.state !== undefined && { state: query.state }),
+          ...(query.origin !== undefined && { origin: query.origin }),
         };
-        const result = await snapshots.list(params['container'] ?? '', input);
+        const result = await snapshots.list(params.container, input);
         return {
           message: `${result.snapshots.length} of ${result.total} snapshots of container ${result.container.name}.`,
-          data: serializeSnapshotList(result, { limit: q.limit, offset: q.offset }),
+          data: serializeSnapshotList(result, { limit: query.limit, offset: query.offset }),
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: `${BASE}/:snapshot`,
       operationId: 'getSnapshot',
@@ -95,14 +86,14 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       response: snapshotResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params }) {
-        const result = await snapshots.get(params['container'] ?? '', params['snapshot'] ?? '');
+        const result = await snapshots.get(params.container, params.snapshot);
         return {
           message: `Snapshot ${label(result.snapshot.name, result.snapshot.alias)} of container ${result.container.name}.`,
           data: serializeSnapshotResult(result),
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'PATCH',
       path: `${BASE}/:snapshot`,
       operationId: 'restoreSnapshot',
@@ -115,19 +106,18 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       response: restoreResultSchema,
       errorStatuses: [404, 409, 503, 507],
       async handle({ params, body, ctx }) {
-        const b = body as unknown as RestoreBody;
         if (prefersAsync(ctx.get('prefer')) && snapshots.restoreInBackground !== undefined) {
-          const operation = await snapshots.restoreInBackground(params['container'] ?? '', params['snapshot'] ?? '', {
-            safetySnapshot: b.safety_snapshot,
-            stopSharingContainers: b.stop_sharing_containers,
+          const operation = await snapshots.restoreInBackground(params.container, params.snapshot, {
+            safetySnapshot: body.safety_snapshot,
+            stopSharingContainers: body.stop_sharing_containers,
           });
           ctx.set('preference-applied', 'respond-async');
           ctx.set('location', `/api/v1/operations/${String(operation.id)}`);
           return { status: 202, message: `Restore started as operation ${String(operation.id)}.`, data: { operation: serializeOperation(operation) } };
         }
-        const result = await snapshots.restore(params['container'] ?? '', params['snapshot'] ?? '', {
-          safetySnapshot: b.safety_snapshot,
-          stopSharingContainers: b.stop_sharing_containers,
+        const result = await snapshots.restore(params.container, params.snapshot, {
+          safetySnapshot: body.safety_snapshot,
+          stopSharingContainers: body.stop_sharing_containers,
         });
         const seconds = (result.durations.totalMs / 1000).toFixed(2);
         const safety = result.safetySnapshot === null ? '' : ` Safety snapshot ${result.safetySnapshot.name} holds the state before.`;
@@ -137,8 +127,8 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
           data: serializeRestoreResult(result),
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'PUT',
       path: `${BASE}/:snapshot`,
       operationId: 'updateSnapshot',
@@ -150,19 +140,18 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       response: snapshotResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        const b = body as unknown as UpdateBody;
-        const result = await snapshots.update(params['container'] ?? '', params['snapshot'] ?? '', {
-          ...(b.alias !== undefined && { alias: b.alias }),
-          ...(b.expiry !== undefined && { expiryDays: b.expiry }),
-          ...(b.tags !== undefined && { tags: b.tags }),
+        const result = await snapshots.update(params.container, params.snapshot, {
+          ...(body.alias !== undefined && { alias: body.alias }),
+          ...(body.expiry !== undefined && { expiryDays: body.expiry }),
+          ...(body.tags !== undefined && { tags: body.tags }),
         });
         return {
           message: `Snapshot ${label(result.snapshot.name, result.snapshot.alias)} of container ${result.container.name} updated.`,
           data: serializeSnapshotResult(result),
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'DELETE',
       path: `${BASE}/:snapshot`,
       operationId: 'deleteSnapshot',
@@ -174,12 +163,12 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       response: snapshotResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params }) {
-        const result = await snapshots.delete(params['container'] ?? '', params['snapshot'] ?? '');
+        const result = await snapshots.delete(params.container, params.snapshot);
         return {
           message: `Snapshot ${label(result.snapshot.name, result.snapshot.alias)} of container ${result.container.name} deleted.`,
           data: serializeSnapshotResult(result),
         };
       },
-    },
+    }),
   ];
 }

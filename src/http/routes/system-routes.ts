@@ -1,7 +1,7 @@
 /** Health, the OpenAPI document and Prometheus metrics: the routes about the service itself. */
 import type { Registry } from 'prom-client';
 import { requestState } from '../request-state.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { healthSchema } from '../schemas/response-schemas.js';
 
 export interface HealthReport {
@@ -15,7 +15,7 @@ export type HealthCheck = () => Promise<HealthReport>;
 const serverUp: HealthCheck = () => Promise.resolve({ ok: true });
 
 export function healthRoute(check: HealthCheck = serverUp): RouteDefinition {
-  return {
+  return defineRoute({
     method: 'GET',
     path: '/api/v1/health',
     operationId: 'getHealth',
@@ -38,11 +38,11 @@ export function healthRoute(check: HealthCheck = serverUp): RouteDefinition {
         ? { message: 'cowsnap is healthy.', data: report }
         : { status: 503, message: 'cowsnap is unhealthy: see data for the failing checks.', data: report };
     },
-  };
+  });
 }
 
 export function openApiRoute(document: () => object): RouteDefinition {
-  return {
+  return defineRoute({
     method: 'GET',
     path: '/api/v1/openapi.json',
     operationId: 'getOpenApiDocument',
@@ -57,11 +57,11 @@ export function openApiRoute(document: () => object): RouteDefinition {
       // Tools (Swagger UI, generators) expect the bare document, so this one route skips the envelope.
       return Promise.resolve({ message: '', data: document() });
     },
-  };
+  });
 }
 
 export function metricsRoute(registry: Registry): RouteDefinition {
-  return {
+  return defineRoute({
     method: 'GET',
     path: '/metrics',
     operationId: 'getMetrics',
@@ -76,5 +76,5 @@ export function metricsRoute(registry: Registry): RouteDefinition {
     async handle() {
       return { message: '', data: await registry.metrics() };
     },
-  };
+  });
 }

@@ -1,7 +1,6 @@
 /** Webhooks: register, list, remove, see deliveries, send a test (design.md §10). */
-import type { DeliveryStatus } from '../../core/webhooks/webhook.js';
-import type { NewWebhookInput, WebhookService } from '../../core/webhooks/webhook-service.js';
-import type { RouteDefinition } from '../route-definition.js';
+import type { WebhookService } from '../../core/webhooks/webhook-service.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import {
   createdWebhookSchema,
   createWebhookBodySchema,
@@ -17,15 +16,13 @@ import { serializeDelivery, serializeWebhook } from '../serializers/webhook-seri
 const BASE = '/api/v1/webhooks';
 const TAG = 'webhooks';
 
-interface DeliveryQuery { status?: DeliveryStatus; limit: number; offset: number }
-
 /** Webhooks receive every project's events: a host-wide setting, for all-projects admins (design.md §9). */
 const HOST_WIDE_ADMIN = { auth: true, role: 'admin', allProjects: true } as const;
 
 export function webhookRoutes(service: WebhookService): RouteDefinition[] {
-  const idOf = (params: Record<string, string | undefined>): number => Number(params['id']);
+  const idOf = (params: { readonly id: string }): number => Number(params.id);
   return [
-    {
+    defineRoute({
       method: 'POST',
       path: BASE,
       operationId: 'createWebhook',
@@ -36,11 +33,11 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       request: { body: createWebhookBodySchema },
       response: createdWebhookSchema,
       handle({ body }) {
-        const { webhook, secret } = service.create(body as unknown as NewWebhookInput);
+        const { webhook, secret } = service.create(body);
         return Promise.resolve({ status: 201, message: `Webhook ${String(webhook.id)} registered for ${webhook.url}.`, data: { webhook: serializeWebhook(webhook), secret } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: BASE,
       operationId: 'listWebhooks',
@@ -53,8 +50,8 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
         const webhooks = service.list();
         return Promise.resolve({ message: `${String(webhooks.length)} webhook(s).`, data: { webhooks: webhooks.map(serializeWebhook) } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: `${BASE}/:id`,
       operationId: 'getWebhook',
@@ -68,8 +65,8 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
         const webhook = service.get(idOf(params));
         return Promise.resolve({ message: `Webhook ${String(webhook.id)}.`, data: { webhook: serializeWebhook(webhook) } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'DELETE',
       path: `${BASE}/:id`,
       operationId: 'deleteWebhook',
@@ -83,8 +80,8 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
         const webhook = service.delete(idOf(params));
         return Promise.resolve({ message: `Webhook ${String(webhook.id)} removed.`, data: { webhook: serializeWebhook(webhook) } });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: `${BASE}/:id/deliveries`,
       operationId: 'listWebhookDeliveries',
@@ -95,15 +92,14 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
       response: deliveryListSchema,
       errorStatuses: [404],
       handle({ params, query }) {
-        const q = query as unknown as DeliveryQuery;
-        const { deliveries, total } = service.deliveries(idOf(params), q);
+        const { deliveries, total } = service.deliveries(idOf(params), query);
         return Promise.resolve({
           message: `${String(deliveries.length)} of ${String(total)} deliveries.`,
-          data: { deliveries: deliveries.map(serializeDelivery), total, limit: q.limit, offset: q.offset },
+          data: { deliveries: deliveries.map(serializeDelivery), total, limit: query.limit, offset: query.offset },
         });
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       path: `${BASE}/:id/test`,
       operationId: 'testWebhook',
@@ -118,6 +114,6 @@ export function webhookRoutes(service: WebhookService): RouteDefinition[] {
         const delivery = service.test(idOf(params));
         return Promise.resolve({ status: 202, message: `Test delivery ${String(delivery.id)} queued.`, data: { delivery: serializeDelivery(delivery) } });
       },
-    },
+    }),
   ];
 }

@@ -3,6 +3,8 @@ import type { ApiKeyRecord } from '../../core/access/api-key.js';
 import type { AuditEntry } from '../../core/access/audit.js';
 import type { ProjectQuotas } from '../../core/access/project.js';
 import type { ProjectView } from '../../core/access/project-service.js';
+import type { SchemaType } from '../schema-type.js';
+import type { updateProjectBodySchema } from '../schemas/access-schemas.js';
 
 export function serializeProject({ project, usage }: ProjectView): object {
   return {
@@ -25,13 +27,13 @@ export function serializeProject({ project, usage }: ProjectView): object {
 }
 
 /** The quota fields a request body gave (absent ones stay as they are). */
-export function quotasFromBody(body: Record<string, unknown>): Partial<ProjectQuotas> {
-  const quotas: { -readonly [K in keyof ProjectQuotas]?: ProjectQuotas[K] } = {};
-  if ('max_snapshots' in body) quotas.maxSnapshots = body['max_snapshots'] as number | null;
-  if ('max_snapshot_bytes' in body) quotas.maxSnapshotBytes = body['max_snapshot_bytes'] as number | null;
-  if ('max_schedules' in body) quotas.maxSchedules = body['max_schedules'] as number | null;
-  if ('max_replica_bytes' in body) quotas.maxReplicaBytes = body['max_replica_bytes'] as Record<string, number>;
-  return quotas;
+export function quotasFromBody(body: SchemaType<typeof updateProjectBodySchema>): Partial<ProjectQuotas> {
+  return {
+    ...(body.max_snapshots !== undefined && { maxSnapshots: body.max_snapshots }),
+    ...(body.max_snapshot_bytes !== undefined && { maxSnapshotBytes: body.max_snapshot_bytes }),
+    ...(body.max_schedules !== undefined && { maxSchedules: body.max_schedules }),
+    ...(body.max_replica_bytes !== undefined && { maxReplicaBytes: body.max_replica_bytes }),
+  };
 }
 
 export function serializeKey(key: ApiKeyRecord): object {

@@ -1,26 +1,7 @@
 /** ContainerSummary → the container JSON of GET /containers[/:container]. */
 import type { CaptureEntry, ContainerSummary } from '../../core/api-types.js';
+import type { CaptureEntryJson, ContainerJson } from '../wire/container-json.js';
 
-export interface CaptureEntryJson {
-  role: string;
-  mount_point: string;
-  source: string | null;
-  captured: boolean;
-  reason: string | null;
-  driver: string | null;
-  pool: string | null;
-  dataset: string | null;
-}
-
-export interface ContainerJson {
-  id: string;
-  name: string;
-  image: string;
-  project_id: string;
-  state: string;
-  snapshot_count: number;
-  capture: CaptureEntryJson[];
-}
 
 function serializeCaptureEntry(entry: CaptureEntry): CaptureEntryJson {
   return {

@@ -2,20 +2,8 @@
 import type { OperationRecord } from '../../core/operations.js';
 import type { ReplicaManifest } from '../../core/remote-port.js';
 import type { ReplicaRecord } from '../../core/replica.js';
+import type { OperationJson, ReplicaJson } from '../wire/replica-json.js';
 
-export interface ReplicaJson {
-  remote: string;
-  state: string;
-  bytes: number | null;
-  stored_bytes: number | null;
-  uploaded_at: string | null;
-  parent: string | null;
-  error: string | null;
-  operation_id: number | null;
-  expires_at: string | null;
-  schedule_id: number | null;
-  why: string | null;
-}
 
 export function serializeReplica(replica: ReplicaRecord): ReplicaJson {
   return {
@@ -33,7 +21,7 @@ export function serializeReplica(replica: ReplicaRecord): ReplicaJson {
   };
 }
 
-export function serializeOperation(operation: OperationRecord): Record<string, unknown> {
+export function serializeOperation(operation: OperationRecord): OperationJson {
   return {
     id: operation.id,
     kind: operation.kind,

@@ -1,8 +1,9 @@
 /** ScheduleView → the schedule JSON of the API (field names as in schedule-schemas.ts). */
 import type { ScheduleListResult, ScheduleResult, ScheduleView } from '../../core/schedule-model.js';
+import type { ScheduleJson, ScheduleListJson, ScheduleResultJson } from '../wire/schedule-json.js';
 import { isoOrNull } from './snapshot-serializer.js';
 
-export function serializeSchedule({ schedule, nextRunAt }: ScheduleView): Record<string, unknown> {
+export function serializeSchedule({ schedule, nextRunAt }: ScheduleView): ScheduleJson {
   return {
     id: schedule.id,
     container_id: schedule.containerId,
@@ -30,10 +31,10 @@ export function serializeSchedule({ schedule, nextRunAt }: ScheduleView): Record
   };
 }
 
-export function serializeScheduleResult(result: ScheduleResult): Record<string, unknown> {
+export function serializeScheduleResult(result: ScheduleResult): ScheduleResultJson {
   return { container_id: result.container.id, schedule: serializeSchedule(result) };
 }
 
-export function serializeScheduleList(result: ScheduleListResult): Record<string, unknown> {
+export function serializeScheduleList(result: ScheduleListResult): ScheduleListJson {
   return { container_id: result.container.id, schedules: result.schedules.map(serializeSchedule) };
 }

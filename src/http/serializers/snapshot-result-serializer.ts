@@ -1,8 +1,9 @@
 /** The `data` wrappers of the snapshot routes: `{container_id, project_id, snapshot(s)}`. */
 import type { RestoreResult, SnapshotListResult, SnapshotResult } from '../../core/api-types.js';
-import { serializeSnapshot, type SnapshotJson } from './snapshot-serializer.js';
+import type { RestoreResultJson, SnapshotListJson, SnapshotResultJson } from '../wire/snapshot-json.js';
+import { serializeSnapshot } from './snapshot-serializer.js';
 
-export function serializeSnapshotResult(result: SnapshotResult): { container_id: string; project_id: string; snapshot: SnapshotJson } {
+export function serializeSnapshotResult(result: SnapshotResult): SnapshotResultJson {
   return {
     container_id: result.container.id,
     // The container's project: an admin's reassignment moves its snapshots along (container-store.ts).
@@ -14,7 +15,7 @@ export function serializeSnapshotResult(result: SnapshotResult): { container_id:
 export function serializeSnapshotList(
   result: SnapshotListResult,
   page: { limit: number; offset: number },
-): { container_id: string; project_id: string; snapshots: SnapshotJson[]; total: number; limit: number; offset: number } {
+): SnapshotListJson {
   return {
     container_id: result.container.id,
     project_id: result.container.projectId,
@@ -25,7 +26,7 @@ export function serializeSnapshotList(
   };
 }
 
-export function serializeRestoreResult(result: RestoreResult): Record<string, unknown> {
+export function serializeRestoreResult(result: RestoreResult): RestoreResultJson {
   return {
     ...serializeSnapshotResult(result),
     safety_snapshot: result.safetySnapshot === null ? null : serializeSnapshot(result.safetySnapshot),

@@ -1,24 +1,8 @@
 /** SnapshotRecord → the snapshot JSON of the API contract (design.md §5). Field names must not drift. */
 import type { SnapshotRecord } from '../../core/model.js';
-import { serializeReplica, type ReplicaJson } from './replica-serializer.js';
+import type { SnapshotJson } from '../wire/snapshot-json.js';
+import { serializeReplica } from './replica-serializer.js';
 
-export interface SnapshotJson {
-  name: string;
-  alias: string | null;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  stateful: false;
-  size: number | null;
-  state: string;
-  tags: string[];
-  filesystems: { role: string; mount_point: string; driver: string; pool: string; dataset: string }[];
-  uncaptured: { role: string; mount_point: string; source: string | null; reason: string }[];
-  origin: string;
-  error: string | null;
-  container_name: string;
-  replicas: ReplicaJson[];
-}
 
 /** ISO-8601 in UTC (`toISOString` always ends in Z). */
 export function isoOrNull(date: Date | null): string | null {
