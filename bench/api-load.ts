@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -14,22 +13,11 @@ import { TEST_TOKEN, testServiceConfig } from '../test/support/cowsnap-service.j
 import { registerTeardown } from '../test/support/cleanup.js';
 import { createDockerEngine } from '../test/support/docker-engine.js';
 import { writeResults } from './support/results.js';
+import { freePort } from '../test/support/free-port.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, snapshots: { type: 'string', default: '100' } } });
 const seconds = Number(values.seconds);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

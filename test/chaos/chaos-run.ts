@@ -25,7 +25,7 @@ import { ChaosClient } from './chaos-client.js';
 import { checkAfterKill, checkAfterRecovery, type GateFigures } from './chaos-invariants.js';
 import { ChaosOperations } from './chaos-operations.js';
 import { buildWorld } from './chaos-world.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../support/free-port.js';
 import { Prng } from './prng.js';
 import { bundleServiceEntry, startAndKill, startServiceLife, type ServiceLife } from './service-process.js';
 import { Violations } from './violations.js';

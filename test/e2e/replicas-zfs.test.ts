@@ -62,16 +62,21 @@ describe('replicas of a ZFS dataset (dockerd, zfs-fuse, zfs send, Ceph RGW, HTTP
     return (made.body.data as { snapshot: { name: string } }).snapshot.name;
   }
 
-  async function pushAndWait(container: string, name: string): Promise<ReplicaJson> {
-    const pushed = await service.api('POST', `/containers/${container}/snapshots/${name}/replicas`, { remote: 'offsite' });
-    assert.equal(pushed.status, 202, JSON.stringify(pushed.body));
-    const id = (pushed.body.data as { operation: { id: number } }).operation.id;
+  /** Waits for the operation a 202 answer names; fails the test with its error if it fails. */
+  async function operationSucceeded(accepted: unknown): Promise<void> {
+    const id = (accepted as { operation: { id: number } }).operation.id;
     for (;;) {
       const operation = (await service.api('GET', `/operations/${String(id)}`)).body.data as OperationJson;
       if (operation.state === 'failed') assert.fail(JSON.stringify(operation.error));
-      if (operation.state === 'succeeded') break;
+      if (operation.state === 'succeeded') return;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  }
+
+  async function pushAndWait(container: string, name: string): Promise<ReplicaJson> {
+    const pushed = await service.api('POST', `/containers/${container}/snapshots/${name}/replicas`, { remote: 'offsite' });
+    assert.equal(pushed.status, 202, JSON.stringify(pushed.body));
+    await operationSucceeded(pushed.body.data);
     const got = await service.api('GET', `/containers/${container}/snapshots/${name}`);
     const replica = (got.body.data as { snapshot: { replicas: ReplicaJson[] } }).snapshot.replicas.find((r) => r.remote === 'offsite');
     assert.ok(replica, JSON.stringify(got.body));
@@ -135,13 +140,7 @@ describe('replicas of a ZFS dataset (dockerd, zfs-fuse, zfs send, Ceph RGW, HTTP
     }
     const restore = await service.api('POST', `/containers/zfs-shipped/snapshots/${second}/replicas/offsite/restore`, {});
     assert.equal(restore.status, 202, JSON.stringify(restore.body));
-    const id = (restore.body.data as { operation: { id: number } }).operation.id;
-    for (;;) {
-      const operation = (await service.api('GET', `/operations/${String(id)}`)).body.data as OperationJson;
-      if (operation.state === 'failed') assert.fail(JSON.stringify(operation.error));
-      if (operation.state === 'succeeded') break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await operationSucceeded(restore.body.data);
     assert.deepEqual(treeDifferences(expected, await treeDigest(files, { metadata: true })), []);
     assert.equal((await container.inspect()).State.Running, true);
     assert.equal(await execIn(container, ['cat', '/data/d5/f5.txt']), 'changed\n', 'the container sees the restored dataset');

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -20,19 +19,12 @@ import { execIn } from '../support/docker-exec.js';
 import { createObjectStore, type TestObjectStore } from '../support/object-store.js';
 import { remoteConfigFor } from '../support/remote-under-test.js';
 import type { OperationJson, ReplicaJson } from '../../src/http/wire/replica-json.js';
+import { freePort } from '../support/free-port.js';
 
 const MARKER = 'cowsnap-plaintext-marker';
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
 
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('replicas on the real stack (dockerd on btrfs, btrfs send, Ceph RGW, HTTP)', needs('docker', 'rgw'), () => {
   const runner = new ExecFileRunner();

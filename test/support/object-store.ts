@@ -8,12 +8,12 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { cephConfig } from './ceph-config.js';
 import { registerTeardown } from './cleanup.js';
 import { scratchDir } from './scratch.js';
+import { freePort } from './free-port.js';
 
 export interface TestObjectStore {
   readonly endpoint: string;
@@ -40,20 +40,6 @@ function execText(command: string, args: readonly string[], timeoutMs = 60_000):
   });
 }
 
-/** A port the kernel says is free now; a race with another process is caught by the retry below. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

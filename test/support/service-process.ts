@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerTeardown } from './cleanup.js';
 import { TEST_TOKEN, testServiceConfig } from './cowsnap-service.js';
 import type { TestDockerEngine } from './docker-engine.js';
+import { freePort } from './free-port.js';
 
 /** The service entry with a crash checkpoint (what `cowsnap serve` runs, plus COWSNAP_CRASH_AT). */
 const ENTRY = fileURLToPath(new URL('./crash-service-main.ts', import.meta.url));
@@ -25,14 +25,6 @@ export interface ServiceProcess {
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 export async function serviceProcess(engine: TestDockerEngine): Promise<ServiceProcess> {
   const port = await freePort();

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
@@ -21,6 +20,7 @@ import { needs } from '../../support/components.js';
 import { execIn } from '../../support/docker-exec.js';
 import { killDockerTreeSync } from '../../support/kill-docker-tree.js';
 import { scratchDir } from '../../support/scratch.js';
+import { freePort } from '../../support/free-port.js';
 
 const ORIGINAL_NOTES = '1. take a snapshot\n2. break something\n3. restore\n';
 
@@ -30,14 +30,6 @@ async function inPage<T>(target: Page, expression: string): Promise<T> {
   return value as T;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  assert.ok(typeof address === 'object' && address !== null);
-  return address.port;
-}
 
 describe('web console in chromium against the quick start (real pool, dockerd, service)', needs('docker', 'browser'), () => {
   const runner = new ExecFileRunner();

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** A TCP port on 127.0.0.1 that nothing listens on now; the service keeps it across its restarts. */
+/** A TCP port on 127.0.0.1 that nothing listens on now (the kernel picks it; a test service binds it next). */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
