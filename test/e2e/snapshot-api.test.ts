@@ -222,14 +222,18 @@ describe('snapshot API end to end (real dockerd on btrfs, real zfs-fuse, real HT
     assert.equal((await env.service.api('GET', '/containers/strict/snapshots', undefined, { token: null })).status, 401);
     assert.equal((await env.service.api('GET', '/containers/strict/snapshots', undefined, { token: 'wrong' })).status, 401);
 
-    // A restore holds the container; a second operation meanwhile gets 409.
-    const snap = await snapshot('strict');
-    const [first, second] = await Promise.all([
-      env.service.api('PATCH', `/containers/strict/snapshots/${snap.name}`),
-      new Promise((resolve) => setTimeout(resolve, 5)).then(() => env.service.api('DELETE', `/containers/strict/snapshots/${snap.name}`)),
-    ]);
-    assert.equal(first.status, 200);
-    assert.equal(second.status, 409);
-    assert.equal((second.body.error as { code: string }).code, 'container_busy');
+    // A restore holds the container while it stops, swaps and starts it; a second operation meanwhile gets
+    // 409 at once. The delete is sent once the restore has visibly begun (the container is stopping), not
+    // after a fixed delay that a loaded machine may not honour.
+    const container = await runContainer('strict-busy');
+    const snap = await snapshot('strict-busy');
+    const restoring = env.service.api('PATCH', `/containers/strict-busy/snapshots/${snap.name}`);
+    const deadline = Date.now() + 20_000;
+    while ((await container.inspect()).State.Running && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const removal = await env.service.api('DELETE', `/containers/strict-busy/snapshots/${snap.name}`);
+    const restore = await restoring;
+    assert.equal(restore.status, 200, JSON.stringify(restore.body));
+    assert.equal(removal.status, 409, JSON.stringify(removal.body));
+    assert.equal((removal.body.error as { code: string }).code, 'container_busy');
   });
 });
