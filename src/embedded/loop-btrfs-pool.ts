@@ -77,20 +77,25 @@ async function unmountWithRetry(runner: CommandRunner, mountPoint: string): Prom
   }
 }
 
+const LOOP_RELEASE_WAIT_MS = 60_000;
+
 /**
  * `mount -o loop` sets autoclear, but the kernel clears the device a moment after the unmount, and a
- * crash can leave one behind for good: detach what is still there and wait until none is left.
+ * crash can leave one behind for good: detach what is still there and wait until none is left. The
+ * moment can be long: a pool that held a thousand subvolumes with quotas on kept its device busy for
+ * over 5 s after the unmount on the 2-core CI machine, so the wait is bounded by time, not attempts.
  */
 export async function detachLoopDevices(runner: CommandRunner, imagePath: string): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
+  const deadline = Date.now() + LOOP_RELEASE_WAIT_MS;
+  for (;;) {
     const { stdout } = await runner.run('losetup', ['--associated', imagePath, '--noheadings', '--output', 'NAME']);
     const devices = stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
     if (devices.length === 0) return;
-    if (attempt > 50) throw new Error(`loop device(s) ${devices.join(', ')} still hold ${imagePath}`);
+    if (Date.now() > deadline) throw new Error(`loop device(s) ${devices.join(', ')} still hold ${imagePath}`);
     for (const device of devices) {
       // It may be cleared by the kernel between the listing and this call: the next listing tells.
       await runner.run('losetup', ['--detach', device]).catch(() => undefined);
     }
-    await sleep(100);
+    await sleep(250);
   }
 }
