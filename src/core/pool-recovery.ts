@@ -72,6 +72,11 @@ export async function recoverPool(
 async function holdersOf(pool: RegisteredPool, datasets: readonly string[], listRunning: ListRunning): Promise<{ id: string; name: string }[]> {
   const paths: string[] = [];
   for (const dataset of datasets) paths.push(await pool.driver.mountPath(dataset));
+  return bindMountersOf(paths, await listRunning());
+}
+
+/** The containers with a bind mount of one of these host paths (or of a folder inside one). */
+export function bindMountersOf<C extends Pick<LiveContainer, 'config'>>(paths: readonly string[], containers: readonly C[]): C[] {
   const inside = (source: string): boolean => paths.some((path) => source === path || source.startsWith(`${path}/`));
-  return (await listRunning()).filter((container) => container.config.mounts.some((mount) => mount.type === 'bind' && inside(mount.source)));
+  return containers.filter((container) => container.config.mounts.some((mount) => mount.type === 'bind' && inside(mount.source)));
 }

@@ -1,11 +1,15 @@
 import type { Clock } from './clock.js';
 import type { JournalEntry } from './model.js';
+import type { CapturedFilesystem } from './model.js';
+import { bindMountersOf } from './pool-recovery.js';
+import type { PoolRegistry } from './pool-registry.js';
 import type { RuntimePort, StorePort } from './ports.js';
 import type { RestorePayload, RestoreSwap } from './restore-swap.js';
 
 export interface RestoreResumeDeps {
   readonly store: Pick<StorePort, 'touchLastUsed' | 'updateOperation' | 'finishOperation'>;
-  readonly runtime: Pick<RuntimePort, 'stop' | 'start' | 'inspect'>;
+  readonly runtime: Pick<RuntimePort, 'stop' | 'start' | 'inspect' | 'listContainers'>;
+  readonly pools: Pick<PoolRegistry, 'driverFor'>;
   readonly swap: RestoreSwap;
   readonly clock: Clock;
 }
@@ -17,6 +21,16 @@ export interface RestoreResumeDeps {
  * started them at boot (restart policy) before cowsnap came up, and what they wrote since then lives on
  * a filesystem that is either already restored (kept) or about to be.
  */
+async function lateHolders(deps: RestoreResumeDeps, pending: readonly CapturedFilesystem[], known: readonly string[]): Promise<string[]> {
+  const paths: string[] = [];
+  for (const filesystem of pending) {
+    if (filesystem.role !== 'rootfs') paths.push(await deps.pools.driverFor(filesystem).mountPath(filesystem.dataset));
+  }
+  if (paths.length === 0) return [];
+  const running = (await deps.runtime.listContainers()).filter((container) => container.state.running && !known.includes(container.id));
+  return bindMountersOf(paths, running).map((container) => container.id);
+}
+
 export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry): Promise<string> {
   const { runtime, store, swap } = deps;
   const payload = entry.payload as unknown as RestorePayload;
@@ -38,6 +52,15 @@ export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry
         stopped += 1;
       }
       if (container.wasRunning || live.state.running) restart.push(container.id);
+    }
+    // Containers started while the restore was unfinished (by an operator, or Docker's restart policy)
+    // that bind-mount a dataset still to be swapped: the swap must not happen under them, and on zfs-fuse
+    // their hold on the mount point makes mounting the restored dataset fail "busy". Stopped like the
+    // restore's own sharing containers, and started again after.
+    for (const holder of pending.length > 0 ? await lateHolders(deps, pending, containers.map((c) => c.id)) : []) {
+      await runtime.stop(holder);
+      stopped += 1;
+      restart.push(holder);
     }
     if (pending.length > 0) {
       store.updateOperation(entry.id, 'stopped');

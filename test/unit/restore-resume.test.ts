@@ -83,6 +83,20 @@ describe('defect-1: start-up recovery of a killed restore, the container started
     assert.deepEqual(harness.events, [`swap ${ROOT}`, `swap ${DATA}`, 'start web']);
   });
 
+  it('a container started during the outage that bind-mounts a dataset still to swap is stopped for the swap, then started', async () => {
+    // Chaos run 30 on main 17875a4: a restore of the shared zfs dataset was cut, a sibling (c1) was started
+    // while cowsnap was down, and the resume could not mount the restored dataset under its hold ("busy"):
+    // the dataset stayed missing for all three containers.
+    const harness = await killedRestoreThenBoot({ swap: 1, when: 'before' });
+    harness.runtime.add('sibling-id', 'sibling', [rootfs('/pool/sibling'), poolMount(DATA)]);
+    await recover(harness);
+    assert.deepEqual(harness.events.slice(0, 2).sort(), ['stop sibling', 'stop web']);
+    assert.deepEqual(harness.events.slice(2, 4), [`swap ${ROOT}`, `swap ${DATA}`]);
+    assert.deepEqual(harness.events.slice(4).sort(), ['start sibling', 'start web']);
+    assert.equal(harness.runtime.get('sibling-id').running, true);
+    assert.equal(harness.driver.content.get(DATA), 'data-v1');
+  });
+
   it('a resume that storage refuses starts the container again (it ran before the restore)', async () => {
     // Chaos run 30: the restore was cut with the container stopped; at the restart storage refused the
     // swap (409 busy), the journal row ended failed, and the container stayed stopped for good.
