@@ -27,9 +27,8 @@ export interface TestDockerEngine {
  * A private dockerd (btrfs storage driver, data root on its own loop btrfs pool, own socket) with the
  * busybox test image loaded. Never touches a system Docker.
  */
-export async function createDockerEngine(options: { poolSizeMiB?: number } = {}): Promise<TestDockerEngine> {
-  const runner = new ExecFileRunner();
-  const dir = scratchDir('docker');
+/** Where a test's loop btrfs pool and its private dockerd live inside one scratch folder. */
+export function privateEngineLayout(dir: string) {
   const pool = { imagePath: join(dir, 'pool.img'), mountPoint: join(dir, 'pool') };
   const daemon = {
     dataRoot: join(pool.mountPoint, 'docker'),
@@ -38,6 +37,13 @@ export async function createDockerEngine(options: { poolSizeMiB?: number } = {})
     pidFile: join(dir, 'docker.pid'),
     logFile: join(dir, 'dockerd.log'),
   };
+  return { pool, daemon };
+}
+
+export async function createDockerEngine(options: { poolSizeMiB?: number } = {}): Promise<TestDockerEngine> {
+  const runner = new ExecFileRunner();
+  const dir = scratchDir('docker');
+  const { pool, daemon } = privateEngineLayout(dir);
   const registration = registerTeardown(
     `dockerd ${daemon.socketPath}`,
     async () => {

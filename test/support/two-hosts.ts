@@ -21,7 +21,7 @@ import { closeLoopBtrfsPool, openLoopBtrfsPool } from '../../src/embedded/loop-b
 import { startPrivateDockerd, stopPrivateDockerd } from '../../src/embedded/private-dockerd.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { detachLoopsUnderSync, registerTeardown, unmountUnderSync } from './cleanup.js';
-import { TEST_IMAGE } from './docker-engine.js';
+import { privateEngineLayout, TEST_IMAGE } from './docker-engine.js';
 import { killDockerTreeSync } from './kill-docker-tree.js';
 import { createObjectStore, type TestObjectStore } from './object-store.js';
 import { remoteConfigFor } from './remote-under-test.js';
@@ -87,14 +87,7 @@ export async function createTwoHosts(): Promise<TwoHosts> {
 async function createHost(name: string, remote: RemoteConfig): Promise<{ host: TestHost; destroy: () => Promise<void> }> {
   const runner = new ExecFileRunner();
   const dir = scratchDir(`host-${name}`);
-  const pool = { imagePath: join(dir, 'pool.img'), mountPoint: join(dir, 'pool') };
-  const daemon = {
-    dataRoot: join(pool.mountPoint, 'docker'),
-    execRoot: join(dir, 'exec'),
-    socketPath: join(dir, 'docker.sock'),
-    pidFile: join(dir, 'docker.pid'),
-    logFile: join(dir, 'dockerd.log'),
-  };
+  const { pool, daemon } = privateEngineLayout(dir);
   const state = join(dir, 'state');
   const config: CowsnapConfig = {
     listen: { host: '127.0.0.1', port: 0 },
