@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
 import { mountsUnder } from '../../storage-drivers/common/mounts.js';
 import { embeddedLayout, stopEmbedded } from '../../src/embedded/embedded-default.js';
-import { detachLoopsUnderSync, registerTeardown, runQuietly, unmountUnderSync } from '../support/cleanup.js';
-import { killDockerTreeSync } from '../support/kill-docker-tree.js';
+import { forceTeardownEmbeddedSync, registerTeardown } from '../support/cleanup.js';
 import { needs } from '../support/components.js';
 import { scratchDir } from '../support/scratch.js';
 import { execIn } from '../support/docker-exec.js';
@@ -57,11 +55,7 @@ describe('cowsnap up / down (real pool, dockerd, service, CLI over a unix socket
       await rm(stateDir, { recursive: true, force: true });
     },
     () => {
-      if (up?.pid !== undefined) runQuietly('kill', ['-9', String(up.pid)]);
-      killDockerTreeSync(stateDir);
-      unmountUnderSync(stateDir);
-      detachLoopsUnderSync(stateDir);
-      rmSync(stateDir, { recursive: true, force: true });
+      forceTeardownEmbeddedSync(stateDir, up?.pid);
     },
   );
   after(() => registration.release());

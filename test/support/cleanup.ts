@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { parseMountInfo } from '../../storage-drivers/common/mounts.js';
 import { killDockerTreeSync } from './kill-docker-tree.js';
 import { existingTestProcessDir, removeTestProcessDir } from './scratch.js';
@@ -97,4 +97,16 @@ export function detachLoopsUnderSync(dir: string): void {
     const [device, file] = line.trim().split(/\s+/);
     if (device !== undefined && file?.startsWith(`${dir}/`) === true) runQuietly('losetup', ['--detach', device]);
   }
+}
+
+/**
+ * Last-resort teardown of an embedded state dir (`cowsnap up` in a test) when the test process is exiting:
+ * kill the service, its private dockerd tree, unmount and detach everything below, remove the dir.
+ */
+export function forceTeardownEmbeddedSync(stateDir: string, servicePid: number | undefined): void {
+  if (servicePid !== undefined) runQuietly('kill', ['-9', String(servicePid)]);
+  killDockerTreeSync(stateDir);
+  unmountUnderSync(stateDir);
+  detachLoopsUnderSync(stateDir);
+  rmSync(stateDir, { recursive: true, force: true });
 }

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,10 +14,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ExecFileRunner } from '../../../storage-drivers/common/command-runner.js';
 import { embeddedLayout, stopEmbedded } from '../../../src/embedded/embedded-default.js';
 import { launchBrowser, screenshot } from '../../support/browser.js';
-import { detachLoopsUnderSync, registerTeardown, runQuietly, unmountUnderSync } from '../../support/cleanup.js';
+import { forceTeardownEmbeddedSync, registerTeardown } from '../../support/cleanup.js';
 import { needs } from '../../support/components.js';
 import { execIn } from '../../support/docker-exec.js';
-import { killDockerTreeSync } from '../../support/kill-docker-tree.js';
 import { scratchDir } from '../../support/scratch.js';
 import { freePort } from '../../support/free-port.js';
 
@@ -74,11 +72,7 @@ describe('web console in chromium against the quick start (real pool, dockerd, s
       await rm(stateDir, { recursive: true, force: true });
     },
     () => {
-      if (up?.pid !== undefined) runQuietly('kill', ['-9', String(up.pid)]);
-      killDockerTreeSync(stateDir);
-      unmountUnderSync(stateDir);
-      detachLoopsUnderSync(stateDir);
-      rmSync(stateDir, { recursive: true, force: true });
+      forceTeardownEmbeddedSync(stateDir, up?.pid);
     },
   );
 
