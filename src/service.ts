@@ -27,6 +27,7 @@ import { RestoreService } from './core/restore-service.js';
 import { SnapshotCreator } from './core/snapshot-creator.js';
 import { SnapshotDeleter } from './core/snapshot-deleter.js';
 import { SnapshotSizeRefresh } from './core/snapshot-size-refresh.js';
+import { InFlightRequests } from './http/in-flight-requests.js';
 import { SnapshotTotals } from './store/snapshot-totals.js';
 import { commitsWithoutFsync } from './store/commits-without-fsync.js';
 import { SnapshotService } from './core/snapshot-service.js';
@@ -79,6 +80,8 @@ import { replicaListRoutes } from './http/routes/replica-list-routes.js';
 
 /** How long shutdown waits for running requests (restores, copies) to finish. */
 const SHUTDOWN_GRACE_MS = 60_000;
+/** After the grace period cut the sockets: how long handlers still get to finish their current step. */
+const HANDLER_SETTLE_MS = 10_000;
 
 export interface ServiceOptions {
   readonly clock?: Clock;
@@ -369,7 +372,8 @@ async function wire(
       ...access.routes,
     ],
   });
-  const server = await listen(app.callback(), config);
+  const inFlight = new InFlightRequests();
+  const server = await listen(inFlight.wrap(app.callback()), config);
   const url = 'socket' in config.listen ? `unix:${config.listen.socket}` : `http://${config.listen.host}:${String(addressPort(server))}`;
   logger.info({ url }, 'cowsnap listening');
 
@@ -406,6 +410,7 @@ async function wire(
       for (const remote of s3Remotes) remote.close();
       // Graceful: no new requests; running operations (a restore, a copy) finish and answer first. What a
       // longer wait would cut off is still journaled, and start-up recovery finishes it.
+      inFlight.beginShutdown();
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
           resolve();
@@ -427,16 +432,18 @@ async function wire(
         server.closeAllConnections();
         await closed;
       }
+      // A handler whose socket was cut off still runs: the database stays open until it returns.
+      if (!(await inFlight.settled(HANDLER_SETTLE_MS))) {
+        logger.warn({ running: inFlight.count }, 'request handlers still running after the grace period; closing the database under them');
+      }
       await sizes.idle();
       opened.close();
     },
   };
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, config: CowsnapConfig): Promise<Server> {
-  const server = createServer((req, res) => {
-    void handler(req, res);
-  });
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void, config: CowsnapConfig): Promise<Server> {
+  const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     if ('socket' in config.listen) {

@@ -71,6 +71,7 @@ export const ERROR_CODES = {
   rate_limited: 429,
   // 503: a component cowsnap needs is down
   docker_unavailable: 503,
+  shutting_down: 503,
   pool_unavailable: 503,
   remote_unavailable: 503,
   // 502: what a remote returned cannot be trusted (altered, cut, another key, missing)
