@@ -110,13 +110,9 @@ CREATE TABLE schedules (
 CREATE INDEX schedules_container ON schedules (container_id, id);
 `;
 
-// Off-host replicas, part 1: operations a client follows (202 + id), and this host's replica records.
-const V3_OPERATIONS_AND_REPLICAS = `
--- Not the crash journal (operations): what GET /operations/:id shows, kept after the work ends.
-CREATE TABLE tracked_operations (
-  id            INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind          TEXT NOT NULL CHECK (kind IN ('replica.upload')),
-  status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+// tracked_operations as V3 made it, which V4 rebuilt with only the kind's CHECK dropped. Shared text of
+// two shipped migrations: frozen like them (test/store/migration-sql-pinned.test.ts pins the SQL they run).
+const TRACKED_OPERATION_COLUMNS_AFTER_KIND = `  status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
   container_id  TEXT,
   snapshot_name TEXT,
   target        TEXT,
@@ -128,10 +124,19 @@ CREATE TABLE tracked_operations (
   updated_at    INTEGER NOT NULL,
   finished_at   INTEGER,
   CHECK ((status = 'failed') = (error_code IS NOT NULL))
-) STRICT;
-CREATE INDEX tracked_operations_container ON tracked_operations (container_id, id DESC);
+) STRICT;`;
+const TRACKED_OPERATION_INDEXES = `CREATE INDEX tracked_operations_container ON tracked_operations (container_id, id DESC);
 CREATE INDEX tracked_operations_status ON tracked_operations (status, id DESC);
+`;
 
+// Off-host replicas, part 1: operations a client follows (202 + id), and this host's replica records.
+const V3_OPERATIONS_AND_REPLICAS = `
+-- Not the crash journal (operations): what GET /operations/:id shows, kept after the work ends.
+CREATE TABLE tracked_operations (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind          TEXT NOT NULL CHECK (kind IN ('replica.upload')),
+${TRACKED_OPERATION_COLUMNS_AFTER_KIND}
+${TRACKED_OPERATION_INDEXES}
 -- Keyed by container id + snapshot name + remote, not by the snapshot row: deleting or expiring the
 -- local snapshot never deletes its replica, and the record of the upload stays.
 CREATE TABLE replicas (
@@ -160,25 +165,11 @@ const V4_OPERATION_KINDS = `
 CREATE TABLE tracked_operations_v4 (
   id            INTEGER PRIMARY KEY AUTOINCREMENT,
   kind          TEXT NOT NULL,
-  status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
-  container_id  TEXT,
-  snapshot_name TEXT,
-  target        TEXT,
-  bytes_done    INTEGER NOT NULL DEFAULT 0 CHECK (bytes_done >= 0),
-  bytes_total   INTEGER CHECK (bytes_total IS NULL OR bytes_total >= 0),
-  error_code    TEXT,
-  error_message TEXT,
-  started_at    INTEGER NOT NULL,
-  updated_at    INTEGER NOT NULL,
-  finished_at   INTEGER,
-  CHECK ((status = 'failed') = (error_code IS NOT NULL))
-) STRICT;
+${TRACKED_OPERATION_COLUMNS_AFTER_KIND}
 INSERT INTO tracked_operations_v4 SELECT * FROM tracked_operations;
 DROP TABLE tracked_operations;
 ALTER TABLE tracked_operations_v4 RENAME TO tracked_operations;
-CREATE INDEX tracked_operations_container ON tracked_operations (container_id, id DESC);
-CREATE INDEX tracked_operations_status ON tracked_operations (status, id DESC);
-`;
+${TRACKED_OPERATION_INDEXES}`;
 
 // Issue 12: a schedule may replicate each snapshot it takes; a replica gets its own remote expiry, the
 // schedule that pushed it (keep_min applies to the remote too), whether a full stream was asked for
