@@ -7,6 +7,11 @@
  * A snapshot's record is `creating` while its streams arrive and `ready` only when all have: a cut or
  * corrupt download removes what this snapshot received and its record (the driver's receive leaves
  * nothing of a failed stream), so no half-received dataset ever shows.
+ *
+ * Downloads into one container's snapshots run one at a time: two at once (a copy and a restore of the
+ * same replica, or two copies) would both plan the same chain and race to record the same names. The
+ * second waits for the first and then finds what it received on the pool, so it answers with the same
+ * local snapshot, downloading only what is still missing.
  */
 import { createHash } from 'node:crypto';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
@@ -19,6 +24,7 @@ import type { PoolRegistry } from './pool-registry.js';
 import type { StorePort } from './ports.js';
 import type { RemotePort, ReplicaManifest } from './remote-port.js';
 import type { ReplicaFilesystem } from '../remote/manifest.js';
+import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import { planChain, type LocalPresence } from './replica-chain.js';
 import { storageSnapshotName } from './storage-snapshot-name.js';
 
@@ -60,9 +66,16 @@ export interface DownloadResult {
 }
 
 export class ReplicaDownloader {
+  private readonly perContainer = new KeyedSerialQueue();
+
   constructor(private readonly deps: ReplicaDownloadDeps) {}
 
-  async download(remote: RemotePort, wanted: ReplicaManifest, options: DownloadOptions): Promise<DownloadResult> {
+  /** Downloads what the pool lacks of the wanted replica's chain; waits for another download into the same container first. */
+  download(remote: RemotePort, wanted: ReplicaManifest, options: DownloadOptions): Promise<DownloadResult> {
+    return this.perContainer.run(wanted.containerId, () => this.downloadNow(remote, wanted, options), options.signal);
+  }
+
+  private async downloadNow(remote: RemotePort, wanted: ReplicaManifest, options: DownloadOptions): Promise<DownloadResult> {
     const plan = await planChain(remote, wanted, (manifest) => this.presence(manifest));
     const log = this.deps.logger.child({ remote: remote.id, container: wanted.containerId, snapshot: wanted.snapshotName });
     log.info({ download: plan.download.map((m) => m.snapshotName), base: plan.base?.snapshotName ?? null, bytes: plan.bytes }, 'downloading replica chain');

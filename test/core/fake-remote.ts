@@ -1,6 +1,6 @@
 /** An in-memory RemotePort for unit tests: keeps plain bytes, computes real sha256, can block or break. */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ListManifestsQuery, ManifestPage, RemotePort, ReplicaManifest, StreamUploadResult, StreamVerification } from '../../src/core/remote-port.js';
 import { manifestKey, replicaPrefix } from '../../src/remote/object-keys.js';
 
@@ -14,6 +14,10 @@ export class FakeRemote implements RemotePort {
   gate: Promise<void> | undefined;
   /** Called when an upload starts; tests use it to see that one is in flight. */
   onUploadStart: (key: string) => void = () => undefined;
+  /** While set, downloads wait for it before their first byte (to hold a download "in flight"). */
+  downloadGate: Promise<void> | undefined;
+  /** Keys of every download started, in order. */
+  readonly downloads: string[] = [];
 
   constructor(readonly id: string) {}
 
@@ -38,8 +42,20 @@ export class FakeRemote implements RemotePort {
     return { key, plainBytes: data.length, storedBytes: Math.ceil(data.length / 2) + 32, sha256: sha256(data) };
   }
 
-  downloadStream(): Readable {
-    throw new Error('not used by these tests');
+  /** The stored bytes; errors (like the real adapter) when the object is missing or its sha256 is wrong. */
+  downloadStream(key: string, expectedSha256: string): Readable {
+    this.downloads.push(key);
+    const gate = this.downloadGate;
+    const objects = this.objects;
+    return Readable.from(
+      (async function* () {
+        if (gate !== undefined) await gate;
+        const data = objects.get(key);
+        if (data === undefined) throw new Error(`no object ${key}`);
+        if (sha256(data) !== expectedSha256) throw new Error(`sha256 mismatch in ${key}`);
+        yield data;
+      })(),
+    );
   }
 
   verifyStream(key: string, expectedSha256: string): Promise<StreamVerification> {

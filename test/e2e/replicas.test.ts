@@ -1,7 +1,7 @@
 /**
  * Off-host replicas on the whole real stack: a private dockerd on btrfs, the service with `btrfs send`,
- * a real S3 server (Ceph RGW), HTTP. Push, incremental push, listing, encryption at rest, verify, and a
- * service killed mid-upload that finishes after a restart.
+ * a real S3 server (Ceph RGW), HTTP. Push, incremental push, listing, encryption at rest, verify, two
+ * copies from one replica at once, and a service killed mid-upload that finishes after a restart.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,6 +33,8 @@ describe('replicas on the real stack (dockerd on btrfs, btrfs send, Ceph RGW, HT
   let configFile: string;
   let baseUrl: string;
   let child: ChildProcess | undefined;
+  /** Left by the first test: a container with two snapshots pushed, `second` incremental to `first`. */
+  let shipped: { id: string; second: string } | undefined;
 
   before(async () => {
     objects = await createObjectStore();
@@ -176,6 +178,26 @@ describe('replicas on the real stack (dockerd on btrfs, btrfs send, Ceph RGW, HT
     assert.equal(verdict.ok, false);
     assert.deepEqual(verdict.streams.map((s) => [s.mount_point, s.ok]), [['/', true], ['/app', false]]);
     assert.match(String(bad.body.message), /stream 1 \(\/app\)/);
+    shipped = { id: container.id, second };
+  });
+
+  it('two copies from one replica at once (its local snapshot deleted): both succeed from one download', async () => {
+    assert.ok(shipped, 'needs the replicas of the first test');
+    const { id, second } = shipped;
+    const deleted = await api('DELETE', `/containers/shipped/snapshots/${second}`);
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    // `second` is incremental to `first`, which is still on the pool (its remote stream was damaged above).
+    const started = await Promise.all(
+      ['copy-a', 'copy-b'].map((name) => api('POST', `/remotes/offsite/snapshots/${id}/${second}/copy`, { name, start: false })),
+    );
+    for (const response of started) assert.equal(response.status, 202, JSON.stringify(response.body));
+    const operations = await Promise.all(started.map((response) => waitFor((response.body.data as { operation: OperationJson }).operation.id)));
+    for (const operation of operations) assert.equal(operation.state, 'succeeded', JSON.stringify(operation.error));
+    const local = await api('GET', `/containers/shipped/snapshots/${second}`);
+    assert.equal(local.status, 200, JSON.stringify(local.body));
+    assert.equal((local.body.data as { snapshot: { state: string } }).snapshot.state, 'ready');
+    const names = (await engine.docker.listContainers({ all: true })).flatMap((c) => c.Names);
+    assert.ok(names.includes('/copy-a') && names.includes('/copy-b'), names.join(', '));
   });
 
   it('a service killed mid-upload of a 1 GiB snapshot finishes the replica after a restart', async (t) => {
