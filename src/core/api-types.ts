@@ -29,6 +29,8 @@ export interface ListSnapshotsQuery {
   readonly state?: SnapshotState;
   /** "api", "safety", "schedule:<id>", or "schedule" for any schedule. */
   readonly origin?: string;
+  /** Only snapshots whose tags include this one (exact match). */
+  readonly tag?: string;
 }
 
 export interface UpdateSnapshotInput {

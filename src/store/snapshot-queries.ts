@@ -16,6 +16,7 @@ interface ListParams {
   alias: string | null;
   state: string | null;
   origin: string | null;
+  tag: string | null;
   limit: number;
   offset: number;
 }
@@ -24,7 +25,8 @@ interface ListParams {
 const LIST_WHERE = `container_id = @containerId
   AND (@alias IS NULL OR alias = @alias)
   AND (@state IS NULL OR state = @state)
-  AND (@origin IS NULL OR origin = @origin OR (@origin = 'schedule' AND origin GLOB 'schedule:*'))`;
+  AND (@origin IS NULL OR origin = @origin OR (@origin = 'schedule' AND origin GLOB 'schedule:*'))
+  AND (@tag IS NULL OR EXISTS (SELECT 1 FROM json_each(snapshots.tags) WHERE json_each.value = @tag))`;
 
 export class SnapshotQueries {
   private readonly byId: Statement<[number], SnapshotRow>;
@@ -66,7 +68,7 @@ export class SnapshotQueries {
   listSnapshots(containerId: string, query: SnapshotListQuery): { snapshots: SnapshotRecord[]; total: number } {
     assertCount('limit', query.limit);
     assertCount('offset', query.offset);
-    const filters = { containerId, alias: query.alias ?? null, state: query.state ?? null, origin: query.origin ?? null };
+    const filters = { containerId, alias: query.alias ?? null, state: query.state ?? null, origin: query.origin ?? null, tag: query.tag ?? null };
     const rows = this.page.all({ ...filters, limit: query.limit, offset: query.offset });
     return { snapshots: this.toRecords(rows), total: this.pageTotal.get(filters)?.total ?? 0 };
   }

@@ -48,6 +48,9 @@ describe('GET /containers/:container/snapshots query', () => {
     ['offset', '99999999999999999999999', '/query/offset'],
     ['state', 'gone', '/query/state'],
     ['origin', 'cron', '/query/origin'],
+    ['tag', '', '/query/tag'],
+    ['tag', 'x'.repeat(65), '/query/tag'],
+    ['tag', 'bad\u0007tag', '/query/tag'],
     ['limt', '10', '/query/limt'],
   ];
   for (const [name, value, path] of bad) {
@@ -79,6 +82,21 @@ describe('GET /containers/:container/snapshots query', () => {
     const response = await t.http.get(`${URL}?limit=abc&offset=-3&state=x`).set(AUTH);
     assert.equal(response.status, 400);
     assert.deepEqual((response.body as ErrorBody).error.details.map((d) => d.path).sort(), ['/query/limit', '/query/offset', '/query/state']);
+  });
+
+  it('passes a tag filter on as given (exact, case kept, spaces allowed)', async () => {
+    const t = testApp();
+    const response = await t.http.get(URL).query({ tag: 'Template v2', state: 'ready' }).set(AUTH);
+    assert.equal(response.status, 200);
+    assert.deepEqual(t.services.calls[0]?.args, ['web', { limit: 50, offset: 0, state: 'ready', tag: 'Template v2' }]);
+  });
+
+  it('lists a bad tag beside the other bad parameters', async () => {
+    const t = testApp();
+    const response = await t.http.get(`${URL}?tag=&limit=0`).set(AUTH);
+    assert.equal(response.status, 400);
+    assert.deepEqual((response.body as ErrorBody).error.details.map((d) => d.path).sort(), ['/query/limit', '/query/tag']);
+    assert.deepEqual(t.services.calls, []);
   });
 
   it('rejects query parameters on routes that take none', async () => {

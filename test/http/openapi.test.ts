@@ -76,7 +76,9 @@ describe('GET /api/v1/openapi.json', () => {
     const create = document.paths['/api/v1/containers/{container}/snapshots']?.['post'];
     assert.equal(create?.requestBody?.content['application/json']?.schema, createSnapshotBodySchema);
     const list = document.paths['/api/v1/containers/{container}/snapshots']?.['get'];
-    assert.equal(list?.parameters.find((p) => p.name === 'limit')?.schema, listSnapshotsQuerySchema.properties.limit);
+    const listParameters = list?.parameters ?? [];
+    assert.equal(listParameters.find((p) => p.name === 'limit')?.schema, listSnapshotsQuerySchema.properties.limit);
+    assert.equal(listParameters.find((p) => p.name === 'tag')?.schema, listSnapshotsQuerySchema.properties.tag);
   });
 
   it('describes path parameters, auth and error responses for every operation', async () => {

@@ -147,6 +147,17 @@ describe('cowsnap snapshots', () => {
     assert.equal(lines[3], '2 of 7 snapshots');
   });
 
+  it('list --tag asks the API for the snapshots carrying that tag', async () => {
+    reply('GET', '/api/v1/containers/web/snapshots', {
+      status: 200,
+      body: { statusCode: 200, message: '1 snapshot', data: { container_id: 'c1', project_id: 'default', snapshots: [snapshot], total: 1, limit: 50, offset: 0 } },
+    });
+    const out = await cli([...at(), 'snapshots', 'list', '--container', 'web', '--tag', 'template v2']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(requests[0]?.url, '/api/v1/containers/web/snapshots?tag=template+v2');
+    assert.match(out.stdout, /1 of 1 snapshots/);
+  });
+
   it('restore sends the safety-snapshot flag and reports the safety snapshot', async () => {
     reply('PATCH', '/api/v1/containers/web/snapshots/before-deploy', {
       status: 200,

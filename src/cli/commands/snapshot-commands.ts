@@ -36,10 +36,11 @@ export function snapshotCommands(io: CliIo): Command {
     .option('--offset <n>', 'skip this many', integerIn(0, Number.MAX_SAFE_INTEGER))
     .option('--alias <alias>', 'only the snapshot with this alias')
     .addOption(new Option('--state <state>', 'only snapshots in this state').choices(['creating', 'ready', 'failed', 'deleting']))
-    .action(async (opts: { container: string; limit?: number; offset?: number; alias?: string; state?: string }, command: Command) => {
+    .option('--tag <tag>', 'only snapshots carrying this tag (exact match)')
+    .action(async (opts: { container: string; limit?: number; offset?: number; alias?: string; state?: string; tag?: string }, command: Command) => {
       const c = ctx(command);
       const query = new URLSearchParams();
-      for (const key of ['limit', 'offset', 'alias', 'state'] as const) {
+      for (const key of ['limit', 'offset', 'alias', 'state', 'tag'] as const) {
         const value = opts[key];
         if (value !== undefined) query.set(key, String(value));
       }

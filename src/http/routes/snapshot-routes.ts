@@ -66,6 +66,7 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
           ...(query.alias !== undefined && { alias: query.alias }),
           ...(query.state !== undefined && { state: query.state }),
           ...(query.origin !== undefined && { origin: query.origin }),
+          ...(query.tag !== undefined && { tag: query.tag }),
         };
         const result = await snapshots.list(params.container, input);
         return {

@@ -37,6 +37,9 @@ export const tagsSchema = {
   description: 'Up to 50 distinct tags of 1–64 printable characters.',
 } as const;
 
+/** Filtering by tag: one tag as tagsSchema allows it, matched exactly (case and all). */
+export const tagFilterSchema = { ...tagsSchema.items, description: 'Only snapshots carrying this tag (exact match).' } as const;
+
 /** Docker ids are hex, names are `[a-zA-Z0-9][a-zA-Z0-9_.-]*`; both fit this, and nothing else can match a container. */
 export const containerRefSchema = {
   type: 'string',

@@ -1,5 +1,5 @@
 /** Bodies and query strings of the snapshot routes (design.md §5). */
-import { aliasFilterSchema, aliasSchema, expiryDaysSchema, tagsSchema } from './common-schemas.js';
+import { aliasFilterSchema, aliasSchema, expiryDaysSchema, tagFilterSchema, tagsSchema } from './common-schemas.js';
 
 export const createSnapshotBodySchema = {
   type: 'object',
@@ -30,6 +30,7 @@ export const listSnapshotsQuerySchema = {
       pattern: '^(api|safety|schedule|schedule:[A-Za-z0-9_.-]{1,64})$',
       description: '"api", "safety", "schedule" (any schedule) or "schedule:<id>".',
     },
+    tag: tagFilterSchema,
   },
   additionalProperties: false,
 } as const;

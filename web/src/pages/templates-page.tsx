@@ -1,6 +1,7 @@
 /**
  * Templates: every snapshot tagged `template`, across containers, each with "New environment" (a copy with
- * a name). The API has no tag filter, so each container's snapshots are read and filtered here.
+ * a name). The API's `tag` filter returns only the tagged snapshots, so a container with thousands of
+ * snapshots costs one small page, not 500 records read and thrown away.
  */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
@@ -35,8 +36,9 @@ export function TemplatesPage() {
         containers
           .filter((c) => c.snapshot_count > 0)
           .map(async (container) => {
-            const list = await api.get<SnapshotList>(`/containers/${segment(container.id)}/snapshots?limit=500&state=ready`);
-            return list.snapshots.filter((s) => s.tags.includes(TEMPLATE_TAG)).map((snapshot) => ({ container, snapshot }));
+            const query = new URLSearchParams({ tag: TEMPLATE_TAG, state: 'ready', limit: '500' });
+            const list = await api.get<SnapshotList>(`/containers/${segment(container.id)}/snapshots?${query.toString()}`);
+            return list.snapshots.map((snapshot) => ({ container, snapshot }));
           }),
       );
       return lists.flat();
