@@ -1,7 +1,8 @@
 /**
  * Copy from a remote, and disaster recovery (design.md §8): a new container on this host from a replica
  * any host pushed. The chain is downloaded into local snapshots under the source container's id (kept
- * afterwards: the next copy of it is instant, and they are the base of the next download), then the
+ * afterwards unless the request gives them an `expiry`: the next copy of it is instant, and they are the
+ * base of the next download), then the
  * normal copy runs (§3): recorded configuration, writable clones, the environment as recorded (the
  * manifest's sealed values opened with the remote's key). Recovery is a copy of a container's newest
  * replica under its old name.
@@ -39,6 +40,8 @@ export interface RemoteCopyDeps {
 export interface RemoteCopyInput {
   readonly name: string;
   readonly start?: boolean;
+  /** Local expiry (days) of the snapshots the download records; absent: none. */
+  readonly expiryDays?: number;
 }
 
 export interface RecoverInput {
@@ -47,6 +50,8 @@ export interface RecoverInput {
   /** The new container's name; default the old name, or `<old>-recovered` when that is taken. */
   readonly name?: string;
   readonly start?: boolean;
+  /** Local expiry (days) of the snapshots the download records; absent: none. */
+  readonly expiryDays?: number;
 }
 
 export interface RemoteCopyStarted {
@@ -72,7 +77,7 @@ export class RemoteCopyService {
     const remote = this.deps.remotes.get(remoteId);
     const manifest = await findReplica(remote, containerId, snapshotName, containerId);
     await this.assertNameFree(input.name);
-    return this.start('replica.copy', remote, manifest, input.name, input.start ?? true);
+    return this.start('replica.copy', remote, manifest, input.name, input.start ?? true, input.expiryDays);
   }
 
   async recover(remoteId: string, input: RecoverInput): Promise<RemoteCopyStarted> {
@@ -85,10 +90,17 @@ export class RemoteCopyService {
     let name = input.name;
     if (name === undefined) name = await this.freeName(manifest.containerName);
     else await this.assertNameFree(name);
-    return this.start('replica.recover', remote, manifest, name, input.start ?? true);
+    return this.start('replica.recover', remote, manifest, name, input.start ?? true, input.expiryDays);
   }
 
-  private async start(kind: OperationKindName, remote: RemotePort, manifest: ReplicaManifest, name: string, start: boolean): Promise<RemoteCopyStarted> {
+  private async start(
+    kind: OperationKindName,
+    remote: RemotePort,
+    manifest: ReplicaManifest,
+    name: string,
+    start: boolean,
+    expiryDays: number | undefined,
+  ): Promise<RemoteCopyStarted> {
     const image = await this.localImage(manifest);
     if (this.namesInProgress.has(name)) throw new ConflictError('name_taken', `Another copy to the name "${name}" is in progress.`);
     const operation = this.deps.operations.createOperation({ kind, containerId: manifest.containerId, snapshotName: manifest.snapshotName, target: name }, 'queued');
@@ -102,6 +114,7 @@ export class RemoteCopyService {
       try {
         const downloaded = await this.deps.downloader.download(remote, manifest, {
           signal,
+          ...(expiryDays !== undefined && { expiryDays }),
           onProgress: (done, total) => {
             bytes = done;
             progress(done, total);

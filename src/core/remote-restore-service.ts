@@ -36,6 +36,11 @@ export interface RemoteRestoreDeps {
   readonly observer?: ReplicaDownloadObserver;
 }
 
+export interface RemoteRestoreInput extends RestoreInput {
+  /** Local expiry (days) of the snapshots the download records; absent: none. */
+  readonly expiryDays?: number;
+}
+
 export interface RemoteRestoreStarted {
   readonly container: ContainerRecord;
   readonly snapshotName: string;
@@ -46,7 +51,8 @@ export interface RemoteRestoreStarted {
 export class RemoteRestoreService {
   constructor(private readonly deps: RemoteRestoreDeps) {}
 
-  async restoreFromRemote(containerRef: string, snapshotRef: string, remoteId: string, input: RestoreInput): Promise<RemoteRestoreStarted> {
+  async restoreFromRemote(containerRef: string, snapshotRef: string, remoteId: string, input: RemoteRestoreInput): Promise<RemoteRestoreStarted> {
+    const { expiryDays, ...restoreInput } = input;
     const remote = this.deps.remotes.get(remoteId);
     const container = await this.deps.resolver.resolveLive(containerRef);
     // An alias only resolves while the local snapshot exists; the replica is found by name.
@@ -65,13 +71,14 @@ export class RemoteRestoreService {
         const downloaded = await this.deps.downloader.download(remote, manifest, {
           live,
           signal,
+          ...(expiryDays !== undefined && { expiryDays }),
           onProgress: (done, total) => {
             bytes = done;
             progress(done, total);
           },
         });
         log.info({ downloaded: downloaded.downloaded, base: downloaded.base, bytes: downloaded.bytes }, 'replica chain on the pool; restoring');
-        const restored = await this.deps.restore(container.record.id, snapshotName, input);
+        const restored = await this.deps.restore(container.record.id, snapshotName, restoreInput);
         log.info({ safetySnapshot: restored.safetySnapshot?.name ?? null, durations: restored.durations }, 'restored from remote');
         this.deps.observer?.downloaded(remote.id, 'restore', 'succeeded', bytes);
       } catch (error) {

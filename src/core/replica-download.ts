@@ -25,6 +25,7 @@ import type { StorePort } from './ports.js';
 import type { RemotePort, ReplicaManifest } from './remote-port.js';
 import type { ReplicaFilesystem } from '../remote/manifest.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
+import { expiryFrom } from './day-offsets.js';
 import { planChain, type LocalPresence } from './replica-chain.js';
 import { storageSnapshotName } from './storage-snapshot-name.js';
 
@@ -54,6 +55,11 @@ export interface DownloadOptions {
   readonly signal: AbortSignal;
   /** Plain bytes received so far, and in total (known from the manifests). */
   readonly onProgress: (done: number, total: number) => void;
+  /**
+   * Local expiry, in days from when each is received, of the snapshots this download records (the
+   * wanted one and the ancestors it needed). Absent: none — they stay as the base of the next download.
+   */
+  readonly expiryDays?: number;
 }
 
 export interface DownloadResult {
@@ -160,7 +166,7 @@ export class ReplicaDownloader {
       projectId: 'default',
       alias: aliasFree ? manifest.alias : null,
       createdAt: new Date(manifest.createdAt),
-      expiresAt: null,
+      expiresAt: expiryFrom(this.deps.clock.now(), options.expiryDays),
       tags: [...manifest.tags],
       // A schedule id is this host's own: another host's schedule:<id> must not join a local schedule's retention.
       origin: (manifest.origin === 'safety' ? 'safety' : 'api') satisfies SnapshotOrigin,

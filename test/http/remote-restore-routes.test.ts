@@ -71,6 +71,31 @@ describe('restore, copy and recovery from a remote over HTTP', () => {
     assert.deepEqual(calls, []);
   });
 
+  it('pass `expiry` on as the local expiry of what is downloaded; a bad one is a 400 with nothing started', async () => {
+    const calls: unknown[][] = [];
+    const t = testApp({ extraRoutes: remoteRestoreRoutes(fakeApi(calls)) });
+    const restore = await t.http.post(`/api/v1/containers/web/snapshots/${SNAPSHOT}/replicas/offsite/restore`).set(AUTH).send({ expiry: 7 });
+    assert.equal(restore.status, 202, JSON.stringify(restore.body));
+    const copy = await t.http.post(`/api/v1/remotes/offsite/snapshots/${SOURCE}/${SNAPSHOT}/copy`).set(AUTH).send({ name: 'clone', expiry: 1 });
+    assert.equal(copy.status, 202, JSON.stringify(copy.body));
+    const recover = await t.http.post('/api/v1/remotes/offsite/recover').set(AUTH).send({ container: 'web', expiry: 3650 });
+    assert.equal(recover.status, 202, JSON.stringify(recover.body));
+    assert.deepEqual(calls, [
+      ['restore', 'web', SNAPSHOT, 'offsite', { safetySnapshot: false, stopSharingContainers: false, expiryDays: 7 }],
+      ['copy', 'offsite', SOURCE, SNAPSHOT, { name: 'clone', start: true, expiryDays: 1 }],
+      ['recover', 'offsite', { container: 'web', start: true, expiryDays: 3650 }],
+    ]);
+    calls.length = 0;
+    const bad = await t.http.post(`/api/v1/remotes/offsite/snapshots/${SOURCE}/${SNAPSHOT}/copy`).set(AUTH).send({ name: '-x', expiry: 0 });
+    assert.equal(bad.status, 400);
+    assert.deepEqual((bad.body as ErrorBody).error.details.map((d) => d.path).sort(), ['/body/expiry', '/body/name']);
+    for (const expiry of [3651, 1.5, '7', null]) {
+      const restoreBad = await t.http.post(`/api/v1/containers/web/snapshots/${SNAPSHOT}/replicas/offsite/restore`).set(AUTH).send({ expiry });
+      assert.equal(restoreBad.status, 400, `expiry ${JSON.stringify(expiry)}`);
+    }
+    assert.deepEqual(calls, []);
+  });
+
   it("a missing image is a 409 that names it", async () => {
     const t = testApp({ extraRoutes: remoteRestoreRoutes(fakeApi([])) });
     const copy = await t.http.post(`/api/v1/remotes/offsite/snapshots/${SOURCE}/${SNAPSHOT}/copy`).set(AUTH).send({ name: 'taken' });

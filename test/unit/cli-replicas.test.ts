@@ -131,6 +131,29 @@ describe('cowsnap schedules with replicate, replicas list of a container', () =>
     assert.equal(requests.length, 1, 'nothing sent');
   });
 
+  it('replicas restore, remotes copy and remotes recover send --expiry as the local expiry of the download', async () => {
+    const started = { operation: operation('queued', { kind: 'replica.copy' }) };
+    reply(`POST ${BASE}/offsite/restore`, 202, 'Restoring.', started);
+    reply('POST /api/v1/remotes/offsite/snapshots/c1/snap-20260101-120000/copy', 202, 'Copying.', started);
+    reply('POST /api/v1/remotes/offsite/recover', 202, 'Recovering.', started);
+    const runs = [
+      await cli(['replicas', 'restore', '--container', 'web', '--name', 'before-deploy', '--remote', 'offsite', '--expiry', '7']),
+      await cli(['remotes', 'copy', '--remote', 'offsite', '--container-id', 'c1', '--snapshot', 'snap-20260101-120000', '--name', 'clone', '--expiry', '2']),
+      await cli(['remotes', 'recover', '--remote', 'offsite', '--container', 'web', '--expiry', '30']),
+      await cli(['remotes', 'recover', '--remote', 'offsite', '--container', 'web']),
+    ];
+    for (const run of runs) assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(requests.map((r) => r.body), [
+      { safety_snapshot: false, stop_sharing_containers: false, expiry: 7 },
+      { name: 'clone', start: true, expiry: 2 },
+      { container: 'web', start: true, expiry: 30 },
+      { container: 'web', start: true },
+    ]);
+    const bad = await cli(['remotes', 'recover', '--remote', 'offsite', '--container', 'web', '--expiry', '0']);
+    assert.notEqual(bad.code, 0);
+    assert.equal(requests.length, 4, 'a bad --expiry sends nothing');
+  });
+
   it('replicas list without --name lists the container replicas with expiry and why', async () => {
     reply('GET /api/v1/containers/web/replicas?remote=offsite', 200, '2 replica(s) of web, 1 kept past their expiry.', {
       container_id: 'c1',

@@ -7,7 +7,7 @@ import type { ApiSuccess } from '../api-client.js';
 import { ClientContext } from '../client-context.js';
 import type { CliIo } from '../cli-io.js';
 import { CliFailure, ExitCode } from '../exit-codes.js';
-import { segment } from '../option-parsers.js';
+import { integerIn, segment } from '../option-parsers.js';
 import { describeOperation, waitForOperation } from './operation-commands.js';
 import type { OperationJson } from '../../http/wire/replica-json.js';
 
@@ -24,6 +24,11 @@ async function follow(c: ClientContext, io: CliIo, result: ApiSuccess, wait: boo
   if (done.state === 'failed') throw new CliFailure(ExitCode.apiError, `the ${what} failed: ${done.error?.message ?? 'no reason given'}`);
 }
 
+const EXPIRY_HELP = 'delete the snapshots this download records on this host after this many days (1–3650); default: keep them';
+
+/** `expiry` in the body only when the option was given. */
+const expiryField = (expiry: number | undefined): { expiry?: number } => (expiry === undefined ? {} : { expiry });
+
 /** `cowsnap replicas restore`: restore a container from its replica (also when the local snapshot is gone). */
 export function addReplicaRestoreCommand(replicas: Command, io: CliIo): void {
   replicas
@@ -34,13 +39,15 @@ export function addReplicaRestoreCommand(replicas: Command, io: CliIo): void {
     .requiredOption('--remote <remote>', 'remote id')
     .option('--safety-snapshot', 'take a snapshot of the current state first')
     .option('--stop-sharing-containers', 'stop and restart other running containers that mount a swapped dataset')
+    .option('--expiry <days>', EXPIRY_HELP, integerIn(1, 3650))
     .option('--wait', 'wait until the restore has finished; exit 1 if it failed')
-    .action(async (opts: { container: string; name: string; remote: string; safetySnapshot?: boolean; stopSharingContainers?: boolean; wait?: boolean }, command: Command) => {
+    .action(async (opts: { container: string; name: string; remote: string; safetySnapshot?: boolean; stopSharingContainers?: boolean; expiry?: number; wait?: boolean }, command: Command) => {
       const c = new ClientContext(io, command);
       const path = `/api/v1/containers/${segment(opts.container)}/snapshots/${segment(opts.name)}/replicas/${segment(opts.remote)}/restore`;
       const result = await c.call('POST', path, {
         safety_snapshot: opts.safetySnapshot === true,
         stop_sharing_containers: opts.stopSharingContainers === true,
+        ...expiryField(opts.expiry),
       });
       await follow(c, io, result, opts.wait, 'restore');
     });
@@ -56,11 +63,12 @@ export function addRemoteCopyCommands(remotes: Command, io: CliIo): void {
     .requiredOption('--snapshot <snapshot>', "the replica's snapshot name")
     .requiredOption('--name <name>', 'name of the new container')
     .option('--no-start', 'create it without starting it')
+    .option('--expiry <days>', EXPIRY_HELP, integerIn(1, 3650))
     .option('--wait', 'wait until the copy has finished; exit 1 if it failed')
-    .action(async (opts: { remote: string; containerId: string; snapshot: string; name: string; start: boolean; wait?: boolean }, command: Command) => {
+    .action(async (opts: { remote: string; containerId: string; snapshot: string; name: string; start: boolean; expiry?: number; wait?: boolean }, command: Command) => {
       const c = new ClientContext(io, command);
       const path = `/api/v1/remotes/${segment(opts.remote)}/snapshots/${segment(opts.containerId)}/${segment(opts.snapshot)}/copy`;
-      const result = await c.call('POST', path, { name: opts.name, start: opts.start });
+      const result = await c.call('POST', path, { name: opts.name, start: opts.start, ...expiryField(opts.expiry) });
       await follow(c, io, result, opts.wait, 'copy');
     });
 
@@ -71,10 +79,11 @@ export function addRemoteCopyCommands(remotes: Command, io: CliIo): void {
     .requiredOption('--container <container>', "the lost container's id, id prefix or name")
     .option('--name <name>', 'name of the recreated container (default: the old name, or <old>-recovered when taken)')
     .option('--no-start', 'create it without starting it')
+    .option('--expiry <days>', EXPIRY_HELP, integerIn(1, 3650))
     .option('--wait', 'wait until the recovery has finished; exit 1 if it failed')
-    .action(async (opts: { remote: string; container: string; name?: string; start: boolean; wait?: boolean }, command: Command) => {
+    .action(async (opts: { remote: string; container: string; name?: string; start: boolean; expiry?: number; wait?: boolean }, command: Command) => {
       const c = new ClientContext(io, command);
-      const body = { container: opts.container, start: opts.start, ...(opts.name !== undefined && { name: opts.name }) };
+      const body = { container: opts.container, start: opts.start, ...(opts.name !== undefined && { name: opts.name }), ...expiryField(opts.expiry) };
       const result = await c.call('POST', `/api/v1/remotes/${segment(opts.remote)}/recover`, body);
       await follow(c, io, result, opts.wait, 'recovery');
     });

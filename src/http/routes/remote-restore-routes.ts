@@ -4,9 +4,8 @@
  * replica it uses (`.../replicas/:remote/restore`), so it works when the local snapshot is gone;
  * copy and recovery are addressed in the remote, since the container may never have been on this host.
  */
-import type { RestoreInput } from '../../core/api-types.js';
 import type { RecoverInput, RemoteCopyInput, RemoteCopyStarted } from '../../core/remote-copy-service.js';
-import type { RemoteRestoreStarted } from '../../core/remote-restore-service.js';
+import type { RemoteRestoreInput, RemoteRestoreStarted } from '../../core/remote-restore-service.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { remoteParamsSchema, replicaParamsSchema } from '../schemas/replica-schemas.js';
 import {
@@ -20,7 +19,7 @@ import {
 import { serializeOperation } from '../serializers/replica-serializer.js';
 
 export interface RemoteRestoreApi {
-  restoreFromRemote(containerRef: string, snapshotRef: string, remoteId: string, input: RestoreInput): Promise<RemoteRestoreStarted>;
+  restoreFromRemote(containerRef: string, snapshotRef: string, remoteId: string, input: RemoteRestoreInput): Promise<RemoteRestoreStarted>;
   copyFromRemote(remoteId: string, containerId: string, snapshotName: string, input: RemoteCopyInput): Promise<RemoteCopyStarted>;
   recover(remoteId: string, input: RecoverInput): Promise<RemoteCopyStarted>;
 }
@@ -55,6 +54,7 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
         const result = await api.restoreFromRemote(params.container, params.snapshot, params.remote, {
           safetySnapshot: body.safety_snapshot,
           stopSharingContainers: body.stop_sharing_containers,
+          ...(body.expiry !== undefined && { expiryDays: body.expiry }),
         });
         return {
           status: 202,
@@ -81,6 +81,7 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
         const result = await api.copyFromRemote(params.remote, params.container_id, params.snapshot, {
           name: body.name,
           start: body.start,
+          ...(body.expiry !== undefined && { expiryDays: body.expiry }),
         });
         return {
           status: 202,
@@ -108,6 +109,7 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
           container: body.container,
           ...(body.name !== undefined && { name: body.name }),
           start: body.start,
+          ...(body.expiry !== undefined && { expiryDays: body.expiry }),
         });
         return {
           status: 202,

@@ -1,6 +1,6 @@
 /** Requests and responses of restore, copy and recovery from remotes (design.md §8). */
 import { COPY_NAME_MAX_LENGTH, COPY_NAME_PATTERN } from '../../core/copy-name.js';
-import { containerRefSchema, snapshotRefSchema } from './common-schemas.js';
+import { containerRefSchema, expiryDaysSchema, snapshotRefSchema } from './common-schemas.js';
 import { operationSchema, remoteIdSchema } from './replica-schemas.js';
 import { restoreSnapshotBodySchema } from './snapshot-request-schemas.js';
 
@@ -14,8 +14,17 @@ const newNameSchema = {
 
 const startSchema = { type: 'boolean', default: true, description: 'Start the new container (default true).' } as const;
 
-/** Same options as a local restore. */
-export const restoreFromRemoteBodySchema = restoreSnapshotBodySchema;
+const downloadExpirySchema = {
+  ...expiryDaysSchema,
+  description:
+    'Local expiry (1–3650 days from the download) of the snapshots this download records on this host. Absent: they are kept, as the base of the next download. Snapshots already on the pool keep theirs.',
+} as const;
+
+/** The options of a local restore, and the local expiry of what is downloaded. */
+export const restoreFromRemoteBodySchema = {
+  ...restoreSnapshotBodySchema,
+  properties: { ...restoreSnapshotBodySchema.properties, expiry: downloadExpirySchema },
+} as const;
 
 export const restoreFromRemoteResultSchema = {
   type: 'object',
@@ -42,7 +51,7 @@ export const remoteSnapshotParamsSchema = {
 
 export const copyFromRemoteBodySchema = {
   type: 'object',
-  properties: { name: newNameSchema, start: startSchema },
+  properties: { name: newNameSchema, start: startSchema, expiry: downloadExpirySchema },
   required: ['name'],
   additionalProperties: false,
 } as const;
@@ -53,6 +62,7 @@ export const recoverBodySchema = {
     container: { ...containerRefSchema, description: 'The lost container\'s id, id prefix (4+ characters) or name, as its replicas recorded it.' },
     name: { ...newNameSchema, description: 'Name of the recreated container; default the old name, or "<old>-recovered" when a container has it.' },
     start: startSchema,
+    expiry: downloadExpirySchema,
   },
   required: ['container'],
   additionalProperties: false,

@@ -1,6 +1,8 @@
 /**
- * Two downloads of one replica at once (a copy and a restore, or two copies): the second waits for the
- * first and answers with the same local snapshot instead of failing `snapshot_name_taken`.
+ * The replica downloader with a fake remote and an in-memory receiving driver on a real store. Two
+ * downloads of one replica at once (a copy and a restore, or two copies): the second waits for the first
+ * and answers with the same local snapshot instead of failing `snapshot_name_taken`. A download's local
+ * expiry.
  */
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, it } from 'node:test';
@@ -48,8 +50,8 @@ function replica(remote: FakeRemote, name: string, parent: string | null = null)
   return manifest;
 }
 
-function options(signal = new AbortController().signal): DownloadOptions {
-  return { signal, onProgress: () => undefined };
+function options(signal = new AbortController().signal, extra: Partial<DownloadOptions> = {}): DownloadOptions {
+  return { signal, onProgress: () => undefined, ...extra };
 }
 
 /** Resolves once `check` holds (polled on the event loop; the downloads under test are all in memory). */
@@ -129,6 +131,20 @@ describe('replica download: concurrent downloads into one container', () => {
     assert.deepEqual(b.downloaded, ['snap-20260301-000000']);
     assert.equal(b.snapshot.state, 'ready');
     assert.equal(test.store.countSnapshots(CONTAINER), 1);
+  });
+
+  it('with expiryDays every snapshot the download records expires that many days after it; without, none does', async () => {
+    releaseDownloads();
+    replica(remote, 'snap-20260301-000000');
+    const child = replica(remote, 'snap-20260302-000000', 'snap-20260301-000000');
+    const expiring = await downloader.download(remote, child, options(undefined, { expiryDays: 3 }));
+    assert.deepEqual(expiring.downloaded, ['snap-20260301-000000', 'snap-20260302-000000']);
+    const in3Days = new Date(test.clock.now().getTime() + 3 * 86_400_000).toISOString();
+    for (const name of expiring.downloaded) assert.equal(test.store.resolveSnapshot(CONTAINER, name)?.expiresAt?.toISOString(), in3Days, name);
+    const later = replica(remote, 'snap-20260303-000000', 'snap-20260302-000000');
+    const kept = await downloader.download(remote, later, options());
+    assert.deepEqual(kept.downloaded, ['snap-20260303-000000']);
+    assert.equal(kept.snapshot.expiresAt, null);
   });
 });
 
