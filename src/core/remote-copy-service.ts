@@ -15,6 +15,7 @@ import type { BackgroundOperations } from './background-operations.js';
 import { copyNameProblems } from './copy-name.js';
 import type { CopyInput, CopyResult } from './copy-service.js';
 import type { OperationKindName, OperationRecord, OperationStorePort } from './operations.js';
+import { downloadThen } from './observed-download.js';
 import { askRemote } from './remote-call.js';
 import type { RemotePort, ReplicaManifest } from './remote-port.js';
 import type { RemoteRegistry } from './remote-registry.js';
@@ -109,24 +110,12 @@ export class RemoteCopyService {
     const label = kind === 'replica.copy' ? 'copy' : 'recover';
     const log = this.deps.logger.child({ operation: operation.id, kind, container: manifest.containerId, snapshot: manifest.snapshotName, remote: remote.id, name });
     log.info({ image: image.ref, imageIdMatches: image.sameId }, `${label} from remote started`);
-    let bytes = 0;
     this.deps.background.start(operation.id, log, async ({ signal, progress }) => {
       try {
-        const downloaded = await this.deps.downloader.download(remote, manifest, {
-          signal,
-          ...(expiryDays !== undefined && { expiryDays }),
-          onProgress: (done, total) => {
-            bytes = done;
-            progress(done, total);
-          },
+        await downloadThen(this.deps, { kind: label, remote, manifest, signal, progress, log, next: 'copying', expiryDays }, async () => {
+          const copied = await this.deps.copy(manifest.containerId, { name, sourceSnapshot: manifest.snapshotName, start, image: image.ref });
+          log.info({ container: copied.container.id, state: copied.container.state, warnings: copied.warnings }, `${label} from remote done`);
         });
-        log.info({ downloaded: downloaded.downloaded, base: downloaded.base, bytes: downloaded.bytes }, 'replica chain on the pool; copying');
-        const copied = await this.deps.copy(manifest.containerId, { name, sourceSnapshot: manifest.snapshotName, start, image: image.ref });
-        log.info({ container: copied.container.id, state: copied.container.state, warnings: copied.warnings }, `${label} from remote done`);
-        this.deps.observer?.downloaded(remote.id, label, 'succeeded', bytes);
-      } catch (error) {
-        this.deps.observer?.downloaded(remote.id, label, 'failed', bytes);
-        throw error;
       } finally {
         this.namesInProgress.delete(name);
       }

@@ -9,7 +9,8 @@ import { NotFoundError } from '../errors/not-found-error.js';
 import type { RestoreInput, RestoreResult } from './api-types.js';
 import type { BackgroundOperations } from './background-operations.js';
 import type { ContainerResolver } from './container-resolver.js';
-import type { ContainerRecord } from './model.js';
+import type { CapturedFilesystem, ContainerRecord } from './model.js';
+import { downloadThen } from './observed-download.js';
 import type { OperationRecord, OperationStorePort } from './operations.js';
 import type { CapturePort, StorePort } from './ports.js';
 import { askRemote } from './remote-call.js';
@@ -64,28 +65,14 @@ export class RemoteRestoreService {
     );
     const log = this.deps.logger.child({ operation: operation.id, kind: 'replica.restore', container: container.record.id, snapshot: snapshotName, remote: remote.id });
     log.info({ safetySnapshot: input.safetySnapshot === true }, 'restore from remote started');
-    let bytes = 0;
-    this.deps.background.start(operation.id, log, async ({ signal, progress }) => {
-      try {
-        const live = (await this.deps.capture.captureSet(container.live)).flatMap((entry) => (entry.filesystem === null ? [] : [entry.filesystem]));
-        const downloaded = await this.deps.downloader.download(remote, manifest, {
-          live,
-          signal,
-          ...(expiryDays !== undefined && { expiryDays }),
-          onProgress: (done, total) => {
-            bytes = done;
-            progress(done, total);
-          },
-        });
-        log.info({ downloaded: downloaded.downloaded, base: downloaded.base, bytes: downloaded.bytes }, 'replica chain on the pool; restoring');
+    const live = async (): Promise<CapturedFilesystem[]> =>
+      (await this.deps.capture.captureSet(container.live)).flatMap((entry) => (entry.filesystem === null ? [] : [entry.filesystem]));
+    this.deps.background.start(operation.id, log, ({ signal, progress }) =>
+      downloadThen(this.deps, { kind: 'restore', remote, manifest, signal, progress, log, next: 'restoring', live, expiryDays }, async () => {
         const restored = await this.deps.restore(container.record.id, snapshotName, restoreInput);
         log.info({ safetySnapshot: restored.safetySnapshot?.name ?? null, durations: restored.durations }, 'restored from remote');
-        this.deps.observer?.downloaded(remote.id, 'restore', 'succeeded', bytes);
-      } catch (error) {
-        this.deps.observer?.downloaded(remote.id, 'restore', 'failed', bytes);
-        throw error;
-      }
-    });
+      }),
+    );
     return { container: container.record, snapshotName, remoteId: remote.id, operation: this.mustGet(operation.id) };
   }
 

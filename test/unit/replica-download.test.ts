@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { KeyedSerialQueue } from '../../src/core/keyed-serial-queue.js';
+import { downloadThen, type ObservedDownload } from '../../src/core/observed-download.js';
 import { PoolRegistry } from '../../src/core/pool-registry.js';
 import { ReplicaDownloader, type DownloadOptions } from '../../src/core/replica-download.js';
 import type { ReplicaManifest } from '../../src/core/remote-port.js';
@@ -60,7 +61,7 @@ async function until(check: () => boolean): Promise<void> {
   assert.ok(check(), 'condition never held');
 }
 
-describe('replica download: concurrent downloads into one container', () => {
+describe('replica download (fake remote, in-memory receiving driver)', () => {
   const test = createTestStore();
   after(() => test.destroy());
   let remote: FakeRemote;
@@ -145,6 +146,25 @@ describe('replica download: concurrent downloads into one container', () => {
     const kept = await downloader.download(remote, later, options());
     assert.deepEqual(kept.downloaded, ['snap-20260303-000000']);
     assert.equal(kept.snapshot.expiresAt, null);
+  });
+
+  it('downloadThen reports to the metrics how it ended and the bytes that came down, also when the local step fails', async () => {
+    releaseDownloads();
+    const wanted = replica(remote, 'snap-20260301-000000');
+    const heard: unknown[][] = [];
+    const deps = { downloader, observer: { downloaded: (...args: unknown[]) => heard.push(args) } };
+    const progress: number[] = [];
+    const job = (kind: ObservedDownload['kind'], extra: Partial<ObservedDownload> = {}): ObservedDownload => ({
+      kind, remote, manifest: wanted, signal: new AbortController().signal, progress: (done) => progress.push(done), log: pino({ level: 'silent' }), next: 'copying', ...extra,
+    });
+    const other = replica(remote, 'snap-20260302-000000');
+    const bytes = wanted.filesystems[0]?.stream.plainBytes;
+    await downloadThen(deps, job('copy'), () => Promise.resolve());
+    await assert.rejects(downloadThen(deps, job('recover', { manifest: other }), () => Promise.reject(new Error('name taken meanwhile'))), /name taken meanwhile/);
+    await assert.rejects(downloadThen(deps, job('restore', { live: () => Promise.reject(new Error('docker down')) }), () => Promise.resolve()), /docker down/);
+    // The second downloaded in full and then its local step failed; the third never got to download.
+    assert.deepEqual(heard, [['offsite', 'copy', 'succeeded', bytes], ['offsite', 'recover', 'failed', bytes], ['offsite', 'restore', 'failed', 0]]);
+    assert.deepEqual(progress, [0, bytes, 0, bytes]);
   });
 });
 
