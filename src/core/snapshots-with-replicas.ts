@@ -2,11 +2,16 @@ import type { SnapshotsApi } from './api-types.js';
 import type { SnapshotRecord } from './model.js';
 import type { ReplicaRecord } from './replica.js';
 
+type ReplicasOf = (containerId: string, snapshotName: string) => ReplicaRecord[];
+/** The replicas of a page of one container's snapshots, by snapshot name (one query, not one per row). */
+type ReplicasOfPage = (containerId: string, snapshotNames: readonly string[]) => ReadonlyMap<string, ReplicaRecord[]>;
+
 /**
  * Wraps the snapshot API so every snapshot it returns carries this host's replica records (the snapshot
- * object's `replicas`), without the snapshot services knowing about remotes.
+ * object's `replicas`), without the snapshot services knowing about remotes. A list looks its page's
+ * replicas up at once when `replicasOfPage` is given.
  */
-export function withReplicas(api: SnapshotsApi, replicasOf: (containerId: string, snapshotName: string) => ReplicaRecord[]): SnapshotsApi {
+export function withReplicas(api: SnapshotsApi, replicasOf: ReplicasOf, replicasOfPage: ReplicasOfPage = perSnapshot(replicasOf)): SnapshotsApi {
   const attach = (snapshot: SnapshotRecord): SnapshotRecord => withField(snapshot, 'replicas', replicasOf(snapshot.containerId, snapshot.name));
   const inBackground = api.restoreInBackground?.bind(api);
   return {
@@ -17,7 +22,8 @@ export function withReplicas(api: SnapshotsApi, replicasOf: (containerId: string
     },
     list: async (container, query) => {
       const result = await api.list(container, query);
-      return { ...result, snapshots: result.snapshots.map(attach) };
+      const page = replicasOfPage(result.container.id, result.snapshots.map((snapshot) => snapshot.name));
+      return { ...result, snapshots: result.snapshots.map((snapshot) => withField(snapshot, 'replicas', page.get(snapshot.name) ?? [])) };
     },
     get: async (container, snapshot) => {
       const result = await api.get(container, snapshot);
@@ -37,6 +43,10 @@ export function withReplicas(api: SnapshotsApi, replicasOf: (containerId: string
       return { ...result, snapshot: attach(result.snapshot) };
     },
   };
+}
+
+function perSnapshot(replicasOf: ReplicasOf): ReplicasOfPage {
+  return (containerId, names) => new Map(names.map((name) => [name, replicasOf(containerId, name)]));
 }
 
 /**
