@@ -337,7 +337,11 @@ async function wire(
   }
 
   const app = createApp({
-    snapshots: withReplicas(events.snapshots(instrumentSnapshots(snapshots, metrics, logger)), (containerId, name) => replicas.replicasOf(containerId, name)),
+    snapshots: withReplicas(
+      events.snapshots(instrumentSnapshots(snapshots, metrics, logger)),
+      (containerId, name) => replicas.replicasOf(containerId, name),
+      (containerId, names) => replicas.replicasOfPage(containerId, names),
+    ),
     containers,
     token,
     access: access.http,

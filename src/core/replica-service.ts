@@ -230,6 +230,11 @@ export class ReplicaService {
     return this.deps.replicas.listReplicasOfSnapshot(containerId, snapshotName);
   }
 
+  /** The same for a page of snapshots of one container, in one query: by snapshot name. */
+  replicasOfPage(containerId: string, snapshotNames: readonly string[]): Map<string, ReplicaRecord[]> {
+    return this.deps.replicas.listReplicasOfSnapshots(containerId, snapshotNames);
+  }
+
   /** Resolves when no upload is running or queued (tests; a clean shutdown uses close()). */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running.values()].map((entry) => entry.finished));

@@ -58,6 +58,8 @@ export interface ReplicaStorePort {
   markReplicaFailed(key: ReplicaKey, error: string, at: Date): void;
   getReplica(key: ReplicaKey): ReplicaRecord | undefined;
   listReplicasOfSnapshot(containerId: string, snapshotName: string): ReplicaRecord[];
+  /** By snapshot name; a snapshot without replicas has no entry. */
+  listReplicasOfSnapshots(containerId: string, snapshotNames: readonly string[]): Map<string, ReplicaRecord[]>;
   listReplicasOfContainer(containerId: string, remoteId: string): ReplicaRecord[];
   listReplicasInState(state: ReplicaState): ReplicaRecord[];
   deleteReplicaRecord(key: ReplicaKey): void;

@@ -39,6 +39,7 @@ export class ReplicaStore implements ReplicaStorePort {
   private readonly failed: Statement<[ReplicaKey & { error: string; now: number }]>;
   private readonly one: Statement<[ReplicaKey], ReplicaRow>;
   private readonly ofSnapshot: Statement<[string, string], ReplicaRow>;
+  private readonly ofSnapshots: Statement<[string, string], ReplicaRow>;
   private readonly ofContainer: Statement<[string, string], ReplicaRow>;
   private readonly inState: Statement<[string], ReplicaRow>;
   private readonly remove: Statement<[ReplicaKey]>;
@@ -62,6 +63,9 @@ export class ReplicaStore implements ReplicaStorePort {
     this.failed = db.prepare(`UPDATE replicas SET state = 'failed', error = @error, updated_at = @now WHERE ${KEY}`);
     this.one = db.prepare(`SELECT * FROM replicas WHERE ${KEY}`);
     this.ofSnapshot = db.prepare('SELECT * FROM replicas WHERE container_id = ? AND snapshot_name = ? ORDER BY remote_id');
+    this.ofSnapshots = db.prepare(
+      'SELECT * FROM replicas WHERE container_id = ? AND snapshot_name IN (SELECT value FROM json_each(?)) ORDER BY snapshot_name, remote_id',
+    );
     this.ofContainer = db.prepare('SELECT * FROM replicas WHERE container_id = ? AND remote_id = ? ORDER BY snapshot_name');
     this.inState = db.prepare('SELECT * FROM replicas WHERE state = ? ORDER BY updated_at');
     this.remove = db.prepare(`DELETE FROM replicas WHERE ${KEY}`);
@@ -109,6 +113,18 @@ export class ReplicaStore implements ReplicaStorePort {
 
   listReplicasOfSnapshot(containerId: string, snapshotName: string): ReplicaRecord[] {
     return this.ofSnapshot.all(containerId, snapshotName).map(toReplicaRecord);
+  }
+
+  /** The replicas of several snapshots of one container in one query (a list page), by snapshot name. */
+  listReplicasOfSnapshots(containerId: string, snapshotNames: readonly string[]): Map<string, ReplicaRecord[]> {
+    const bySnapshot = new Map<string, ReplicaRecord[]>();
+    if (snapshotNames.length === 0) return bySnapshot;
+    for (const row of this.ofSnapshots.all(containerId, JSON.stringify(snapshotNames))) {
+      const list = bySnapshot.get(row.snapshot_name);
+      if (list === undefined) bySnapshot.set(row.snapshot_name, [toReplicaRecord(row)]);
+      else list.push(toReplicaRecord(row));
+    }
+    return bySnapshot;
   }
 
   listReplicasOfContainer(containerId: string, remoteId: string): ReplicaRecord[] {
