@@ -13,6 +13,7 @@ import type { SnapshotCreator } from './snapshot-creator.js';
 import type { CrashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
 import { storageSnapshotName } from './storage-snapshot-name.js';
 import { mapStorageError } from './storage-error-mapping.js';
+import { assertFilesystemsInPlace } from './restore-precheck.js';
 import type { ContainerRestarter } from './container-restarter.js';
 import { isDockerUnavailableError } from '../runtime/docker-errors.js';
 import { InternalError } from '../errors/internal-error.js';
@@ -82,6 +83,7 @@ export class RestoreService {
     // Checked holding the datasets, so no other restore can stop and restart a sharing container meanwhile.
     const sharing = await findSharingContainers(this.deps, id, snapshot.filesystems);
     if (sharing.length > 0 && input.stopSharingContainers !== true) throw sharedDatasetInUse(snapshot, sharing);
+    await assertFilesystemsInPlace(this.deps.pools, snapshot.filesystems, snapshot.name);
     const safetySnapshot =
       input.safetySnapshot === true
         ? await this.deps.creator.create(

@@ -191,6 +191,18 @@ export class ZfsDriver extends DriverBase {
     return mountpoint;
   }
 
+  /** Looks at the host's mount table, not the `mounted` property: zfs-fuse's can say yes after the mount was lost. */
+  async datasetMounted(dataset: string): Promise<boolean> {
+    let path: string;
+    try {
+      path = await this.mountPath(dataset);
+    } catch {
+      return false;
+    }
+    const mount = await findMount(path);
+    return mount !== undefined && mount.source === dataset && /(^|\.)zfs$/.test(mount.fsType);
+  }
+
   async datasetForPath(hostPath: string): Promise<string | undefined> {
     let path: string;
     try {

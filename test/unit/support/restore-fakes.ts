@@ -256,6 +256,12 @@ export class FakeDriver {
     return Promise.resolve(this.content.has(dataset));
   }
 
+  /** Datasets a test has "unmounted" (zfs left them so after a crash). */
+  readonly unmounted = new Set<string>();
+  datasetMounted(dataset: string): Promise<boolean> {
+    return Promise.resolve(this.content.has(dataset) && !this.unmounted.has(dataset));
+  }
+
   listSnapshots(dataset: string): Promise<{ dataset: string; name: string; createdAt: Date }[]> {
     this.lookups.listSnapshots += 1;
     const names = [...this.snapshots.keys()].filter((key) => key.startsWith(`${dataset}@`)).map((key) => key.slice(dataset.length + 1));
