@@ -24,6 +24,8 @@ import { ScheduleService } from './core/schedule-service.js';
 import { Scheduler, type ScheduleRunReport } from './core/schedule-runner.js';
 import { PoolRegistry, type RegisteredPool } from './core/pool-registry.js';
 import { RestoreService } from './core/restore-service.js';
+import { ContainerRestarter } from './core/container-restarter.js';
+import { OwedStartsStore } from './store/owed-starts-store.js';
 import { SnapshotCreator } from './core/snapshot-creator.js';
 import { SnapshotDeleter } from './core/snapshot-deleter.js';
 import { SnapshotSizeRefresh } from './core/snapshot-size-refresh.js';
@@ -185,6 +187,13 @@ async function wire(
   const locks = new ContainerLocks(options.lockWaitMs);
   const resolver = new ContainerResolver(runtime, store, clock);
   const datasetLocks = new DatasetLocks(options.lockWaitMs);
+  // A container a restore or a quiesce stopped and Docker could not start again (it went away): started once it answers.
+  const restarter = new ContainerRestarter({
+    owed: new OwedStartsStore(opened.db, clock),
+    runtime,
+    tryLocked: (id, operation, body) => locks.tryRun(id, operation, body),
+    report: (lines) => { logger.info({ lines }, 'owed container starts'); },
+  });
   const retentionDays = config.journalRetentionDays ?? DEFAULTS.journalRetentionDays;
   const snapshotTotals = new SnapshotTotals(opened.db);
   const metrics = new ServiceMetrics(() => snapshotTotals.byPoolAndState());
@@ -219,12 +228,13 @@ async function wire(
     sizes,
     ...(crashCheckpoint !== undefined && { crashCheckpoint }),
     commitsWithoutFsync: commitsWithoutFsync(opened.db),
+    restarter,
   });
   const pins = new SnapshotPins();
   const deleter = new SnapshotDeleter(store, registry, (snapshot) => {
     pins.assertDeletable(snapshot);
   });
-  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock, ...(crashCheckpoint !== undefined && { crashCheckpoint }) });
+  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock, restarter, ...(crashCheckpoint !== undefined && { crashCheckpoint }) });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock, sizes });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
@@ -323,6 +333,7 @@ async function wire(
     deleter,
     removeContainer: (id) => runtime.remove(id, { force: true }),
     listRunning: async () => (await runtime.listContainers()).filter((container) => container.state.running),
+    restarter,
   });
   // The durations tell an operator why a restart is slow (pool probes, recovery over many snapshots).
   logger.info({ startup, probeMs: recoveryStarted - probeStarted, recoveryMs: Date.now() - recoveryStarted }, 'start-up recovery done');
@@ -385,9 +396,12 @@ async function wire(
   // cowsnap was down: each schedule's latest missed slot once, and whatever expired meanwhile.
   schedulerJob.start('* * * * *');
   poolJob.start('* * * * *');
-  runtime.watchEvents((error: unknown) => {
-    logger.warn({ err: error }, 'Docker event stream lost: read requests ask Docker directly until it is back');
-  });
+  runtime.watchEvents(
+    (error: unknown) => {
+      logger.warn({ err: error }, 'Docker event stream lost: read requests ask Docker directly until it is back');
+    },
+    () => void restarter.retry(),
+  );
   reaperJob.start(config.reaperSchedule);
   events.startDeliveries();
   remoteReaperJob.start(config.reaperSchedule);
@@ -406,6 +420,7 @@ async function wire(
     async close() {
       reaper.stop();
       runtime.stopWatchingEvents();
+      restarter.close();
       remoteReaper.stop();
       // Event streams never end on their own; background restores and copies finish and record first.
       await events.close();

@@ -147,6 +147,12 @@ export interface StorageDriver {
    * dataset of this pool (a plain folder, another filesystem). Used to decide what a container mount is.
    */
   datasetForPath(hostPath: string): Promise<string | undefined>;
+  /**
+   * True when the dataset is mounted at its mount path on the host, so what is read and written there
+   * is the dataset. Only for drivers whose datasets can be unmounted (zfs); a btrfs subvolume that exists
+   * is in place. Restore refuses a dataset that is not (restore-precheck.ts).
+   */
+  datasetMounted?(dataset: string): Promise<boolean>;
 
   /** Read-only, atomic, O(1) in the size of the data. */
   createSnapshot(dataset: string, name: string): Promise<SnapshotInfo>;

@@ -5,6 +5,8 @@
  */
 import type { JournalEntry, Quiesce } from './model.js';
 import type { RuntimePort, StorePort } from './ports.js';
+import type { ContainerRestarter } from './container-restarter.js';
+import { isDockerUnavailableError } from '../runtime/docker-errors.js';
 
 type QuiesceMode = Exclude<Quiesce, 'none'>;
 
@@ -19,7 +21,11 @@ export function journalThawed(store: Pick<StorePort, 'updateOperation'>, operati
 }
 
 /** Start-up: thaws the container of an interrupted snapshot that had quiesced it; undefined when none had. */
-export async function thawAfterCrash(entry: JournalEntry, runtime: Pick<RuntimePort, 'unpause' | 'start'>): Promise<string | undefined> {
+export async function thawAfterCrash(
+  entry: JournalEntry,
+  runtime: Pick<RuntimePort, 'unpause' | 'start'>,
+  restarter?: Pick<ContainerRestarter, 'owe'>,
+): Promise<string | undefined> {
   const mode = entry.payload.quiesced;
   if (mode !== 'pause' && mode !== 'stop') return undefined;
   const who = entry.containerId.slice(0, 12);
@@ -29,6 +35,11 @@ export async function thawAfterCrash(entry: JournalEntry, runtime: Pick<RuntimeP
     else await runtime.start(entry.containerId);
     return `${mode === 'pause' ? 'unpaused' : 'started'} ${who}, left ${mode === 'pause' ? 'paused' : 'stopped'} by a snapshot the crash interrupted`;
   } catch (error) {
+    // Docker away at start-up: the container is started once it answers again.
+    if (mode === 'stop' && restarter !== undefined && isDockerUnavailableError(error)) {
+      restarter.owe(entry.containerId, 'a snapshot the crash interrupted (stop quiesce)');
+      return `${who}, left stopped by a snapshot the crash interrupted, is started once Docker answers again`;
+    }
     return `could not ${mode === 'pause' ? 'unpause' : 'start'} ${who} after an interrupted snapshot: ${error instanceof Error ? error.message : String(error)}`;
   }
 }

@@ -5,6 +5,7 @@ import { bindMountersOf } from './pool-recovery.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { RuntimePort, StorePort } from './ports.js';
 import type { RestorePayload, RestoreSwap } from './restore-swap.js';
+import type { ContainerRestarter } from './container-restarter.js';
 
 export interface RestoreResumeDeps {
   readonly store: Pick<StorePort, 'touchLastUsed' | 'updateOperation' | 'finishOperation'>;
@@ -12,6 +13,8 @@ export interface RestoreResumeDeps {
   readonly pools: Pick<PoolRegistry, 'driverFor'>;
   readonly swap: RestoreSwap;
   readonly clock: Clock;
+  /** Owes the start of a container Docker could not start (Docker away at start-up). */
+  readonly restarter?: ContainerRestarter;
 }
 
 /**
@@ -70,7 +73,7 @@ export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry
       await swap.dropRollbacks(payload.filesystems, payload.rollbackName);
     }
     for (const id of restart) {
-      if (!(await runtime.inspect(id)).state.running) await runtime.start(id);
+      if (!(await runtime.inspect(id)).state.running) await startOrOwe(deps, id, who);
     }
     store.touchLastUsed(payload.snapshotId, deps.clock.now());
     store.finishOperation(entry.id, 'done');
@@ -80,9 +83,13 @@ export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry
   } catch (error) {
     // Whatever could not be finished, the containers that ran before the restore run again: a container
     // left stopped by a failed recovery is an outage nobody asked for.
-    for (const id of restart) await runtime.start(id).catch(() => undefined);
+    for (const id of restart) await startOrOwe(deps, id, who).catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);
     store.finishOperation(entry.id, 'failed', `could not finish after restart: ${message}`);
     return `${who} could not be finished: ${message}`;
   }
+}
+
+function startOrOwe(deps: RestoreResumeDeps, id: string, who: string): Promise<void> {
+  return deps.restarter !== undefined ? deps.restarter.startOrOwe(id, `the ${who}, finished at start-up`) : deps.runtime.start(id);
 }

@@ -13,6 +13,10 @@ import type { SnapshotCreator } from './snapshot-creator.js';
 import type { CrashCheckpoint } from '../../storage-drivers/common/crash-checkpoint.js';
 import { storageSnapshotName } from './storage-snapshot-name.js';
 import { mapStorageError } from './storage-error-mapping.js';
+import { assertFilesystemsInPlace } from './restore-precheck.js';
+import type { ContainerRestarter } from './container-restarter.js';
+import { isDockerUnavailableError } from '../runtime/docker-errors.js';
+import { InternalError } from '../errors/internal-error.js';
 
 export interface RestoreServiceDeps {
   readonly store: Pick<
@@ -28,6 +32,8 @@ export interface RestoreServiceDeps {
   readonly clock: Clock;
   /** Test hook between steps (see crash-checkpoint.ts); none in production. */
   readonly crashCheckpoint?: CrashCheckpoint;
+  /** Starts again, once Docker is back, a container the restore stopped and Docker then could not start. */
+  readonly restarter?: ContainerRestarter;
 }
 
 const SAFETY_EXPIRY_DAYS = 7;
@@ -77,6 +83,7 @@ export class RestoreService {
     // Checked holding the datasets, so no other restore can stop and restart a sharing container meanwhile.
     const sharing = await findSharingContainers(this.deps, id, snapshot.filesystems);
     if (sharing.length > 0 && input.stopSharingContainers !== true) throw sharedDatasetInUse(snapshot, sharing);
+    await assertFilesystemsInPlace(this.deps.pools, snapshot.filesystems, snapshot.name);
     const safetySnapshot =
       input.safetySnapshot === true
         ? await this.deps.creator.create(
@@ -112,15 +119,16 @@ export class RestoreService {
       this.deps.crashCheckpoint?.('restore:stopped');
 
       const swapStart = performance.now();
-      await this.swap.swapAll(operation.id, payload, payload.filesystems);
+      await this.swap.swapAll(operation.id, payload, payload.filesystems, [], { keepRollbacks: true });
       swapMs = performance.now() - swapStart;
       store.updateOperation(operation.id, 'swapped');
 
       const startStart = performance.now();
-      for (const each of toStart) await runtime.start(each);
+      await this.startAfterSwap(operation.id, payload, toStart);
       startMs = performance.now() - startStart;
     } catch (error) {
-      for (const each of toStart) await runtime.start(each).catch(() => undefined);
+      const reason = `the restore of ${container.live.name} to ${snapshot.name}`;
+      for (const each of toStart) await this.startOrOwe(each, reason).catch(() => undefined);
       store.finishOperation(operation.id, 'failed', error instanceof Error ? error.message : String(error));
       throw mapStorageError(error, `Restore of ${container.live.name} to ${snapshot.name}`);
     }
@@ -135,6 +143,44 @@ export class RestoreService {
       stoppedSharingContainers: sharing.map((s) => s.name),
       durations: { totalMs: performance.now() - started, stopMs, swapMs, startMs },
     };
+  }
+
+  /**
+   * Starts the containers the restore stopped. Docker gone away before any of them ran again (shut down,
+   * restarting): the swap is undone, so the 503 the caller gets means "nothing changed, try again"; the
+   * caller's catch then owes their start to the restarter. The pre-restore snapshots go either way.
+   */
+  private async startAfterSwap(operationId: number, payload: RestorePayload, toStart: readonly string[]): Promise<void> {
+    let started = 0;
+    try {
+      for (const each of toStart) {
+        await this.deps.runtime.start(each);
+        started += 1;
+      }
+    } catch (error) {
+      if (!isDockerUnavailableError(error) || started > 0) {
+        await this.swap.dropRollbacks(payload.filesystems, payload.rollbackName);
+        throw error;
+      }
+      this.deps.store.updateOperation(operationId, 'undoing: Docker went away before the containers were started again');
+      try {
+        await this.swap.undo(payload);
+      } catch (undoError) {
+        throw new InternalError(
+          'restore_undo_failed',
+          `Docker went away before the restored container could be started, and putting the old content back failed; the pre-restore snapshots "${payload.rollbackName}" are kept.`,
+          { cause: Object.assign(new Error(`undo after Docker went away: ${String(undoError)}`, { cause: error }), { undoError }) },
+        );
+      }
+      throw error;
+    }
+    await this.swap.dropRollbacks(payload.filesystems, payload.rollbackName);
+  }
+
+  /** A container the restore stopped runs again, now or (Docker away) once Docker is back. */
+  private startOrOwe(containerId: string, reason: string): Promise<void> {
+    const { restarter, runtime } = this.deps;
+    return restarter !== undefined ? restarter.startOrOwe(containerId, reason) : runtime.start(containerId);
   }
 
   /** `before-restore-<name>`, with -2, -3 ... when an earlier restore to the same snapshot took it. */

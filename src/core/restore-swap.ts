@@ -70,6 +70,7 @@ export class RestoreSwap {
     payload: RestorePayload,
     filesystems: readonly CapturedFilesystem[],
     alreadySwapped: readonly CapturedFilesystem[] = [],
+    options: { keepRollbacks?: boolean } = {},
   ): Promise<void> {
     const { pools, store } = this.deps;
     const rollbacks: CapturedFilesystem[] = [...alreadySwapped];
@@ -107,7 +108,19 @@ export class RestoreSwap {
       await this.dropRollbacks(rollbacks, payload.rollbackName);
       throw error;
     }
-    await this.dropRollbacks(rollbacks, payload.rollbackName);
+    // Kept when the caller may still have to undo the whole swap (see undo()); it drops them after.
+    if (options.keepRollbacks !== true) await this.dropRollbacks(rollbacks, payload.rollbackName);
+  }
+
+  /**
+   * Puts every filesystem of a completed swap back to its pre-restore snapshot (kept by swapAll's
+   * keepRollbacks), then drops those: the restore ends as if it had not run.
+   */
+  async undo(payload: RestorePayload): Promise<void> {
+    for (const filesystem of [...payload.filesystems].reverse()) {
+      await this.deps.pools.driverFor(filesystem).restoreSnapshot(filesystem.dataset, payload.rollbackName);
+    }
+    await this.dropRollbacks(payload.filesystems, payload.rollbackName);
   }
 
   async dropRollbacks(filesystems: readonly CapturedFilesystem[], name: string): Promise<void> {

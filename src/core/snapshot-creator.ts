@@ -10,6 +10,7 @@ import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, Uncap
 import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
 import { journalQuiesce, journalThawed } from './quiesce-journal.js';
+import type { ContainerRestarter } from './container-restarter.js';
 import { daysAfter, expiryFrom } from './day-offsets.js';
 import { storageSnapshotName } from './storage-snapshot-name.js';
 import { publicMessage } from './public-error.js';
@@ -37,6 +38,8 @@ export interface SnapshotCreatorDeps {
    * bookkeeping before the storage exists and after the record is ready. Without it every commit syncs.
    */
   readonly commitsWithoutFsync?: <T>(body: () => T) => T;
+  /** Owes the start of a container stopped for a quiesce when Docker went away meanwhile. */
+  readonly restarter?: Pick<ContainerRestarter, 'startOrOwe'>;
 }
 
 /** Default of `journalRetentionDays`, which also bounds how long failed snapshots stay listed. */
@@ -173,6 +176,7 @@ export class SnapshotCreator {
       await body();
     } finally {
       if (quiesce === 'pause') await runtime.unpause(container.id);
+      else if (this.deps.restarter !== undefined) await this.deps.restarter.startOrOwe(container.id, `the stop quiesce of a snapshot of ${container.name}`);
       else await runtime.start(container.id);
       journalThawed(store, operationId);
     }

@@ -6,6 +6,7 @@ import { recoverPool, type ListRunning } from './pool-recovery.js';
 import { thawAfterCrash } from './quiesce-journal.js';
 import { reconcileRecordsAndStorage } from './records-storage-reconcile.js';
 import type { RestoreService } from './restore-service.js';
+import type { ContainerRestarter } from './container-restarter.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
 import { storageSnapshotName } from './storage-snapshot-name.js';
 
@@ -36,6 +37,8 @@ export async function recoverAtStartup(deps: {
   deleter: SnapshotDeleter;
   /** Removes a half-made container (a copy interrupted by a crash). */
   removeContainer: (id: string) => Promise<void>;
+  /** Containers owed a start (Docker was away when cowsnap had to start them again): tried once more here. */
+  restarter?: ContainerRestarter;
 }): Promise<StartupReport> {
   const { store, pools } = deps;
   const storage: StartupReport['storage'] = [];
@@ -52,7 +55,7 @@ export async function recoverAtStartup(deps: {
   const [deferred, resumable] = splitByPoolAvailability(store.listUnfinishedOperations(), store, pools);
   for (const entry of deferred) {
     // The container itself needs no pool: one a snapshot left paused or stopped is thawed now.
-    const thawed = entry.kind === 'create' ? await thawAfterCrash(entry, deps.runtime) : undefined;
+    const thawed = entry.kind === 'create' ? await thawAfterCrash(entry, deps.runtime, deps.restarter) : undefined;
     if (thawed !== undefined) operations.push(thawed);
     operations.push(`deferred ${entry.kind} ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}: its pool is unavailable`);
   }
@@ -66,6 +69,7 @@ export async function recoverAtStartup(deps: {
     }
   }
   operations.push(...(await removeOrphanedHalfMade(deps, deferred)));
+  if (deps.restarter !== undefined) operations.push(...(await deps.restarter.retry()));
 
   const { recordsWithoutStorage, storageWithoutRecord, unreachable } = await reconcileRecordsAndStorage(store, pools);
   const statuses = pools.statuses().map((status) => ({ ...status, configured: true }));
@@ -129,7 +133,7 @@ async function resumeEntry(entry: JournalEntry, deps: RecoveryDeps): Promise<str
   if (entry.kind === 'restore') {
     return [await deps.restorer.resume(entry)];
   } else if (entry.kind === 'create') {
-    const thawed = await thawAfterCrash(entry, deps.runtime);
+    const thawed = await thawAfterCrash(entry, deps.runtime, deps.restarter);
     if (thawed !== undefined) operations.push(thawed);
     // A half-made snapshot: remove whatever storage it got, and its record.
     if (snapshot !== undefined && snapshot.state === 'creating') await removeHalfMade(snapshot, deps);

@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   nested_datasets: 409,
   dataset_busy: 409,
   dataset_in_use: 409,
+  dataset_not_in_place: 409,
   copy_dataset_in_use: 409,
   send_unsupported: 409,
   restore_unsupported: 409,

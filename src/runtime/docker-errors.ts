@@ -46,9 +46,42 @@ export function describeDockerFailure(error: unknown): DockerFailure {
   return { statusCode, message: message.trim(), code };
 }
 
+/**
+ * What dockerd answers while it shuts down or restarts: its connection to containerd is already gone, so
+ * a request in flight gets a 500 (or the socket closes under it) saying so. These sentences are gRPC's
+ * and containerd's own, not Docker's opinion of the request; retried once dockerd is back, the request
+ * works. Kept narrow on purpose: any other 500 is Docker's own failure and stays docker_failed.
+ */
+const SHUTTING_DOWN_MESSAGES = [
+  /grpc: the client connection is closing/i,
+  /transport is closing/i,
+  /error reading from server: EOF/i,
+  /connection error: desc = "transport/i,
+  /dial unix [^ ]*containerd\.sock: connect: (connection refused|no such file or directory)/i,
+  /the daemon is shutting down/i,
+];
+
+/** The request got no answer because nobody listens at the socket, or the socket closed under it. */
+function isUnreachable(failure: DockerFailure): boolean {
+  if (failure.statusCode !== undefined) return false;
+  if (failure.code !== undefined && UNREACHABLE_CODES.has(failure.code)) return true;
+  // docker-modem's "socket hang up" carries ECONNRESET; an aborted HTTP parse carries none.
+  return /socket hang up/i.test(failure.message);
+}
+
+/** Docker is going away or coming back: retrying once it answers again is the cure. */
+function isShuttingDown(failure: DockerFailure): boolean {
+  return (failure.statusCode === undefined || failure.statusCode >= 500) && SHUTTING_DOWN_MESSAGES.some((pattern) => pattern.test(failure.message));
+}
+
 export function isDockerUnreachable(error: unknown): boolean {
   const failure = describeDockerFailure(error);
-  return failure.statusCode === undefined && failure.code !== undefined && UNREACHABLE_CODES.has(failure.code);
+  return isUnreachable(failure) || isShuttingDown(failure);
+}
+
+/** True for the 503 docker_unavailable this module maps an unreachable or departing Docker to. */
+export function isDockerUnavailableError(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'docker_unavailable';
 }
 
 export interface DockerErrorContext {
@@ -62,17 +95,24 @@ export interface DockerErrorContext {
 
 /**
  * One place that decides what a Docker failure means to the caller:
- * unreachable → 503 docker_unavailable, 404 → container_not_found (or not_found for non-container
+ * unreachable or shutting down (see SHUTTING_DOWN_MESSAGES) → 503 docker_unavailable, 404 → container_not_found (or not_found for non-container
  * requests), 409 → 409 conflict, 400 → 400, anything else → 500 docker_failed (Docker's message in the log).
  */
 export function mapDockerError(error: unknown, context: DockerErrorContext): AppError {
   if (error instanceof AppError) return error;
   const failure = describeDockerFailure(error);
-  if (failure.statusCode === undefined && failure.code !== undefined && UNREACHABLE_CODES.has(failure.code)) {
+  if (isUnreachable(failure)) {
     // The socket path is the host's business: it stays in the cause, which the log prints.
     return new ServiceUnavailableError(
       'docker_unavailable',
-      `Docker is not reachable (${failure.code}) while trying to ${context.action}; is dockerd running?`,
+      `Docker is not reachable (${failure.code ?? 'connection closed'}) while trying to ${context.action}; is dockerd running?`,
+      { cause: error },
+    );
+  }
+  if (isShuttingDown(failure)) {
+    return new ServiceUnavailableError(
+      'docker_unavailable',
+      `Docker is shutting down or restarting and could not ${context.action}; try again once it is back.`,
       { cause: error },
     );
   }

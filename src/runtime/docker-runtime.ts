@@ -49,10 +49,13 @@ export class DockerRuntime implements RuntimePort {
    * Follows Docker's container events so read paths can answer from the lookup cache (see
    * container-lookup-cache.ts). Until this runs, and while the stream is down, every lookup asks Docker.
    */
-  watchEvents(onLost?: (error: unknown) => void): void {
+  watchEvents(onLost?: (error: unknown) => void, onConnected?: () => void): void {
     if (this.eventWatch !== undefined) return;
     this.eventWatch = watchContainerEvents(this.docker, {
-      connected: () => { this.lookups.setLive(true); },
+      connected: () => {
+        this.lookups.setLive(true);
+        onConnected?.();
+      },
       lost: (error) => {
         this.lookups.setLive(false);
         onLost?.(error);

@@ -6,6 +6,7 @@
 import type { Database } from './database.js';
 import { InternalError } from '../errors/internal-error.js';
 import { V8_SNAPSHOT_POOL_TOTALS } from './snapshot-pool-totals-sql.js';
+import { V9_OWED_STARTS } from './owed-starts-store.js';
 
 export interface Migration {
   /** What the migration does, for errors and logs. */
@@ -297,6 +298,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { description: 'projects with quotas, API keys, audit log; containers get a project', up: (db) => db.exec(V7_ACCESS) },
   { description: 'snapshot totals per pool and state kept by triggers (/metrics)', up: (db) => db.exec(V8_SNAPSHOT_POOL_TOTALS) },
   { description: "a project's snapshot count and bytes read from an index alone (/metrics, quotas)", up: (db) => db.exec(PROJECT_USAGE_INDEX) },
+  { description: 'containers owed a start: stopped by cowsnap when Docker went away', up: (db) => db.exec(V9_OWED_STARTS) },
 ];
 
 export interface MigrationResult {

@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { DriverBase } from '../driver-base.js';
-import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
+import { AlreadyExistsError, BusyError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
 import { findMount } from '../common/mounts.js';
 import type { Readable } from 'node:stream';
@@ -151,9 +151,11 @@ export class ZfsDriver extends DriverBase {
   async destroyDataset(dataset: string): Promise<void> {
     await this.requireDataset(dataset);
     await this.refuseNested(dataset, 'destroy');
+    const hasSnapshots = (await this.zfs.list(dataset, 'snapshot', 1)).length > 0;
+    if (hasSnapshots) await this.refuseHeldDependents(dataset);
     await this.zfs.ensureUnmounted(dataset);
     try {
-      if ((await this.zfs.list(dataset, 'snapshot', 1)).length === 0) {
+      if (!hasSnapshots) {
         await this.zfs.destroy(dataset, { recursive: true });
       } else {
         await this.ensureInternal();
@@ -167,6 +169,20 @@ export class ZfsDriver extends DriverBase {
       throw error;
     }
     await this.collectAfter();
+  }
+
+  /**
+   * destroyDataset keeps a dataset with snapshots as a lineage, by rename; zfs-fuse renames it by
+   * unmounting and remounting the clones of its snapshots (to any depth), and the remount fails while a
+   * running container holds a clone: it would end unmounted under that container (zfs-holders.ts). Refused
+   * first, nothing changed, like restore and the lineage collector do.
+   */
+  private async refuseHeldDependents(dataset: string): Promise<void> {
+    const pool = dataset.split('/')[0] ?? dataset;
+    const held = await heldElsewhere(dependentsOf(dataset, await this.zfs.getClones(pool)));
+    if (held.length > 0) {
+      throw new BusyError(`cannot destroy ${dataset}: clones of its snapshots are in use by running containers (${held.join(', ')}); zfs-fuse would unmount them under those containers. Stop them first`);
+    }
   }
 
   async datasetExists(dataset: string): Promise<boolean> {
@@ -189,6 +205,18 @@ export class ZfsDriver extends DriverBase {
     const mountpoint = await this.zfs.getProperty(dataset, 'mountpoint');
     if (!mountpoint.startsWith('/')) throw new UnsupportedError(`dataset ${dataset} has no mount point (mountpoint=${mountpoint})`);
     return mountpoint;
+  }
+
+  /** Looks at the host's mount table, not the `mounted` property: zfs-fuse's can say yes after the mount was lost. */
+  async datasetMounted(dataset: string): Promise<boolean> {
+    let path: string;
+    try {
+      path = await this.mountPath(dataset);
+    } catch {
+      return false;
+    }
+    const mount = await findMount(path);
+    return mount !== undefined && mount.source === dataset && /(^|\.)zfs$/.test(mount.fsType);
   }
 
   async datasetForPath(hostPath: string): Promise<string | undefined> {

@@ -171,7 +171,8 @@ export class ChaosOperations {
           if (actual !== fs.current) violations.add('failed-restore-changed-content', `${what}: ${fs.id} changed (${actual})`);
         }
       }
-      const state = await settledState(docker, container.name);
+      // A 503 while dockerd restarts: cowsnap starts the container it stopped once Docker answers again.
+      const state = await settledState(docker, container.name, answer.status === 503 && client.dockerDown ? 60_000 : 6_000);
       if (state !== 'running') violations.add('container-left-stopped', `${what}: the container is ${state} after the answer`);
       return String(answer.status);
     } finally {

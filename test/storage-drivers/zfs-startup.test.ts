@@ -233,4 +233,34 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
     assert.equal(await zfsGet(d.dataset, 'mounted'), 'yes', JSON.stringify(actions));
     assert.equal(await readFile(join(d.path, 'file'), 'utf8'), 'old');
   });
+
+  // Issue #13: destroyDataset keeps a dataset with snapshots as a lineage by rename, which zfs-fuse does by
+  // unmounting and remounting the clones of its snapshots: a clone a running container holds (a copy made
+  // from the dataset) ended unmounted under it. Refused busy instead, nothing changed.
+  it('destroying a dataset whose snapshot has a clone a running container holds is refused busy, the clone stays mounted', async () => {
+    const d = await prepared('destroy-source');
+    const copy = `${root}/destroy-source-copy`;
+    await driver.cloneSnapshot(d.dataset, 's1', copy);
+    const copyPath = await driver.mountPath(copy);
+    const held = await hold(copyPath);
+    try {
+      await assert.rejects(driver.destroyDataset(d.dataset), { code: 'busy', message: /destroy-source-copy/ });
+      for (const [dataset, path, content] of [[d.dataset, d.path, 'old'], [copy, copyPath, 'v1']] as const) {
+        assert.equal(await zfsGet(dataset, 'mounted'), 'yes', dataset);
+        assert.equal(await readFile(join(path, 'file'), 'utf8'), content);
+        assert.equal(await driver.datasetMounted(dataset), true, `${dataset}: the mount table has it`);
+      }
+    } finally {
+      await held.release();
+    }
+  });
+
+  it('datasetMounted reads the host mount table: false for a dataset unmounted (restore refuses it, dataset_not_in_place)', async () => {
+    const d = await prepared('mount-check');
+    assert.equal(await driver.datasetMounted(d.dataset), true);
+    await runner.run('zfs', ['unmount', d.dataset]);
+    assert.equal(await driver.datasetMounted(d.dataset), false);
+    await runner.run('zfs', ['mount', d.dataset]);
+    assert.equal(await driver.datasetMounted(d.dataset), true);
+  });
 });

@@ -19,7 +19,7 @@ describe('store: database and migrations', () => {
   it('migrates an empty file to the latest version, with WAL, foreign keys, busy timeout', () => {
     assert.equal(userVersion(test.db), MIGRATIONS.length);
     assert.deepEqual(tableNames(test.db), [
-      'api_keys', 'audit_log', 'containers', 'events', 'operations', 'projects', 'replicas', 'schedules', 'snapshot_filesystems', 'snapshot_pool_totals', 'snapshots', 'tracked_operations', 'webhook_deliveries', 'webhooks',
+      'api_keys', 'audit_log', 'containers', 'events', 'operations', 'owed_starts', 'projects', 'replicas', 'schedules', 'snapshot_filesystems', 'snapshot_pool_totals', 'snapshots', 'tracked_operations', 'webhook_deliveries', 'webhooks',
     ]);
     assert.equal(test.db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(test.db.pragma('foreign_keys', { simple: true }), 1);

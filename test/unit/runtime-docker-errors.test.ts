@@ -62,4 +62,28 @@ describe('dockerode error mapping', () => {
     const original = new ConflictError('container_not_running', 'not running');
     assert.equal(mapDockerError(original, { action: 'x' }), original);
   });
+
+  it('maps Docker shutting down or restarting mid-request to 503 docker_unavailable; a genuine 500 stays docker_failed', () => {
+    // What the chaos run's dockerd restart got (seed 30): a stop during the shutdown.
+    const shutdownAnswers = [
+      modemError(500, 'Cannot stop container c9: grpc: the client connection is closing: unavailable'),
+      modemError(500, 'rpc error: code = Unavailable desc = transport is closing'),
+      modemError(500, 'connection error: desc = "transport: Error while dialing dial unix /run/containerd/containerd.sock: connect: connection refused": unavailable'),
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      new Error('socket hang up'),
+    ];
+    for (const answer of shutdownAnswers) {
+      const error = mapDockerError(answer, { action: 'stop container c9', container: 'c9' });
+      assert.ok(error instanceof ServiceUnavailableError, `${answer.message} -> ${error.constructor.name}`);
+      assert.equal(error.code, 'docker_unavailable');
+      assert.doesNotMatch(error.message, /containerd\.sock|\/run\//);
+      assert.ok(isDockerUnreachable(answer));
+    }
+    const genuine = mapDockerError(modemError(500, 'error mounting layer: invalid argument'), { action: 'start container c9' });
+    assert.ok(genuine instanceof InternalError);
+    assert.equal(genuine.code, 'docker_failed');
+    assert.ok(!isDockerUnreachable(modemError(500, 'error mounting layer: invalid argument')));
+    // A 4xx that quotes such words is still Docker's answer about the request.
+    assert.ok(mapDockerError(modemError(409, 'transport is closing'), { action: 'x' }) instanceof ConflictError);
+  });
 });

@@ -19,6 +19,9 @@ import { SnapshotCreator } from '../../../src/core/snapshot-creator.js';
 import { SnapshotDeleter } from '../../../src/core/snapshot-deleter.js';
 import { SnapshotService } from '../../../src/core/snapshot-service.js';
 import { createTestStore, sampleConfig, type TestStore } from '../../store/store-fixture.js';
+import { ContainerRestarter } from '../../../src/core/container-restarter.js';
+import { ServiceUnavailableError } from '../../../src/errors/service-unavailable-error.js';
+import { OwedStartsStore } from '../../../src/store/owed-starts-store.js';
 
 export type Event = string;
 
@@ -34,6 +37,10 @@ interface FakeContainer {
 /** Docker, reduced to container states; every call is logged in `events`. */
 export class FakeRuntime implements RuntimePort {
   readonly containers = new Map<string, FakeContainer>();
+  /** Docker shut down or restarting: every call fails with 503 docker_unavailable, as DockerRuntime maps it. */
+  away = false;
+  /** Called after each successful stop (a test takes Docker away at that instant). */
+  afterStop: ((name: string) => void) | undefined;
 
   constructor(private readonly events: Event[]) {}
 
@@ -65,19 +72,26 @@ export class FakeRuntime implements RuntimePort {
   }
 
   inspect(id: string): Promise<LiveContainer> {
+    if (this.away) return Promise.reject(dockerAway());
     return Promise.resolve(this.live(this.get(id)));
   }
 
   stop(id: string): Promise<void> {
+    if (this.away) return Promise.reject(dockerAway());
     const c = this.get(id);
     this.events.push(`stop ${c.name}`);
     c.running = false;
     c.paused = false;
+    this.afterStop?.(c.name);
     return Promise.resolve();
   }
 
   start(id: string): Promise<void> {
     const c = this.get(id);
+    if (this.away) {
+      this.events.push(`start ${c.name} failed: Docker away`);
+      return Promise.reject(dockerAway());
+    }
     this.events.push(`start ${c.name}`);
     c.running = true;
     return Promise.resolve();
@@ -101,6 +115,10 @@ export class FakeRuntime implements RuntimePort {
   usersOf(dataset: string): string[] {
     return [...this.containers.values()].filter((c) => c.running && c.filesystems.some((f) => f.dataset === dataset)).map((c) => c.name);
   }
+}
+
+function dockerAway(): ServiceUnavailableError {
+  return new ServiceUnavailableError('docker_unavailable', 'Docker is shutting down or restarting (fake).');
 }
 
 /** The capture set is what the fake container says it uses. */
@@ -238,6 +256,12 @@ export class FakeDriver {
     return Promise.resolve(this.content.has(dataset));
   }
 
+  /** Datasets a test has "unmounted" (zfs left them so after a crash). */
+  readonly unmounted = new Set<string>();
+  datasetMounted(dataset: string): Promise<boolean> {
+    return Promise.resolve(this.content.has(dataset) && !this.unmounted.has(dataset));
+  }
+
   listSnapshots(dataset: string): Promise<{ dataset: string; name: string; createdAt: Date }[]> {
     this.lookups.listSnapshots += 1;
     const names = [...this.snapshots.keys()].filter((key) => key.startsWith(`${dataset}@`)).map((key) => key.slice(dataset.length + 1));
@@ -269,6 +293,9 @@ export interface RestoreHarness {
   readonly restorer: RestoreService;
   readonly deleter: SnapshotDeleter;
   readonly service: SnapshotService;
+  /** Starts containers Docker could not start (it was away) once it is back; retries every 20 ms here. */
+  readonly restarter: ContainerRestarter;
+  readonly owedStarts: OwedStartsStore;
   /** Start-up recovery over this harness's store, pools, runtime and services, as after a restart. */
   recoverAtStartup(): Promise<StartupReport>;
   destroy(): Promise<void>;
@@ -285,10 +312,12 @@ export function createRestoreHarness(options: { lockWaitMs?: number } = {}): Res
   const store = test.store;
   const clock = test.clock;
   const datasetLocks = new DatasetLocks(options.lockWaitMs ?? 5_000);
-  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools, clock });
-  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools, clock });
-  const deleter = new SnapshotDeleter(store, pools);
   const locks = new ContainerLocks(options.lockWaitMs ?? 5_000);
+  const owedStarts = new OwedStartsStore(test.db, clock);
+  const restarter = new ContainerRestarter({ owed: owedStarts, runtime, tryLocked: (id, operation, body) => locks.tryRun(id, operation, body), retryMs: 20 });
+  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools, clock, restarter });
+  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools, clock, restarter });
+  const deleter = new SnapshotDeleter(store, pools);
   const resolver = new ContainerResolver(runtime, store, clock);
   const service = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
   const recover = (): Promise<StartupReport> =>
@@ -300,8 +329,13 @@ export function createRestoreHarness(options: { lockWaitMs?: number } = {}): Res
       deleter,
       removeContainer: () => Promise.resolve(),
       listRunning: async () => (await runtime.listContainers()).filter((container) => container.state.running),
+      restarter,
     });
-  return { test, events, runtime, driver, pools, creator, restorer, deleter, service, recoverAtStartup: recover, destroy: () => test.destroy() };
+  const destroy = (): Promise<void> => {
+    restarter.close();
+    return test.destroy();
+  };
+  return { test, events, runtime, driver, pools, creator, restorer, deleter, service, restarter, owedStarts, recoverAtStartup: recover, destroy };
 }
 
 /** A process killed at this point: nothing after it ever runs. */
