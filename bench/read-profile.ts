@@ -97,8 +97,12 @@ try {
     }
     const metricsUrl = service.base.replace(/\/api\/v1$/, '/metrics');
     const scrapes: number[] = [];
-    for (let i = 0; i < 50; i += 1) scrapes.push(await timed(() => fetch(metricsUrl, { headers }).then((r) => r.text())));
-    console.log(`/metrics p50 ${String(summarize(scrapes).p50)} ms, load ${String(loadAverage())}`);
+    const healths: number[] = [];
+    for (let i = 0; i < 50; i += 1) {
+      scrapes.push(await timed(() => fetch(metricsUrl, { headers }).then((r) => r.text())));
+      healths.push(await timed(() => fetch(`${service.base}/health`).then((r) => r.text())));
+    }
+    console.log(`/metrics p50 ${String(summarize(scrapes).p50)} ms (/health ${String(summarize(healths).p50)} ms), load ${String(loadAverage())}`);
   } finally {
     await service.stop();
   }

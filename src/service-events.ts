@@ -12,6 +12,7 @@ import type { CopyInput, CopyResult } from './core/copy-service.js';
 import { EventBus } from './core/events/event-bus.js';
 import { eventedOperations } from './core/events/evented-operations.js';
 import { OperationTracker } from './core/events/operation-tracker.js';
+import { commitsWithoutFsync } from './store/commits-without-fsync.js';
 import { trackedCopies, trackedExpiry, trackedScheduleRuns, type CopyOperations } from './core/events/tracked-jobs.js';
 import { trackedSnapshots } from './core/events/tracked-snapshots.js';
 import type { SnapshotsApi } from './core/api-types.js';
@@ -79,7 +80,7 @@ export function wireEvents(deps: {
   // An event belongs to its container's project (design.md §9): a project's keys see only those.
   const projectOf = (containerId: string | null): string => (containerId === null ? 'default' : (store.getContainer(containerId)?.projectId ?? 'default'));
   const operations = eventedOperations(deps.operations, bus, projectOf);
-  const tracker = new OperationTracker(operations, logger);
+  const tracker = new OperationTracker(operations, logger, commitsWithoutFsync(deps.db));
   const hub = new SseHub(bus, { ...SSE_DEFAULTS, ...deps.options?.sse });
   const allowedHosts = deps.config.webhooks?.allowedHosts ?? [];
   const webhookStore = new WebhookStore(deps.db, deps.secrets);

@@ -43,9 +43,12 @@ export class SnapshotSizeRefresh {
   measureSoon(snapshotId: number): void {
     if (this.waiting.size >= MAX_WAITING || this.measuring === snapshotId) return;
     this.waiting.add(snapshotId);
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
+    // Started after the current turn: spawning the first command is not paid before the create answers.
+    this.draining ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.drain())
+      .finally(() => {
+        this.draining = undefined;
+      });
   }
 
   /** A request read this snapshot: re-measure it if its size is not fresh. */

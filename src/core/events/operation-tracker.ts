@@ -16,12 +16,18 @@ export class OperationTracker {
   constructor(
     private readonly operations: OperationStorePort,
     private readonly logger: Logger,
+    /**
+     * Runs the start record of a synchronous `run` without its own fsync (store/commits-without-fsync.ts):
+     * the caller gets nothing before the outcome's commit, which syncs and makes the start durable with it.
+     * `launch` answers with the operation at once, so its start keeps its own fsync.
+     */
+    private readonly startWithoutFsync: <R>(body: () => R) => R = (body) => body(),
   ) {}
 
   async run<T>(input: NewOperation, body: () => Promise<T>, outcome?: Outcome<T>): Promise<T> {
     let operation: OperationRecord;
     try {
-      operation = this.operations.createOperation(input, 'running');
+      operation = this.startWithoutFsync(() => this.operations.createOperation(input, 'running'));
     } catch (error) {
       // The record is for watching; the restore or delete itself must not fail because it cannot be written.
       this.logger.error({ err: error, kind: input.kind, container: input.containerId }, 'cannot record an operation; running it untracked');

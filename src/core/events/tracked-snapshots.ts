@@ -10,7 +10,7 @@ import type { OperationTracker } from './operation-tracker.js';
 
 export interface TrackedSnapshotsDeps {
   readonly tracker: OperationTracker;
-  readonly resolver: Pick<ContainerResolver, 'resolve'>;
+  readonly resolver: Pick<ContainerResolver, 'resolve' | 'resolveForRead'>;
   readonly store: Pick<StorePort, 'resolveSnapshot'>;
 }
 
@@ -18,7 +18,13 @@ export function trackedSnapshots(api: SnapshotsApi, deps: TrackedSnapshotsDeps):
   const { tracker, resolver, store } = deps;
   const containerId = async (ref: string): Promise<string> => (await resolver.resolve(ref)).record.id;
   // A container that cannot be resolved gets the service's own answer, and no operation: nothing started.
-  const knownId = (ref: string): Promise<string | undefined> => containerId(ref).catch(() => undefined);
+  // Only the id, for the record: the event-invalidated lookup cache is enough (the operation itself asks
+  // Docker afresh), saving a Docker inspect per create, restore and delete.
+  const knownId = (ref: string): Promise<string | undefined> =>
+    resolver.resolveForRead(ref).then(
+      (resolved) => resolved.record.id,
+      () => undefined,
+    );
   const snapshotName = (id: string, ref: string): string | null => store.resolveSnapshot(id, ref)?.name ?? null;
   return {
     list: (container, query) => api.list(container, query),

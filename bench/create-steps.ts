@@ -1,0 +1,111 @@
+/**
+ * Where an API snapshot's time goes (issue #17, goal 1): the service in this process with a command
+ * runner that times every command; per create the API's wall time, each command's, and the rest (HTTP,
+ * Docker, SQLite, JavaScript); next to them the raw `btrfs subvolume snapshot -r` of the same layer, a
+ * Docker inspect and an fsync'd SQLite commit, interleaved. As root:
+ *   node --import tsx bench/create-steps.ts [--n 15] [--mib 100]
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
+import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage, type RunOptions } from '../storage-drivers/common/command-runner.js';
+import { ContainerResolver } from '../src/core/container-resolver.js';
+import { SnapshotCreator } from '../src/core/snapshot-creator.js';
+import { SnapshotSizeRefresh } from '../src/core/snapshot-size-refresh.js';
+import { CaptureResolver } from '../src/runtime/capture-resolver.js';
+import { CowsnapStore } from '../src/store/cowsnap-store.js';
+import { BtrfsDriver } from '../storage-drivers/btrfs/btrfs-driver.js';
+import { startTestService } from '../test/support/cowsnap-service.js';
+import { createDockerEngine } from '../test/support/docker-engine.js';
+import { layerPath } from '../test/support/docker-exec.js';
+import { writeRandomFile, writeSmallFiles } from './support/fill.js';
+import { rawSnapshots } from './support/perf-floors.js';
+import { loadAverage } from './support/process-cpu.js';
+import { summarize, timed } from './support/stats.js';
+
+const { values } = parseArgs({ options: { n: { type: 'string', default: '15' }, mib: { type: 'string', default: '100' } } });
+
+class TimingRunner implements CommandRunner {
+  readonly spent = new Map<string, number[]>();
+  private readonly real = new ExecFileRunner();
+  async run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult> {
+    const started = performance.now();
+    try {
+      return await this.real.run(command, args, options);
+    } finally {
+      this.note([command, ...args.filter((arg) => !arg.startsWith('/'))].join(' '), performance.now() - started);
+    }
+  }
+  pipeline(stages: readonly PipelineStage[], options?: RunOptions): Promise<CommandResult> {
+    return this.real.pipeline(stages, options);
+  }
+  note(key: string, ms: number): void {
+    const list = this.spent.get(key) ?? [];
+    list.push(ms);
+    this.spent.set(key, list);
+  }
+}
+
+const runner = new TimingRunner();
+
+/** Wraps a prototype method so each call's wall time is noted under `key`. */
+function timeMethod(proto: object, method: string, key: string): void {
+  const target = proto as Record<string, (...args: unknown[]) => unknown>;
+  const original = target[method];
+  if (original === undefined) throw new Error(`no method ${method}`);
+  target[method] = function (this: unknown, ...args: unknown[]): unknown {
+    const started = performance.now();
+    const result = original.apply(this, args);
+    if (result instanceof Promise) return result.finally(() => { runner.note(`[js] ${key}`, performance.now() - started); });
+    runner.note(`[js] ${key}`, performance.now() - started);
+    return result;
+  };
+}
+timeMethod(ContainerResolver.prototype, 'resolveLive', 'resolver.resolveLive (Docker)');
+timeMethod(CaptureResolver.prototype, 'captureSet', 'capture.captureSet');
+timeMethod(SnapshotCreator.prototype, 'create', 'creator.create (all of it)');
+timeMethod(BtrfsDriver.prototype, 'createSnapshot', 'btrfs driver createSnapshot');
+timeMethod(CowsnapStore.prototype, 'reserveSnapshot', 'store.reserveSnapshot');
+timeMethod(CowsnapStore.prototype, 'markSnapshotReady', 'store.markSnapshotReady (fsync)');
+timeMethod(CowsnapStore.prototype, 'finishOperation', 'store.finishOperation');
+timeMethod(SnapshotSizeRefresh.prototype, 'measureSoon', 'sizes.measureSoon (sync part)');
+const engine = await createDockerEngine();
+const service = await startTestService({ engine, serviceOptions: { runner } });
+try {
+  const container = await engine.docker.createContainer({ Image: engine.image, Cmd: ['sleep', '100000'], name: 'steps' });
+  await container.start();
+  const layer = await layerPath(engine.dataRoot, container.id);
+  await writeRandomFile(join(layer, 'data.bin'), Number(values.mib) * 1024 * 1024);
+  await writeSmallFiles(join(layer, 'small'), 1000);
+  const probe = new BetterSqlite3(join(service.config.stateDir, 'commit-probe.db'));
+  probe.pragma('journal_mode = WAL');
+  probe.pragma('synchronous = FULL');
+  probe.exec('CREATE TABLE t (x INTEGER)');
+  const insert = probe.prepare('INSERT INTO t VALUES (?)');
+  const api: number[] = [];
+  const raw: number[] = [];
+  const inspect: number[] = [];
+  const commit: number[] = [];
+  const warm = await service.api('POST', '/containers/steps/snapshots', {});
+  if (warm.status !== 201) throw new Error(JSON.stringify(warm.body));
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  runner.spent.clear();
+  for (let i = 0; i < Number(values.n); i += 1) {
+    raw.push(...(await rawSnapshots(layer, engine.pool.mountPoint, 1)));
+    inspect.push(await timed(() => container.inspect()));
+    commit.push(await timed(() => Promise.resolve(insert.run(i))));
+    api.push(await timed(() => service.api('POST', '/containers/steps/snapshots', {})));
+    // Let the background size measurement finish, so it is not counted inside the next create.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  probe.close();
+  const n = api.length;
+  console.log(`n=${String(n)}, layer ${values.mib} MiB + 1,000 files, load ${String(loadAverage())}`);
+  console.log(`API create p50 ${String(summarize(api).p50)} ms; raw btrfs snapshot p50 ${String(summarize(raw).p50)} ms`);
+  console.log(`Docker inspect p50 ${String(summarize(inspect).p50)} ms; fsync'd SQLite commit p50 ${String(summarize(commit).p50)} ms`);
+  console.log('commands during the creates (count per create, p50 ms; background size measurement included):');
+  for (const [key, list] of runner.spent) console.log(`  ${(list.length / n).toFixed(1)} x ${String(summarize(list).p50).padStart(6)} ms  ${key}`);
+} finally {
+  await service.close();
+  await engine.destroy();
+}
