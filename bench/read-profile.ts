@@ -23,6 +23,8 @@ const { values } = parseArgs({
     snapshots: { type: 'string', default: '100' },
     'no-build': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
+    /** Which loads to run: health, get, list. */
+    cases: { type: 'string', default: 'health,get,list' },
   },
 });
 const seconds = Number(values.seconds);
@@ -87,11 +89,13 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     console.log(`idle RSS ${String(await rssMiB(service.pid))} MiB, load ${String(loadAverage())}`);
     const cases = [
-      ['/health', `${service.base}/health`, undefined],
-      ['GET one', `${service.base}/containers/loaded/snapshots/${first}`, TEST_TOKEN],
-      ['list 50', `${service.base}/containers/loaded/snapshots?limit=50`, TEST_TOKEN],
+      ['health', '/health', `${service.base}/health`, undefined],
+      ['get', 'GET one', `${service.base}/containers/loaded/snapshots/${first}`, TEST_TOKEN],
+      ['list', 'list 50', `${service.base}/containers/loaded/snapshots?limit=50`, TEST_TOKEN],
     ] as const;
-    for (const [what, url, token] of cases) {
+    const chosen = values.cases.split(',');
+    for (const [key, what, url, token] of cases) {
+      if (!chosen.includes(key)) continue;
       const figures = await loadOf(url, seconds, service.pid, token);
       console.log(`${what}: ${String(Math.round(figures.requestsPerSec))} req/s, p50 ${String(figures.p50)} p99 ${String(figures.p99)} ms, errors ${String(figures.errors)}, peak RSS ${String(figures.peakRssMiB)} MiB, load ${String(loadAverage())}`);
     }

@@ -33,6 +33,8 @@ export interface Authenticate {
 
 export class Authenticator implements Authenticate {
   private readonly verified = new Map<string, { digest: Buffer; until: number }>();
+  /** The bootstrap token's digest, computed once rather than on every request. */
+  private readonly bootstrapDigest: Buffer;
 
   constructor(
     private readonly deps: {
@@ -43,10 +45,12 @@ export class Authenticator implements Authenticate {
     },
   ) {
     if (deps.bootstrapToken.length === 0) throw new Error('Authenticator: the bootstrap token must not be empty');
+    this.bootstrapDigest = digest(deps.bootstrapToken);
   }
 
   async authenticate(presented: string): Promise<Principal | undefined> {
-    if (tokenMatches(presented, this.deps.bootstrapToken)) return { keyId: BOOTSTRAP_KEY_ID, role: 'admin', project: ALL_PROJECTS };
+    const presentedDigest = digest(presented);
+    if (timingSafeEqual(presentedDigest, this.bootstrapDigest)) return { keyId: BOOTSTRAP_KEY_ID, role: 'admin', project: ALL_PROJECTS };
     const parsed = parseKeyToken(presented);
     if (parsed === undefined) return undefined;
     const key = this.deps.keys.getKey(parsed.keyId);
@@ -56,7 +60,6 @@ export class Authenticator implements Authenticate {
       return undefined;
     }
     const principal: Principal = { keyId: key.id, role: key.role, project: key.project };
-    const presentedDigest = digest(presented);
     const cached = this.verified.get(key.id);
     if (cached !== undefined && cached.until > now && timingSafeEqual(cached.digest, presentedDigest)) return principal;
     if (!(await secretMatches(parsed.secret, key.salt, key.hash))) return undefined;
