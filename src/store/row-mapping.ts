@@ -48,6 +48,12 @@ export interface SnapshotRow {
   readonly error: string | null;
 }
 
+/**
+ * A snapshot row as the read queries return it: no `config` (fetched by id when read) and the captured
+ * filesystems already aggregated by SQLite as a JSON array of CapturedFilesystem, in position order.
+ */
+export type SnapshotReadRow = Omit<SnapshotRow, 'config'> & { readonly filesystems: string };
+
 export interface FilesystemRow {
   readonly snapshot_id: number;
   readonly position: number;
@@ -98,11 +104,11 @@ export function toContainerRecord(row: ContainerRow): ContainerRecord {
   };
 }
 
-export function toCapturedFilesystem(row: FilesystemRow): CapturedFilesystem {
-  return { role: row.role, mountPoint: row.mount_point, driver: row.driver, pool: row.pool, dataset: row.dataset };
-}
-
-export function toSnapshotRecord(row: SnapshotRow, filesystems: readonly FilesystemRow[], secrets: SecretBox): SnapshotRecord {
+/**
+ * `loadConfig` returns the row's stored `config` column; it runs only when a caller reads `config`
+ * (restore, copy), so lists and GETs neither fetch nor decrypt the sealed configuration.
+ */
+export function toSnapshotRecord(row: SnapshotReadRow, loadConfig: () => string, secrets: SecretBox): SnapshotRecord {
   let config: RecordedContainerConfig | undefined;
   const record: Omit<SnapshotRecord, 'config'> = {
     id: row.id,
@@ -117,17 +123,18 @@ export function toSnapshotRecord(row: SnapshotRow, filesystems: readonly Filesys
     state: row.state,
     sizeBytes: row.size_bytes,
     tags: JSON.parse(row.tags) as string[],
-    filesystems: filesystems.map(toCapturedFilesystem),
+    // Built by SQLite with the record's field names (snapshot-queries.ts), so no per-field mapping here.
+    filesystems: JSON.parse(row.filesystems) as CapturedFilesystem[],
     uncaptured: JSON.parse(row.uncaptured) as UncapturedFilesystem[],
     // The CHECK constraint admits only 'api', 'safety' and 'schedule:<id>'.
     origin: row.origin as SnapshotOrigin,
     error: row.error,
   };
   // The sealed configuration is opened when something reads it (restore, copy), not for every row of a
-  // list or a GET: decrypting it was the largest cost of listing 50 snapshots.
+  // list or a GET: fetching and decrypting it was the largest cost of listing 50 snapshots.
   return Object.defineProperty(record, 'config', {
     enumerable: true,
-    get: () => (config ??= decodeConfig(row.config, secrets)),
+    get: () => (config ??= decodeConfig(loadConfig(), secrets)),
   }) as SnapshotRecord;
 }
 

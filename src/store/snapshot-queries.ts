@@ -1,12 +1,14 @@
 /**
  * Reading snapshot records: by id, by name or alias, paged lists, the reaper's expiry query, and the
- * full list for start-up reconciliation. Filesystems are fetched in one query per call, not per row.
+ * full list for start-up reconciliation. One statement per read: each row carries its filesystems as a
+ * JSON array built by SQLite; the sealed `config` is not selected (fetched by id when a caller reads it).
  */
 import type { Statement } from 'better-sqlite3';
 import type { SnapshotRecord } from '../core/model.js';
 import type { SnapshotListQuery } from '../core/ports.js';
 import type { Database } from './database.js';
-import { toSnapshotRecord, type FilesystemRow, type SnapshotRow } from './row-mapping.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { toSnapshotRecord, type SnapshotReadRow } from './row-mapping.js';
 import type { SecretBox } from './secret-box.js';
 
 export type { SnapshotListQuery } from '../core/ports.js';
@@ -28,29 +30,31 @@ const LIST_WHERE = `container_id = @containerId
   AND (@origin IS NULL OR origin = @origin OR (@origin = 'schedule' AND origin GLOB 'schedule:*'))
   AND (@tag IS NULL OR EXISTS (SELECT 1 FROM json_each(snapshots.tags) WHERE json_each.value = @tag))`;
 
+// Every column but `config`, plus the filesystems in position order with CapturedFilesystem's field names.
+const READ_COLUMNS = `id, container_id, container_name, project_id, name, alias, created_at, expires_at, last_used_at,
+  state, size_bytes, tags, uncaptured, origin, error,
+  (SELECT json_group_array(json_object('role', role, 'mountPoint', mount_point, 'driver', driver, 'pool', pool, 'dataset', dataset))
+     FROM (SELECT * FROM snapshot_filesystems WHERE snapshot_id = snapshots.id ORDER BY position)) AS filesystems`;
+
 export class SnapshotQueries {
-  private readonly byId: Statement<[number], SnapshotRow>;
-  private readonly byName: Statement<[string, string], SnapshotRow>;
-  private readonly byAlias: Statement<[string, string], SnapshotRow>;
-  private readonly page: Statement<[ListParams], SnapshotRow>;
+  private readonly byId: Statement<[number], SnapshotReadRow>;
+  private readonly byName: Statement<[string, string], SnapshotReadRow>;
+  private readonly byAlias: Statement<[string, string], SnapshotReadRow>;
+  private readonly page: Statement<[ListParams], SnapshotReadRow>;
   private readonly pageTotal: Statement<[Omit<ListParams, 'limit' | 'offset'>], { total: number }>;
   private readonly countAll: Statement<[string], { total: number }>;
-  private readonly everything: Statement<[], SnapshotRow>;
-  private readonly filesystemsOf: Statement<[string], FilesystemRow>;
-  private readonly allFilesystems: Statement<[], FilesystemRow>;
+  private readonly everything: Statement<[], SnapshotReadRow>;
+  private readonly configStatement: Statement<[number], { config: string }>;
 
   constructor(db: Database, private readonly secretBox: SecretBox) {
-    this.byId = db.prepare('SELECT * FROM snapshots WHERE id = ?');
-    this.byName = db.prepare('SELECT * FROM snapshots WHERE container_id = ? AND name = ?');
-    this.byAlias = db.prepare('SELECT * FROM snapshots WHERE container_id = ? AND alias = ?');
-    this.page = db.prepare(`SELECT * FROM snapshots WHERE ${LIST_WHERE} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`);
+    this.byId = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots WHERE id = ?`);
+    this.byName = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots WHERE container_id = ? AND name = ?`);
+    this.byAlias = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots WHERE container_id = ? AND alias = ?`);
+    this.page = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots WHERE ${LIST_WHERE} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`);
     this.pageTotal = db.prepare(`SELECT count(*) AS total FROM snapshots WHERE ${LIST_WHERE}`);
     this.countAll = db.prepare('SELECT count(*) AS total FROM snapshots WHERE container_id = ?');
-    this.everything = db.prepare('SELECT * FROM snapshots ORDER BY id');
-    this.filesystemsOf = db.prepare(
-      'SELECT * FROM snapshot_filesystems WHERE snapshot_id IN (SELECT value FROM json_each(?)) ORDER BY snapshot_id, position',
-    );
-    this.allFilesystems = db.prepare('SELECT * FROM snapshot_filesystems ORDER BY snapshot_id, position');
+    this.everything = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots ORDER BY id`);
+    this.configStatement = db.prepare('SELECT config FROM snapshots WHERE id = ?');
   }
 
   getSnapshot(id: number): SnapshotRecord | undefined {
@@ -80,22 +84,18 @@ export class SnapshotQueries {
 
   /** Every record in every state, for start-up reconciliation with storage. */
   listAllSnapshots(): SnapshotRecord[] {
-    return this.attach(this.everything.all(), this.allFilesystems.all());
+    return this.toRecords(this.everything.all());
   }
 
-  private toRecords(rows: readonly SnapshotRow[]): SnapshotRecord[] {
-    if (rows.length === 0) return [];
-    return this.attach(rows, this.filesystemsOf.all(JSON.stringify(rows.map((row) => row.id))));
+  private toRecords(rows: readonly SnapshotReadRow[]): SnapshotRecord[] {
+    return rows.map((row) => toSnapshotRecord(row, () => this.configOf(row), this.secretBox));
   }
 
-  private attach(rows: readonly SnapshotRow[], filesystems: readonly FilesystemRow[]): SnapshotRecord[] {
-    const bySnapshot = new Map<number, FilesystemRow[]>();
-    for (const fs of filesystems) {
-      const list = bySnapshot.get(fs.snapshot_id);
-      if (list === undefined) bySnapshot.set(fs.snapshot_id, [fs]);
-      else list.push(fs);
-    }
-    return rows.map((row) => toSnapshotRecord(row, bySnapshot.get(row.id) ?? [], this.secretBox));
+  /** The stored config of a record read earlier; config is never changed, but the row may be gone by now. */
+  private configOf(row: SnapshotReadRow): string {
+    const found = this.configStatement.get(row.id);
+    if (found === undefined) throw new NotFoundError('snapshot_not_found', `Snapshot ${row.name} no longer exists.`);
+    return found.config;
   }
 }
 

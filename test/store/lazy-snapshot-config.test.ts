@@ -51,4 +51,15 @@ describe('store: lazy snapshot configuration', () => {
     assert.deepEqual(first.config.env, sampleConfig().env);
     assert.equal(box.decrypted, 1, 'decrypted once when read, then remembered');
   });
+
+  it('a listed record whose row was deleted since answers snapshot_not_found when its config is read', () => {
+    const snapshots = new SnapshotStore(test.db, new CountingBox(loadOrCreateKey(join(test.dir, 'keys', 'secret.key'))));
+    const reserved = snapshots.reserveSnapshot(newSnapshot({ createdAt: new Date(Date.UTC(2026, 1, 1)) }));
+    const listed = snapshots.listSnapshots(CONTAINER_ID, { limit: 1, offset: 0 }).snapshots[0];
+    assert.equal(listed?.id, reserved.id);
+    // The filesystems come with the row (one statement), in their recorded order.
+    assert.deepEqual(listed.filesystems, newSnapshot().filesystems);
+    snapshots.deleteSnapshotRecord(reserved.id);
+    assert.throws(() => listed.config, { code: 'snapshot_not_found' });
+  });
 });

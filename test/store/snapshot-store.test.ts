@@ -33,6 +33,8 @@ describe('store: snapshots', () => {
     assert.equal(reserved.sizeBytes, null);
     assert.deepEqual(reserved.filesystems, input.filesystems);
     const ready = test.store.markSnapshotReady(reserved.id, { sizeBytes: 4096, filesystems: input.filesystems.slice(0, 1) });
+    // A record fetches its sealed config from the store when first read; read it before closing that store.
+    assert.deepEqual(ready.config, input.config);
     test.reopen();
     const stored = test.store.getSnapshot(reserved.id);
     assert.deepEqual(stored, ready);
