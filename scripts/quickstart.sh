@@ -16,4 +16,5 @@ fi
 # The web console needs no browser on this machine (only its tests do): chromium is not installed here.
 COWSNAP_SKIP_TEST_BROWSER=1 bash scripts/install-deps.sh
 bash scripts/build.sh
-exec node dist/src/cli/main.js up "$@"
+# --max-semi-space-size=4: ~28 MiB less RSS idle and under load, as in systemd/cowsnap.service.
+exec node --max-semi-space-size=4 dist/src/cli/main.js up "$@"

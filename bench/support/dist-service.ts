@@ -47,7 +47,10 @@ export async function startDistService(config: CowsnapConfig, port: number): Pro
   const started = performance.now();
   // COWSNAP_BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it exits.
   const profile = process.env.COWSNAP_BENCH_CPU_PROF;
-  const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+  // COWSNAP_BENCH_NODE_ARGS="--max-semi-space-size=4 ...": V8 flags for the service only (NODE_OPTIONS would
+  // also change the bench's own client, which runs autocannon in this process).
+  const extra = (process.env.COWSNAP_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const nodeArgs = [...extra, ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, DIST_MAIN, '--config', configFile, 'serve'], { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {

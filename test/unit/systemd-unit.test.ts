@@ -55,7 +55,7 @@ describe('systemd/cowsnap.service', { skip: existsSync('/usr/bin/systemd-analyze
     const unit = await readFile(UNIT, 'utf8');
     assert.match(values(unit, 'After').join(' '), /docker\.service/);
     assert.deepEqual(values(unit, 'Wants'), ['docker.service']);
-    assert.deepEqual(values(unit, 'ExecStart'), ['/usr/bin/node /opt/cowsnap/dist/src/cli/main.js serve']);
+    assert.deepEqual(values(unit, 'ExecStart'), ['/usr/bin/node --max-semi-space-size=4 /opt/cowsnap/dist/src/cli/main.js serve']);
     assert.deepEqual(values(unit, 'Restart'), ['on-failure']);
     assert.deepEqual(values(unit, 'StateDirectory'), ['cowsnap']);
     assert.deepEqual(values(unit, 'ConfigurationDirectory'), ['cowsnap']);
