@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../common/command-runner.js';
 import { CommandFailedError } from '../common/errors.js';
 import { isBusy, isNotFound, toZfsError } from './zfs-errors.js';
+import { withDependentClonesUnmounted } from './zfs-rename-around-clones.js';
 
 /** One row of `zfs get -H -p -o name,property,value,source`. */
 export interface PropertyRow {
@@ -49,10 +50,25 @@ export function parseOrigins(stdout: string): Map<string, string[]> {
 // zfs-fuse reports a dataset busy for a moment after unmount or a fresh write; it clears within a
 // fraction of a second, so retries start short and back off, giving up after about 6 s in all.
 const BUSY_DELAYS_MS = [25, 50, 100, 200, 400, 800, 1000, 1000, 1000, 1000];
+// ... 6 s of wall clock, attempts included: a failed zfs-fuse rename itself takes 1.5–5 s, so counting only the
+// delays made one busy rename cost ~30 s, and a start-up recovery of a few such renames 140 s (chaos seed 31),
+// past systemd's start timeout. No new attempt starts once this much time has gone.
+const BUSY_BUDGET_MS = 6_000;
+
+export interface ZfsCommandsOptions {
+  /** zfs-fuse: a dataset is renamed with the mounted clones of its snapshots unmounted (zfs-rename-around-clones.ts). */
+  readonly unmountClonesToRename?: () => Promise<boolean>;
+  /** For tests: the clock and the wait of the busy retries. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<unknown>;
+}
 
 /** One thin wrapper per `zfs` call, machine-readable output only (`-H -p`), errors typed. */
 export class ZfsCommands {
-  constructor(private readonly runner: CommandRunner) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly options: ZfsCommandsOptions = {},
+  ) {}
 
   async zfs(what: string, args: readonly string[]): Promise<string> {
     try {
@@ -64,13 +80,16 @@ export class ZfsCommands {
 
   /** Retries while zfs-fuse says "dataset is busy" for a moment after unmount or writes. */
   private async zfsRetryBusy(what: string, args: readonly string[]): Promise<string> {
+    const now = this.options.now ?? Date.now;
+    const wait = this.options.sleep ?? sleep;
+    const started = now();
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await this.zfs(what, args);
       } catch (error) {
         const delay = BUSY_DELAYS_MS[attempt];
-        if (!isBusy(error) || delay === undefined) throw error;
-        await sleep(delay);
+        if (!isBusy(error) || delay === undefined || now() - started + delay > BUSY_BUDGET_MS) throw error;
+        await wait(delay);
       }
     }
   }
@@ -126,13 +145,21 @@ export class ZfsCommands {
    * ("cannot mount ...: busy", "directory is not empty") the command fails although the rename is done (and a
    * retry then finds nothing to rename). So a failure is checked: `from` gone and `to` there is a rename done.
    * What it could not mount stays unmounted; the callers mount what they need (ensureMounted).
+   * On zfs-fuse a dataset (not a snapshot) is renamed with its mounted dependent clones unmounted around it.
    */
   async rename(from: string, to: string): Promise<void> {
-    try {
-      await this.zfsRetryBusy(`rename ${from} to ${to}`, ['rename', from, to]);
-    } catch (error) {
-      if ((await this.datasetExists(from)) || !(await this.datasetExists(to))) throw error;
+    const rename = async (): Promise<void> => {
+      try {
+        await this.zfsRetryBusy(`rename ${from} to ${to}`, ['rename', from, to]);
+      } catch (error) {
+        if ((await this.datasetExists(from)) || !(await this.datasetExists(to))) throw error;
+      }
+    };
+    if (from.includes('@') || this.options.unmountClonesToRename === undefined || !(await this.options.unmountClonesToRename())) {
+      await rename();
+      return;
     }
+    await withDependentClonesUnmounted(this, from, rename);
   }
 
   async destroy(name: string, options: { recursive?: boolean; deferred?: boolean } = {}): Promise<void> {

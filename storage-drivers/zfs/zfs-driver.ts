@@ -52,7 +52,8 @@ export class ZfsDriver extends DriverBase {
   constructor(private readonly options: ZfsDriverOptions) {
     super();
     this.names = new ZfsNames(options.rootDataset);
-    this.zfs = new ZfsCommands(options.runner);
+    // zfs-fuse cannot rename a dataset while a clone of its snapshots is mounted; OpenZFS can (the probe tells them apart).
+    this.zfs = new ZfsCommands(options.runner, { unmountClonesToRename: async () => (await this.dialect()).tool === 'zfs-fuse' });
     this.catalog = new ZfsCatalog(this.zfs, this.names);
     this.pool = options.rootDataset.split('/')[0] ?? options.rootDataset;
   }
