@@ -1,0 +1,27 @@
+/**
+ * A snapshot record's `config` is fetched by id when read. The copy a delete answers with is made after
+ * the row is gone: it must not read `config` (a spread did, and DELETE answered 404 for a snapshot it had
+ * just deleted).
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { withField } from '../../src/core/record-with-field.js';
+import { createTestStore, newSnapshot, withContainer } from './store-fixture.js';
+
+describe('store: a copy of a record whose row is gone', () => {
+  const test = createTestStore();
+  after(() => test.destroy());
+
+  it('copies without reading the lazy config; reading it then says the snapshot is gone', () => {
+    withContainer(test);
+    const reserved = test.store.reserveSnapshot(newSnapshot());
+    const read = test.store.getSnapshot(reserved.id);
+    assert.ok(read);
+    test.db.prepare('DELETE FROM snapshot_filesystems WHERE snapshot_id = ?').run(reserved.id);
+    test.db.prepare('DELETE FROM snapshots WHERE id = ?').run(reserved.id);
+    const copy = withField(read, 'state', 'deleting' as const);
+    assert.equal(copy.state, 'deleting');
+    assert.equal(copy.name, reserved.name);
+    assert.throws(() => ({ ...read }), /no longer exists/);
+  });
+});
