@@ -171,8 +171,11 @@ export class ChaosOperations {
           if (actual !== fs.current) violations.add('failed-restore-changed-content', `${what}: ${fs.id} changed (${actual})`);
         }
       }
-      // A 503 while dockerd restarts: cowsnap starts the container it stopped once Docker answers again.
-      const state = await settledState(docker, container.name, answer.status === 503 && client.dockerDown ? 60_000 : 6_000);
+      // While dockerd restarts, whatever the answer (a 503, or a 404 that never touched the container), the
+      // container may be down because dockerd stopped it: the harness starts those again, cowsnap the ones
+      // it stopped itself once Docker answers. Judge it once that had time to happen (seed 34: a 404 judged
+      // at once while dockerd was stopping every container).
+      const state = await settledState(docker, container.name, client.dockerDown ? 60_000 : 6_000);
       if (state !== 'running') violations.add('container-left-stopped', `${what}: the container is ${state} after the answer`);
       return String(answer.status);
     } finally {
