@@ -13,39 +13,25 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage, type RunOptions } from '../../storage-drivers/common/command-runner.js';
+import { describe, it } from 'node:test';
+import { type CommandResult, type CommandRunner, type PipelineStage, type RunOptions } from '../../storage-drivers/common/command-runner.js';
 import { ZfsDriver } from '../../storage-drivers/zfs/zfs-driver.js';
 import { SimulatedCrash } from '../../storage-drivers/common/crash-checkpoint.js';
 import { needs } from '../support/components.js';
-import { createZfsPool, type TestZfsPool } from '../support/zfs-pool.js';
+import { zfsDriverFixture, zfsGet, zfsRunner } from '../support/zfs-driver-fixture.js';
 
-const runner = new ExecFileRunner();
-
-async function zfsGet(dataset: string, property: string): Promise<string> {
-  return (await runner.run('zfs', ['get', '-H', '-o', 'value', property, dataset])).stdout.trim();
-}
+const runner = zfsRunner;
 
 describe('zfs start-up: restore recovery leaves every dataset mounted, the probe is quick (issue #13 chaos)', needs('zfs'), () => {
-  let pool: TestZfsPool;
-  let driver: ZfsDriver;
-  let root: string;
-  before(async () => {
-    pool = await createZfsPool();
-    root = `${pool.name}/cowsnap`;
-    await runner.run('zfs', ['create', root]);
-    driver = new ZfsDriver({ rootDataset: root, runner });
-    await driver.probe();
-  });
-  after(() => pool.destroy());
+  const zfs = zfsDriverFixture();
 
   /** A dataset with `old` content, a snapshot `s1` holding `v1`; returns its mountpoint. */
   async function prepared(name: string): Promise<{ dataset: string; path: string }> {
-    const dataset = `${root}/${name}`;
-    await driver.createDataset(dataset);
-    const path = await driver.mountPath(dataset);
+    const dataset = `${zfs.root}/${name}`;
+    await zfs.driver.createDataset(dataset);
+    const path = await zfs.driver.mountPath(dataset);
     await writeFile(join(path, 'file'), 'v1');
-    await driver.createSnapshot(dataset, 's1');
+    await zfs.driver.createSnapshot(dataset, 's1');
     await writeFile(join(path, 'file'), 'old');
     return { dataset, path };
   }
@@ -54,14 +40,14 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
     const a = await prepared('boot-a');
     const b = await prepared('boot-b');
     for (const { dataset } of [a, b]) {
-      await assert.rejects(driver.restoreSnapshot(dataset, 's1', { crashAfter: 'after-move-old' }), SimulatedCrash);
+      await assert.rejects(zfs.driver.restoreSnapshot(dataset, 's1', { crashAfter: 'after-move-old' }), SimulatedCrash);
     }
     assert.equal(await zfsGet(b.dataset, 'mounted').catch(() => 'missing'), 'missing', 'b is moved aside when the process dies');
     // A container restarted at boot bind-mounts the empty folder (Docker creates it) and writes there.
     await mkdir(b.path, { recursive: true });
     await writeFile(join(b.path, 'written-at-boot'), 'x');
 
-    const actions = await driver.recover();
+    const actions = await zfs.driver.recover();
     for (const { dataset, path } of [a, b]) {
       assert.equal(await zfsGet(dataset, 'mounted'), 'yes', `${dataset} mounted after recovery: ${JSON.stringify(actions)}`);
       assert.equal(await readFile(join(path, 'file'), 'utf8'), 'v1', 'the restore was finished: all-new content');
@@ -74,9 +60,9 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
 
   it('a dataset a restore touched, found unmounted at start, is mounted again', async () => {
     const c = await prepared('unmounted');
-    await driver.restoreSnapshot(c.dataset, 's1');
+    await zfs.driver.restoreSnapshot(c.dataset, 's1');
     await runner.run('zfs', ['unmount', c.dataset]);
-    const actions = await driver.recover();
+    const actions = await zfs.driver.recover();
     assert.equal(await zfsGet(c.dataset, 'mounted'), 'yes', JSON.stringify(actions));
     assert.equal(await readFile(join(c.path, 'file'), 'utf8'), 'v1');
   });
@@ -92,10 +78,10 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
         return runner.pipeline(stages, options);
       },
     };
-    const restarted = new ZfsDriver({ rootDataset: root, runner: counting });
+    const restarted = new ZfsDriver({ rootDataset: zfs.root, runner: counting });
     const info = await restarted.probe();
-    assert.deepEqual(info.capabilities, driver.info().capabilities);
-    assert.equal(info.version, driver.info().version);
+    assert.deepEqual(info.capabilities, zfs.driver.info().capabilities);
+    assert.equal(info.version, zfs.driver.info().version);
     assert.deepEqual(calls.filter((call) => /^zfs (create|snapshot|hold|destroy)/.test(call)), [], calls.join('\n'));
   });
 
@@ -105,11 +91,11 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
    * other mount of the pool (runc drops the host's mounts), so only that dataset counts as held.
    */
   async function hold(path: string): Promise<{ release(): Promise<void> }> {
-    const inside = join(pool.mountPoint, '..', `hold-${String(Date.now())}`);
+    const inside = join(zfs.pool.mountPoint, '..', `hold-${String(Date.now())}`);
     await mkdir(inside, { recursive: true });
     // Like runc, the namespace keeps only its bind mount: the pool's other mounts are dropped in it.
     const script = `mount --bind "$0" "$1" && umount -R -l "$2" && cd "$1" && exec sleep 600`;
-    const holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, path, inside, pool.mountPoint], { stdio: 'ignore' });
+    const holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, path, inside, zfs.pool.mountPoint], { stdio: 'ignore' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     return {
       async release() {
@@ -125,15 +111,15 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
   // container's mount namespace still holds the clone.
   it('deleting a snapshot a held clone depends on leaves the clone mounted', async () => {
     const d = await prepared('held-origin');
-    const copy = `${root}/held-copy`;
-    await driver.cloneSnapshot(d.dataset, 's1', copy);
-    const copyPath = await driver.mountPath(copy);
+    const copy = `${zfs.root}/held-copy`;
+    await zfs.driver.cloneSnapshot(d.dataset, 's1', copy);
+    const copyPath = await zfs.driver.mountPath(copy);
     const held = await hold(copyPath);
     try {
-      await driver.destroySnapshot(d.dataset, 's1');
+      await zfs.driver.destroySnapshot(d.dataset, 's1');
       assert.equal(await zfsGet(copy, 'mounted'), 'yes');
       assert.equal(await readFile(join(copyPath, 'file'), 'utf8'), 'v1');
-      assert.equal(await driver.snapshotExists(d.dataset, 's1'), false);
+      assert.equal(await zfs.driver.snapshotExists(d.dataset, 's1'), false);
     } finally {
       await held.release();
     }
@@ -141,12 +127,12 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
 
   it('a restore that would unmount a held clone of the dataset is refused, and nothing changes', async () => {
     const d = await prepared('held-source');
-    const copy = `${root}/held-source-copy`;
-    await driver.cloneSnapshot(d.dataset, 's1', copy);
-    const copyPath = await driver.mountPath(copy);
+    const copy = `${zfs.root}/held-source-copy`;
+    await zfs.driver.cloneSnapshot(d.dataset, 's1', copy);
+    const copyPath = await zfs.driver.mountPath(copy);
     const held = await hold(copyPath);
     try {
-      await assert.rejects(driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy', message: /held-source-copy/ });
+      await assert.rejects(zfs.driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy', message: /held-source-copy/ });
       for (const [dataset, path, content] of [[d.dataset, d.path, 'old'], [copy, copyPath, 'v1']] as const) {
         assert.equal(await zfsGet(dataset, 'mounted'), 'yes', dataset);
         assert.equal(await readFile(join(path, 'file'), 'utf8'), content);
@@ -162,18 +148,18 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
   // d@s unmounted e, a clone of c@t, c a clone of d@s). The guards only looked at direct clones.
   it('deleting a snapshot whose clone has a held clone of its own leaves that one mounted', async () => {
     const d = await prepared('chain-origin');
-    const middle = `${root}/chain-middle`;
-    const live = `${root}/chain-live`;
-    await driver.cloneSnapshot(d.dataset, 's1', middle);
-    await driver.createSnapshot(middle, 't');
-    await driver.cloneSnapshot(middle, 't', live);
-    const livePath = await driver.mountPath(live);
+    const middle = `${zfs.root}/chain-middle`;
+    const live = `${zfs.root}/chain-live`;
+    await zfs.driver.cloneSnapshot(d.dataset, 's1', middle);
+    await zfs.driver.createSnapshot(middle, 't');
+    await zfs.driver.cloneSnapshot(middle, 't', live);
+    const livePath = await zfs.driver.mountPath(live);
     const held = await hold(livePath);
     try {
-      await driver.destroySnapshot(d.dataset, 's1');
+      await zfs.driver.destroySnapshot(d.dataset, 's1');
       assert.equal(await zfsGet(live, 'mounted'), 'yes');
       assert.equal(await readFile(join(livePath, 'file'), 'utf8'), 'v1');
-      assert.equal(await driver.snapshotExists(d.dataset, 's1'), false);
+      assert.equal(await zfs.driver.snapshotExists(d.dataset, 's1'), false);
     } finally {
       await held.release();
     }
@@ -181,15 +167,15 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
 
   it('a restore that would unmount a held clone of a clone of the dataset is refused, and nothing changes', async () => {
     const d = await prepared('chain-source');
-    const middle = `${root}/chain-source-middle`;
-    const live = `${root}/chain-source-live`;
-    await driver.cloneSnapshot(d.dataset, 's1', middle);
-    await driver.createSnapshot(middle, 't');
-    await driver.cloneSnapshot(middle, 't', live);
-    const livePath = await driver.mountPath(live);
+    const middle = `${zfs.root}/chain-source-middle`;
+    const live = `${zfs.root}/chain-source-live`;
+    await zfs.driver.cloneSnapshot(d.dataset, 's1', middle);
+    await zfs.driver.createSnapshot(middle, 't');
+    await zfs.driver.cloneSnapshot(middle, 't', live);
+    const livePath = await zfs.driver.mountPath(live);
     const held = await hold(livePath);
     try {
-      await assert.rejects(driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy', message: /chain-source-live/ });
+      await assert.rejects(zfs.driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy', message: /chain-source-live/ });
       assert.equal(await zfsGet(live, 'mounted'), 'yes');
       assert.equal(await readFile(join(d.path, 'file'), 'utf8'), 'old');
     } finally {
@@ -212,7 +198,7 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
   it('a restore of a dataset found unmounted (its holders stopped since) mounts it first and ends with the snapshot mounted', async () => {
     const d = await unmountedUnderHolder('found-unmounted');
     await d.held.release();
-    await driver.restoreSnapshot(d.dataset, 's1');
+    await zfs.driver.restoreSnapshot(d.dataset, 's1');
     assert.equal(await zfsGet(d.dataset, 'mounted'), 'yes');
     assert.equal(await readFile(join(d.path, 'file'), 'utf8'), 'v1');
   });
@@ -221,15 +207,15 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
     const d = await unmountedUnderHolder('still-held');
     try {
       const before = await zfsGet(d.dataset, 'guid');
-      await assert.rejects(driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy' });
+      await assert.rejects(zfs.driver.restoreSnapshot(d.dataset, 's1'), { code: 'busy' });
       assert.equal(await zfsGet(d.dataset, 'guid'), before, 'the dataset was not swapped');
       // Start-up recovery cannot mount it either: it says so (`held`), for the core to stop the holders.
-      const whileHeld = await driver.recover();
+      const whileHeld = await zfs.driver.recover();
       assert.ok(whileHeld.some((action) => action.dataset === d.dataset && action.action === 'held'), JSON.stringify(whileHeld));
     } finally {
       await d.held.release();
     }
-    const actions = await driver.recover();
+    const actions = await zfs.driver.recover();
     assert.equal(await zfsGet(d.dataset, 'mounted'), 'yes', JSON.stringify(actions));
     assert.equal(await readFile(join(d.path, 'file'), 'utf8'), 'old');
   });
@@ -239,16 +225,16 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
   // from the dataset) ended unmounted under it. Refused busy instead, nothing changed.
   it('destroying a dataset whose snapshot has a clone a running container holds is refused busy, the clone stays mounted', async () => {
     const d = await prepared('destroy-source');
-    const copy = `${root}/destroy-source-copy`;
-    await driver.cloneSnapshot(d.dataset, 's1', copy);
-    const copyPath = await driver.mountPath(copy);
+    const copy = `${zfs.root}/destroy-source-copy`;
+    await zfs.driver.cloneSnapshot(d.dataset, 's1', copy);
+    const copyPath = await zfs.driver.mountPath(copy);
     const held = await hold(copyPath);
     try {
-      await assert.rejects(driver.destroyDataset(d.dataset), { code: 'busy', message: /destroy-source-copy/ });
+      await assert.rejects(zfs.driver.destroyDataset(d.dataset), { code: 'busy', message: /destroy-source-copy/ });
       for (const [dataset, path, content] of [[d.dataset, d.path, 'old'], [copy, copyPath, 'v1']] as const) {
         assert.equal(await zfsGet(dataset, 'mounted'), 'yes', dataset);
         assert.equal(await readFile(join(path, 'file'), 'utf8'), content);
-        assert.equal(await driver.datasetMounted(dataset), true, `${dataset}: the mount table has it`);
+        assert.equal(await zfs.driver.datasetMounted(dataset), true, `${dataset}: the mount table has it`);
       }
     } finally {
       await held.release();
@@ -257,10 +243,10 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
 
   it('datasetMounted reads the host mount table: false for a dataset unmounted (restore refuses it, dataset_not_in_place)', async () => {
     const d = await prepared('mount-check');
-    assert.equal(await driver.datasetMounted(d.dataset), true);
+    assert.equal(await zfs.driver.datasetMounted(d.dataset), true);
     await runner.run('zfs', ['unmount', d.dataset]);
-    assert.equal(await driver.datasetMounted(d.dataset), false);
+    assert.equal(await zfs.driver.datasetMounted(d.dataset), false);
     await runner.run('zfs', ['mount', d.dataset]);
-    assert.equal(await driver.datasetMounted(d.dataset), true);
+    assert.equal(await zfs.driver.datasetMounted(d.dataset), true);
   });
 });
