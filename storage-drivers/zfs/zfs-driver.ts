@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { DriverBase } from '../driver-base.js';
-import { AlreadyExistsError, BusyError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
+import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
 import { findMount } from '../common/mounts.js';
 import type { Readable } from 'node:stream';
@@ -26,7 +26,7 @@ import { describeDialect, detectDialect, type ZfsDialect } from './zfs-dialect.j
 import { diffSnapshots } from './zfs-diff.js';
 import { newId, ZfsNames } from './zfs-names.js';
 import { assertNoProblems, nameProblems } from '../common/names.js';
-import { dependentsOf, heldElsewhere } from './zfs-holders.js';
+import { dependentsOf, heldElsewhere, refuseWithHeldClones } from './zfs-holders.js';
 import { recoverRestores, restoreBySwap } from './zfs-restore.js';
 import { receiveSnapshot, recoverReceives, type ZfsReceiveContext } from './zfs-receive.js';
 import { sendSnapshot, snapshotIdentity, type ZfsSendContext } from './zfs-send.js';
@@ -153,7 +153,8 @@ export class ZfsDriver extends DriverBase {
     await this.requireDataset(dataset);
     await this.refuseNested(dataset, 'destroy');
     const hasSnapshots = (await this.zfs.list(dataset, 'snapshot', 1)).length > 0;
-    if (hasSnapshots) await this.refuseHeldDependents(dataset);
+    // Kept as a lineage, by rename: zfs-fuse would unmount the clones running containers hold (zfs-holders.ts).
+    if (hasSnapshots) await refuseWithHeldClones(this.zfs, dataset, 'destroy');
     await this.zfs.ensureUnmounted(dataset);
     try {
       if (!hasSnapshots) {
@@ -170,20 +171,6 @@ export class ZfsDriver extends DriverBase {
       throw error;
     }
     await this.collectAfter();
-  }
-
-  /**
-   * destroyDataset keeps a dataset with snapshots as a lineage, by rename; zfs-fuse renames it by
-   * unmounting and remounting the clones of its snapshots (to any depth), and the remount fails while a
-   * running container holds a clone: it would end unmounted under that container (zfs-holders.ts). Refused
-   * first, nothing changed, like restore and the lineage collector do.
-   */
-  private async refuseHeldDependents(dataset: string): Promise<void> {
-    const pool = dataset.split('/')[0] ?? dataset;
-    const held = await heldElsewhere(dependentsOf(dataset, await this.zfs.getClones(pool)));
-    if (held.length > 0) {
-      throw new BusyError(`cannot destroy ${dataset}: clones of its snapshots are in use by running containers (${held.join(', ')}); zfs-fuse would unmount them under those containers. Stop them first`);
-    }
   }
 
   async datasetExists(dataset: string): Promise<boolean> {

@@ -1,4 +1,6 @@
 import { readFile, readdir, readlink } from 'node:fs/promises';
+import { BusyError } from '../common/errors.js';
+import type { ZfsCommands } from './zfs-commands.js';
 
 /**
  * Which of these datasets another mount namespace (a running container that bind-mounts it) still holds.
@@ -58,4 +60,19 @@ export function zfsSources(mountinfo: string): string[] {
     if (fsType !== undefined && source !== undefined && /^(fuse\.)?zfs$/.test(fsType)) sources.push(source.replace(/\\040/g, ' '));
   }
   return sources;
+}
+
+/**
+ * Refuses (busy, nothing changed) to `action` a dataset that zfs-fuse would rename while running containers
+ * hold clones of its snapshots (to any depth): the remount would fail and leave them unmounted under those
+ * containers. Restore and destroy-as-lineage both rename the dataset.
+ */
+export async function refuseWithHeldClones(zfs: Pick<ZfsCommands, 'getClones'>, dataset: string, action: 'restore' | 'destroy'): Promise<void> {
+  const pool = dataset.split('/')[0] ?? dataset;
+  const held = await heldElsewhere(dependentsOf(dataset, await zfs.getClones(pool)));
+  if (held.length > 0) {
+    throw new BusyError(
+      `cannot ${action} ${dataset}: clones of its snapshots are in use by running containers (${held.join(', ')}); zfs-fuse would unmount them under those containers. Stop them first`,
+    );
+  }
 }

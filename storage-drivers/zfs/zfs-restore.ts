@@ -1,7 +1,7 @@
 import { SimulatedCrash } from '../common/crash-checkpoint.js';
 import { BusyError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
-import { dependentsOf, heldElsewhere } from './zfs-holders.js';
+import { heldElsewhere, refuseWithHeldClones } from './zfs-holders.js';
 import type { RecoveryAction, RestoreOptions } from '../driver.js';
 import { PROP, type PhysicalSnapshot } from './zfs-catalog.js';
 import { rollbackIfNewest } from './zfs-collector.js';
@@ -37,7 +37,7 @@ export async function restoreBySwap(
   if (nested.length > 0) {
     throw nestedDatasetsError(dataset, nested, 'restore');
   }
-  await refuseWithHeldClones(zfs, dataset);
+  await refuseWithHeldClones(zfs, dataset, 'restore');
   await mountedBeforeSwap(zfs, dataset);
   await ctx.ensureInternal();
   const id = newId();
@@ -71,22 +71,6 @@ export async function restoreBySwap(
   }
   if (options.crashAfter === 'after-move-new') throw new SimulatedCrash('after-move-new');
   await finishRestore(zfs, names, dataset, id);
-}
-
-/**
- * zfs-fuse renames a dataset by unmounting and remounting the clones of its snapshots too (a copy of the
- * container, say; and clones of their snapshots, to any depth), and the remount fails ("dataset is busy") while a container holds the clone: the copy
- * and then the dataset itself end unmounted on the host (zfs-holders.ts). So a restore that would rename a
- * dataset whose snapshots have clones a container holds is refused before anything changes.
- */
-async function refuseWithHeldClones(zfs: ZfsCommands, dataset: string): Promise<void> {
-  const pool = dataset.split('/')[0] ?? dataset;
-  const held = await heldElsewhere(dependentsOf(dataset, await zfs.getClones(pool)));
-  if (held.length > 0) {
-    throw new BusyError(
-      `cannot restore ${dataset}: clones of its snapshots are in use by running containers (${held.join(', ')}); zfs-fuse would unmount them under those containers. Stop them first`,
-    );
-  }
 }
 
 /**
