@@ -29,6 +29,19 @@ export type TryLocked = (containerId: string, operation: string, body: () => Pro
 
 const DEFAULT_RETRY_MS = 2_000;
 
+/**
+ * Starts a container cowsnap stopped: through the restarter when the service has one (it owes the start
+ * when Docker is away), else directly.
+ */
+export function startStoppedContainer(
+  runtime: Pick<RuntimePort, 'start'>,
+  restarter: Pick<ContainerRestarter, 'startOrOwe'> | undefined,
+  containerId: string,
+  reason: string,
+): Promise<void> {
+  return restarter !== undefined ? restarter.startOrOwe(containerId, reason) : runtime.start(containerId);
+}
+
 export class ContainerRestarter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<string[]> | undefined;

@@ -5,7 +5,7 @@ import { bindMountersOf } from './pool-recovery.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { RuntimePort, StorePort } from './ports.js';
 import type { RestorePayload, RestoreSwap } from './restore-swap.js';
-import type { ContainerRestarter } from './container-restarter.js';
+import { startStoppedContainer, type ContainerRestarter } from './container-restarter.js';
 
 export interface RestoreResumeDeps {
   readonly store: Pick<StorePort, 'touchLastUsed' | 'updateOperation' | 'finishOperation'>;
@@ -73,7 +73,7 @@ export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry
       await swap.dropRollbacks(payload.filesystems, payload.rollbackName);
     }
     for (const id of restart) {
-      if (!(await runtime.inspect(id)).state.running) await startOrOwe(deps, id, who);
+      if (!(await runtime.inspect(id)).state.running) await startStoppedContainer(deps.runtime, deps.restarter, id, `the ${who}, finished at start-up`);
     }
     store.touchLastUsed(payload.snapshotId, deps.clock.now());
     store.finishOperation(entry.id, 'done');
@@ -83,13 +83,10 @@ export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry
   } catch (error) {
     // Whatever could not be finished, the containers that ran before the restore run again: a container
     // left stopped by a failed recovery is an outage nobody asked for.
-    for (const id of restart) await startOrOwe(deps, id, who).catch(() => undefined);
+    for (const id of restart) await startStoppedContainer(deps.runtime, deps.restarter, id, `the ${who}, finished at start-up`).catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);
     store.finishOperation(entry.id, 'failed', `could not finish after restart: ${message}`);
     return `${who} could not be finished: ${message}`;
   }
 }
 
-function startOrOwe(deps: RestoreResumeDeps, id: string, who: string): Promise<void> {
-  return deps.restarter !== undefined ? deps.restarter.startOrOwe(id, `the ${who}, finished at start-up`) : deps.runtime.start(id);
-}

@@ -14,7 +14,7 @@ import type { CrashCheckpoint } from '../../storage-drivers/common/crash-checkpo
 import { storageSnapshotName } from './storage-snapshot-name.js';
 import { mapStorageError } from './storage-error-mapping.js';
 import { assertFilesystemsInPlace } from './restore-precheck.js';
-import type { ContainerRestarter } from './container-restarter.js';
+import { startStoppedContainer, type ContainerRestarter } from './container-restarter.js';
 import { isDockerUnavailableError } from '../runtime/docker-errors.js';
 import { InternalError } from '../errors/internal-error.js';
 
@@ -128,7 +128,7 @@ export class RestoreService {
       startMs = performance.now() - startStart;
     } catch (error) {
       const reason = `the restore of ${container.live.name} to ${snapshot.name}`;
-      for (const each of toStart) await this.startOrOwe(each, reason).catch(() => undefined);
+      for (const each of toStart) await startStoppedContainer(this.deps.runtime, this.deps.restarter, each, reason).catch(() => undefined);
       store.finishOperation(operation.id, 'failed', error instanceof Error ? error.message : String(error));
       throw mapStorageError(error, `Restore of ${container.live.name} to ${snapshot.name}`);
     }
@@ -175,12 +175,6 @@ export class RestoreService {
       throw error;
     }
     await this.swap.dropRollbacks(payload.filesystems, payload.rollbackName);
-  }
-
-  /** A container the restore stopped runs again, now or (Docker away) once Docker is back. */
-  private startOrOwe(containerId: string, reason: string): Promise<void> {
-    const { restarter, runtime } = this.deps;
-    return restarter !== undefined ? restarter.startOrOwe(containerId, reason) : runtime.start(containerId);
   }
 
   /** `before-restore-<name>`, with -2, -3 ... when an earlier restore to the same snapshot took it. */

@@ -10,7 +10,7 @@ import type { CapturedFilesystem, Quiesce, SnapshotOrigin, SnapshotRecord, Uncap
 import type { PoolRegistry } from './pool-registry.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
 import { journalQuiesce, journalThawed } from './quiesce-journal.js';
-import type { ContainerRestarter } from './container-restarter.js';
+import { startStoppedContainer, type ContainerRestarter } from './container-restarter.js';
 import { daysAfter, expiryFrom } from './day-offsets.js';
 import { storageSnapshotName } from './storage-snapshot-name.js';
 import { publicMessage } from './public-error.js';
@@ -176,8 +176,7 @@ export class SnapshotCreator {
       await body();
     } finally {
       if (quiesce === 'pause') await runtime.unpause(container.id);
-      else if (this.deps.restarter !== undefined) await this.deps.restarter.startOrOwe(container.id, `the stop quiesce of a snapshot of ${container.name}`);
-      else await runtime.start(container.id);
+      else await startStoppedContainer(runtime, this.deps.restarter, container.id, `the stop quiesce of a snapshot of ${container.name}`);
       journalThawed(store, operationId);
     }
   }
