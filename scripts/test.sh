@@ -48,15 +48,15 @@ node --import tsx --test --test-concurrency=2 \
 if [ "$scope" = all ] && [ "$interrupted" = 0 ]; then
   echo "== chaos (bounded)"
   # It prints its figures (kills, operations, restores cut and how they ended, restart times) and every
-  # violation. COWSNAP_CHAOS_GATE=1 makes a violation (exit 1) fail the suite; it never gates on throughput:
-  # a clean run that got fewer than 50 kills on a slow machine (exit 2) passes. Not gating by default yet:
-  # the 30-minute run of 2026-11-28 (seed 31) still had a violation (see bench/README.md).
+  # violation. A violation (exit 1) fails the suite; it never gates on throughput: a clean run that got
+  # fewer than 50 kills on a slow machine (exit 2) passes. COWSNAP_CHAOS_GATE=0 reports a violation without
+  # failing the suite (for a machine where the chaos step is known not to fit).
   chaos_status=0
   node --import tsx test/chaos/chaos-run.ts --ci || chaos_status=$?
   if [ "$chaos_status" = 2 ]; then
     echo "== chaos: 0 violations, fewer kills than asked for (slow machine; not a failure)"
   elif [ "$chaos_status" != 0 ]; then
-    if [ "${COWSNAP_CHAOS_GATE:-0}" = 1 ]; then status=1; else echo "== chaos did not pass (reported above; not gating, see README)"; fi
+    if [ "${COWSNAP_CHAOS_GATE:-1}" = 0 ]; then echo "== chaos did not pass (reported above; not gating: COWSNAP_CHAOS_GATE=0)"; else status=1; fi
   fi
 fi
 

@@ -198,6 +198,8 @@ async function main(): Promise<number> {
         }
       }
       lap('restart');
+      // The harness's own stopped siblings first: not cowsnap's to start (see owedSiblingStarts).
+      await operations.startOwedSiblings();
       const actions = life.startup.operations.length + life.startup.storage.length;
       if (actions > 0) recoveries += 1;
       recoveredActions += actions;
