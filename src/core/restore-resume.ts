@@ -60,7 +60,13 @@ export async function resumeRestore(deps: RestoreResumeDeps, entry: JournalEntry
     // that bind-mount a dataset still to be swapped: the swap must not happen under them, and on zfs-fuse
     // their hold on the mount point makes mounting the restored dataset fail "busy". Stopped like the
     // restore's own sharing containers, and started again after.
-    for (const holder of pending.length > 0 ? await lateHolders(deps, pending, containers.map((c) => c.id)) : []) {
+    const holders = pending.length > 0 ? await lateHolders(deps, pending, containers.map((c) => c.id)) : [];
+    if (holders.length > 0) {
+      // Journaled before they are stopped: a crash of this resume must not forget to start them again (the
+      // next resume finds them stopped, and only the journal says they ran).
+      store.updateOperation(entry.id, entry.step, { sharingStopped: [...(payload.sharingStopped ?? []), ...holders] });
+    }
+    for (const holder of holders) {
       await runtime.stop(holder);
       stopped += 1;
       restart.push(holder);

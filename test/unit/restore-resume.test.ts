@@ -97,6 +97,23 @@ describe('defect-1: start-up recovery of a killed restore, the container started
     assert.equal(harness.driver.content.get(DATA), 'data-v1');
   });
 
+  it('a container the resume stopped for the swap runs again when the resume itself is killed before it started it', async () => {
+    // Found tracing seed 34: the resume stopped a late holder only in memory, so a kill during the resume's
+    // swap (the chaos run's kills during start-up) left it stopped for good: the next resume saw a stopped
+    // container it did not know about.
+    const harness = await killedRestoreThenBoot({ swap: 1, when: 'before' });
+    harness.runtime.add('sibling-id', 'sibling', [rootfs('/pool/sibling'), poolMount(DATA)]);
+    harness.driver.freeze = { swap: 2, when: 'before' };
+    void harness.recoverAtStartup();
+    await settle();
+    assert.equal(harness.runtime.get('sibling-id').running, false, 'the first resume had stopped the sibling');
+
+    harness.driver.freeze = undefined;
+    await recover(harness);
+    assert.equal(harness.runtime.get('sibling-id').running, true, 'the sibling runs again');
+    assert.equal(harness.driver.content.get(DATA), 'data-v1');
+  });
+
   it('a resume that storage refuses starts the container again (it ran before the restore)', async () => {
     // Chaos run 30: the restore was cut with the container stopped; at the restart storage refused the
     // swap (409 busy), the journal row ended failed, and the container stayed stopped for good.
