@@ -169,7 +169,10 @@ async function wire(
   // A pool that fails its probe (not imported yet, disk gone) is unavailable, not fatal: the others work.
   const configured: RegisteredPool[] = config.pools.map((pool) => {
     const path = poolMountPath(pool);
-    return { id: pool.id, driver: createDriver(pool, runner, { crashCheckpoint }), ...(path !== undefined && { path }) };
+    const warn = (fields: Record<string, unknown>, message: string): void => {
+      logger.warn({ pool: pool.id, ...fields }, message);
+    };
+    return { id: pool.id, driver: createDriver(pool, runner, { crashCheckpoint, warn }), ...(path !== undefined && { path }) };
   });
   const probeStarted = Date.now();
   const registry = await PoolRegistry.probe(configured, (pool, error) => {

@@ -19,7 +19,11 @@ export interface DriverRegistration<Name extends string, Pool extends { readonly
   readonly datasetWord: string;
 }
 
-/** What crash tests hand a driver; the service passes none. */
+/** A warning a driver logs through the service's logger (fields first, as pino takes them). */
+export type DriverWarn = (fields: Record<string, unknown>, message: string) => void;
+
+/** What the service hands a driver besides its pool: its warn log; crash tests add a checkpoint. */
 export interface DriverTestHooks {
   readonly crashCheckpoint?: CrashCheckpoint | undefined;
+  readonly warn?: DriverWarn | undefined;
 }

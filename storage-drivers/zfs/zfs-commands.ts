@@ -1,6 +1,7 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../common/command-runner.js';
+import type { DriverWarn } from '../driver-registration.js';
 import { CommandFailedError } from '../common/errors.js';
 import { isBusy, isNotFound, toZfsError } from './zfs-errors.js';
 import { withDependentClonesUnmounted } from './zfs-rename-around-clones.js';
@@ -58,6 +59,8 @@ const BUSY_BUDGET_MS = 6_000;
 export interface ZfsCommandsOptions {
   /** zfs-fuse: a dataset is renamed with the mounted clones of its snapshots unmounted (zfs-rename-around-clones.ts). */
   readonly unmountClonesToRename?: () => Promise<boolean>;
+  /** Where a clone a rename left unmounted is reported (the service's warn log). */
+  readonly warn?: DriverWarn | undefined;
   /** For tests: the clock and the wait of the busy retries. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<unknown>;
@@ -159,7 +162,13 @@ export class ZfsCommands {
       await rename();
       return;
     }
-    await withDependentClonesUnmounted(this, from, rename);
+    // Left unmounted, the clone's container sees its bare (empty) folder: an operator must hear of it.
+    for (const left of await withDependentClonesUnmounted(this, from, rename)) {
+      this.options.warn?.(
+        { dataset: left.dataset, renamed: from, to, error: left.error },
+        'zfs-fuse: a clone unmounted for a rename could not be mounted again; it stays unmounted (its container sees an empty folder) until mounted again (zfs mount)',
+      );
+    }
   }
 
   async destroy(name: string, options: { recursive?: boolean; deferred?: boolean } = {}): Promise<void> {

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
+import type { DriverWarn } from '../driver-registration.js';
 import { DriverBase } from '../driver-base.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
@@ -35,6 +36,8 @@ export interface ZfsDriverOptions {
   /** The dataset cowsnap may use, e.g. `tank/cowsnap`; user datasets are created below it. */
   readonly rootDataset: string;
   readonly runner: CommandRunner;
+  /** The service's warn log (a clone left unmounted by a zfs-fuse rename); none in most tests. */
+  readonly warn?: DriverWarn | undefined;
 }
 
 /**
@@ -53,7 +56,7 @@ export class ZfsDriver extends DriverBase {
     super();
     this.names = new ZfsNames(options.rootDataset);
     // zfs-fuse cannot rename a dataset while a clone of its snapshots is mounted; OpenZFS can (the probe tells them apart).
-    this.zfs = new ZfsCommands(options.runner, { unmountClonesToRename: async () => (await this.dialect()).tool === 'zfs-fuse' });
+    this.zfs = new ZfsCommands(options.runner, { unmountClonesToRename: async () => (await this.dialect()).tool === 'zfs-fuse', warn: options.warn });
     this.catalog = new ZfsCatalog(this.zfs, this.names);
     this.pool = options.rootDataset.split('/')[0] ?? options.rootDataset;
   }

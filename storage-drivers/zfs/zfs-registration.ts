@@ -12,7 +12,7 @@ export const zfsRegistration: DriverRegistration<'zfs', ZfsPoolConfig> = {
   name: 'zfs',
   poolProperties: { dataset: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)*$' } },
   requiredPoolProperties: ['dataset'],
-  create: (pool, runner) => new ZfsDriver({ rootDataset: pool.dataset, runner }),
+  create: (pool, runner, hooks) => new ZfsDriver({ rootDataset: pool.dataset, runner, warn: hooks?.warn }),
   // Where a ZFS dataset is mounted is zfs's business; without asking it, no folder is known.
   mountPath: () => undefined,
   datasetWord: 'dataset',

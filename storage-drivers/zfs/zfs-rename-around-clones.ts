@@ -14,9 +14,9 @@ import { dependentsOf, heldElsewhere } from './zfs-holders.js';
  * nothing touched. OpenZFS 2.x renames with mounted clones fine; the caller uses this on zfs-fuse only.
  * A clone that cannot be mounted again (something wrote into its bare folder meanwhile) is left unmounted,
  * as zfs-fuse's own remounts leave it (ZfsCommands.rename): the rename stands, and the failure is not the
- * rename's. Returns those left unmounted.
+ * rename's. Returns those left unmounted, each with the mount's failure.
  */
-export async function withDependentClonesUnmounted(zfs: ZfsCommands, name: string, rename: () => Promise<void>): Promise<string[]> {
+export async function withDependentClonesUnmounted(zfs: ZfsCommands, name: string, rename: () => Promise<void>): Promise<{ dataset: string; error: string }[]> {
   const pool = name.split('/')[0] ?? name;
   const dependents = dependentsOf(name, await zfs.getClones(pool));
   if (dependents.length === 0) {
@@ -30,7 +30,7 @@ export async function withDependentClonesUnmounted(zfs: ZfsCommands, name: strin
     throw new BusyError(`cannot rename ${name}: clones of its snapshots are in use by running containers (${held.join(', ')}); stop them first`);
   }
   const unmounted: string[] = [];
-  const leftUnmounted: string[] = [];
+  const leftUnmounted: { dataset: string; error: string }[] = [];
   try {
     // dependentsOf lists a clone before the clones of its snapshots: the deepest go first.
     for (const clone of [...mounted].reverse()) {
@@ -43,8 +43,8 @@ export async function withDependentClonesUnmounted(zfs: ZfsCommands, name: strin
     for (const clone of unmounted) {
       try {
         await zfs.ensureMounted(clone);
-      } catch {
-        leftUnmounted.push(clone);
+      } catch (error) {
+        leftUnmounted.push({ dataset: clone, error: error instanceof Error ? error.message : String(error) });
       }
     }
   }
