@@ -337,6 +337,9 @@ async function wire(
     removeContainer: (id) => runtime.remove(id, { force: true }),
     listRunning: async () => (await runtime.listContainers()).filter((container) => container.state.running),
     restarter,
+    log: (level, fields, message) => {
+      logger[level](fields, message);
+    },
   });
   // The durations tell an operator why a restart is slow (pool probes, recovery over many snapshots).
   logger.info({ startup, probeMs: recoveryStarted - probeStarted, recoveryMs: Date.now() - recoveryStarted }, 'start-up recovery done');

@@ -9,6 +9,7 @@ import type { RestoreService } from './restore-service.js';
 import type { ContainerRestarter } from './container-restarter.js';
 import type { SnapshotDeleter } from './snapshot-deleter.js';
 import { storageSnapshotName } from './storage-snapshot-name.js';
+import { RecoveryProgress, type RecoveryLog } from './startup-progress.js';
 
 export interface StartupReport {
   /** Every pool configured or recorded: available, or why not (the service runs without the others). */
@@ -39,12 +40,16 @@ export async function recoverAtStartup(deps: {
   removeContainer: (id: string) => Promise<void>;
   /** Containers owed a start (Docker was away when cowsnap had to start them again): tried once more here. */
   restarter?: ContainerRestarter;
+  /** One log line per finished item with its duration, a warning past the budget (startup-progress.ts). */
+  log?: RecoveryLog;
+  now?: () => number;
 }): Promise<StartupReport> {
   const { store, pools } = deps;
+  const progress = new RecoveryProgress(deps.log, deps.now);
   const storage: StartupReport['storage'] = [];
   const operations: string[] = [];
   for (const pool of pools.pools) {
-    const recovered = await recoverPool(pool, { runtime: deps.runtime, listRunning: deps.listRunning });
+    const recovered = await progress.step('pool storage', { pool: pool.id }, () => recoverPool(pool, { runtime: deps.runtime, listRunning: deps.listRunning }));
     for (const action of recovered.actions) storage.push({ ...action, pool: pool.id });
     operations.push(...recovered.operations);
     // A pool whose recovery failed and that fails its probe too waits, unavailable, for refresh(); the others run.
@@ -61,17 +66,19 @@ export async function recoverAtStartup(deps: {
   }
   for (const entry of resumable) {
     try {
-      operations.push(...(await resumeEntry(entry, deps)));
+      const what = { kind: entry.kind, snapshot: entry.snapshotName, container: entry.containerId.slice(0, 12) };
+      operations.push(...(await progress.step('journal entry', what, () => resumeEntry(entry, deps))));
     } catch (error) {
       // One entry that cannot be finished must not keep the service (and every other container) down.
       const message = error instanceof Error ? error.message : String(error);
       operations.push(`could not finish ${entry.kind} ${String(entry.snapshotName)} of ${entry.containerId.slice(0, 12)}: ${message}`);
     }
   }
-  operations.push(...(await removeOrphanedHalfMade(deps, deferred)));
-  if (deps.restarter !== undefined) operations.push(...(await deps.restarter.retry()));
+  operations.push(...(await progress.step('half-made records', {}, () => removeOrphanedHalfMade(deps, deferred))));
+  const restarter = deps.restarter;
+  if (restarter !== undefined) operations.push(...(await progress.step('owed starts', {}, () => restarter.retry())));
 
-  const { recordsWithoutStorage, storageWithoutRecord, unreachable } = await reconcileRecordsAndStorage(store, pools);
+  const { recordsWithoutStorage, storageWithoutRecord, unreachable } = await progress.step('records against storage', {}, () => reconcileRecordsAndStorage(store, pools));
   const statuses = pools.statuses().map((status) => ({ ...status, configured: true }));
   for (const id of unreachable.keys()) {
     if (!pools.isConfigured(id)) statuses.push({ id, available: false, reason: 'recorded by snapshots but not configured (any more)', configured: false });

@@ -5,6 +5,7 @@
  */
 import type { RecoveryAction } from '../../../storage-drivers/driver.js';
 import { recoverAtStartup, type StartupReport } from '../../../src/core/startup-recovery.js';
+import type { RecoveryLog } from '../../../src/core/startup-progress.js';
 import { NO_CAPABILITIES } from '../../../storage-drivers/driver-base.js';
 import type { DriverCapabilities, DriverInfo, StorageDriver } from '../../../storage-drivers/driver.js';
 import type { CaptureEntry } from '../../../src/core/api-types.js';
@@ -297,7 +298,7 @@ export interface RestoreHarness {
   readonly restarter: ContainerRestarter;
   readonly owedStarts: OwedStartsStore;
   /** Start-up recovery over this harness's store, pools, runtime and services, as after a restart. */
-  recoverAtStartup(): Promise<StartupReport>;
+  recoverAtStartup(options?: { log?: RecoveryLog; now?: () => number }): Promise<StartupReport>;
   destroy(): Promise<void>;
 }
 
@@ -320,8 +321,9 @@ export function createRestoreHarness(options: { lockWaitMs?: number } = {}): Res
   const deleter = new SnapshotDeleter(store, pools);
   const resolver = new ContainerResolver(runtime, store, clock);
   const service = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock });
-  const recover = (): Promise<StartupReport> =>
+  const recover = (options: { log?: RecoveryLog; now?: () => number } = {}): Promise<StartupReport> =>
     recoverAtStartup({
+      ...options,
       store,
       pools,
       runtime,
