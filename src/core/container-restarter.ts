@@ -77,6 +77,20 @@ export class ContainerRestarter {
     this.retrySoon();
   }
 
+  /**
+   * Records the start before stopping a container on purpose, so a crash between the stop and the start
+   * leaves the debt behind (the next start-up pays it). No retry is scheduled: the caller starts the
+   * container itself and then settles; a start that fails stays owed for the next pass.
+   */
+  oweBeforeStopping(containerId: string, reason: string): void {
+    this.deps.owed.owe(containerId, reason);
+  }
+
+  /** The caller started the container it owed itself. */
+  settle(containerId: string): void {
+    this.deps.owed.settle(containerId);
+  }
+
   /** Tries every owed start now (one pass at a time); returns what it did. */
   retry(): Promise<string[]> {
     // Never rejects: it runs from timers and event handlers; a failure (the store closed) is a report line.

@@ -1,4 +1,5 @@
 import type { RecoveryAction } from '../../storage-drivers/driver.js';
+import type { ContainerRestarter } from './container-restarter.js';
 import type { RegisteredPool } from './pool-registry.js';
 import type { LiveContainer, RuntimePort } from './ports.js';
 
@@ -22,7 +23,12 @@ export interface PoolRecovery {
  */
 export async function recoverPool(
   pool: RegisteredPool,
-  deps: { runtime: Pick<RuntimePort, 'stop' | 'start'>; listRunning: ListRunning },
+  deps: {
+    runtime: Pick<RuntimePort, 'stop' | 'start'>;
+    listRunning: ListRunning;
+    /** Where the starts are owed while the holders are stopped: a crash before they run again leaves the debt. */
+    restarter?: Pick<ContainerRestarter, 'oweBeforeStopping' | 'settle'>;
+  },
 ): Promise<PoolRecovery> {
   const operations: string[] = [];
   let actions: RecoveryAction[];
@@ -42,11 +48,14 @@ export async function recoverPool(
 
   const holders = await holdersOf(pool, held.map((action) => action.dataset), deps.listRunning).catch(() => []);
   const stopped: { id: string; name: string }[] = [];
+  const datasets = held.map((action) => action.dataset).join(', ');
   for (const holder of holders) {
+    deps.restarter?.oweBeforeStopping(holder.id, `start-up recovery mounting ${datasets} again`);
     try {
       await deps.runtime.stop(holder.id);
       stopped.push(holder);
     } catch (error) {
+      deps.restarter?.settle(holder.id);
       operations.push(`could not stop ${holder.name} to mount its dataset again: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
@@ -55,13 +64,17 @@ export async function recoverPool(
     again = await pool.driver.recover();
   } finally {
     for (const holder of stopped) {
-      await deps.runtime.start(holder.id).catch((error: unknown) => {
-        operations.push(`could not start ${holder.name} again: ${error instanceof Error ? error.message : String(error)}`);
-      });
+      // A start that fails stays owed: the owed-starts pass later in start-up (and its retries) tries again.
+      await deps.runtime.start(holder.id).then(
+        () => deps.restarter?.settle(holder.id),
+        (error: unknown) => {
+          operations.push(`could not start ${holder.name} again: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      );
     }
   }
   const names = stopped.map((holder) => holder.name).join(', ');
-  if (stopped.length > 0) operations.push(`stopped ${names} to mount ${held.map((action) => action.dataset).join(', ')} again, then started them`);
+  if (stopped.length > 0) operations.push(`stopped ${names} to mount ${datasets} again, then started them`);
   return { actions: [...actions.filter((action) => action.action !== 'held'), ...again], operations };
 }
 

@@ -41,6 +41,26 @@ describe('start-up recovery of one pool', () => {
     assert.ok(report.operations.some((line) => line.includes('web') && line.includes('worker') && line.includes(SHARED)), report.operations.join('\n'));
   });
 
+  it('the holders it stops are owed their start until they run again: a crash in between leaves the debt for the next start-up', async () => {
+    const harness = createRestoreHarness();
+    h = harness;
+    harness.runtime.add(CONTAINER_ID, 'web', [rootfs('/pool/web'), poolMount(SHARED, '/data')]);
+    harness.runtime.add(OTHER_CONTAINER_ID, 'worker', [rootfs('/pool/worker'), poolMount(SHARED, '/srv')]);
+    let owedDuringRemount: string[] = [];
+    harness.driver.recoverAnswers.push(
+      () => [{ dataset: SHARED, action: 'held', detail: 'not mounted: running containers still hold its old mount' }],
+      () => {
+        // Where a kill would land: both holders stopped, the dataset being mounted again.
+        owedDuringRemount = harness.owedStarts.list().map((debt) => debt.containerId).sort();
+        return [{ dataset: SHARED, action: 'finished', detail: 'mounted it again' }];
+      },
+    );
+    await harness.recoverAtStartup();
+    assert.deepEqual(owedDuringRemount, [CONTAINER_ID, OTHER_CONTAINER_ID].sort(), 'recorded before the remount');
+    assert.deepEqual(harness.owedStarts.list(), [], 'settled once they run again');
+    assert.deepEqual(harness.runtime.usersOf(SHARED).sort(), ['web', 'worker']);
+  });
+
   it('a recovery that fails on one dataset keeps the pool available, and a half-made record is removed (#211)', async () => {
     const harness = createRestoreHarness();
     h = harness;
