@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { chmod } from 'node:fs/promises';
-import Dockerode from 'dockerode';
+import Dockerode from './runtime/dockerode.js';
 import type { Logger } from 'pino';
 import { ExecFileRunner, type CommandRunner } from '../storage-drivers/common/command-runner.js';
 import type { CrashCheckpoint } from '../storage-drivers/common/crash-checkpoint.js';

@@ -51,7 +51,9 @@ export async function startDistService(config: CowsnapConfig, port: number): Pro
   // also change the bench's own client, which runs autocannon in this process).
   const extra = (process.env.COWSNAP_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
   const nodeArgs = [...extra, ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, DIST_MAIN, '--config', configFile, 'serve'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // COWSNAP_BENCH_DIST_MAIN=<other checkout>/dist/src/cli/main.js: compare another build in the same run.
+  const main = process.env.COWSNAP_BENCH_DIST_MAIN ?? DIST_MAIN;
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, main, '--config', configFile, 'serve'], { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
       resolve();

@@ -3,7 +3,19 @@
  * The scheduler only ever asks "the latest slot at or before now": missed runs, no double runs and
  * simulated time in tests are all that one question.
  */
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type { CronExpressionParser as Parser } from 'cron-parser';
+
+/**
+ * cron-parser (with luxon and the ICU time zone data it touches) costs ~8 MiB of resident memory; a
+ * service without schedules never needs it, so it is loaded on the first expression, synchronously
+ * (it is CommonJS) to keep these functions synchronous (issue #17, goal 5).
+ */
+let parser: typeof Parser | undefined;
+function cronParser(): typeof Parser {
+  parser ??= (createRequire(import.meta.url)('cron-parser') as typeof import('cron-parser')).CronExpressionParser;
+  return parser;
+}
 
 /** The shorthands a schedule accepts besides five fields. */
 export const CRON_SHORTHANDS = ['@hourly', '@daily', '@weekly', '@monthly'] as const;
@@ -20,7 +32,7 @@ export function cronProblem(expression: string): string | null {
   // cron-parser also takes a seconds field; schedules are per minute at most.
   if (fields.length !== 5) return `has ${fields.length} field${fields.length === 1 ? '' : 's'}; a schedule takes ${CRON_RULE}`;
   try {
-    CronExpressionParser.parse(trimmed, { tz: 'UTC', strict: false });
+    cronParser().parse(trimmed, { tz: 'UTC', strict: false });
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
@@ -42,7 +54,7 @@ export function timezoneProblem(timezone: string): string | null {
 /** The latest slot at or before `now`; null if the expression never fired before (cannot happen for valid ones). */
 export function latestSlot(expression: string, timezone: string, now: Date): Date | null {
   // cron-parser's prev() is strictly before currentDate; one ms later makes a slot exactly at now count.
-  const iterator = CronExpressionParser.parse(expression.trim(), { tz: timezone, currentDate: new Date(now.getTime() + 1) });
+  const iterator = cronParser().parse(expression.trim(), { tz: timezone, currentDate: new Date(now.getTime() + 1) });
   try {
     return iterator.prev().toDate();
   } catch {
@@ -52,7 +64,7 @@ export function latestSlot(expression: string, timezone: string, now: Date): Dat
 
 /** The first slot strictly after `now`. */
 export function nextSlot(expression: string, timezone: string, now: Date): Date | null {
-  const iterator = CronExpressionParser.parse(expression.trim(), { tz: timezone, currentDate: now });
+  const iterator = cronParser().parse(expression.trim(), { tz: timezone, currentDate: now });
   try {
     return iterator.next().toDate();
   } catch {

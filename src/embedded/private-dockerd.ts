@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import Docker from 'dockerode';
+import Docker from '../runtime/dockerode.js';
 import { isAlive } from './process-alive.js';
 
 /**

@@ -10,12 +10,15 @@ import { accessControl, type AccessControlDeps } from './middleware/access-contr
 import { jsonBody } from './middleware/json-body.js';
 import { requestState } from './request-state.js';
 import type { RouteDefinition } from './route-definition.js';
-import { compileRequestValidator } from './validation.js';
+import { compileRequestValidator, type RequestValidator } from './validation.js';
 
 function handler(route: RouteDefinition, ajv: Ajv2020): Middleware {
-  // Compiled here, once, when the app is built; never per request.
-  const validate = compileRequestValidator(ajv, route.request);
+  // Compiled once, on the route's first request, never per request: an idle service holds no validator
+  // (and no compile garbage) for routes nobody calls (issue #17, goal 5). That every route's schemas
+  // compile is checked by test/http/request-validators-compile.test.ts, as start-up used to.
+  let validate: RequestValidator | undefined;
   return async (ctx) => {
+    validate ??= compileRequestValidator(ajv, route.request);
     const input = validate({
       params: ctx.params as Record<string, string>,
       query: { ...ctx.query },
