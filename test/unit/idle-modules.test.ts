@@ -3,8 +3,8 @@
  * graph of the CLI (which includes the service) is imported in a fresh Node process and the CommonJS
  * modules it loaded are listed. ssh2 and gRPC are dockerode's transports for ssh:// hosts and BuildKit
  * (replaced by stand-ins that fail loudly, src/runtime/left-out-docker-transports.ts); cron-parser (with
- * luxon) is loaded on the first schedule expression. (koa-body, whose zod and formidable were ES modules
- * this list cannot see, is no longer a dependency.)
+ * luxon) is loaded on the first schedule expression. (koa-body, loaded on the first request with a body,
+ * is an ES module with zod and formidable, which this list cannot see.)
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
