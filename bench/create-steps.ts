@@ -5,6 +5,8 @@
  * Docker inspect and an fsync'd SQLite commit, interleaved. As root:
  *   node --import tsx bench/create-steps.ts [--n 15] [--mib 100]
  */
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
@@ -15,6 +17,7 @@ import { SnapshotService } from '../src/core/snapshot-service.js';
 import { AuditStore } from '../src/store/audit-store.js';
 import { EventStore } from '../src/store/event-store.js';
 import { OperationStore } from '../src/store/operation-store.js';
+import { OperationTracker } from '../src/core/events/operation-tracker.js';
 import { SnapshotSizeRefresh } from '../src/core/snapshot-size-refresh.js';
 import { CaptureResolver } from '../src/runtime/capture-resolver.js';
 import { CowsnapStore } from '../src/store/cowsnap-store.js';
@@ -78,6 +81,20 @@ timeMethod(OperationStore.prototype, 'createOperation', 'tracked operation: star
 timeMethod(OperationStore.prototype, 'finishOperation', 'tracked operation: outcome record (fsync)');
 timeMethod(EventStore.prototype, 'appendEvent', 'event log: append (x2: started, succeeded)');
 timeMethod(AuditStore.prototype, 'record', 'audit log: record (fsync)');
+timeMethod(ContainerResolver.prototype, 'resolveForRead', 'resolver.resolveForRead (tracked op id, cached)');
+timeMethod(OperationTracker.prototype, 'run', 'tracker.run (tracked operation, all of it)');
+// The client runs in this process, so its own time (and the background size measurement's spawn, which
+// blocks this process's event loop while forking) is not the API's: also time each request server-side,
+// from its arrival to the end of its response (Node's http diagnostics channels).
+const arrived = new WeakMap<object, number>();
+subscribe('http.server.request.start', (message) => {
+  arrived.set((message as { response: object }).response, performance.now());
+});
+subscribe('http.server.response.finish', (message) => {
+  const { request, response } = message as { request: IncomingMessage; response: object };
+  const started = arrived.get(response);
+  if (started !== undefined) runner.note(`[http] ${String(request.method)} arrival → response end (server side)`, performance.now() - started);
+});
 const engine = await createDockerEngine();
 const service = await startTestService({ engine, serviceOptions: { runner } });
 try {

@@ -212,11 +212,9 @@ export class BtrfsDriver extends DriverBase {
       await mkdir(folder);
     });
     try {
-      // Nested subvolumes first: the dataset's own snapshot marks the whole snapshot complete.
-      await this.nestedSnapshots.captureParts(path, folder);
-      await this.btrfs.snapshot(path, this.layout.snapshotPath(path, name), true);
+      await this.nestedSnapshots.take(path, folder, this.layout.snapshotPath(path, name));
     } catch (error) {
-      await this.nestedSnapshots.removeParts(folder).catch(() => undefined);
+      await this.nestedSnapshots.removeIncomplete(folder).catch(() => undefined);
       await rmdir(folder).catch(() => undefined);
       throw error;
     }

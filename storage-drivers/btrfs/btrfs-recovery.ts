@@ -8,8 +8,8 @@ import { isSubvolume } from './btrfs-subvolume-tree.js';
 
 /**
  * Leftovers other than restores: read-only snapshots of a diff against live that was interrupted, and
- * snapshot folders whose subvolume was never made (crash between mkdir and snapshot). Run at start-up,
- * when no diff is in flight.
+ * snapshot folders never completed (crash between mkdir and the rename that completes a snapshot). Run at
+ * start-up, when no diff is in flight.
  */
 export async function cleanLeftovers(
   layout: BtrfsLayout,
@@ -31,8 +31,8 @@ export async function cleanLeftovers(
     for (const name of await readdir(join(snapshots, key)).catch(() => [])) {
       const folder = join(snapshots, key, name);
       if (await isSubvolume(join(folder, 'snapshot'))) continue;
-      // A crash while taking the nested parts, or while destroying the snapshot, leaves parts behind.
-      await nestedSnapshots.removeParts(folder);
+      // A crash while taking the snapshot (its staging subvolume, nested parts) or destroying it leaves them behind.
+      await nestedSnapshots.removeIncomplete(folder);
       await rmdir(folder).catch(() => undefined);
       actions.push({ dataset: layout.datasetFromKey(key), action: 'cleaned', detail: `removed incomplete snapshot ${name}` });
     }

@@ -3,7 +3,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BtrfsDriver } from '../../storage-drivers/btrfs/btrfs-driver.js';
-import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
+import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage } from '../../storage-drivers/common/command-runner.js';
 import type { RestoreStep } from '../../storage-drivers/driver.js';
 import { createBtrfsPool, type TestBtrfsPool } from '../support/btrfs-pool.js';
 import { needs } from '../support/components.js';
@@ -23,6 +23,22 @@ async function rootId(path: string): Promise<number> {
 async function internalSubvolumes(pool: string): Promise<string[]> {
   const out = (await runner.run('btrfs', ['subvolume', 'list', pool])).stdout;
   return out.split('\n').filter((line) => line.includes('.cowsnap'));
+}
+
+/** Runs commands for real and remembers when each btrfs subcommand ran (`subvolume list` → start, end). */
+class IntervalRunner implements CommandRunner {
+  readonly intervals: { command: string; start: number; end: number }[] = [];
+  async run(command: string, args: readonly string[]): Promise<CommandResult> {
+    const start = performance.now();
+    try {
+      return await runner.run(command, args);
+    } finally {
+      this.intervals.push({ command: args.slice(0, 2).join(' '), start, end: performance.now() });
+    }
+  }
+  pipeline(stages: readonly PipelineStage[]): Promise<CommandResult> {
+    return runner.pipeline(stages);
+  }
 }
 
 describe('btrfs nested subvolumes', needs('btrfs'), () => {
@@ -109,6 +125,29 @@ describe('btrfs nested subvolumes', needs('btrfs'), () => {
     await driver.destroyDataset(ds);
   });
 
+  it("looks for nested subvolumes while the dataset's own snapshot is taken, not before it", async () => {
+    const ds = await newDataset('overlap');
+    await subvolume(join(ds, 'inner'));
+    await writeFile(join(ds, 'inner', 'f'), 'inside');
+    const timing = new IntervalRunner();
+    const timed = new BtrfsDriver({ poolPath: pool.mountPoint, runner: timing });
+    await timed.probe();
+    timing.intervals.length = 0;
+    await timed.createSnapshot(ds, 'o');
+    const [probe] = timing.intervals.filter((i) => i.command === 'subvolume list');
+    const [own] = timing.intervals.filter((i) => i.command === 'subvolume snapshot');
+    assert.ok(probe !== undefined && own !== undefined, JSON.stringify(timing.intervals));
+    // The probe (a read of every subvolume of the filesystem) no longer adds its time to every create.
+    assert.ok(probe.start < own.end && own.start < probe.end, `the probe ran during the snapshot: ${JSON.stringify(timing.intervals)}`);
+    // The nested subvolume found meanwhile is still captured, and comes back with the restore.
+    await writeFile(join(ds, 'inner', 'f'), 'changed');
+    await timed.restoreSnapshot(ds, 'o');
+    assert.equal(await readFile(join(ds, 'inner', 'f'), 'utf8'), 'inside');
+    await timed.destroySnapshot(ds, 'o');
+    assert.deepEqual(await internalSubvolumes(pool.mountPoint), [], 'no part left behind');
+    await timed.destroyDataset(ds);
+  });
+
   for (const step of ['after-prepare', 'after-move-old', 'after-move-new'] satisfies RestoreStep[]) {
     it(`recovers a restore of a dataset with nested subvolumes that crashed ${step}`, async () => {
       const ds = await newDataset(`crash-${step}`);
@@ -142,6 +181,22 @@ describe('btrfs nested subvolumes', needs('btrfs'), () => {
     const actions = await driver.recover();
     assert.ok(actions.some((a) => a.detail.includes('incomplete snapshot half')), JSON.stringify(actions));
     assert.deepEqual(await internalSubvolumes(pool.mountPoint), []);
+    await driver.destroyDataset(ds);
+  });
+
+  it('cleans a snapshot that crashed after its own subvolume was taken but before it was completed', async () => {
+    const ds = await newDataset('staged');
+    await subvolume(join(ds, 'inner'));
+    const folder = join(pool.mountPoint, '.cowsnap/snapshots', encodeURIComponent(`datasets/${ds.split('/').at(-1) ?? ''}`), 'staged');
+    await mkdir(join(folder, 'nested'), { recursive: true });
+    // What a crash while the parts were taken leaves: the dataset's snapshot under its staging name, one part.
+    await runner.run('btrfs', ['subvolume', 'snapshot', '-r', ds, join(folder, 'snapshot.taking')]);
+    await runner.run('btrfs', ['subvolume', 'snapshot', '-r', join(ds, 'inner'), join(folder, 'nested', '0')]);
+    assert.equal(await driver.snapshotExists(ds, 'staged'), false, 'an incomplete snapshot is not listed');
+    assert.deepEqual(await driver.listSnapshots(ds), []);
+    const actions = await driver.recover();
+    assert.ok(actions.some((a) => a.detail.includes('incomplete snapshot staged')), JSON.stringify(actions));
+    assert.deepEqual(await internalSubvolumes(pool.mountPoint), [], 'the staging snapshot and the part are gone');
     await driver.destroyDataset(ds);
   });
 });
