@@ -49,10 +49,29 @@ export interface SnapshotRow {
 }
 
 /**
- * A snapshot row as the read queries return it: no `config` (fetched by id when read) and the captured
- * filesystems already aggregated by SQLite as a JSON array of CapturedFilesystem, in position order.
+ * A snapshot row as the read queries return it, as an array in READ_COLUMNS order (snapshot-queries.ts):
+ * no `config` (fetched by id when read) and the captured filesystems already aggregated by SQLite as a
+ * JSON array of CapturedFilesystem, in position order. Arrays, not objects: better-sqlite3 builds an
+ * object row key by key, which cost more than half of listing 50 snapshots.
  */
-export type SnapshotReadRow = Omit<SnapshotRow, 'config'> & { readonly filesystems: string };
+export type SnapshotReadRow = readonly [
+  id: number,
+  containerId: string,
+  containerName: string,
+  projectId: string,
+  name: string,
+  alias: string | null,
+  createdAt: number,
+  expiresAt: number | null,
+  lastUsedAt: number | null,
+  state: SnapshotState,
+  sizeBytes: number | null,
+  tags: string,
+  uncaptured: string,
+  origin: string,
+  error: string | null,
+  filesystems: string,
+];
 
 export interface FilesystemRow {
   readonly snapshot_id: number;
@@ -106,36 +125,37 @@ export function toContainerRecord(row: ContainerRow): ContainerRecord {
 
 /**
  * `loadConfig` returns the row's stored `config` column; it runs only when a caller reads `config`
- * (restore, copy), so lists and GETs neither fetch nor decrypt the sealed configuration.
+ * (restore, copy), so lists and GETs neither fetch nor decrypt the sealed configuration: fetching and
+ * decrypting it was the largest cost of listing 50 snapshots. The getter is part of the object literal
+ * (enumerable, like the other fields): `Object.defineProperty` on each record turned every listed record
+ * into a slow dictionary-mode object.
  */
 export function toSnapshotRecord(row: SnapshotReadRow, loadConfig: () => string, secrets: SecretBox): SnapshotRecord {
+  const [id, containerId, containerName, projectId, name, alias, createdAt, expiresAt, lastUsedAt, state, sizeBytes, tags, uncaptured, origin, error, filesystems] = row;
   let config: RecordedContainerConfig | undefined;
-  const record: Omit<SnapshotRecord, 'config'> = {
-    id: row.id,
-    containerId: row.container_id,
-    containerName: row.container_name,
-    projectId: row.project_id,
-    name: row.name,
-    alias: row.alias,
-    createdAt: new Date(row.created_at),
-    expiresAt: toDateOrNull(row.expires_at),
-    lastUsedAt: toDateOrNull(row.last_used_at),
-    state: row.state,
-    sizeBytes: row.size_bytes,
-    tags: JSON.parse(row.tags) as string[],
+  return {
+    id,
+    containerId,
+    containerName,
+    projectId,
+    name,
+    alias,
+    createdAt: new Date(createdAt),
+    expiresAt: toDateOrNull(expiresAt),
+    lastUsedAt: toDateOrNull(lastUsedAt),
+    state,
+    sizeBytes,
+    tags: JSON.parse(tags) as string[],
     // Built by SQLite with the record's field names (snapshot-queries.ts), so no per-field mapping here.
-    filesystems: JSON.parse(row.filesystems) as CapturedFilesystem[],
-    uncaptured: JSON.parse(row.uncaptured) as UncapturedFilesystem[],
+    filesystems: JSON.parse(filesystems) as CapturedFilesystem[],
+    uncaptured: JSON.parse(uncaptured) as UncapturedFilesystem[],
     // The CHECK constraint admits only 'api', 'safety' and 'schedule:<id>'.
-    origin: row.origin as SnapshotOrigin,
-    error: row.error,
+    origin: origin as SnapshotOrigin,
+    error,
+    get config(): RecordedContainerConfig {
+      return (config ??= decodeConfig(loadConfig(), secrets));
+    },
   };
-  // The sealed configuration is opened when something reads it (restore, copy), not for every row of a
-  // list or a GET: fetching and decrypting it was the largest cost of listing 50 snapshots.
-  return Object.defineProperty(record, 'config', {
-    enumerable: true,
-    get: () => (config ??= decodeConfig(loadConfig(), secrets)),
-  }) as SnapshotRecord;
 }
 
 export function toJournalEntry(row: OperationRow): JournalEntry {

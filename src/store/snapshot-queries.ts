@@ -30,7 +30,7 @@ const LIST_WHERE = `container_id = @containerId
   AND (@origin IS NULL OR origin = @origin OR (@origin = 'schedule' AND origin GLOB 'schedule:*'))
   AND (@tag IS NULL OR EXISTS (SELECT 1 FROM json_each(snapshots.tags) WHERE json_each.value = @tag))`;
 
-// Every column but `config`, plus the filesystems in position order with CapturedFilesystem's field names.
+// Every column but `config`, in SnapshotReadRow's order (the statements return arrays), plus the filesystems in position order with CapturedFilesystem's field names.
 const READ_COLUMNS = `id, container_id, container_name, project_id, name, alias, created_at, expires_at, last_used_at,
   state, size_bytes, tags, uncaptured, origin, error,
   (SELECT json_group_array(json_object('role', role, 'mountPoint', mount_point, 'driver', driver, 'pool', pool, 'dataset', dataset))
@@ -47,13 +47,15 @@ export class SnapshotQueries {
   private readonly configStatement: Statement<[number], { config: string }>;
 
   constructor(db: Database, private readonly secretBox: SecretBox) {
-    this.byId = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots WHERE id = ?`);
-    this.byName = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots WHERE container_id = ? AND name = ?`);
-    this.byAlias = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots WHERE container_id = ? AND alias = ?`);
-    this.page = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots WHERE ${LIST_WHERE} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`);
+    this.byId = db.prepare<[number], SnapshotReadRow>(`SELECT ${READ_COLUMNS} FROM snapshots WHERE id = ?`).raw();
+    this.byName = db.prepare<[string, string], SnapshotReadRow>(`SELECT ${READ_COLUMNS} FROM snapshots WHERE container_id = ? AND name = ?`).raw();
+    this.byAlias = db.prepare<[string, string], SnapshotReadRow>(`SELECT ${READ_COLUMNS} FROM snapshots WHERE container_id = ? AND alias = ?`).raw();
+    this.page = db
+      .prepare<[ListParams], SnapshotReadRow>(`SELECT ${READ_COLUMNS} FROM snapshots WHERE ${LIST_WHERE} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+      .raw();
     this.pageTotal = db.prepare(`SELECT count(*) AS total FROM snapshots WHERE ${LIST_WHERE}`);
     this.countAll = db.prepare('SELECT count(*) AS total FROM snapshots WHERE container_id = ?');
-    this.everything = db.prepare(`SELECT ${READ_COLUMNS} FROM snapshots ORDER BY id`);
+    this.everything = db.prepare<[], SnapshotReadRow>(`SELECT ${READ_COLUMNS} FROM snapshots ORDER BY id`).raw();
     this.configStatement = db.prepare('SELECT config FROM snapshots WHERE id = ?');
   }
 
@@ -93,8 +95,9 @@ export class SnapshotQueries {
 
   /** The stored config of a record read earlier; config is never changed, but the row may be gone by now. */
   private configOf(row: SnapshotReadRow): string {
-    const found = this.configStatement.get(row.id);
-    if (found === undefined) throw new NotFoundError('snapshot_not_found', `Snapshot ${row.name} no longer exists.`);
+    const [id, , , , name] = row;
+    const found = this.configStatement.get(id);
+    if (found === undefined) throw new NotFoundError('snapshot_not_found', `Snapshot ${name} no longer exists.`);
     return found.config;
   }
 }
