@@ -1,4 +1,4 @@
-import { withField } from './record-with-field.js';
+import { snapshotWith } from './snapshot-with.js';
 import type {
   CreateSnapshotInput,
   ListSnapshotsQuery,
@@ -85,7 +85,7 @@ export class SnapshotService implements SnapshotsApi {
     return this.deps.locks.run(record.id, 'delete', async () => {
       const snapshot = this.find(record, snapshotRef);
       await this.deps.deleter.delete(snapshot);
-      return { container: record, snapshot: withField(snapshot, 'state', 'deleting' as const) };
+      return { container: record, snapshot: snapshotWith(snapshot, { state: 'deleting' }) };
     });
   }
 
@@ -107,6 +107,6 @@ export class SnapshotService implements SnapshotsApi {
     const size = await this.deps.creator.exclusiveBytes(snapshot.filesystems, storageSnapshotName(snapshot.id, snapshot.name));
     if (size === undefined || size === snapshot.sizeBytes) return snapshot;
     this.deps.store.setSnapshotSize(snapshot.id, size);
-    return withField(snapshot, 'sizeBytes', size);
+    return snapshotWith(snapshot, { sizeBytes: size });
   }
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { withField } from '../../src/core/record-with-field.js';
+import { snapshotWith } from '../../src/core/snapshot-with.js';
 import { createTestStore, newSnapshot, withContainer } from './store-fixture.js';
 
 describe('store: a copy of a record whose row is gone', () => {
@@ -19,7 +19,7 @@ describe('store: a copy of a record whose row is gone', () => {
     assert.ok(read);
     test.db.prepare('DELETE FROM snapshot_filesystems WHERE snapshot_id = ?').run(reserved.id);
     test.db.prepare('DELETE FROM snapshots WHERE id = ?').run(reserved.id);
-    const copy = withField(read, 'state', 'deleting' as const);
+    const copy = snapshotWith(read, { state: 'deleting' });
     assert.equal(copy.state, 'deleting');
     assert.equal(copy.name, reserved.name);
     assert.throws(() => ({ ...read }), /no longer exists/);
