@@ -27,7 +27,7 @@ export async function recoverPool(
     runtime: Pick<RuntimePort, 'stop' | 'start'>;
     listRunning: ListRunning;
     /** Where the starts are owed while the holders are stopped: a crash before they run again leaves the debt. */
-    restarter?: Pick<ContainerRestarter, 'oweBeforeStopping' | 'settle'>;
+    restarter?: Pick<ContainerRestarter, 'oweBeforeStopping' | 'settle'> | undefined;
   },
 ): Promise<PoolRecovery> {
   const operations: string[] = [];

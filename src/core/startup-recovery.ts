@@ -49,7 +49,7 @@ export async function recoverAtStartup(deps: {
   const storage: StartupReport['storage'] = [];
   const operations: string[] = [];
   for (const pool of pools.pools) {
-    const recovered = await progress.step('pool storage', { pool: pool.id }, () => recoverPool(pool, { runtime: deps.runtime, listRunning: deps.listRunning, ...(deps.restarter !== undefined && { restarter: deps.restarter }) }));
+    const recovered = await progress.step('pool storage', { pool: pool.id }, () => recoverPool(pool, { runtime: deps.runtime, listRunning: deps.listRunning, restarter: deps.restarter }));
     for (const action of recovered.actions) storage.push({ ...action, pool: pool.id });
     operations.push(...recovered.operations);
     // A pool whose recovery failed and that fails its probe too waits, unavailable, for refresh(); the others run.
