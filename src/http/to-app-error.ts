@@ -5,7 +5,7 @@
  * so it goes to the log only.
  */
 import type { AppError } from '../errors/app-error.js';
-import type { ErrorCode } from '../errors/error-codes.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { knownPublicError, toPublicError } from '../core/public-error.js';
 import { HttpError } from './errors/http-error.js';
 
@@ -27,8 +27,9 @@ export function toAppError(error: unknown): AppError {
   if (known !== null) return known;
   const status = clientStatus(error);
   if (status !== null) {
+    // A status outside the table (411, 408, ...) answers 400: the code's own status, so the two never disagree.
     const [code, message] = CLIENT_ERROR_CODES[status] ?? ['bad_request', 'The request could not be processed'];
-    return new HttpError(status, code, `${message}: ${(error as Error).message}`);
+    return new HttpError(ERROR_CODES[code], code, `${message}: ${(error as Error).message}`);
   }
   return toPublicError(error);
 }

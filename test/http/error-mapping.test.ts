@@ -54,6 +54,13 @@ describe('errors thrown by the services become the error envelope', () => {
     assert.equal(result.body.error.code, 'docker_unavailable');
   });
 
+  it('a library client error with a status outside the table answers 400 bad_request, so status and code agree', async () => {
+    const error = Object.assign(new Error('length required'), { status: 411, expose: true });
+    const result = await failingRequest(error);
+    assert.equal(result.status, 400);
+    assert.equal(result.body.error.code, 'bad_request');
+  });
+
   it('an app error keeps its own message', async () => {
     const result = await failingRequest(new NotFoundError('snapshot_not_found', 'No snapshot "before-deploy" on container web.'));
     assert.equal(result.body.message, 'No snapshot "before-deploy" on container web.');
