@@ -5,8 +5,9 @@
  * start per variant writes a breakdown after a full GC (heap used, external, code space, CommonJS modules
  * loaded at idle by package). As root:
  *   node --import tsx bench/memory-profile.ts [--variants='--max-semi-space-size=4;--max-semi-space-size=4 --v8-pool-size=1']
- *     [--rounds 2] [--seconds 5] [--snapshots 100] [--report] [--no-build]
- * Variants are separated by ';' (an empty one is Node's defaults; MALLOC_*=value tokens set the service's environment); a variant may start with `<dir>|` to run
+ *     [--rounds 2] [--seconds 5] [--snapshots 100] [--idle 3] [--after 20] [--report] [--no-build]
+ * Variants are separated by ';' (an empty one is Node's defaults; MALLOC_*=value tokens set the service's environment;
+ * `installed` is systemd/node-memory.env's settings, e.g. `installed --v8-pool-size=1`); a variant may start with `<dir>|` to run
  * another checkout's build (e.g. main's, for a before/after in one run: `/tmp/main|--max-semi-space-size=4`).
  * The load average is printed beside every figure (a shared machine). Removes everything it made.
  */
@@ -17,18 +18,23 @@ import { parseArgs } from 'node:util';
 import { TEST_TOKEN, testServiceConfig } from '../test/support/cowsnap-service.js';
 import { createDockerEngine } from '../test/support/docker-engine.js';
 import { freePort } from '../test/support/free-port.js';
-import { buildDist, rssMiB, startDistService, type DistService } from './support/dist-service.js';
+import { buildDist, startDistService, type DistService } from './support/dist-service.js';
 import { memoryReportNodeArgs } from './support/memory-report.js';
+import { readNodeMemorySettings } from './support/node-memory-settings.js';
 import { loadOf } from './support/perf-floors.js';
 import { loadAverage } from './support/process-cpu.js';
 
 const { values } = parseArgs({
   options: {
-    variants: { type: 'string', default: '--max-semi-space-size=4' },
+    variants: { type: 'string', default: 'installed' },
     rounds: { type: 'string', default: '1' },
     seconds: { type: 'string', default: '5' },
     snapshots: { type: 'string', default: '100' },
     report: { type: 'boolean', default: false },
+    // Seconds after start-up before the idle RSS is read.
+    idle: { type: 'string', default: '3' },
+    // Seconds of quiet after the loads before RSS is read again (does it go back down?); 0 skips it.
+    after: { type: 'string', default: '0' },
     'no-build': { type: 'boolean', default: false },
   },
 });
@@ -46,14 +52,26 @@ interface MemoryReport {
 /** Starts the service with `nodeArgs` (COWSNAP_BENCH_NODE_ARGS is read by startDistService). */
 async function start(config: ReturnType<typeof testServiceConfig>, port: number, variant: string): Promise<DistService> {
   const [root, args] = variant.includes('|') ? (variant.split('|') as [string, string]) : [undefined, variant];
-  // NAME=value tokens (e.g. MALLOC_ARENA_MAX=2) go to the service's environment, the rest to node.
-  const tokens = args.split(' ').filter((token) => token !== '');
+  // NAME=value tokens (e.g. MALLOC_ARENA_MAX=2) go to the service's environment, the rest to node; the
+  // token `installed` stands for systemd/node-memory.env's settings (as systemd and the quick start run it).
+  const installed = readNodeMemorySettings();
+  const tokens = args
+    .split(' ')
+    .filter((token) => token !== '')
+    .flatMap((token) => (token === 'installed' ? [...installed.nodeArgs, ...Object.entries(installed.environment).map(([name, value]) => `${name}=${value}`)] : [token]));
   for (const name of Object.keys(process.env)) if (name.startsWith('MALLOC_')) Reflect.deleteProperty(process.env, name);
   for (const token of tokens.filter((t) => /^[A-Z_]+=/.test(t))) process.env[token.slice(0, token.indexOf('='))] = token.slice(token.indexOf('=') + 1);
   process.env.COWSNAP_BENCH_NODE_ARGS = tokens.filter((t) => !/^[A-Z_]+=/.test(t)).join(' ');
   if (root === undefined) delete process.env.COWSNAP_BENCH_DIST_MAIN;
   else process.env.COWSNAP_BENCH_DIST_MAIN = join(root, 'dist', 'src', 'cli', 'main.js');
   return startDistService(config, port);
+}
+
+/** RSS with its anonymous and file-backed parts (`/proc/<pid>/status`), e.g. "95.1 MiB (51.2 + 43.9)". */
+async function rssParts(pid: number): Promise<string> {
+  const status = await readFile(`/proc/${String(pid)}/status`, 'utf8');
+  const field = (name: string): number => Math.round((Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 'NaN') / 1024) * 10) / 10;
+  return `${String(field('VmRSS'))} MiB (${String(field('RssAnon'))} + ${String(field('RssFile'))})`;
 }
 
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -114,24 +132,30 @@ try {
   } finally {
     await seeding.stop();
   }
-  console.log('| variant | round | idle RSS | /health req/s | GET req/s (÷ /health) | list req/s (÷ /health) | GET / list p99 | peak RSS | load |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  const after = Number(values.after);
+  console.log(`| variant | round | idle RSS (anon + file) | /health req/s | GET req/s (÷ /health) | list req/s (÷ /health) | GET / list p99 | peak RSS | RSS ${String(after)} s after (anon + file) | load |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (let round = 1; round <= Number(values.rounds); round += 1) {
     for (const variant of variants) {
       const service = await start(config, port, variant);
       try {
-        await settle(3000);
-        const idle = await rssMiB(service.pid);
+        await settle(Number(values.idle) * 1000);
+        const idle = await rssParts(service.pid);
         const health = await loadOf(`${service.base}/health`, seconds, service.pid);
         const get = await loadOf(`${service.base}/containers/loaded/snapshots/${first}`, seconds, service.pid, TEST_TOKEN);
         const list = await loadOf(`${service.base}/containers/loaded/snapshots?limit=50`, seconds, service.pid, TEST_TOKEN);
         const errors = health.errors + get.errors + list.errors;
         const ratio = (value: number): string => (value / health.requestsPerSec).toFixed(2);
         const peak = Math.max(health.peakRssMiB, get.peakRssMiB, list.peakRssMiB);
+        let quiet = '';
+        if (after > 0) {
+          await settle(after * 1000);
+          quiet = await rssParts(service.pid);
+        }
         console.log(
-          `| \`${variant === '' ? '(defaults)' : variant}\` | ${String(round)} | ${String(idle)} MiB | ${String(Math.round(health.requestsPerSec))} | ` +
+          `| \`${variant === '' ? '(defaults)' : variant}\` | ${String(round)} | ${idle} | ${String(Math.round(health.requestsPerSec))} | ` +
             `${String(Math.round(get.requestsPerSec))} (${ratio(get.requestsPerSec)}) | ${String(Math.round(list.requestsPerSec))} (${ratio(list.requestsPerSec)}) | ` +
-            `${String(get.p99)} / ${String(list.p99)} ms | ${String(peak)} MiB${errors > 0 ? ` (${String(errors)} errors)` : ''} | ${String(loadAverage())} |`,
+            `${String(get.p99)} / ${String(list.p99)} ms | ${String(peak)} MiB${errors > 0 ? ` (${String(errors)} errors)` : ''} | ${quiet} | ${String(loadAverage())} |`,
         );
       } finally {
         await service.stop();

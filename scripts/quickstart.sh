@@ -16,5 +16,9 @@ fi
 # The web console needs no browser on this machine (only its tests do): chromium is not installed here.
 COWSNAP_SKIP_TEST_BROWSER=1 bash scripts/install-deps.sh
 bash scripts/build.sh
-# --max-semi-space-size=4: ~28 MiB less RSS idle and under load, as in systemd/cowsnap.service.
-exec node --max-semi-space-size=4 dist/src/cli/main.js up "$@"
+# Node's flags and malloc settings for the service, the same file the systemd unit reads.
+set -a
+. systemd/node-memory.env
+set +a
+# shellcheck disable=SC2086 # the flags are separate words
+exec node $COWSNAP_NODE_FLAGS dist/src/cli/main.js up "$@"

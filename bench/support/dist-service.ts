@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
 import type { CowsnapConfig } from '../../src/config/config.js';
 import { registerTeardown } from '../../test/support/cleanup.js';
+import { readNodeMemorySettings } from './node-memory-settings.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const DIST_MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -47,13 +48,19 @@ export async function startDistService(config: CowsnapConfig, port: number): Pro
   const started = performance.now();
   // COWSNAP_BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it exits.
   const profile = process.env.COWSNAP_BENCH_CPU_PROF;
-  // COWSNAP_BENCH_NODE_ARGS="--max-semi-space-size=4 ...": V8 flags for the service only (NODE_OPTIONS would
-  // also change the bench's own client, which runs autocannon in this process).
-  const extra = (process.env.COWSNAP_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  const nodeArgs = [...extra, ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])];
+  // By default the service runs as systemd and the quick start run it: the flags and malloc settings of
+  // systemd/node-memory.env. COWSNAP_BENCH_NODE_ARGS="--max-semi-space-size=2 ..." (even empty: node's
+  // defaults) replaces them, for comparing settings; the bench's own environment (MALLOC_*) is inherited.
+  // Flags go to the service only (NODE_OPTIONS would also change the bench's autocannon client).
+  const override = process.env.COWSNAP_BENCH_NODE_ARGS;
+  const installed = override === undefined ? readNodeMemorySettings() : { nodeArgs: override.split(' ').filter((arg) => arg !== ''), environment: {} };
+  const nodeArgs = [...installed.nodeArgs, ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])];
   // COWSNAP_BENCH_DIST_MAIN=<other checkout>/dist/src/cli/main.js: compare another build in the same run.
   const main = process.env.COWSNAP_BENCH_DIST_MAIN ?? DIST_MAIN;
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, main, '--config', configFile, 'serve'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, main, '--config', configFile, 'serve'], {
+    env: { ...process.env, ...installed.environment },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
       resolve();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
+import { NODE_MEMORY_ENV, parseNodeMemorySettings, readNodeMemorySettings } from '../../bench/support/node-memory-settings.js';
 
 const UNIT = resolve('systemd/cowsnap.service');
 const run = promisify(execFile);
@@ -55,7 +56,8 @@ describe('systemd/cowsnap.service', { skip: existsSync('/usr/bin/systemd-analyze
     const unit = await readFile(UNIT, 'utf8');
     assert.match(values(unit, 'After').join(' '), /docker\.service/);
     assert.deepEqual(values(unit, 'Wants'), ['docker.service']);
-    assert.deepEqual(values(unit, 'ExecStart'), ['/usr/bin/node --max-semi-space-size=4 /opt/cowsnap/dist/src/cli/main.js serve']);
+    assert.deepEqual(values(unit, 'ExecStart'), ['/usr/bin/node $COWSNAP_NODE_FLAGS /opt/cowsnap/dist/src/cli/main.js serve']);
+    assert.deepEqual(values(unit, 'EnvironmentFile'), ['/opt/cowsnap/systemd/node-memory.env']);
     assert.deepEqual(values(unit, 'Restart'), ['on-failure']);
     assert.deepEqual(values(unit, 'StateDirectory'), ['cowsnap']);
     assert.deepEqual(values(unit, 'ConfigurationDirectory'), ['cowsnap']);
@@ -64,5 +66,35 @@ describe('systemd/cowsnap.service', { skip: existsSync('/usr/bin/systemd-analyze
     for (const key of ['ProtectSystem', 'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'PrivateMounts', 'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectControlGroups', 'ReadWritePaths', 'ReadOnlyPaths', 'DeviceAllow', 'ProtectClock']) {
       assert.deepEqual(values(unit, key), [], `${key} must not be set`);
     }
+  });
+});
+
+describe('systemd/node-memory.env, the one place for the service\'s node flags and malloc settings', () => {
+  it('is what the unit and the quick start run node with', async () => {
+    const quickstart = await readFile(resolve('scripts/quickstart.sh'), 'utf8');
+    assert.match(quickstart, /^\. systemd\/node-memory\.env$/m);
+    assert.match(quickstart, /^exec node \$COWSNAP_NODE_FLAGS dist\/src\/cli\/main\.js up "\$@"$/m);
+    const unit = await readFile(UNIT, 'utf8');
+    assert.equal(values(unit, 'EnvironmentFile')[0], '/opt/cowsnap/systemd/node-memory.env');
+    assert.match(values(unit, 'ExecStart')[0] ?? '', /^\/usr\/bin\/node \$COWSNAP_NODE_FLAGS /);
+    assert.ok(readNodeMemorySettings().nodeArgs.includes('--max-semi-space-size=4'));
+  });
+
+  it('node accepts its flags, read as the quick start\'s shell reads them, and the benchmarks read the same', async () => {
+    // As scripts/quickstart.sh does it; node refuses an unknown flag, so this also checks every flag exists.
+    const probe = join(dir, 'print-node-settings.cjs');
+    await writeFile(probe, 'console.log(JSON.stringify({ argv: process.execArgv, env: process.env }));\n');
+    const script = 'set -a; . "$1"; set +a; exec node $COWSNAP_NODE_FLAGS "$2"';
+    const { stdout } = await run('bash', ['-c', script, 'bash', NODE_MEMORY_ENV, probe], { env: { PATH: process.env.PATH ?? '' } });
+    const seen = JSON.parse(stdout) as { argv: string[]; env: Record<string, string> };
+    const settings = readNodeMemorySettings();
+    assert.deepEqual(seen.argv, settings.nodeArgs);
+    for (const [name, value] of Object.entries(settings.environment)) assert.equal(seen.env[name], value, name);
+  });
+
+  it('the benchmarks\' reader takes quoted values and refuses a line it cannot read', () => {
+    const parsed = parseNodeMemorySettings('# comment\n\nCOWSNAP_NODE_FLAGS="--a=1 --b"\nMALLOC_ARENA_MAX=1\n');
+    assert.deepEqual(parsed, { nodeArgs: ['--a=1', '--b'], environment: { MALLOC_ARENA_MAX: '1' } });
+    assert.throws(() => parseNodeMemorySettings('COWSNAP_NODE_FLAGS=--a --b\n'), /node-memory\.env:1/);
   });
 });
