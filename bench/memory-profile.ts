@@ -133,8 +133,8 @@ try {
     await seeding.stop();
   }
   const after = Number(values.after);
-  console.log(`| variant | round | idle RSS (anon + file) | /health req/s | GET req/s (÷ /health) | list req/s (÷ /health) | GET / list p99 | peak RSS | RSS ${String(after)} s after (anon + file) | load |`);
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`| variant | round | idle RSS (anon + file) | /health req/s | GET req/s (÷ /health) | list req/s (÷ /health) | GET / list p99 | GET / list CPU µs per request | peak RSS | RSS ${String(after)} s after (anon + file) | load |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (let round = 1; round <= Number(values.rounds); round += 1) {
     for (const variant of variants) {
       const service = await start(config, port, variant);
@@ -155,7 +155,7 @@ try {
         console.log(
           `| \`${variant === '' ? '(defaults)' : variant}\` | ${String(round)} | ${idle} | ${String(Math.round(health.requestsPerSec))} | ` +
             `${String(Math.round(get.requestsPerSec))} (${ratio(get.requestsPerSec)}) | ${String(Math.round(list.requestsPerSec))} (${ratio(list.requestsPerSec)}) | ` +
-            `${String(get.p99)} / ${String(list.p99)} ms | ${String(peak)} MiB${errors > 0 ? ` (${String(errors)} errors)` : ''} | ${quiet} | ${String(loadAverage())} |`,
+            `${String(get.p99)} / ${String(list.p99)} ms | ${String(get.cpuMicrosPerRequest)} / ${String(list.cpuMicrosPerRequest)} | ${String(peak)} MiB${errors > 0 ? ` (${String(errors)} errors)` : ''} | ${quiet} | ${String(loadAverage())} |`,
         );
       } finally {
         await service.stop();

@@ -2,6 +2,7 @@
  * The floors of bench/perf-goals.ts: what the kernel or a trivial route costs on the same machine in the
  * same run, so each goal's figure can be read as a ratio even on a loaded machine.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
@@ -73,6 +74,15 @@ export interface LoadFigures {
   readonly p99: number;
   readonly errors: number;
   readonly peakRssMiB: number;
+  /** The service's CPU time (user + system) per answered request: steadier than req/s on a shared machine. */
+  readonly cpuMicrosPerRequest: number;
+}
+
+/** CPU seconds (user + system) `pid` has used so far. */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** autocannon, 50 connections, sampling the service's RSS every 200 ms. */
@@ -81,9 +91,11 @@ export async function loadOf(url: string, seconds: number, pid: number, token?: 
   const sampler = setInterval(() => {
     void rssMiB(pid).then((value) => (peak = Math.max(peak, value)), () => undefined);
   }, 200);
+  const cpuBefore = cpuSecondsOf(pid);
   try {
     const result = await autocannon({ url, connections: 50, duration: seconds, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
-    return { requestsPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, peakRssMiB: peak };
+    const cpuMicrosPerRequest = Math.round(((cpuSecondsOf(pid) - cpuBefore) * 1e6) / Math.max(1, result.requests.total));
+    return { requestsPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, peakRssMiB: peak, cpuMicrosPerRequest };
   } finally {
     clearInterval(sampler);
   }
