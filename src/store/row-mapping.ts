@@ -66,11 +66,11 @@ export type SnapshotReadRow = readonly [
   lastUsedAt: number | null,
   state: SnapshotState,
   sizeBytes: number | null,
-  tags: string,
-  uncaptured: string,
+  tags: string[],
+  uncaptured: UncapturedFilesystem[],
   origin: string,
   error: string | null,
-  filesystems: string,
+  filesystems: CapturedFilesystem[],
 ];
 
 export interface FilesystemRow {
@@ -144,10 +144,10 @@ export function toSnapshotRecord(row: SnapshotReadRow, loadConfig: () => string,
       lastUsedAt: toDateOrNull(lastUsedAt),
       state,
       sizeBytes,
-      tags: JSON.parse(tags) as string[],
+      tags,
       // Built by SQLite with the record's field names (snapshot-queries.ts), so no per-field mapping here.
-      filesystems: JSON.parse(filesystems) as CapturedFilesystem[],
-      uncaptured: JSON.parse(uncaptured) as UncapturedFilesystem[],
+      filesystems,
+      uncaptured,
       // The CHECK constraint admits only 'api', 'safety' and 'schedule:<id>'.
       origin: origin as SnapshotOrigin,
       error,
