@@ -57,7 +57,7 @@ import { ReplicaMetrics } from './core/replica-metrics.js';
 import { ReplicaService } from './core/replica-service.js';
 import { SnapshotPins } from './core/snapshot-pins.js';
 import { withReplicas } from './core/snapshots-with-replicas.js';
-import { withListCache } from './core/snapshot-list-cache.js';
+import { listCachePagesFrom, withListCache } from './core/snapshot-list-cache.js';
 import { dataGeneration } from './store/data-generation.js';
 import { operationRoutes } from './http/routes/operation-routes.js';
 import { remoteRoutes } from './http/routes/remote-routes.js';
@@ -363,7 +363,7 @@ async function wire(
         (containerId, name) => replicas.replicasOf(containerId, name),
         (containerId, names) => replicas.replicasOfPage(containerId, names),
       ),
-      { resolver, generation: dataGeneration(opened.db) },
+      { resolver, generation: dataGeneration(opened.db), maxPages: listCachePagesFrom(process.env) },
     ),
     containers,
     token,

@@ -40,6 +40,15 @@ interface CachedPage {
 export const DEFAULT_LIST_CACHE_PAGES = 32;
 export const DEFAULT_LIST_CACHE_SNAPSHOTS = 32 * 50;
 
+/**
+ * `COWSNAP_LIST_CACHE_PAGES` (a whole number; 0 keeps no page): for measuring the uncached list, which an
+ * operator whose scripts list after each write gets every time. Anything else is the default.
+ */
+export function listCachePagesFrom(env: NodeJS.ProcessEnv): number {
+  const value = env.COWSNAP_LIST_CACHE_PAGES;
+  return value !== undefined && /^\d{1,6}$/.test(value) ? Number(value) : DEFAULT_LIST_CACHE_PAGES;
+}
+
 export function withListCache(api: SnapshotsApi, deps: SnapshotListCacheDeps): SnapshotsApi {
   const maxPages = deps.maxPages ?? DEFAULT_LIST_CACHE_PAGES;
   const maxSnapshots = deps.maxSnapshots ?? DEFAULT_LIST_CACHE_SNAPSHOTS;

@@ -11,7 +11,7 @@ import { AccessContext, runWithAccess } from '../../src/core/access/access-conte
 import type { ListSnapshotsQuery, SnapshotListResult, SnapshotsApi } from '../../src/core/api-types.js';
 import { ContainerResolver } from '../../src/core/container-resolver.js';
 import type { LiveContainer } from '../../src/core/ports.js';
-import { withListCache } from '../../src/core/snapshot-list-cache.js';
+import { DEFAULT_LIST_CACHE_PAGES, listCachePagesFrom, withListCache } from '../../src/core/snapshot-list-cache.js';
 import { SnapshotService, type SnapshotServiceDeps } from '../../src/core/snapshot-service.js';
 import { withReplicas } from '../../src/core/snapshots-with-replicas.js';
 import { dataGeneration } from '../../src/store/data-generation.js';
@@ -147,5 +147,16 @@ describe('store: what a cached list page depends on', () => {
     const beforeBig = reads;
     await tooBig.list('web', all);
     assert.equal(reads, beforeBig + 1);
+  });
+
+  it('keeps no page with COWSNAP_LIST_CACHE_PAGES=0 (the uncached path, for measuring it)', async () => {
+    assert.equal(listCachePagesFrom({ COWSNAP_LIST_CACHE_PAGES: '0' }), 0);
+    assert.equal(listCachePagesFrom({ COWSNAP_LIST_CACHE_PAGES: 'lots' }), DEFAULT_LIST_CACHE_PAGES);
+    assert.equal(listCachePagesFrom({}), DEFAULT_LIST_CACHE_PAGES);
+    const off = withListCache(uncached, { resolver, generation: dataGeneration(test.db), maxPages: 0 });
+    await off.list('web', all);
+    const before = reads;
+    await off.list('web', all);
+    assert.equal(reads, before + 1);
   });
 });
