@@ -4,7 +4,8 @@
  * records per snapshot), then µs per call of each step a list request takes after the container is
  * resolved: the page statement + records, the replica lookup + copies, the serializer, JSON.stringify. No
  * root, no Docker; single-threaded, so it reads well on a busy machine (the load average is printed).
- *   node --import tsx bench/list-steps.ts [--snapshots 100] [--replicas 0] [--ms 1500]
+ *   node --expose-gc --import tsx bench/list-steps.ts [--snapshots 100] [--replicas 0] [--ms 1500]
+ * With --expose-gc it also prints the heap a full page cache holds (core/snapshot-list-cache.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManualClock } from '../src/core/clock.js';
 import type { SnapshotListResult, SnapshotsApi } from '../src/core/api-types.js';
+import type { ContainerResolver } from '../src/core/container-resolver.js';
+import { DEFAULT_LIST_CACHE_PAGES, withListCache } from '../src/core/snapshot-list-cache.js';
 import { withReplicas } from '../src/core/snapshots-with-replicas.js';
 import { envelope } from '../src/http/envelope.js';
 import { serializeSnapshotList } from '../src/http/serializers/snapshot-result-serializer.js';
@@ -75,7 +78,30 @@ try {
     return JSON.stringify(envelope(200, message, serializeSnapshotList(result, query)));
   });
   console.log(`JSON ${String(JSON.stringify(envelope(200, message, data)).length)} bytes; load ${String(loadAverage())}`);
+  await cachedPagesHeap(api);
   db.close();
+
+  /**
+   * Heap held by a full page cache (with `node --expose-gc`): 32 pages of 50, each with the serialized data
+   * and the JSON the HTTP layer keeps for a reused page (snapshot-routes.ts, router.ts).
+   */
+  async function cachedPagesHeap(uncachedApi: SnapshotsApi): Promise<void> {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc === undefined) return;
+    const resolver = { resolveForRead: () => Promise.resolve({ record: container, live: undefined }) } as unknown as ContainerResolver;
+    const cache = withListCache(uncachedApi, { resolver, generation: () => 'same' });
+    const kept: unknown[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let offset = 0; offset < DEFAULT_LIST_CACHE_PAGES; offset += 1) {
+      const result = await cache.list('web', { limit: 50, offset });
+      const serialized = serializeSnapshotList(result, { limit: 50, offset });
+      kept.push(serialized, JSON.stringify(envelope(200, message, serialized)));
+    }
+    gc();
+    const bytes = process.memoryUsage().heapUsed - before;
+    console.log(`page cache full (${String(DEFAULT_LIST_CACHE_PAGES)} pages of 50, with their JSON): ${(bytes / 2 ** 20).toFixed(1)} MiB, ${String(Math.round(bytes / DEFAULT_LIST_CACHE_PAGES / 1024))} KiB a page (${String(kept.length)} objects kept)`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -28,7 +28,7 @@ export interface SnapshotListCacheDeps {
   readonly generation: () => string | undefined;
   /** Pages kept (the least recently used goes first). */
   readonly maxPages?: number;
-  /** Snapshots kept over all pages: a page of 500 counts as ten of 50 (~3 KB each with its JSON). */
+  /** Snapshots kept over all pages: a page of 500 counts as ten of 50 (~2 KiB each with its JSON: ~3 MiB when full). */
   readonly maxSnapshots?: number;
 }
 
