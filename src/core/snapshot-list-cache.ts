@@ -89,7 +89,10 @@ export function withListCache(api: SnapshotsApi, deps: SnapshotListCacheDeps): S
         pageKey(result.container, query) === key &&
         result.snapshots.length <= maxSnapshots;
       if (keep) {
-        pages.set(key, { generation, result });
+        // Frozen: the same object goes to every later caller, and the HTTP layer reuses the JSON of frozen
+        // answers only (router.ts, `stableData`).
+        Object.freeze(result.snapshots);
+        pages.set(key, { generation, result: Object.freeze(result) });
         keptSnapshots += result.snapshots.length;
         for (const oldest of pages.keys()) {
           if (pages.size <= maxPages && keptSnapshots <= maxSnapshots) break;

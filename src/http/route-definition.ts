@@ -67,9 +67,10 @@ export interface RouteDefinition<S extends RequestSchemas = RequestSchemas> {
   /** Statuses of the errors this operation can answer with, besides 400/401/500 which every route can. */
   readonly errorStatuses?: readonly number[];
   /**
-   * The handler returns the same `data` object again only when its content is the same (a cached page,
-   * core/snapshot-list-cache.ts), and nothing changes it once returned: the router then reuses the JSON it
-   * wrote for that object (with the same status and message) instead of serializing it again.
+   * A frozen `data` object the handler returns may come again with the same content (a cached page,
+   * core/snapshot-list-cache.ts): the router then reuses the JSON it wrote for that object (with the same
+   * status and message) instead of serializing it again. Other answers are serialized as usual and not
+   * remembered.
    */
   readonly stableData?: boolean;
   /** Replies with something other than the JSON envelope (e.g. Prometheus text). */

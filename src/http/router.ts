@@ -31,7 +31,7 @@ function handler(route: RouteDefinition, ajv: Ajv2020): Middleware {
     if (route.raw) {
       ctx.type = route.raw.contentType;
       ctx.body = result.data;
-    } else if (written !== undefined && typeof result.data === 'object' && result.data !== null) {
+    } else if (written !== undefined && typeof result.data === 'object' && result.data !== null && Object.isFrozen(result.data)) {
       const before = written.get(result.data);
       const json = before !== undefined && before.status === status && before.message === result.message ? before.json : JSON.stringify(envelope(status, result.message, result.data));
       if (before?.json !== json) written.set(result.data, { status, message: result.message, json });

@@ -1,6 +1,6 @@
 /**
  * A list page the cache answers again (core/snapshot-list-cache.ts returns the same result object) is sent
- * with the JSON built for it the first time (router.ts `stableData`, snapshot-routes.ts): the same bytes
+ * frozen, with the JSON built for it the first time (router.ts `stableData`, snapshot-routes.ts): the same bytes
  * and content type as a freshly serialized answer, and never the JSON of another query's echo.
  */
 import assert from 'node:assert/strict';
@@ -16,7 +16,8 @@ describe('GET /containers/:container/snapshots of a reused page', () => {
     const fresh = await t.http.get(URL).set(AUTH);
     const original = t.services.snapshots.list.bind(t.services.snapshots);
     let page: SnapshotListResult | undefined;
-    const reusing = async (ref: string, query: ListSnapshotsQuery): Promise<SnapshotListResult> => (page ??= await original(ref, query));
+    // Frozen, as the cache keeps its pages: only frozen answers have their JSON remembered.
+    const reusing = async (ref: string, query: ListSnapshotsQuery): Promise<SnapshotListResult> => (page ??= Object.freeze(await original(ref, query)));
     Object.assign(t.services.snapshots, { list: reusing });
 
     const first = await t.http.get(URL).set(AUTH);

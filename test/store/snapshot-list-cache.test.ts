@@ -56,6 +56,7 @@ describe('store: the snapshot list cache', () => {
   it('reuses a page while nothing is written, and keeps pages of other queries apart', async () => {
     const page = await list();
     assert.equal(await list(), page);
+    assert.ok(Object.isFrozen(page), 'a kept page is frozen: the HTTP layer reuses the JSON of frozen answers only');
     const other = await api.list('web', { limit: 1, offset: 0 });
     assert.notEqual(other, page);
     assert.equal(other.snapshots.length, 1);

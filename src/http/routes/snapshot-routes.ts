@@ -22,7 +22,7 @@ function label(name: string, alias: string | null): string {
 }
 
 export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
-  // A list answer seen before (a cached page, core/snapshot-list-cache.ts) keeps the JSON data built for it.
+  // A frozen list answer (a page the cache keeps, core/snapshot-list-cache.ts) keeps the JSON data built for it.
   const listed = new WeakMap<SnapshotListResult, { limit: number; offset: number; data: SnapshotListJson }>();
   return [
     defineRoute({
@@ -73,9 +73,15 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
           ...(query.tag !== undefined && { tag: query.tag }),
         };
         const result = await snapshots.list(params.container, input);
-        const before = listed.get(result);
-        const data = before !== undefined && before.limit === query.limit && before.offset === query.offset ? before.data : serializeSnapshotList(result, { limit: query.limit, offset: query.offset });
-        if (before?.data !== data) listed.set(result, { limit: query.limit, offset: query.offset, data });
+        const page = { limit: query.limit, offset: query.offset };
+        // Only a frozen result (a page the cache keeps) can come again: remembering every answer would keep
+        // each one's JSON alive until a GC, which doubled the cost of an uncached list.
+        const before = Object.isFrozen(result) ? listed.get(result) : undefined;
+        let data = before !== undefined && before.limit === page.limit && before.offset === page.offset ? before.data : serializeSnapshotList(result, page);
+        if (Object.isFrozen(result) && before?.data !== data) {
+          data = Object.freeze(data);
+          listed.set(result, { ...page, data });
+        }
         return { message: `${result.snapshots.length} of ${result.total} snapshots of container ${result.container.name}.`, data };
       },
     }),
