@@ -57,6 +57,8 @@ import { ReplicaMetrics } from './core/replica-metrics.js';
 import { ReplicaService } from './core/replica-service.js';
 import { SnapshotPins } from './core/snapshot-pins.js';
 import { withReplicas } from './core/snapshots-with-replicas.js';
+import { listCachePagesFrom, withListCache } from './core/snapshot-list-cache.js';
+import { dataGeneration } from './store/data-generation.js';
 import { operationRoutes } from './http/routes/operation-routes.js';
 import { remoteRoutes } from './http/routes/remote-routes.js';
 import { remoteRestoreRoutes } from './http/routes/remote-restore-routes.js';
@@ -354,10 +356,14 @@ async function wire(
   }
 
   const app = createApp({
-    snapshots: withReplicas(
-      events.snapshots(instrumentSnapshots(snapshots, metrics, logger)),
-      (containerId, name) => replicas.replicasOf(containerId, name),
-      (containerId, names) => replicas.replicasOfPage(containerId, names),
+    // List pages are reused while the database is unchanged (snapshot-list-cache.ts: exact, no TTL).
+    snapshots: withListCache(
+      withReplicas(
+        events.snapshots(instrumentSnapshots(snapshots, metrics, logger)),
+        (containerId, name) => replicas.replicasOf(containerId, name),
+        (containerId, names) => replicas.replicasOfPage(containerId, names),
+      ),
+      { resolver, generation: dataGeneration(opened.db), maxPages: listCachePagesFrom(process.env) },
     ),
     containers,
     token,

@@ -66,6 +66,13 @@ export interface RouteDefinition<S extends RequestSchemas = RequestSchemas> {
   readonly response: object;
   /** Statuses of the errors this operation can answer with, besides 400/401/500 which every route can. */
   readonly errorStatuses?: readonly number[];
+  /**
+   * A frozen `data` object the handler returns may come again with the same content (a cached page,
+   * core/snapshot-list-cache.ts): the router then reuses the JSON it wrote for that object (with the same
+   * status and message) instead of serializing it again. Other answers are serialized as usual and not
+   * remembered.
+   */
+  readonly stableData?: boolean;
   /** Replies with something other than the JSON envelope (e.g. Prometheus text). */
   readonly raw?: { readonly contentType: string };
   // A method, not a function property: its parameter is compared both ways, so a typed entry

@@ -17,6 +17,7 @@ function handler(route: RouteDefinition, ajv: Ajv2020): Middleware {
   // (and no compile garbage) for routes nobody calls (issue #17, goal 5). That every route's schemas
   // compile is checked by test/http/request-validators-compile.test.ts, as start-up used to.
   let validate: RequestValidator | undefined;
+  const written = route.stableData === true ? new WeakMap<object, { status: number; message: string; json: string }>() : undefined;
   return async (ctx) => {
     validate ??= compileRequestValidator(ajv, route.request);
     const input = validate({
@@ -30,6 +31,13 @@ function handler(route: RouteDefinition, ajv: Ajv2020): Middleware {
     if (route.raw) {
       ctx.type = route.raw.contentType;
       ctx.body = result.data;
+    } else if (written !== undefined && typeof result.data === 'object' && result.data !== null && Object.isFrozen(result.data)) {
+      const before = written.get(result.data);
+      const json = before !== undefined && before.status === status && before.message === result.message ? before.json : JSON.stringify(envelope(status, result.message, result.data));
+      if (before?.json !== json) written.set(result.data, { status, message: result.message, json });
+      // What Koa would send for the envelope object: the same bytes and `application/json; charset=utf-8`.
+      ctx.type = 'json';
+      ctx.body = json;
     } else {
       ctx.body = envelope(status, result.message, result.data);
     }

@@ -9,7 +9,6 @@ import type {
   JournalEntry,
   OperationKind,
   OperationState,
-  RecordedContainerConfig,
   SnapshotOrigin,
   SnapshotRecord,
   SnapshotState,
@@ -18,6 +17,7 @@ import type {
 import type { DriverName } from '../../storage-drivers/driver.js';
 import type { SecretBox } from './secret-box.js';
 import { decodeConfig } from './snapshot-config-codec.js';
+import { LazySnapshotRecord } from '../core/lazy-snapshot-record.js';
 
 export interface ContainerRow {
   readonly id: string;
@@ -66,11 +66,11 @@ export type SnapshotReadRow = readonly [
   lastUsedAt: number | null,
   state: SnapshotState,
   sizeBytes: number | null,
-  tags: string,
-  uncaptured: string,
+  tags: string[],
+  uncaptured: UncapturedFilesystem[],
   origin: string,
   error: string | null,
-  filesystems: string,
+  filesystems: CapturedFilesystem[],
 ];
 
 export interface FilesystemRow {
@@ -126,36 +126,34 @@ export function toContainerRecord(row: ContainerRow): ContainerRecord {
 /**
  * `loadConfig` returns the row's stored `config` column; it runs only when a caller reads `config`
  * (restore, copy), so lists and GETs neither fetch nor decrypt the sealed configuration: fetching and
- * decrypting it was the largest cost of listing 50 snapshots. The getter is part of the object literal
- * (enumerable, like the other fields): `Object.defineProperty` on each record turned every listed record
- * into a slow dictionary-mode object.
+ * decrypting it was the largest cost of listing 50 snapshots. A LazySnapshotRecord (one shape for all
+ * records; core/lazy-snapshot-record.ts says why not an object literal with a getter).
  */
 export function toSnapshotRecord(row: SnapshotReadRow, loadConfig: () => string, secrets: SecretBox): SnapshotRecord {
   const [id, containerId, containerName, projectId, name, alias, createdAt, expiresAt, lastUsedAt, state, sizeBytes, tags, uncaptured, origin, error, filesystems] = row;
-  let config: RecordedContainerConfig | undefined;
-  return {
-    id,
-    containerId,
-    containerName,
-    projectId,
-    name,
-    alias,
-    createdAt: new Date(createdAt),
-    expiresAt: toDateOrNull(expiresAt),
-    lastUsedAt: toDateOrNull(lastUsedAt),
-    state,
-    sizeBytes,
-    tags: JSON.parse(tags) as string[],
-    // Built by SQLite with the record's field names (snapshot-queries.ts), so no per-field mapping here.
-    filesystems: JSON.parse(filesystems) as CapturedFilesystem[],
-    uncaptured: JSON.parse(uncaptured) as UncapturedFilesystem[],
-    // The CHECK constraint admits only 'api', 'safety' and 'schedule:<id>'.
-    origin: origin as SnapshotOrigin,
-    error,
-    get config(): RecordedContainerConfig {
-      return (config ??= decodeConfig(loadConfig(), secrets));
+  return new LazySnapshotRecord(
+    {
+      id,
+      containerId,
+      containerName,
+      projectId,
+      name,
+      alias,
+      createdAt: new Date(createdAt),
+      expiresAt: toDateOrNull(expiresAt),
+      lastUsedAt: toDateOrNull(lastUsedAt),
+      state,
+      sizeBytes,
+      tags,
+      // Built by SQLite with the record's field names (snapshot-queries.ts), so no per-field mapping here.
+      filesystems,
+      uncaptured,
+      // The CHECK constraint admits only 'api', 'safety' and 'schedule:<id>'.
+      origin: origin as SnapshotOrigin,
+      error,
     },
-  };
+    () => decodeConfig(loadConfig(), secrets),
+  );
 }
 
 export function toJournalEntry(row: OperationRow): JournalEntry {

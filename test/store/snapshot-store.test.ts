@@ -38,7 +38,9 @@ describe('store: snapshots', () => {
     test.reopen();
     const stored = test.store.getSnapshot(reserved.id);
     assert.deepEqual(stored, ready);
-    assert.deepEqual(stored, {
+    assert.ok(stored);
+    // `config` is a lazy getter on the record's prototype (core/lazy-snapshot-record.ts): compared as a plain object.
+    assert.deepEqual({ ...stored, config: stored.config }, {
       id: reserved.id,
       containerId: CONTAINER_ID,
       containerName: 'web',
@@ -165,5 +167,27 @@ describe('store: snapshots', () => {
     assert.throws(() => test.store.listSnapshots(CONTAINER_ID, { limit: -1, offset: 0 }), /limit must be a whole number >= 0, got -1/);
     assert.throws(() => test.store.listSnapshots(CONTAINER_ID, { limit: 1, offset: 0.5 }), /offset must be a whole number/);
     assert.equal(test.store.listAllSnapshots().length, 8);
+  });
+
+  it('reads back every text exactly (rows come from SQLite as one JSON array each)', () => {
+    const odd = 'q"uote \\back\tslash\nnew line \u0001 ünï 🐳 </script>';
+    const input = newSnapshot({
+      alias: odd,
+      tags: [odd, ''],
+      filesystems: [{ role: 'rootfs', mountPoint: '/', driver: 'btrfs', pool: odd, dataset: `/pool/${odd}` }],
+      uncaptured: [{ role: 'mount', mountPoint: odd, source: odd, reason: odd }],
+      expiresAt: new Date(Date.UTC(2026, 5, 1, 2, 3, 4, 567)),
+    });
+    const reserved = test.store.reserveSnapshot(input);
+    test.store.recordSnapshotError(reserved.id, odd);
+    test.store.setSnapshotSize(reserved.id, Number.MAX_SAFE_INTEGER);
+    const [listed] = test.store.listSnapshots(CONTAINER_ID, { limit: 1, offset: 0 }).snapshots;
+    for (const read of [listed, test.store.getSnapshot(reserved.id), test.store.resolveSnapshot(CONTAINER_ID, odd)]) {
+      assert.ok(read);
+      assert.deepEqual(
+        [read.alias, read.tags, read.filesystems, read.uncaptured, read.error, read.sizeBytes, read.createdAt, read.expiresAt],
+        [odd, [odd, ''], input.filesystems, input.uncaptured, odd, Number.MAX_SAFE_INTEGER, input.createdAt, input.expiresAt],
+      );
+    }
   });
 });

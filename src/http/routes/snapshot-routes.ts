@@ -1,5 +1,6 @@
 /** The snapshot operations of design.md §5: create, list, get, restore (PATCH), update (PUT), delete. */
-import type { ListSnapshotsQuery, SnapshotsApi } from '../../core/api-types.js';
+import type { ListSnapshotsQuery, SnapshotListResult, SnapshotsApi } from '../../core/api-types.js';
+import type { SnapshotListJson } from '../wire/snapshot-json.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { containerParamsSchema, snapshotParamsSchema } from '../schemas/common-schemas.js';
 import { restoreResultSchema, snapshotListSchema, snapshotResultSchema } from '../schemas/response-schemas.js';
@@ -21,6 +22,8 @@ function label(name: string, alias: string | null): string {
 }
 
 export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
+  // A frozen list answer (a page the cache keeps, core/snapshot-list-cache.ts) keeps the JSON data built for it.
+  const listed = new WeakMap<SnapshotListResult, { limit: number; offset: number; data: SnapshotListJson }>();
   return [
     defineRoute({
       method: 'POST',
@@ -58,6 +61,7 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
       role: 'viewer',
       request: { params: containerParamsSchema, query: listSnapshotsQuerySchema },
       response: snapshotListSchema,
+      stableData: true,
       errorStatuses: [404, 409, 503],
       async handle({ params, query }) {
         const input: ListSnapshotsQuery = {
@@ -69,10 +73,16 @@ export function snapshotRoutes(snapshots: SnapshotsApi): RouteDefinition[] {
           ...(query.tag !== undefined && { tag: query.tag }),
         };
         const result = await snapshots.list(params.container, input);
-        return {
-          message: `${result.snapshots.length} of ${result.total} snapshots of container ${result.container.name}.`,
-          data: serializeSnapshotList(result, { limit: query.limit, offset: query.offset }),
-        };
+        const page = { limit: query.limit, offset: query.offset };
+        // Only a frozen result (a page the cache keeps) can come again: remembering every answer would keep
+        // each one's JSON alive until a GC, which doubled the cost of an uncached list.
+        const before = Object.isFrozen(result) ? listed.get(result) : undefined;
+        let data = before !== undefined && before.limit === page.limit && before.offset === page.offset ? before.data : serializeSnapshotList(result, page);
+        if (Object.isFrozen(result) && before?.data !== data) {
+          data = Object.freeze(data);
+          listed.set(result, { ...page, data });
+        }
+        return { message: `${result.snapshots.length} of ${result.total} snapshots of container ${result.container.name}.`, data };
       },
     }),
     defineRoute({
