@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Installs what cowsnap and its tests need on Debian 12 (as root): btrfs-progs, zfs-fuse, docker.io,
+# Installs what cowsnap and its tests need on Debian 12 (as root): btrfs-progs, libbtrfsutil1, zfs-fuse, docker.io,
 # busybox-static, zstd, Ceph (mon, osd, radosgw: the S3 server the remote tests run against), chromium (the
 # web console's browser tests drive it; skipped with COWSNAP_SKIP_TEST_BROWSER=1), then the
 # npm packages. Quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(btrfs-progs zfs-fuse docker.io busybox-static tar util-linux procps systemd zstd
+packages=(btrfs-progs libbtrfsutil1 zfs-fuse docker.io busybox-static tar util-linux procps systemd zstd
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime attr)
 # Only the browser tests need chromium (a large download): the quick start asks for the rest only.
 [ "${COWSNAP_SKIP_TEST_BROWSER:-0}" = 1 ] || packages+=(chromium)

@@ -2,13 +2,29 @@ import { dirname } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
+import { BtrfsUtil, type SubvolumeBelow } from './btrfs-util.js';
 
 /**
- * One thin wrapper per btrfs CLI call. Paths go in as argv elements (never through a shell) and every
- * failure comes out as a typed storage error (NoSpaceError, NotFoundError, ...).
+ * One thin wrapper per btrfs call. Paths go in as argv elements (never through a shell) and every
+ * failure comes out as a typed storage error (NoSpaceError, NotFoundError, ...). The calls on the snapshot
+ * path (snapshot, subvolume id, nested-subvolume listing) are ioctls through libbtrfsutil (btrfs-util.ts):
+ * a `btrfs` fork/exec cost as much as the snapshot itself; the rest stay on the CLI.
  */
 export class BtrfsCommands {
+  private loaded: BtrfsUtil | undefined;
+
   constructor(private readonly runner: CommandRunner) {}
+
+  /** Loads libbtrfsutil; throws an UnsupportedError naming the Debian package when it is missing. */
+  loadLibrary(): void {
+    this.loaded ??= BtrfsUtil.load();
+  }
+
+  /** Loaded on first use (the driver's probe), so a host without a btrfs pool never loads the library. */
+  private get util(): BtrfsUtil {
+    this.loaded ??= BtrfsUtil.load();
+    return this.loaded;
+  }
 
   async version(): Promise<string> {
     const { stdout } = await mapErrors('btrfs --version', () => this.runner.run('btrfs', ['--version']));
@@ -24,10 +40,9 @@ export class BtrfsCommands {
 
   /** `readOnly`: a snapshot that can never change; otherwise a writable copy-on-write copy. */
   async snapshot(source: string, target: string, readOnly: boolean): Promise<void> {
-    const args = ['subvolume', 'snapshot', ...(readOnly ? ['-r'] : []), source, target];
     await mapErrors(`snapshot ${source} to ${target}`, async () => {
       await ensureDir(dirname(target));
-      await this.runner.run('btrfs', args);
+      await this.util.snapshot(source, target, readOnly);
     });
   }
 
@@ -64,19 +79,24 @@ export class BtrfsCommands {
   }
 
   async rootId(path: string): Promise<number> {
-    const { stdout } = await mapErrors(`rootid ${path}`, () =>
-      this.runner.run('btrfs', ['inspect-internal', 'rootid', path]),
-    );
-    return Number.parseInt(stdout.trim(), 10);
+    return mapErrors(`rootid ${path}`, () => Promise.resolve(this.util.subvolumeId(path)));
   }
 
   /**
-   * Subvolumes of the whole filesystem (`onlyBelow`: direct children of that subvolume), paths from the top
-   * level. The output is line based and a subvolume name may contain a newline: a path here is only a hint
-   * and an id may be forged; anything that deletes or copies verifies each id (see btrfs-nested.ts).
+   * Every subvolume below the subvolume root `path`, at any depth, parents first, with paths relative to it,
+   * straight from the kernel's root references (ids and names cannot be forged by a planted name).
    */
-  async listSubvolumes(path: string, onlyBelow = false): Promise<{ id: number; path: string }[]> {
-    const args = ['subvolume', 'list', ...(onlyBelow ? ['-o'] : []), path];
+  async subvolumesBelow(path: string): Promise<SubvolumeBelow[]> {
+    return mapErrors(`subvolumes below ${path}`, () => Promise.resolve(this.util.subvolumesBelow(path)));
+  }
+
+  /**
+   * Subvolumes of the whole filesystem, paths from the top level. The output is line based and a subvolume
+   * name may contain a newline: a path here is only a hint and an id may be forged (nested subvolumes are
+   * found with subvolumesBelow instead).
+   */
+  async listSubvolumes(path: string): Promise<{ id: number; path: string }[]> {
+    const args = ['subvolume', 'list', path];
     const { stdout } = await mapErrors(`subvolume list ${path}`, () => this.runner.run('btrfs', args));
     return parseSubvolumeList(stdout);
   }

@@ -85,6 +85,8 @@ export class BtrfsDriver extends DriverBase {
   async probe(): Promise<DriverInfo> {
     const pool = this.layout.pool;
     const version = await this.btrfs.version();
+    // Fails here, at start-up, with the Debian package to install, rather than on the first snapshot.
+    this.btrfs.loadLibrary();
     const fs = await mapErrors(`pool ${pool}`, () => statfs(pool));
     if (fs.type !== BTRFS_MAGIC) throw new UnsupportedError(`pool ${pool} is not on a btrfs filesystem`);
     if (!(await isSubvolume(pool))) {

@@ -17,11 +17,10 @@ import { isSubvolume } from './btrfs-subvolume-tree.js';
  *   <snapshot folder>/nested/<i>      read-only snapshot of nested subvolume i
  *   <snapshot folder>/nested.json     ["relative/path/of/0", ...], parents before children
  *
- * Finding nested subvolumes costs a `btrfs subvolume list`, which reads every subvolume of the filesystem
- * (7 ms at ~100 subvolumes, 14 ms at 1,000): as long as the snapshot itself. So the dataset's snapshot is
- * taken under the staging name while that probe runs, the parts (if any) after it, and the rename to
- * `snapshot` comes last, so a crash never leaves a listed snapshot without its parts. Each part is atomic on
- * its own; together they are taken one after another, not at one instant.
+ * Finding nested subvolumes is one in-process search of the dataset's root references (btrfs-util.ts,
+ * microseconds). The dataset's snapshot is taken under the staging name, the parts (if any) after it, and the
+ * rename to `snapshot` comes last, so a crash never leaves a listed snapshot without its parts. Each part is
+ * atomic on its own; together they are taken one after another, not at one instant.
  * Putting back (restore, copy) makes each part a writable subvolume again at its place: the nested
  * subvolumes come back as subvolumes, byte for byte (read-only flags are not kept: they come back writable).
  */
@@ -42,10 +41,9 @@ export class NestedSnapshots {
    */
   async take(dataset: string, folder: string, complete: string): Promise<void> {
     const staging = join(folder, STAGING);
-    const [nested, taken] = await Promise.allSettled([this.nested.list(dataset), this.btrfs.snapshot(dataset, staging, true)]);
-    if (taken.status === 'rejected') throw taken.reason;
-    if (nested.status === 'rejected') throw nested.reason;
-    if (nested.value.length > 0) await this.captureParts(dataset, folder, nested.value);
+    const nested = await this.nested.list(dataset);
+    await this.btrfs.snapshot(dataset, staging, true);
+    if (nested.length > 0) await this.captureParts(dataset, folder, nested);
     await mapErrors(`snapshot ${dataset}`, () => rename(staging, complete));
   }
 

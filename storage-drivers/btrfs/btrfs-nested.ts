@@ -14,35 +14,25 @@ export interface NestedSubvolume {
  * Subvolumes nested in a dataset (Docker-in-Docker, systemd-nspawn and build tools create them inside a
  * container), found and deleted by subvolume id.
  *
- * `btrfs subvolume list` prints one line per subvolume, and a name may contain a newline: a process in a
- * container can plant a name that reads as a second line naming any subvolume of the filesystem. So a
- * listing only proposes ids; each id is trusted only once the kernel's own back references
- * (`subvolid-resolve`) place it strictly inside the dataset, and deletion goes by id, re-checked right
- * before each delete, so neither planted names nor symlinks can point it elsewhere.
+ * The listing comes from the kernel's root references (libbtrfsutil's subvolume iterator, see btrfs-util.ts):
+ * ids and paths as bytes, not parsed lines, so a name a process in a container plants (one holding a newline
+ * that reads as another subvolume's line in `btrfs subvolume list`) names only itself, and the cost is the
+ * dataset's own children, not every subvolume of the filesystem. A process in the container can still move
+ * things between listing and use: deletion goes by id, re-checked right before each delete against the
+ * kernel's back references (`subvolid-resolve`), and capture re-checks the path (verifiedPath), so neither
+ * renames nor symlinks can point them elsewhere.
  */
 export class NestedSubvolumes {
   constructor(private readonly btrfs: BtrfsCommands) {}
 
   /** Every subvolume below `root` (a subvolume root), parents before their children. */
   async list(root: string): Promise<NestedSubvolume[]> {
-    // The common case, nothing nested, costs one command.
-    let candidates = await this.btrfs.listSubvolumes(root, true);
-    if (candidates.length === 0) return [];
-    const { rootId, rootFsPath } = await this.rootOf(root);
-    const found = new Map<number, NestedSubvolume>();
-    const queue: string[] = [];
-    for (let parent: string | undefined = ''; parent !== undefined; parent = queue.shift()) {
-      if (parent !== '') candidates = await this.btrfs.listSubvolumes(join(root, parent), true);
-      for (const { id } of candidates) {
-        if (id === rootId || found.has(id)) continue;
-        const relative = await this.relativeInside(id, root, rootFsPath);
-        // A forged line names a subvolume elsewhere: not ours to capture or delete.
-        if (relative === undefined) continue;
-        found.set(id, { id, relative });
-        queue.push(relative);
-      }
-    }
-    return [...found.values()].sort((a, b) => depth(a.relative) - depth(b.relative) || a.relative.localeCompare(b.relative));
+    const below = await this.btrfs.subvolumesBelow(root);
+    return below
+      // The kernel never gives such a path; a relative path that could climb out is refused all the same.
+      .filter((s) => safeRelative(s.path))
+      .map((s) => ({ id: s.id, relative: s.path }))
+      .sort((a, b) => depth(a.relative) - depth(b.relative) || a.relative.localeCompare(b.relative));
   }
 
   /**
@@ -75,9 +65,9 @@ export class NestedSubvolumes {
     await this.btrfs.deleteSubvolume(root);
   }
 
-  private async rootOf(root: string): Promise<{ rootId: number; rootFsPath: string }> {
+  private async rootOf(root: string): Promise<{ rootFsPath: string }> {
     const rootId = await this.btrfs.rootId(root);
-    return { rootId, rootFsPath: await this.btrfs.subvolumePathById(rootId, root) };
+    return { rootFsPath: await this.btrfs.subvolumePathById(rootId, root) };
   }
 
   /** The id's path relative to the root when the kernel places it strictly inside the root, else undefined. */
@@ -86,9 +76,12 @@ export class NestedSubvolumes {
     const prefix = rootFsPath === '' ? '' : `${rootFsPath}/`;
     if (!fsPath.startsWith(prefix) || fsPath.length === prefix.length) return undefined;
     const relative = fsPath.slice(prefix.length);
-    const unsafe = relative.split('/').some((c) => c === '' || c === '.' || c === '..');
-    return unsafe ? undefined : relative;
+    return safeRelative(relative) ? relative : undefined;
   }
+}
+
+function safeRelative(relative: string): boolean {
+  return relative.split('/').every((c) => c !== '' && c !== '.' && c !== '..');
 }
 
 function depth(relative: string): number {

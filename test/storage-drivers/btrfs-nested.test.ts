@@ -25,7 +25,7 @@ async function internalSubvolumes(pool: string): Promise<string[]> {
   return out.split('\n').filter((line) => line.includes('.cowsnap'));
 }
 
-/** Runs commands for real and remembers when each btrfs subcommand ran (`subvolume list` → start, end). */
+/** Runs commands for real and remembers when each btrfs subcommand ran (`subvolume snapshot` → start, end). */
 class IntervalRunner implements CommandRunner {
   readonly intervals: { command: string; start: number; end: number }[] = [];
   async run(command: string, args: readonly string[]): Promise<CommandResult> {
@@ -125,7 +125,7 @@ describe('btrfs nested subvolumes', needs('btrfs'), () => {
     await driver.destroyDataset(ds);
   });
 
-  it("looks for nested subvolumes while the dataset's own snapshot is taken, not before it", async () => {
+  it('takes a snapshot with nested subvolumes without running a single btrfs command', async () => {
     const ds = await newDataset('overlap');
     await subvolume(join(ds, 'inner'));
     await writeFile(join(ds, 'inner', 'f'), 'inside');
@@ -134,11 +134,9 @@ describe('btrfs nested subvolumes', needs('btrfs'), () => {
     await timed.probe();
     timing.intervals.length = 0;
     await timed.createSnapshot(ds, 'o');
-    const [probe] = timing.intervals.filter((i) => i.command === 'subvolume list');
-    const [own] = timing.intervals.filter((i) => i.command === 'subvolume snapshot');
-    assert.ok(probe !== undefined && own !== undefined, JSON.stringify(timing.intervals));
-    // The probe (a read of every subvolume of the filesystem) no longer adds its time to every create.
-    assert.ok(probe.start < own.end && own.start < probe.end, `the probe ran during the snapshot: ${JSON.stringify(timing.intervals)}`);
+    // The probe, the snapshot and its part are ioctls through libbtrfsutil: a fork/exec of `btrfs` cost as
+    // much as the snapshot, and `subvolume list` read every subvolume of the filesystem.
+    assert.deepEqual(timing.intervals, [], 'no command on the create path');
     // The nested subvolume found meanwhile is still captured, and comes back with the restore.
     await writeFile(join(ds, 'inner', 'f'), 'changed');
     await timed.restoreSnapshot(ds, 'o');
