@@ -3,7 +3,9 @@
  * runner that times every command; per create the API's wall time, each command's, and the rest (HTTP,
  * Docker, SQLite, JavaScript); next to them the raw `btrfs subvolume snapshot -r` of the same layer, a
  * Docker inspect and an fsync'd SQLite commit, interleaved. As root:
- *   node --import tsx bench/create-steps.ts [--n 15] [--mib 100]
+ *   node --import tsx bench/create-steps.ts [--n 15] [--mib 100] [--existing 0] [--pause 300]
+ * `--existing 1000` first takes that many snapshots of the container through the API (goal 3's case);
+ * `--pause 0` creates back to back, so the background size measurement of one create overlaps the next.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
@@ -21,6 +23,7 @@ import { OperationTracker } from '../src/core/events/operation-tracker.js';
 import { SnapshotSizeRefresh } from '../src/core/snapshot-size-refresh.js';
 import { CaptureResolver } from '../src/runtime/capture-resolver.js';
 import { CowsnapStore } from '../src/store/cowsnap-store.js';
+import { BtrfsCommands } from '../storage-drivers/btrfs/btrfs-commands.js';
 import { BtrfsDriver } from '../storage-drivers/btrfs/btrfs-driver.js';
 import { startTestService } from '../test/support/cowsnap-service.js';
 import { createDockerEngine } from '../test/support/docker-engine.js';
@@ -30,7 +33,14 @@ import { rawSnapshots } from './support/perf-floors.js';
 import { loadAverage } from './support/process-cpu.js';
 import { summarize, timed } from './support/stats.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '15' }, mib: { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '15' },
+    mib: { type: 'string', default: '100' },
+    existing: { type: 'string', default: '0' },
+    pause: { type: 'string', default: '300' },
+  },
+});
 
 class TimingRunner implements CommandRunner {
   readonly spent = new Map<string, number[]>();
@@ -72,6 +82,10 @@ timeMethod(ContainerResolver.prototype, 'resolveLive', 'resolver.resolveLive (Do
 timeMethod(CaptureResolver.prototype, 'captureSet', 'capture.captureSet');
 timeMethod(SnapshotCreator.prototype, 'create', 'creator.create (all of it)');
 timeMethod(BtrfsDriver.prototype, 'createSnapshot', 'btrfs driver createSnapshot');
+timeMethod(BtrfsDriver.prototype, 'snapshotUsage', 'btrfs driver snapshotUsage (background size)');
+timeMethod(BtrfsCommands.prototype, 'snapshot', 'libbtrfsutil create_snapshot (worker thread)');
+timeMethod(BtrfsCommands.prototype, 'subvolumesBelow', 'libbtrfsutil subvolume iterator (nested probe)');
+timeMethod(BtrfsCommands.prototype, 'rootId', 'libbtrfsutil subvolume_id');
 timeMethod(CowsnapStore.prototype, 'reserveSnapshot', 'store.reserveSnapshot');
 timeMethod(CowsnapStore.prototype, 'markSnapshotReady', 'store.markSnapshotReady (fsync)');
 timeMethod(CowsnapStore.prototype, 'finishOperation', 'store.finishOperation');
@@ -114,6 +128,10 @@ try {
   const commit: number[] = [];
   const warm = await service.api('POST', '/containers/steps/snapshots', {});
   if (warm.status !== 201) throw new Error(JSON.stringify(warm.body));
+  for (let i = 0; i < Number(values.existing); i += 1) {
+    const made = await service.api('POST', '/containers/steps/snapshots', {});
+    if (made.status !== 201) throw new Error(JSON.stringify(made.body));
+  }
   await new Promise((resolve) => setTimeout(resolve, 2000));
   runner.spent.clear();
   for (let i = 0; i < Number(values.n); i += 1) {
@@ -122,11 +140,11 @@ try {
     commit.push(await timed(() => Promise.resolve(insert.run(i))));
     api.push(await timed(() => service.api('POST', '/containers/steps/snapshots', {})));
     // Let the background size measurement finish, so it is not counted inside the next create.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, Number(values.pause)));
   }
   probe.close();
   const n = api.length;
-  console.log(`n=${String(n)}, layer ${values.mib} MiB + 1,000 files, load ${String(loadAverage())}`);
+  console.log(`n=${String(n)}, layer ${values.mib} MiB + 1,000 files, ${values.existing} snapshots before, pause ${values.pause} ms, load ${String(loadAverage())}`);
   console.log(`API create p50 ${String(summarize(api).p50)} ms; raw btrfs snapshot p50 ${String(summarize(raw).p50)} ms`);
   console.log(`Docker inspect p50 ${String(summarize(inspect).p50)} ms; fsync'd SQLite commit p50 ${String(summarize(commit).p50)} ms`);
   console.log('commands during the creates (count per create, p50 ms; background size measurement included):');
