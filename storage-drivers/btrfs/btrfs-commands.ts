@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
+import type { QgroupNumbers } from './btrfs-qgroup-search.js';
 import { BtrfsUtil, type SubvolumeBelow } from './btrfs-util.js';
 
 /**
@@ -103,7 +104,12 @@ export class BtrfsCommands {
 
   /** Forces a transaction commit: qgroup numbers are exact only after one. */
   async sync(path: string): Promise<void> {
-    await mapErrors(`filesystem sync ${path}`, () => this.runner.run('btrfs', ['filesystem', 'sync', path]));
+    await mapErrors(`filesystem sync ${path}`, () => this.util.sync(path));
+  }
+
+  /** The level-0 qgroup of subvolume `id` (at `path`), by two exact-key quota-tree lookups. */
+  async qgroup(path: string, id: number): Promise<{ inconsistent: boolean; numbers: QgroupNumbers | undefined }> {
+    return mapErrors(`usage of ${path}`, () => this.util.qgroup(path, id));
   }
 
   /** Not error-mapped: "quotas not enabled" is an answer here, not a failure. */

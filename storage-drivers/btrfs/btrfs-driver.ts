@@ -26,7 +26,7 @@ import type {
 } from '../driver.js';
 import { BtrfsCommands } from './btrfs-commands.js';
 import { BtrfsLayout, INTERNAL_DIR } from './btrfs-layout.js';
-import { parseQgroupShow, qgroupsInconsistent, quotasDisabled, usageOf } from './btrfs-qgroups.js';
+import { qgroupsInconsistent, quotasDisabled } from './btrfs-qgroups.js';
 import { cleanLeftovers } from './btrfs-recovery.js';
 import { recoverRestores, restoreBySwap, type RestoreTools } from './btrfs-restore.js';
 import { parseSendDump } from './btrfs-send-diff.js';
@@ -341,12 +341,12 @@ export class BtrfsDriver extends DriverBase {
     if (!this.quotas) return UNKNOWN_USAGE;
     await this.btrfs.sync(this.layout.pool);
     const id = await this.btrfs.rootId(path);
-    let shown = await mapErrors(`usage of ${path}`, () => this.btrfs.qgroupShow(path, true));
-    if (qgroupsInconsistent(shown.stderr)) {
+    let read = await this.btrfs.qgroup(path, id);
+    if (read.inconsistent) {
       await this.btrfs.quotaRescan(this.layout.pool);
-      shown = await mapErrors(`usage of ${path}`, () => this.btrfs.qgroupShow(path, true));
+      read = await this.btrfs.qgroup(path, id);
     }
-    return usageOf(parseQgroupShow(shown.stdout), id);
+    return { exclusiveBytes: read.numbers?.exclusiveBytes ?? null, referencedBytes: read.numbers?.referencedBytes ?? null };
   }
 
   private async existingDataset(dataset: string): Promise<string> {

@@ -29,8 +29,11 @@ export interface BtrfsUtilLibrary {
   readonly createSubvolumeIterator: KoffiFunc<(path: string, top: number, flags: number, iterator: Out<CPointer | null>) => number>;
   readonly subvolumeIteratorNext: KoffiFunc<(iterator: CPointer, path: Out<CPointer | null>, id: Out<number>) => number>;
   readonly destroySubvolumeIterator: KoffiFunc<(iterator: CPointer) => void>;
+  readonly sync: KoffiFunc<(path: string) => number>;
   /** libc free(): the iterator hands out paths malloc'ed by the library. */
   readonly free: KoffiFunc<(pointer: CPointer) => void>;
+  /** libc ioctl() (variadic: the argument comes as a type, value pair); -1 and errno on failure. */
+  readonly ioctl: KoffiFunc<(fd: number, request: number, argType: string, arg: Buffer) => number>;
 }
 
 let loaded: BtrfsUtilLibrary | undefined;
@@ -80,7 +83,9 @@ export function loadBtrfsUtilLibrary(): BtrfsUtilLibrary {
     destroySubvolumeIterator: lib.func('btrfs_util_destroy_subvolume_iterator', 'void', [
       iteratorPointer,
     ]) as BtrfsUtilLibrary['destroySubvolumeIterator'],
+    sync: lib.func('int btrfs_util_sync(const char *path)') as BtrfsUtilLibrary['sync'],
     free: libc.func('void free(void *ptr)') as BtrfsUtilLibrary['free'],
+    ioctl: libc.func('int ioctl(int fd, unsigned long request, ...)') as BtrfsUtilLibrary['ioctl'],
   };
   return loaded;
 }

@@ -7,6 +7,7 @@ import {
   type BtrfsUtilLibrary,
   type CPointer,
 } from './btrfs-util-library.js';
+import { readQgroup, type QgroupNumbers } from './btrfs-qgroup-search.js';
 
 /**
  * A failed libbtrfsutil call. `code` is the errno name the failing syscall left (ENOENT, ENOSPC, EEXIST...),
@@ -97,6 +98,22 @@ export class BtrfsUtil {
       this.lib.destroySubvolumeIterator(handle);
     }
     return found;
+  }
+
+  /** Commits the filesystem's transaction (qgroup numbers are exact only after one): on a worker thread. */
+  sync(path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.lib.sync.async(path, (error: unknown, result: number) => {
+        if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error('koffi call failed', { cause: error }));
+        else if (result !== BTRFS_UTIL_OK) reject(this.failure('sync', result));
+        else resolve();
+      });
+    });
+  }
+
+  /** The subvolume's level-0 qgroup numbers from the quota tree (see btrfs-qgroup-search.ts). */
+  qgroup(path: string, subvolumeId: number): Promise<{ inconsistent: boolean; numbers: QgroupNumbers | undefined }> {
+    return readQgroup(this.lib, path, subvolumeId, errnoName);
   }
 
   private failure(what: string, result: number): BtrfsUtilError {

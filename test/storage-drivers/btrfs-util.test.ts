@@ -51,6 +51,23 @@ describe('btrfs through libbtrfsutil', needs('btrfs'), () => {
     assert.equal(await treeHash(snapshot), await treeHash(ds), 'the snapshot did not change with its copy');
   });
 
+  it("reads a snapshot's qgroup numbers as `btrfs qgroup show` prints them", async () => {
+    const ds = join(pool.mountPoint, 'sized');
+    await driver.createDataset(ds);
+    await writeFile(join(ds, 'f'), Buffer.alloc(2 * 1024 * 1024, 3));
+    await driver.createSnapshot(ds, 's');
+    // Rewritten in the dataset: the old 2 MiB now belong to the snapshot alone.
+    await writeFile(join(ds, 'f'), Buffer.alloc(2 * 1024 * 1024, 4));
+    const usage = await driver.snapshotUsage(ds, 's');
+    const snapshot = join(pool.mountPoint, '.cowsnap', 'snapshots', 'sized', 's', 'snapshot');
+    const id = await btrfs.rootId(snapshot);
+    const shown = (await runner.run('btrfs', ['qgroup', 'show', '--raw', snapshot])).stdout;
+    const line = shown.split('\n').find((l) => l.trim().startsWith(`0/${String(id)} `));
+    const [, referenced, exclusive] = (line ?? '').trim().split(/\s+/);
+    assert.deepEqual(usage, { referencedBytes: Number(referenced), exclusiveBytes: Number(exclusive) }, shown);
+    assert.ok(Number(exclusive) >= 2 * 1024 * 1024, `exclusive ${String(exclusive)}`);
+  });
+
   it('finds nested subvolumes at any depth by their kernel ids, a name with a newline included', async () => {
     const ds = join(pool.mountPoint, 'nesting');
     await driver.createDataset(ds);

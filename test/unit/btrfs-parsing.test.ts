@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSubvolumeList } from '../../storage-drivers/btrfs/btrfs-commands.js';
-import { parseQgroupShow, quotasDisabled, usageOf } from '../../storage-drivers/btrfs/btrfs-qgroups.js';
+import { quotasDisabled } from '../../storage-drivers/btrfs/btrfs-qgroups.js';
 import { parseSendDump, unescapeDumpPath } from '../../storage-drivers/btrfs/btrfs-send-diff.js';
 
-describe('btrfs qgroup parsing', () => {
-  it('reads btrfs-progs 6.x output with a Path column', () => {
-    const text = [
-      'Qgroupid    Referenced    Exclusive   Path ',
-      '--------    ----------    ---------   ---- ',
-      '0/5              16384        16384   <toplevel>',
-      '0/256         52510720        16384   datasets/usage-1',
-      '1/100         52510720     52510720   <0 member qgroups>',
-    ].join('\n');
-    const rows = parseQgroupShow(text);
-    assert.equal(rows.length, 3);
-    assert.deepEqual(usageOf(rows, 256), { referencedBytes: 52510720, exclusiveBytes: 16384 });
-    assert.deepEqual(usageOf(rows, 100), { referencedBytes: null, exclusiveBytes: null }, 'level-1 groups are not subvolumes');
-  });
-
-  it('reads btrfs-progs 5.x output without a Path column', () => {
-    const rows = parseQgroupShow('qgroupid         rfer         excl \n--------         ----         ---- \n0/257           16384        16384 \n');
-    assert.deepEqual(usageOf(rows, 257), { referencedBytes: 16384, exclusiveBytes: 16384 });
-  });
-
+describe('btrfs qgroup messages', () => {
   it('recognises quotas being off', () => {
     assert.equal(quotasDisabled("ERROR: can't list qgroups: quotas not enabled"), true);
     assert.equal(quotasDisabled('ERROR: cannot access /x: No such file or directory'), false);
