@@ -252,9 +252,10 @@ try {
   const startupAtZero = first.startupMs;
   if (goals.has('1')) await goalSnapshot(engine, first);
   if (goals.has('2') || goals.has('4')) await goalReads(engine, first);
-  const listBefore = await sequential(30, () => call(first, 'GET', '/containers/loaded/snapshots?limit=50'));
+  // The 'loaded' container exists only with goal 2 or 4 (goalReads); goal 4 compares against this.
+  const listBefore = goals.has('4') ? await sequential(30, () => call(first, 'GET', '/containers/loaded/snapshots?limit=50')) : undefined;
   if (goals.has('3')) await goalScale(engine, first);
-  if (goals.has('4')) await goalManySnapshots(engine, config, port, first, listBefore, { startupAtZero, emptyInProcess });
+  if (listBefore !== undefined) await goalManySnapshots(engine, config, port, first, listBefore, { startupAtZero, emptyInProcess });
   else await first.stop();
   service = undefined;
 

@@ -12,13 +12,19 @@ import { summarize, timed, type Summary } from './stats.js';
 
 const runner = new ExecFileRunner();
 
-/** `btrfs subvolume snapshot -r` of `source`, timed, then deleted again (n times); the data is synced first. */
+/**
+ * `btrfs subvolume snapshot -r` of `source`, timed, then deleted again (n times); the data is synced first.
+ * After each delete it waits until the kernel has dropped the deleted subvolume (`btrfs subvolume sync`):
+ * with quotas on, that drop walks the back references of every block the snapshots share, and whatever
+ * commits next (the API create timed right after this floor, or the next floor snapshot) paid for it.
+ */
 export async function rawSnapshots(source: string, scratch: string, n: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < n; i += 1) {
     const target = join(scratch, `raw-floor-${String(i)}`);
     times.push(await timed(() => runner.run('btrfs', ['subvolume', 'snapshot', '-r', source, target])));
     await runner.run('btrfs', ['subvolume', 'delete', target]);
+    await runner.run('btrfs', ['subvolume', 'sync', scratch]);
   }
   return times;
 }
