@@ -13,7 +13,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import pino from 'pino';
 import { startService } from '../src/service.js';
 import { ReaperQueries } from '../src/store/reaper-queries.js';
-import { TEST_TOKEN, testServiceConfig } from '../test/support/cowsnap-service.js';
+import { testServiceConfig } from '../test/support/cowsnap-service.js';
+import { callService as call } from './support/service-call.js';
 import { createDockerEngine } from '../test/support/docker-engine.js';
 import { freePort } from '../test/support/free-port.js';
 import { buildDist, startDistService, type DistService } from './support/dist-service.js';
@@ -45,18 +46,6 @@ interface Figures {
   readonly reaperSql: Summary;
   readonly inProcessStartupMs: number;
   readonly recovery: Record<string, unknown>;
-}
-
-async function call(service: DistService, method: string, path: string, body?: unknown): Promise<unknown> {
-  const url = path === '/metrics' ? `${service.base.replace(/\/api\/v1$/, '')}${path}` : `${service.base}${path}`;
-  const response = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${String(response.status)} ${text.slice(0, 300)}`);
-  return response.headers.get('content-type')?.includes('json') === true ? (JSON.parse(text) as { data: unknown }).data : text;
 }
 
 async function sequential(times: number, body: () => Promise<unknown>): Promise<Summary> {

@@ -14,6 +14,7 @@ import pino from 'pino';
 import { startService } from '../src/service.js';
 import { ExecFileRunner } from '../storage-drivers/common/command-runner.js';
 import { TEST_TOKEN, testServiceConfig } from '../test/support/cowsnap-service.js';
+import { callService } from './support/service-call.js';
 import { createDockerEngine, type TestDockerEngine } from '../test/support/docker-engine.js';
 import { layerPath } from '../test/support/docker-exec.js';
 import { freePort } from '../test/support/free-port.js';
@@ -67,15 +68,8 @@ function row(goal: string, what: string, figure: number | string, floor: number 
 }
 
 async function call(service: DistService, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const url = path.startsWith('/metrics') ? `${service.base.replace(/\/api\/v1$/, '')}${path}` : `${service.base}${path}`;
-  const response = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${String(response.status)} ${text.slice(0, 300)}`);
-  return response.headers.get('content-type')?.includes('json') === true ? ((JSON.parse(text) as { data: Record<string, unknown> }).data) : { text };
+  const answer = await callService(service, method, path, body);
+  return typeof answer === 'string' ? { text: answer } : (answer as Record<string, unknown>);
 }
 
 async function snapshot(service: DistService, container: string): Promise<string> {
