@@ -145,11 +145,13 @@ describe('copy hardening: settings carried over, names reusable, races refused c
 
   it('answers 409 when Docker gives the name to someone else midway, leaving no container, dataset or running journal row', async () => {
     const data = await subvolumeWith('race-data', 'x.txt', 'x');
-    await runContainer('race-src', { HostConfig: { Binds: [`${data}:/data`] } });
+    await new ExecFileRunner().run('zfs', ['create', `${zfs.name}/race-db`]);
+    await runContainer('race-src', { HostConfig: { Binds: [`${data}:/data`, `${join(zfs.mountPoint, 'race-db')}:/db`] } });
     let racer: string | undefined;
-    // Right after the mount's clone, before cowsnap creates its container: `docker create --name racy`.
+    // Right after a mount's clone, before cowsnap creates its container: `docker create --name racy`. The hook
+    // is on the zfs clone: btrfs clones are library calls, not commands the runner sees.
     runner.afterCommand = async (command, args) => {
-      if (racer !== undefined || command !== 'btrfs' || args[1] !== 'snapshot' || !(args.at(-1) ?? '').endsWith('cowsnap-copy-racy-1')) return;
+      if (racer !== undefined || command !== 'zfs' || args[0] !== 'clone' || !/cowsnap-copy-racy-\d+$/.test(args.at(-1) ?? '')) return;
       racer = (await engine.docker.createContainer({ Image: engine.image, Cmd: LOOP, name: 'racy' })).id;
     };
     try {
@@ -164,7 +166,9 @@ describe('copy hardening: settings carried over, names reusable, races refused c
     const named = (await engine.docker.listContainers({ all: true })).filter((c) => c.Names.includes('/racy'));
     assert.deepEqual(named.map((c) => c.Id), [racer], 'only the other party\'s container has the name');
     const leftovers = (await readdir(engine.pool.mountPoint)).filter((entry) => entry.startsWith('cowsnap-copy-racy'));
-    assert.deepEqual(leftovers, [], 'no cloned dataset left');
+    assert.deepEqual(leftovers, [], 'no cloned btrfs dataset left');
+    const { stdout: zfsDatasets } = await new ExecFileRunner().run('zfs', ['list', '-H', '-o', 'name', '-r', zfs.name]);
+    assert.doesNotMatch(zfsDatasets, /cowsnap-copy-racy/, 'no cloned zfs dataset left');
     const snapshots = await service.api('GET', '/containers/race-src/snapshots');
     assert.equal((snapshots.body.data as { total: number }).total, 0, 'the temporary snapshot is gone');
     const db = new Database(service.config.databasePath, { readonly: true });
