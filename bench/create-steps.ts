@@ -22,6 +22,7 @@ import { OperationStore } from '../src/store/operation-store.js';
 import { OperationTracker } from '../src/core/events/operation-tracker.js';
 import { SnapshotSizeRefresh } from '../src/core/snapshot-size-refresh.js';
 import { CaptureResolver } from '../src/runtime/capture-resolver.js';
+import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { CowsnapStore } from '../src/store/cowsnap-store.js';
 import { BtrfsCommands } from '../storage-drivers/btrfs/btrfs-commands.js';
 import { BtrfsDriver } from '../storage-drivers/btrfs/btrfs-driver.js';
@@ -56,7 +57,12 @@ class TimingRunner implements CommandRunner {
   pipeline(stages: readonly PipelineStage[], options?: RunOptions): Promise<CommandResult> {
     return this.real.pipeline(stages, options);
   }
+  /** Every timed step of the current request, with start and end (ms since the request arrived). */
+  timeline: { key: string; start: number; end: number }[] = [];
+  arrivedAt = 0;
   note(key: string, ms: number): void {
+    const end = performance.now();
+    this.timeline.push({ key, start: end - ms - this.arrivedAt, end: end - this.arrivedAt });
     const list = this.spent.get(key) ?? [];
     list.push(ms);
     this.spent.set(key, list);
@@ -80,6 +86,11 @@ function timeMethod(proto: object, method: string, key: string): void {
 }
 timeMethod(ContainerResolver.prototype, 'resolveLive', 'resolver.resolveLive (Docker)');
 timeMethod(CaptureResolver.prototype, 'captureSet', 'capture.captureSet');
+timeMethod(DockerRuntime.prototype, 'resolveContainer', 'docker: resolveContainer (inspect)');
+timeMethod(ContainerResolver.prototype, 'recordSeen', 'resolver.recordSeen (container record)');
+timeMethod(DockerRuntime.prototype, 'storageInfo', 'capture: docker info (5 s cache)');
+timeMethod(DockerRuntime.prototype, 'rootfsLayerPath', 'capture: rootfs layer path (mount-id file, stat)');
+timeMethod(BtrfsDriver.prototype, 'datasetForPath', 'capture: btrfs datasetForPath (realpath, lstat, mountinfo x2)');
 timeMethod(SnapshotCreator.prototype, 'create', 'creator.create (all of it)');
 timeMethod(BtrfsDriver.prototype, 'createSnapshot', 'btrfs driver createSnapshot');
 timeMethod(BtrfsDriver.prototype, 'snapshotUsage', 'btrfs driver snapshotUsage (background size)');
@@ -103,6 +114,8 @@ timeMethod(OperationTracker.prototype, 'run', 'tracker.run (tracked operation, a
 const arrived = new WeakMap<object, number>();
 subscribe('http.server.request.start', (message) => {
   arrived.set((message as { response: object }).response, performance.now());
+  runner.arrivedAt = performance.now();
+  runner.timeline = [];
 });
 subscribe('http.server.response.finish', (message) => {
   const { request, response } = message as { request: IncomingMessage; response: object };
@@ -123,6 +136,7 @@ try {
   probe.exec('CREATE TABLE t (x INTEGER)');
   const insert = probe.prepare('INSERT INTO t VALUES (?)');
   const api: number[] = [];
+  const timelines: { ms: number; steps: typeof runner.timeline }[] = [];
   const raw: number[] = [];
   const inspect: number[] = [];
   const commit: number[] = [];
@@ -139,6 +153,7 @@ try {
     inspect.push(await timed(() => container.inspect()));
     commit.push(await timed(() => Promise.resolve(insert.run(i))));
     api.push(await timed(() => service.api('POST', '/containers/steps/snapshots', {})));
+    timelines.push({ ms: api.at(-1) ?? 0, steps: runner.timeline });
     // Let the background size measurement finish, so it is not counted inside the next create.
     await new Promise((resolve) => setTimeout(resolve, Number(values.pause)));
   }
@@ -149,6 +164,12 @@ try {
   console.log(`Docker inspect p50 ${String(summarize(inspect).p50)} ms; fsync'd SQLite commit p50 ${String(summarize(commit).p50)} ms`);
   console.log('commands during the creates (count per create, p50 ms; background size measurement included):');
   for (const [key, list] of runner.spent) console.log(`  ${(list.length / n).toFixed(1)} x ${String(summarize(list).p50).padStart(6)} ms  ${key}`);
+  // One whole create, the median one, step by step: the gaps between steps are time no timed step explains.
+  const median = [...timelines].sort((a, b) => a.ms - b.ms)[Math.floor(timelines.length / 2)];
+  console.log(`the median create (${String(median?.ms.toFixed(1))} ms client side), each step's start → end in ms after the request arrived:`);
+  for (const step of median?.steps.sort((a, b) => a.start - b.start) ?? []) {
+    console.log(`  ${step.start.toFixed(1).padStart(6)} → ${step.end.toFixed(1).padStart(6)}  ${step.key}`);
+  }
 } finally {
   await service.close();
   await engine.destroy();

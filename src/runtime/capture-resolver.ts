@@ -19,12 +19,16 @@ export interface CapturePool {
 }
 
 export interface CaptureRuntime {
-  storageInfo(): Promise<StorageInfo>;
+  /** `cached`: an answer the runtime knows is still true may be reused (DockerRuntime: while its event stream lasts). */
+  storageInfo(options?: { cached?: boolean }): Promise<StorageInfo>;
   rootfsLayerPath(containerId: string, dataRoot: string): Promise<string>;
 }
 
 export interface CaptureResolverOptions {
-  /** How long `docker info` is reused: listing many containers should not ask Docker once per container. */
+  /**
+   * How long `docker info` is reused when the runtime cannot vouch for it (its event stream is down):
+   * listing many containers should not ask Docker once per container.
+   */
   readonly storageInfoTtlMs?: number;
   readonly now?: () => number;
   /**
@@ -149,7 +153,7 @@ export class CaptureResolver implements CapturePort {
   private storageInfo(): Promise<StorageInfo> {
     const now = this.now();
     if (this.cached === undefined || now - this.cached.at > this.ttlMs) {
-      const info = this.runtime.storageInfo();
+      const info = this.runtime.storageInfo({ cached: true });
       this.cached = { at: now, info };
       // A failed `docker info` must not be served from the cache.
       info.catch(() => {

@@ -35,6 +35,14 @@ export class DockerRuntime implements RuntimePort {
   private readonly socket: string | undefined;
   private readonly lookups = new ContainerLookupCache();
   private eventWatch: EventWatch | undefined;
+  /**
+   * Docker's storage driver and data root change only when dockerd restarts, which ends the event stream.
+   * So what `docker info` said is kept while one connection of the stream lasts (a `docker info` takes
+   * 10–15 ms, more than the rest of a snapshot's own work).
+   */
+  private storageKnown: { readonly connection: number; readonly info: StorageInfo } | undefined;
+  /** Bumped whenever the event stream connects or is lost. */
+  private connection = 0;
 
   constructor(
     private readonly docker: Dockerode,
@@ -53,10 +61,12 @@ export class DockerRuntime implements RuntimePort {
     if (this.eventWatch !== undefined) return;
     this.eventWatch = watchContainerEvents(this.docker, {
       connected: () => {
+        this.streamChanged();
         this.lookups.setLive(true);
         onConnected?.();
       },
       lost: (error) => {
+        this.streamChanged();
         this.lookups.setLive(false);
         onLost?.(error);
       },
@@ -72,6 +82,7 @@ export class DockerRuntime implements RuntimePort {
   stopWatchingEvents(): void {
     this.eventWatch?.stop();
     this.eventWatch = undefined;
+    this.streamChanged();
     this.lookups.setLive(false);
   }
 
@@ -79,7 +90,27 @@ export class DockerRuntime implements RuntimePort {
     await this.call({ action: 'ping Docker' }, () => this.docker.ping());
   }
 
-  async storageInfo(): Promise<StorageInfo> {
+  private streamChanged(): void {
+    this.connection += 1;
+    this.storageKnown = undefined;
+  }
+
+  /**
+   * Docker's storage driver and data root. `cached`: the answer kept since the event stream connected, if
+   * any (see storageKnown); otherwise Docker is asked (a health check wants to know Docker answers now).
+   */
+  async storageInfo(options: { cached?: boolean } = {}): Promise<StorageInfo> {
+    const known = this.storageKnown;
+    if (options.cached === true && known !== undefined && known.connection === this.connection) return known.info;
+    const connection = this.connection;
+    const live = this.lookups.isLive;
+    const info = await this.askStorageInfo();
+    // Every connect or loss of the stream bumps `connection`: an answer that overlapped one is not kept.
+    if (live && connection === this.connection) this.storageKnown = { connection, info };
+    return info;
+  }
+
+  private async askStorageInfo(): Promise<StorageInfo> {
     const info = await this.call({ action: 'read docker info' }, () => this.docker.info() as Promise<{ Driver?: unknown; DockerRootDir?: unknown }>);
     if (typeof info.Driver !== 'string' || typeof info.DockerRootDir !== 'string') {
       throw new InternalError('docker_failed', 'docker info did not report Driver and DockerRootDir.');

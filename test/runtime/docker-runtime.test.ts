@@ -222,6 +222,34 @@ describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})
     assert.equal(watched.watchingEvents, false);
   });
 
+  it('keeps docker info while one event-stream connection lasts, and asks again once it ends', async () => {
+    const counted = new Dockerode({ socketPath: engine.socketPath });
+    let infos = 0;
+    const info = counted.info.bind(counted);
+    counted.info = ((...args: unknown[]) => {
+      infos += 1;
+      return (info as (...a: unknown[]) => unknown)(...args);
+    }) as typeof counted.info;
+    const watched = new DockerRuntime(counted, { stopTimeoutSeconds: 1 });
+    const expected = { driver: 'btrfs', dataRoot: engine.dataRoot };
+    assert.deepEqual(await watched.storageInfo({ cached: true }), expected);
+    assert.deepEqual(await watched.storageInfo({ cached: true }), expected);
+    assert.equal(infos, 2, 'without the event stream every call asks Docker');
+    watched.watchEvents();
+    try {
+      await waitUntil(() => Promise.resolve(watched.watchingEvents), 'the event stream connects');
+      assert.deepEqual(await watched.storageInfo({ cached: true }), expected);
+      assert.deepEqual(await watched.storageInfo({ cached: true }), expected);
+      assert.equal(infos, 3, 'the second call is answered from what the first learned');
+      await watched.storageInfo();
+      assert.equal(infos, 4, 'an uncached call (the health check) always asks Docker');
+    } finally {
+      watched.stopWatchingEvents();
+    }
+    await watched.storageInfo({ cached: true });
+    assert.equal(infos, 5, 'once the stream is gone (dockerd may have restarted elsewhere) Docker is asked again');
+  });
+
   it('maps a missing container to 404 container_not_found', async () => {
     for (const call of [() => runtime.inspect('ghost'), () => runtime.stop('ghost'), () => runtime.start('ghost'), () => runtime.pause('ghost')]) {
       await assert.rejects(call(), (error: unknown) => {

@@ -25,11 +25,13 @@ function fakePool(id: string, name: DriverName, pool: string, datasets: Record<s
 
 class FakeRuntime implements CaptureRuntime {
   infoCalls = 0;
+  cachedAsked: boolean[] = [];
   storage: StorageInfo | Error = { driver: 'btrfs', dataRoot: DATA_ROOT };
   layer: string | Error = LAYER;
 
-  storageInfo(): Promise<StorageInfo> {
+  storageInfo(options: { cached?: boolean } = {}): Promise<StorageInfo> {
     this.infoCalls += 1;
+    this.cachedAsked.push(options.cached === true);
     return this.storage instanceof Error ? Promise.reject(this.storage) : Promise.resolve(this.storage);
   }
 
@@ -122,5 +124,6 @@ describe('capture set', () => {
     runtime.storage = { driver: 'btrfs', dataRoot: DATA_ROOT };
     assert.equal((await resolver.captureSet(container([])))[0]?.captured, true);
     assert.equal(runtime.infoCalls, 3);
+    assert.deepEqual(runtime.cachedAsked, [true, true, true], 'the runtime may answer from what it knows is still true');
   });
 });
