@@ -72,11 +72,17 @@ export class CaptureResolver implements CapturePort {
 
   async captureSet(container: CaptureInput): Promise<CaptureEntry[]> {
     const storage = await this.storageInfo();
-    const entries: CaptureEntry[] = [await this.rootfsEntry(container, storage)];
-    const capturedAt = new Map<string, string>();
     const mounts = [...container.config.mounts].sort((a, b) => a.destination.localeCompare(b.destination));
-    for (const mount of mounts) {
-      const entry = await this.mountEntry(mount, storage);
+    // Each entry is a few filesystem calls of its own: asked all at once, a create waits for the slowest.
+    const [rootfs, ...mountEntries] = await Promise.all([
+      this.rootfsEntry(container, storage),
+      ...mounts.map((mount) => this.mountEntry(mount, storage)),
+    ]);
+    const entries: CaptureEntry[] = [rootfs];
+    const capturedAt = new Map<string, string>();
+    for (const [index, entry] of mountEntries.entries()) {
+      const mount = mounts[index];
+      if (mount === undefined) continue;
       const key = entry.filesystem === null ? undefined : `${entry.filesystem.pool}\0${entry.filesystem.dataset}`;
       const first = key === undefined ? undefined : capturedAt.get(key);
       if (key !== undefined && first !== undefined) {

@@ -29,6 +29,8 @@ export interface StorageInfo {
 }
 
 const INSPECT_BATCH = 8;
+/** Bound on remembered layer paths (one per container snapshotted); past it the map starts over. */
+const MAX_LAYER_PATHS = 10_000;
 
 
 export class DockerRuntime implements RuntimePort {
@@ -41,6 +43,12 @@ export class DockerRuntime implements RuntimePort {
    * 10–15 ms, more than the rest of a snapshot's own work).
    */
   private storageKnown: { readonly connection: number; readonly info: StorageInfo } | undefined;
+  /**
+   * Container id → its writable layer's path. Docker picks a container's layer once, when it creates the
+   * container, and never moves it; a new container has a new id. (Whether the path is a dataset a pool
+   * accepts is asked again at each capture: pools come and go.)
+   */
+  private readonly layerPaths = new Map<string, string>();
   /** Bumped whenever the event stream connects or is lost. */
   private connection = 0;
 
@@ -182,7 +190,13 @@ export class DockerRuntime implements RuntimePort {
 
   /** The host path of the container's writable layer (Docker's btrfs storage driver only). */
   async rootfsLayerPath(containerId: string, dataRoot: string): Promise<string> {
-    return btrfsLayerPath(dataRoot, containerId);
+    const key = `${dataRoot}\0${containerId}`;
+    const known = this.layerPaths.get(key);
+    if (known !== undefined) return known;
+    const layer = await btrfsLayerPath(dataRoot, containerId);
+    if (this.layerPaths.size >= MAX_LAYER_PATHS) this.layerPaths.clear();
+    this.layerPaths.set(key, layer);
+    return layer;
   }
 
   /** Graceful stop (SIGTERM, then SIGKILL after stopTimeoutSeconds). Already stopped is fine. */

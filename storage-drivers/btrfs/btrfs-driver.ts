@@ -8,7 +8,7 @@ import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors, toStorageError } from '../common/error-mapping.js';
 import { ExchangeUnsupportedError, exchangePaths } from '../common/exchange-paths.js';
 import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
-import { mountHolding, mountsUnder } from '../common/mounts.js';
+import { mountHolding, mountHoldingIn, mountsUnder, readMounts } from '../common/mounts.js';
 import { assertNoProblems, assertSnapshotName, nameProblems } from '../common/names.js';
 import type { Readable } from 'node:stream';
 import type {
@@ -199,7 +199,8 @@ export class BtrfsDriver extends DriverBase {
     if (!(await isSubvolume(path))) return undefined;
     // Another filesystem mounted inside the pool has inode-256 roots too; it is not ours. (A bind mount of
     // the pool's own filesystem, like Docker's `<data-root>/btrfs`, is.)
-    const [holder, poolMount] = await Promise.all([mountHolding(path), mountHolding(this.layout.pool)]);
+    const mounts = await readMounts();
+    const [holder, poolMount] = [mountHoldingIn(mounts, path), mountHoldingIn(mounts, this.layout.pool)];
     if (holder?.source !== poolMount?.source || holder?.fsType !== 'btrfs') return undefined;
     return path;
   }
@@ -210,8 +211,12 @@ export class BtrfsDriver extends DriverBase {
     if (!(await isSubvolume(path))) throw new NotFoundError(`dataset ${path} does not exist`);
     const folder = this.layout.snapshotFolder(path, name);
     await mapErrors(`snapshot ${name} of ${path}`, async () => {
-      await ensureDir(this.layout.snapshotsDir(path));
-      await mkdir(folder);
+      // The snapshots folder exists after a dataset's first snapshot: one mkdir, not two, on a create.
+      await mkdir(folder).catch(async (error: unknown) => {
+        if ((error as { code?: string }).code !== 'ENOENT') throw error;
+        await ensureDir(this.layout.snapshotsDir(path));
+        await mkdir(folder);
+      });
     });
     try {
       await this.nestedSnapshots.take(path, folder, this.layout.snapshotPath(path, name));

@@ -58,7 +58,11 @@ export async function mountsUnder(path: string): Promise<MountEntry[]> {
 
 /** The mount that `path` is on: the deepest mount point at or above it (the last one if stacked). */
 export async function mountHolding(path: string): Promise<MountEntry | undefined> {
-  const mounts = await readMounts();
+  return mountHoldingIn(await readMounts(), path);
+}
+
+/** mountHolding over mounts already read (several paths asked of one reading of mountinfo). */
+export function mountHoldingIn(mounts: readonly MountEntry[], path: string): MountEntry | undefined {
   let best: MountEntry | undefined;
   for (const m of mounts) {
     const covers = m.mountPoint === '/' || path === m.mountPoint || path.startsWith(`${m.mountPoint}/`);
