@@ -32,7 +32,7 @@ describe('tracked operations: which commits are fsynced', () => {
           const value: unknown = Reflect.get(object, key, receiver);
           if (typeof value !== 'function' || !names.includes(String(key))) return value;
           return (...args: unknown[]): unknown => {
-            seen.push(`${String(key)}:${mode()}`);
+            seen.push(`${String(key)}:${mode()}${test.db.inTransaction ? ' in tx' : ''}`);
             return (value as (...a: unknown[]) => unknown).apply(object, args);
           };
         },
@@ -45,17 +45,41 @@ describe('tracked operations: which commits are fsynced', () => {
     const input = { kind: 'snapshot.create', containerId: CONTAINER_ID, snapshotName: null, target: null } as const;
 
     assert.equal(await tracker.run(input, () => Promise.resolve('made')), 'made');
-    assert.deepEqual(seen, ['createOperation:NORMAL', 'appendEvent:NORMAL', 'finishOperation:FULL', 'appendEvent:FULL']);
+    // Each record and its event are one transaction: one commit, so one fsync for the outcome.
+    assert.deepEqual(seen, ['createOperation:NORMAL in tx', 'appendEvent:NORMAL in tx', 'finishOperation:FULL in tx', 'appendEvent:FULL in tx']);
     assert.equal(mode(), 'FULL');
 
     seen.length = 0;
     await assert.rejects(tracker.run(input, () => Promise.reject(new Error('boom'))), /boom/);
-    assert.deepEqual(seen, ['createOperation:NORMAL', 'appendEvent:NORMAL', 'finishOperation:FULL', 'appendEvent:FULL'], 'a failure is recorded with FULL');
+    assert.deepEqual(seen, ['createOperation:NORMAL in tx', 'appendEvent:NORMAL in tx', 'finishOperation:FULL in tx', 'appendEvent:FULL in tx'], 'a failure is recorded with FULL');
 
     seen.length = 0;
     tracker.launch(input, () => Promise.resolve('later'));
-    assert.deepEqual(seen, ['createOperation:FULL', 'appendEvent:FULL']);
+    assert.deepEqual(seen, ['createOperation:FULL in tx', 'appendEvent:FULL in tx']);
     await tracker.drain();
     assert.equal(mode(), 'FULL');
+  });
+
+  it('an event that cannot be written costs its operation nothing: the outcome is committed alone', async () => {
+    withContainer(test);
+    const operations = new OperationStore(test.db, test.clock);
+    const errors: unknown[] = [];
+    const bus = new EventBus(new EventStore(test.db), test.clock, (error) => errors.push(error));
+    let failing = false;
+    bus.addWriter(() => {
+      if (failing) throw new Error('outbox full');
+    });
+    const tracker = new OperationTracker(eventedOperations(operations, bus, () => 'default'), pino({ level: 'silent' }), commitsWithoutFsync(test.db));
+    const input = { kind: 'snapshot.create', containerId: CONTAINER_ID, snapshotName: null, target: null } as const;
+    const events = (): number => new EventStore(test.db).eventsAfter(0, 10_000).length;
+    const before = events();
+    const operationsBefore = operations.listOperations({ limit: 1, offset: 0 }).total;
+    failing = true;
+    assert.equal(await tracker.run(input, () => Promise.resolve('made')), 'made');
+    assert.equal(errors.length, 2, 'both events (started, succeeded) were reported as not recorded');
+    assert.equal(events(), before, 'no event was written');
+    const { operations: [last], total } = operations.listOperations({ limit: 1, offset: 0 });
+    assert.equal(total, operationsBefore + 1);
+    assert.equal(last?.status, 'succeeded', 'the outcome is recorded all the same (not rolled back with its event)');
   });
 });

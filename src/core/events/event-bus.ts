@@ -38,15 +38,48 @@ export class EventBus {
   emit(input: NewEvent): CowsnapEvent | undefined {
     let event: CowsnapEvent;
     try {
-      event = this.log.transaction(() => {
-        const written = this.log.appendEvent({ ...input, type: `${input.kind}.${input.phase}`, at: this.clock.now() });
-        for (const writer of this.writers) writer(written);
-        return written;
-      });
+      event = this.log.transaction(() => this.append(input));
     } catch (error) {
       this.onError(error, input);
       return undefined;
     }
+    this.notify(event, input);
+    return event;
+  }
+
+  /**
+   * A store change and the event it makes, in one commit: one fsync where the change and then emit() take
+   * two (an operation's outcome is on a create's path to its answer). When that commit fails, the change
+   * is made again alone and its event emitted on its own, as emit() would: an event that cannot be
+   * written never costs the change, and a change that fails throws as it did.
+   */
+  emitWith<T>(change: () => T, eventOf: (result: T) => NewEvent | undefined): T {
+    let done: { result: T; input: NewEvent | undefined; event: CowsnapEvent | undefined };
+    try {
+      done = this.log.transaction(() => {
+        const result = change();
+        const input = eventOf(result);
+        return { result, input, event: input === undefined ? undefined : this.append(input) };
+      });
+    } catch {
+      const result = change();
+      const input = eventOf(result);
+      if (input !== undefined) this.emit(input);
+      return result;
+    }
+    if (done.event !== undefined && done.input !== undefined) this.notify(done.event, done.input);
+    return done.result;
+  }
+
+  /** Inside a transaction: the event and what the writers derive from it (the webhook outbox). */
+  private append(input: NewEvent): CowsnapEvent {
+    const written = this.log.appendEvent({ ...input, type: `${input.kind}.${input.phase}`, at: this.clock.now() });
+    for (const writer of this.writers) writer(written);
+    return written;
+  }
+
+  /** After the commit: the in-process listeners (SSE clients). */
+  private notify(event: CowsnapEvent, input: NewEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -54,7 +87,6 @@ export class EventBus {
         this.onError(error, input);
       }
     }
-    return event;
   }
 
   /**

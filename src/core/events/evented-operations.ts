@@ -6,12 +6,12 @@
  */
 import type { NewOperation, OperationOutcome, OperationQuery, OperationRecord, OperationStatus, OperationStorePort } from '../operations.js';
 import type { EventBus } from './event-bus.js';
-import type { EventPhase } from './event.js';
+import type { EventPhase, NewEvent } from './event.js';
 
 export function eventedOperations(store: OperationStorePort, bus: EventBus, projectOf: (containerId: string | null) => string): OperationStorePort {
-  const emit = (operation: OperationRecord, phase: EventPhase): void => {
+  const eventOf = (operation: OperationRecord, phase: EventPhase): NewEvent => {
     const finished = phase === 'succeeded' || phase === 'failed';
-    bus.emit({
+    return {
       kind: operation.kind,
       phase,
       projectId: projectOf(operation.containerId),
@@ -23,29 +23,40 @@ export function eventedOperations(store: OperationStorePort, bus: EventBus, proj
       bytesDone: phase === 'started' ? null : operation.bytesDone,
       bytesTotal: phase === 'started' ? null : operation.bytesTotal,
       error: operation.error,
-    });
+    };
   };
   return {
+    // Each change and its event are one commit (EventBus.emitWith).
     createOperation(input: NewOperation, status: OperationStatus): OperationRecord {
-      const operation = store.createOperation(input, status);
-      if (status === 'running') emit(operation, 'started');
-      return operation;
+      return bus.emitWith(
+        () => store.createOperation(input, status),
+        (operation) => (status === 'running' ? eventOf(operation, 'started') : undefined),
+      );
     },
     markOperationRunning(id: number): void {
-      store.markOperationRunning(id);
-      const operation = store.getOperation(id);
-      if (operation !== undefined) emit(operation, 'started');
+      bus.emitWith(
+        () => {
+          store.markOperationRunning(id);
+          return store.getOperation(id);
+        },
+        (operation) => (operation === undefined ? undefined : eventOf(operation, 'started')),
+      );
     },
     recordOperationProgress(id: number, bytesDone: number, bytesTotal: number | null): void {
-      store.recordOperationProgress(id, bytesDone, bytesTotal);
-      const operation = store.getOperation(id);
-      // A progress write after the end (a late tick) is no news.
-      if (operation?.status === 'running') emit(operation, 'progress');
+      bus.emitWith(
+        () => {
+          store.recordOperationProgress(id, bytesDone, bytesTotal);
+          return store.getOperation(id);
+        },
+        // A progress write after the end (a late tick) is no news.
+        (operation) => (operation?.status === 'running' ? eventOf(operation, 'progress') : undefined),
+      );
     },
     finishOperation(id: number, outcome: OperationOutcome): OperationRecord {
-      const operation = store.finishOperation(id, outcome);
-      emit(operation, operation.status === 'failed' ? 'failed' : 'succeeded');
-      return operation;
+      return bus.emitWith(
+        () => store.finishOperation(id, outcome),
+        (operation) => eventOf(operation, operation.status === 'failed' ? 'failed' : 'succeeded'),
+      );
     },
     getOperation: (id: number) => store.getOperation(id),
     listOperations: (query: OperationQuery) => store.listOperations(query),
