@@ -7,13 +7,10 @@
  *   node --import tsx bench/read-cpu.ts [--requests 3000] [--snapshots 100] [--no-build]
  */
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { TEST_TOKEN, testServiceConfig } from '../test/support/cowsnap-service.js';
-import { createDockerEngine } from '../test/support/docker-engine.js';
-import { freePort } from '../test/support/free-port.js';
-import { buildDist, startDistService } from './support/dist-service.js';
+import { TEST_TOKEN } from '../test/support/cowsnap-service.js';
+import { LOADED_CONTAINER, withLoadedReadService } from './support/loaded-read-service.js';
 import { loadAverage } from './support/process-cpu.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' }, snapshots: { type: 'string', default: '100' }, 'no-build': { type: 'boolean', default: false } } });
@@ -26,40 +23,18 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-const engine = await createDockerEngine();
-const config = testServiceConfig(engine);
-try {
-  if (!values['no-build']) await buildDist();
-  const service = await startDistService(config, await freePort());
-  try {
-    const headers = { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' };
-    const container = await engine.docker.createContainer({ Image: engine.image, Cmd: ['sleep', '100000'], name: 'loaded' });
-    await container.start();
-    let first = '';
-    for (let i = 0; i < Number(values.snapshots); i += 1) {
-      const response = await fetch(`${service.base}/containers/loaded/snapshots`, { method: 'POST', headers, body: '{}' });
-      const body = (await response.json()) as { data: { snapshot: { name: string } } };
-      if (i === 0) first = body.data.snapshot.name;
-    }
-    // Background size measurements of the new snapshots finish before anything is timed.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const cases = [
-      ['/health', `${service.base}/health`, false],
-      ['GET one', `${service.base}/containers/loaded/snapshots/${first}`, true],
-      ['list 50', `${service.base}/containers/loaded/snapshots?limit=50`, true],
-    ] as const;
-    for (const [what, url, auth] of cases) {
-      // A warm-up of a tenth, then the timed requests.
-      await autocannon({ url, connections: 50, amount: Math.ceil(requests / 10), headers: auth ? { authorization: `Bearer ${TEST_TOKEN}` } : {} });
-      const before = cpuTicks(service.pid);
-      const result = await autocannon({ url, connections: 50, amount: requests, headers: auth ? { authorization: `Bearer ${TEST_TOKEN}` } : {} });
-      const microseconds = ((cpuTicks(service.pid) - before) * 10_000) / requests;
-      console.log(`${what}: ${String(Math.round(microseconds))} µs of service CPU a request (${String(requests)} requests, ${String(Math.round(result.requests.average))} req/s, errors ${String(result.errors + result.non2xx)}), load ${String(loadAverage())}`);
-    }
-  } finally {
-    await service.stop();
+await withLoadedReadService({ build: !values['no-build'], snapshots: Number(values.snapshots) }, async ({ service, firstSnapshot }) => {
+  const cases = [
+    ['/health', `${service.base}/health`, false],
+    ['GET one', `${service.base}/containers/${LOADED_CONTAINER}/snapshots/${firstSnapshot}`, true],
+    ['list 50', `${service.base}/containers/${LOADED_CONTAINER}/snapshots?limit=50`, true],
+  ] as const;
+  for (const [what, url, auth] of cases) {
+    // A warm-up of a tenth, then the timed requests.
+    await autocannon({ url, connections: 50, amount: Math.ceil(requests / 10), headers: auth ? { authorization: `Bearer ${TEST_TOKEN}` } : {} });
+    const before = cpuTicks(service.pid);
+    const result = await autocannon({ url, connections: 50, amount: requests, headers: auth ? { authorization: `Bearer ${TEST_TOKEN}` } : {} });
+    const microseconds = ((cpuTicks(service.pid) - before) * 10_000) / requests;
+    console.log(`${what}: ${String(Math.round(microseconds))} µs of service CPU a request (${String(requests)} requests, ${String(Math.round(result.requests.average))} req/s, errors ${String(result.errors + result.non2xx)}), load ${String(loadAverage())}`);
   }
-} finally {
-  await engine.destroy();
-  await rm(config.stateDir, { recursive: true, force: true });
-}
+});

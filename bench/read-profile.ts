@@ -9,10 +9,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TEST_TOKEN, testServiceConfig } from '../test/support/cowsnap-service.js';
-import { createDockerEngine } from '../test/support/docker-engine.js';
-import { freePort } from '../test/support/free-port.js';
-import { buildDist, rssMiB, startDistService } from './support/dist-service.js';
+import { TEST_TOKEN } from '../test/support/cowsnap-service.js';
+import { rssMiB } from './support/dist-service.js';
+import { LOADED_CONTAINER, withLoadedReadService } from './support/loaded-read-service.js';
 import { loadOf } from './support/perf-floors.js';
 import { loadAverage } from './support/process-cpu.js';
 import { summarize, timed } from './support/stats.js';
@@ -63,35 +62,17 @@ function summariseProfile(profile: Profile): void {
   show(self, 40);
 }
 
-const engine = await createDockerEngine();
-const config = testServiceConfig(engine);
 const profileDir = values['no-profile'] ? undefined : await mkdtemp(join(tmpdir(), 'cowsnap-read-profile-'));
 if (profileDir !== undefined) process.env.COWSNAP_BENCH_CPU_PROF = profileDir;
 try {
-  if (!values['no-build']) await buildDist();
-  const service = await startDistService(config, await freePort());
-  try {
+  await withLoadedReadService({ build: !values['no-build'], snapshots: Number(values.snapshots) }, async ({ service, firstSnapshot, createMs }) => {
     const headers = { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' };
-    const container = await engine.docker.createContainer({ Image: engine.image, Cmd: ['sleep', '100000'], name: 'loaded' });
-    await container.start();
-    const creates: number[] = [];
-    let first = '';
-    for (let i = 0; i < Number(values.snapshots); i += 1) {
-      creates.push(
-        await timed(async () => {
-          const response = await fetch(`${service.base}/containers/loaded/snapshots`, { method: 'POST', headers, body: '{}' });
-          const body = (await response.json()) as { data: { snapshot: { name: string } } };
-          if (i === 0) first = body.data.snapshot.name;
-        }),
-      );
-    }
-    console.log(`create p50 ${String(summarize(creates).p50)} ms (n=${String(creates.length)}), load ${String(loadAverage())}`);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    console.log(`create p50 ${String(summarize(createMs).p50)} ms (n=${String(createMs.length)}), load ${String(loadAverage())}`);
     console.log(`idle RSS ${String(await rssMiB(service.pid))} MiB, load ${String(loadAverage())}`);
     const cases = [
       ['health', '/health', `${service.base}/health`, undefined],
-      ['get', 'GET one', `${service.base}/containers/loaded/snapshots/${first}`, TEST_TOKEN],
-      ['list', 'list 50', `${service.base}/containers/loaded/snapshots?limit=50`, TEST_TOKEN],
+      ['get', 'GET one', `${service.base}/containers/${LOADED_CONTAINER}/snapshots/${firstSnapshot}`, TEST_TOKEN],
+      ['list', 'list 50', `${service.base}/containers/${LOADED_CONTAINER}/snapshots?limit=50`, TEST_TOKEN],
     ] as const;
     const chosen = values.cases.split(',');
     for (const [key, what, url, token] of cases) {
@@ -107,15 +88,12 @@ try {
       healths.push(await timed(() => fetch(`${service.base}/health`).then((r) => r.text())));
     }
     console.log(`/metrics p50 ${String(summarize(scrapes).p50)} ms (/health ${String(summarize(healths).p50)} ms), load ${String(loadAverage())}`);
-  } finally {
-    await service.stop();
-  }
+  });
+  // The service wrote its profile when it stopped.
   if (profileDir !== undefined) {
     const [file] = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile'));
     if (file !== undefined) summariseProfile(JSON.parse(await readFile(join(profileDir, file), 'utf8')) as Profile);
   }
 } finally {
-  await engine.destroy();
-  await rm(config.stateDir, { recursive: true, force: true });
   if (profileDir !== undefined) await rm(profileDir, { recursive: true, force: true });
 }

@@ -73,7 +73,11 @@ export interface RestoreResult extends SnapshotResult {
 
 export interface SnapshotsApi {
   create(containerRef: string, input: CreateSnapshotInput): Promise<SnapshotResult>;
-  list(containerRef: string, query: ListSnapshotsQuery): Promise<SnapshotListResult>;
+  /**
+   * `resolved`: the container `containerRef` names, when the caller already resolved it for reading in this
+   * request (the list cache does, for its key); the list then does not resolve it a second time.
+   */
+  list(containerRef: string, query: ListSnapshotsQuery, resolved?: ContainerRecord): Promise<SnapshotListResult>;
   /** `snapshotRef` is a name, or an alias when no name matches. */
   get(containerRef: string, snapshotRef: string): Promise<SnapshotResult>;
   restore(containerRef: string, snapshotRef: string, input: RestoreInput): Promise<RestoreResult>;

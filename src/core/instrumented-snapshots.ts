@@ -23,7 +23,7 @@ export function instrumentSnapshots(api: SnapshotsApi, metrics: ServiceMetrics, 
     restore: (container, snapshot, input) => observe('restore', container, snapshot, () => api.restore(container, snapshot, input)),
     update: (container, snapshot, input) => observe('update', container, snapshot, () => api.update(container, snapshot, input)),
     delete: (container, snapshot) => observe('delete', container, snapshot, () => api.delete(container, snapshot)),
-    list: (container, query) => api.list(container, query),
+    list: (container, query, resolved) => api.list(container, query, resolved),
     get: (container, snapshot) => api.get(container, snapshot),
   };
 }

@@ -13,6 +13,11 @@ export type SnapshotFields = Omit<SnapshotRecord, 'config'>;
  * replicas as much again; instances of one class share one shape (~5 µs for 50). The getter is on the
  * prototype, so a spread (`{ ...record }`) has no `config`: copy records with snapshotWith (snapshot-with.ts).
  * The loader and the loaded value are private fields: not enumerable, not logged, not compared by deepEqual.
+ *
+ * The fields below repeat SnapshotRecord's on purpose: TypeScript assigns a readonly field in a constructor
+ * only when the class declares it, and the alternatives cost what the class is for (Object.assign makes the
+ * shape follow each caller's key order; merging an interface into the class is unchecked). `implements`
+ * makes any drift between the two a compile error, and the constructor assigns them in one fixed order.
  */
 export class LazySnapshotRecord implements SnapshotRecord {
   readonly id: number;

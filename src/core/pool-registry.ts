@@ -1,7 +1,7 @@
 import type { StorageDriver } from '../../storage-drivers/driver.js';
 import { ServiceUnavailableError } from '../errors/service-unavailable-error.js';
 import type { CapturedFilesystem } from './model.js';
-import { publicMessage } from './public-error.js';
+import { poolUnavailableReason } from './pool-unavailable-reason.js';
 
 export interface RegisteredPool {
   readonly id: string;
@@ -14,7 +14,7 @@ export interface RegisteredPool {
 export interface PoolStatus {
   readonly id: string;
   readonly available: boolean;
-  /** Why it is unavailable (a sentence and a code), null when available. */
+  /** Why it is unavailable (pool-unavailable-reason.ts: a sentence, never host text), null when available. */
   readonly reason: string | null;
 }
 
@@ -32,6 +32,8 @@ interface PoolState extends RegisteredPool {
 export class PoolRegistry {
   private readonly byId = new Map<string, PoolState>();
   private refreshing: Promise<string[]> | null = null;
+  /** The probe's caller hears of refresh failures too (it logs the error behind the reason). */
+  private onProbeFailed: ((pool: RegisteredPool, error: unknown) => void) | undefined;
 
   /** Pools given here are available (probed by the caller); `unavailable` ones failed their probe. */
   constructor(pools: readonly RegisteredPool[], unavailable: readonly (RegisteredPool & { reason: string })[] = []) {
@@ -57,10 +59,12 @@ export class PoolRegistry {
     pools.forEach((pool, index) => {
       const failed = results[index];
       if (failed === undefined) up.push(pool);
-      else down.push({ ...pool, reason: publicMessage(failed.error) });
+      else down.push({ ...pool, reason: poolUnavailableReason(failed.error) });
       onProbed?.(pool, failed?.error);
     });
-    return new PoolRegistry(up, down);
+    const registry = new PoolRegistry(up, down);
+    registry.onProbeFailed = onProbed;
+    return registry;
   }
 
   /** The available pools (what capture, recovery and health iterate). */
@@ -107,7 +111,8 @@ export class PoolRegistry {
     const pool = this.byId.get(id);
     if (pool === undefined) return;
     pool.available = false;
-    pool.reason = publicMessage(error);
+    pool.reason = poolUnavailableReason(error);
+    this.onProbeFailed?.(pool, error);
   }
 
   /**
@@ -133,7 +138,10 @@ export class PoolRegistry {
         pool.reason = null;
         back.push(pool.id);
       } catch (error) {
-        pool.reason = publicMessage(error);
+        const reason = poolUnavailableReason(error);
+        // Logged when the reason changes, not every minute: the log has the host's text behind each reason.
+        if (reason !== pool.reason) this.onProbeFailed?.(pool, error);
+        pool.reason = reason;
       }
     }
     return back;

@@ -13,7 +13,8 @@
  * - the query (limit, offset and every filter): part of the key;
  * - the caller: every request resolves the container first, hit or miss, so project scope and the 404 of
  *   an unknown container are checked as without the cache; the page itself is the same for every caller
- *   who may see it;
+ *   who may see it; a miss reads the page of that resolved record (the service does not resolve again),
+ *   and the generation is taken after the resolve, so a record it wrote is part of the page's generation;
  * - the clock: nothing in a page is computed from the current time (expiry is shown as a date);
  * - an open transaction: a page read inside one may show rows a rollback removes without moving the
  *   generation, so nothing is kept or served then (the generation is `undefined`).
@@ -80,7 +81,8 @@ export function withListCache(api: SnapshotsApi, deps: SnapshotListCacheDeps): S
         return cached.result;
       }
       forget(key);
-      const result = await api.list(containerRef, query);
+      // The container just resolved: resolving it again in the service would cost a second lookup.
+      const result = await api.list(containerRef, query, record);
       // Kept only when nothing was written while it was read (the page is then exactly that generation's)
       // and it is of the same container record the key names.
       const keep =

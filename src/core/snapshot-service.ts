@@ -46,8 +46,8 @@ export class SnapshotService implements SnapshotsApi {
     return { container: container.record, snapshot };
   }
 
-  async list(containerRef: string, query: ListSnapshotsQuery): Promise<SnapshotListResult> {
-    const { record } = await this.deps.resolver.resolveForRead(containerRef);
+  async list(containerRef: string, query: ListSnapshotsQuery, resolved?: ContainerRecord): Promise<SnapshotListResult> {
+    const record = resolved ?? (await this.deps.resolver.resolveForRead(containerRef)).record;
     const { snapshots, total } = this.deps.store.listSnapshots(record.id, query);
     return { container: record, snapshots, total };
   }

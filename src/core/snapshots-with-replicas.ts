@@ -21,8 +21,8 @@ export function withReplicas(api: SnapshotsApi, replicasOf: ReplicasOf, replicas
       const result = await api.create(container, input);
       return { ...result, snapshot: attach(result.snapshot) };
     },
-    list: async (container, query) => {
-      const result = await api.list(container, query);
+    list: async (container, query, resolved) => {
+      const result = await api.list(container, query, resolved);
       const page = replicasOfPage(result.container.id, result.snapshots.map((snapshot) => snapshot.name));
       return { ...result, snapshots: result.snapshots.map((snapshot) => snapshotWith(snapshot, { replicas: page.get(snapshot.name) ?? NO_REPLICAS })) };
     },

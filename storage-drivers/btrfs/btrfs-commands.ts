@@ -16,7 +16,7 @@ export class BtrfsCommands {
 
   constructor(private readonly runner: CommandRunner) {}
 
-  /** Loads libbtrfsutil; throws an UnsupportedError naming the Debian package when it is missing. */
+  /** Loads libbtrfsutil; throws a MissingSoftwareError naming the Debian package when it is missing. */
   loadLibrary(): void {
     this.loaded ??= BtrfsUtil.load();
   }

@@ -7,7 +7,7 @@ import type { CrashCheckpoint } from '../common/crash-checkpoint.js';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors, toStorageError } from '../common/error-mapping.js';
 import { ExchangeUnsupportedError, exchangePaths } from '../common/exchange-paths.js';
-import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
+import { AlreadyExistsError, CommandFailedError, MissingSoftwareError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { mountHolding, mountHoldingIn, mountsUnder, readMounts } from '../common/mounts.js';
 import { assertNoProblems, assertSnapshotName, nameProblems } from '../common/names.js';
 import type { Readable } from 'node:stream';
@@ -84,7 +84,13 @@ export class BtrfsDriver extends DriverBase {
 
   async probe(): Promise<DriverInfo> {
     const pool = this.layout.pool;
-    const version = await this.btrfs.version();
+    const version = await this.btrfs.version().catch((error: unknown) => {
+      // The program could not start: btrfs-progs is missing (stderr says how, with the path tried; log only).
+      if (error instanceof CommandFailedError && error.exitCode === null && error.signal === null) {
+        throw new MissingSoftwareError('btrfs-progs', `the btrfs command cannot run (${error.stderr.trim()}); install btrfs-progs`, { cause: error });
+      }
+      throw error;
+    });
     // Fails here, at start-up, with the Debian package to install, rather than on the first snapshot.
     this.btrfs.loadLibrary();
     const fs = await mapErrors(`pool ${pool}`, () => statfs(pool));

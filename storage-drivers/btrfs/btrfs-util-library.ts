@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { KoffiFunc, LibraryHandle, TypeObject } from 'koffi';
-import { UnsupportedError } from '../common/errors.js';
+import { MissingSoftwareError } from '../common/errors.js';
 
 /**
  * The C functions of libbtrfsutil (btrfs-progs' library, Debian package `libbtrfsutil1`) that the btrfs
@@ -38,25 +38,37 @@ export interface BtrfsUtilLibrary {
 
 let loaded: BtrfsUtilLibrary | undefined;
 
+function requireKoffi(): typeof import('koffi') {
+  // createRequire: koffi is a native addon shipped as CommonJS; a synchronous load keeps this lazy and simple.
+  return createRequire(import.meta.url)('koffi') as typeof import('koffi');
+}
+
+/**
+ * Opens the shared library `file` (libbtrfsutil unless a test names one that is absent). A missing library
+ * is a MissingSoftwareError naming the Debian package: clients see that name, the log the loader's text.
+ */
+export function openBtrfsUtilFile(file: string = LIBRARY_FILE): LibraryHandle {
+  try {
+    return requireKoffi().load(file);
+  } catch (error) {
+    throw new MissingSoftwareError(
+      LIBRARY_PACKAGE,
+      `the btrfs driver needs ${file} (install the Debian package ${LIBRARY_PACKAGE}): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
 /**
  * Loads koffi and the library on first use (only hosts with a btrfs pool pay for it: ~a few MiB of RSS).
  * koffi's type names are process-wide, so the declarations are made once and shared.
- * Throws an UnsupportedError naming the Debian package when the library is missing.
+ * Throws a MissingSoftwareError naming the Debian package when the library is missing.
  */
 export function loadBtrfsUtilLibrary(): BtrfsUtilLibrary {
   if (loaded !== undefined) return loaded;
-  // createRequire: koffi is a native addon shipped as CommonJS; a synchronous load keeps this lazy and simple.
-  const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-  let lib: LibraryHandle;
-  let libc: LibraryHandle;
-  try {
-    lib = koffi.load(LIBRARY_FILE);
-    libc = koffi.load('libc.so.6');
-  } catch (error) {
-    throw new UnsupportedError(
-      `the btrfs driver needs ${LIBRARY_FILE} (install the Debian package ${LIBRARY_PACKAGE}): ${(error as Error).message}`,
-    );
-  }
+  const koffi = requireKoffi();
+  const lib = openBtrfsUtilFile();
+  const libc = koffi.load('libc.so.6');
   const iterator: TypeObject = koffi.opaque('btrfs_util_subvolume_iterator');
   const iteratorPointer = koffi.pointer(iterator);
   // koffi's declarations are untyped (any): each is given its C signature's TypeScript shape once, here.

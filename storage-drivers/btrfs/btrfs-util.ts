@@ -44,7 +44,7 @@ export interface SubvolumeBelow {
 export class BtrfsUtil {
   private constructor(private readonly lib: BtrfsUtilLibrary) {}
 
-  /** Throws an UnsupportedError naming the Debian package when libbtrfsutil is not installed. */
+  /** Throws a MissingSoftwareError naming the Debian package when libbtrfsutil is not installed. */
   static load(): BtrfsUtil {
     return new BtrfsUtil(loadBtrfsUtilLibrary());
   }

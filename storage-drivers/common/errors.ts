@@ -54,6 +54,21 @@ export class UnsupportedError extends StorageError {
 }
 
 /**
+ * Software the driver needs is not installed on the host (a library, a command). `missing` names it the way
+ * an operator installs it ("libbtrfsutil1") and may be shown to clients; the message keeps the loader's or
+ * spawn's own text (which can name host paths) for the log.
+ */
+export class MissingSoftwareError extends StorageError {
+  constructor(
+    readonly missing: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('unsupported', message, options);
+  }
+}
+
+/**
  * The dataset holds datasets nested in it (btrfs subvolumes, ZFS child datasets) that this operation
  * cannot capture. `relativePaths` are relative to the dataset's root, so they can be shown to clients.
  */

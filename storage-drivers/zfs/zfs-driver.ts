@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { CommandRunner } from '../common/command-runner.js';
 import type { DriverWarn } from '../driver-registration.js';
 import { DriverBase } from '../driver-base.js';
-import { AlreadyExistsError, CommandFailedError, NotFoundError, UnsupportedError } from '../common/errors.js';
+import { AlreadyExistsError, CommandFailedError, MissingSoftwareError, NotFoundError, UnsupportedError } from '../common/errors.js';
 import { nestedDatasetsError } from './zfs-children.js';
 import { findMount } from '../common/mounts.js';
 import type { Readable } from 'node:stream';
@@ -67,7 +67,7 @@ export class ZfsDriver extends DriverBase {
       rootExists = await this.zfs.datasetExists(this.names.root);
     } catch (error) {
       if (error instanceof CommandFailedError && error.exitCode === null) {
-        throw new NotFoundError(`the zfs command cannot run (${error.stderr.trim()}); install ZFS (zfs-fuse or OpenZFS)`);
+        throw new MissingSoftwareError('ZFS (zfs-fuse or OpenZFS)', `the zfs command cannot run (${error.stderr.trim()}); install ZFS (zfs-fuse or OpenZFS)`, { cause: error });
       }
       throw error;
     }

@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { AccessContext, runWithAccess } from '../../src/core/access/access-context.js';
 import type { ListSnapshotsQuery, SnapshotListResult, SnapshotsApi } from '../../src/core/api-types.js';
 import { ContainerResolver } from '../../src/core/container-resolver.js';
+import type { ContainerRecord } from '../../src/core/model.js';
 import type { LiveContainer } from '../../src/core/ports.js';
 import { DEFAULT_LIST_CACHE_PAGES, listCachePagesFrom, withListCache } from '../../src/core/snapshot-list-cache.js';
 import { SnapshotService, type SnapshotServiceDeps } from '../../src/core/snapshot-service.js';
@@ -24,16 +25,22 @@ describe('store: what a cached list page depends on', () => {
   const live: { current: LiveContainer | undefined } = {
     current: { id: CONTAINER_ID, name: 'web', image: 'busybox', state: { status: 'running', running: true, paused: false }, config: sampleConfig() },
   };
-  const runtime = { resolveContainer: (ref: string) => Promise.resolve(live.current !== undefined && (ref === live.current.name || ref === live.current.id) ? live.current : undefined) };
+  let dockerLookups = 0;
+  const runtime = {
+    resolveContainer: (ref: string) => {
+      dockerLookups += 1;
+      return Promise.resolve(live.current !== undefined && (ref === live.current.name || ref === live.current.id) ? live.current : undefined);
+    },
+  };
   const resolver = new ContainerResolver(runtime, test.store, test.clock);
   const replicas = new ReplicaStore(test.db);
   // Only the list is called: the service's other collaborators are not needed.
   const service = new SnapshotService({ store: test.store, resolver, clock: test.clock } as unknown as SnapshotServiceDeps);
   let reads = 0;
   const counted = {
-    list: (ref: string, query: ListSnapshotsQuery) => {
+    list: (ref: string, query: ListSnapshotsQuery, resolved?: ContainerRecord) => {
       reads += 1;
-      return service.list(ref, query);
+      return service.list(ref, query, resolved);
     },
   } as unknown as SnapshotsApi;
   const uncached = withReplicas(counted, (c, n) => replicas.listReplicasOfSnapshot(c, n), (c, names) => replicas.listReplicasOfSnapshots(c, names));
@@ -147,6 +154,14 @@ describe('store: what a cached list page depends on', () => {
     const beforeBig = reads;
     await tooBig.list('web', all);
     assert.equal(reads, beforeBig + 1);
+  });
+
+  it('a miss asks Docker for the container once: the service lists the record the cache resolved', async () => {
+    const before = { dockerLookups, reads };
+    await cached.list('web', { limit: 7, offset: 0 });
+    assert.equal(reads, before.reads + 1, 'a miss');
+    assert.equal(dockerLookups, before.dockerLookups + 1);
+    await assertFresh('web', { limit: 7, offset: 0 });
   });
 
   it('keeps no page with COWSNAP_LIST_CACHE_PAGES=0 (the uncached path, for measuring it)', async () => {

@@ -27,7 +27,7 @@ export function trackedSnapshots(api: SnapshotsApi, deps: TrackedSnapshotsDeps):
     );
   const snapshotName = (id: string, ref: string): string | null => store.resolveSnapshot(id, ref)?.name ?? null;
   return {
-    list: (container, query) => api.list(container, query),
+    list: (container, query, resolved) => api.list(container, query, resolved),
     get: (container, snapshot) => api.get(container, snapshot),
     update: (container, snapshot, input) => api.update(container, snapshot, input),
     async create(container, input) {
