@@ -221,6 +221,7 @@ async function wire(
     sizes: { exclusiveBytes: (filesystems, name) => creator.exclusiveBytes(filesystems, name) },
     clock,
     logger,
+    commitsWithoutFsync: commitsWithoutFsync(opened.db),
   });
   const creator: SnapshotCreator = new SnapshotCreator({
     store: access.snapshotQuota(store),

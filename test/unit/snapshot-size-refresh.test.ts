@@ -8,7 +8,8 @@ function snapshot(id: number, sizeBytes: number | null, state: SnapshotRecord['s
   return { id, name: `snap-${String(id)}`, state, sizeBytes, filesystems: [] } as unknown as SnapshotRecord;
 }
 
-function setup(measured: () => number | undefined) {
+function setup(measured: () => number | undefined, options: { commitsWithoutFsync?: <T>(body: () => T) => T; onWrite?: () => void } = {}) {
+  const { commitsWithoutFsync, onWrite } = options;
   const clock = new ManualClock('2026-05-01T00:00:00Z');
   const rows = new Map<number, SnapshotRecord>([[1, snapshot(1, null)], [2, snapshot(2, 10, 'deleting')]]);
   let measurements = 0;
@@ -16,6 +17,7 @@ function setup(measured: () => number | undefined) {
     store: {
       getSnapshot: (id) => rows.get(id),
       setSnapshotSize: (id, size) => {
+        onWrite?.();
         const row = rows.get(id);
         if (row !== undefined) rows.set(id, { ...row, sizeBytes: size });
       },
@@ -28,6 +30,7 @@ function setup(measured: () => number | undefined) {
     },
     clock,
     freshMs: 30_000,
+    ...(commitsWithoutFsync !== undefined && { commitsWithoutFsync }),
   });
   return { clock, rows, refresh, count: () => measurements };
 }
@@ -38,6 +41,24 @@ describe('SnapshotSizeRefresh: sizes measured off the request path', () => {
     t.refresh.measureSoon(1);
     await t.refresh.idle();
     assert.equal(t.rows.get(1)?.sizeBytes, 4096);
+  });
+
+  it('writes a measured size without an fsync of its own (measured again after any restart)', async () => {
+    let relaxed = false;
+    const writes: boolean[] = [];
+    const commitsWithoutFsync = <T>(body: () => T): T => {
+      relaxed = true;
+      try {
+        return body();
+      } finally {
+        relaxed = false;
+      }
+    };
+    const t = setup(() => 4096, { commitsWithoutFsync, onWrite: () => writes.push(relaxed) });
+    t.refresh.measureSoon(1);
+    await t.refresh.idle();
+    assert.equal(t.rows.get(1)?.sizeBytes, 4096);
+    assert.deepEqual(writes, [true]);
   });
 
   it('a burst of reads of a stale size costs one measurement; a fresh size costs none until it ages', async () => {
