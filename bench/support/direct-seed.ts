@@ -20,8 +20,8 @@ import { openStore } from '../../src/store/open-store.js';
 const DAY_MS = 86_400_000;
 
 /**
- * Adds `extraPerContainer` snapshots next to each snapshot in the database (one per container, made through
- * the API), `parallel` storage calls at a time. Returns how many it made.
+ * Adds `extraPerContainer` snapshots per container next to the newest ready snapshot of each container in the
+ * database (made through the API), `parallel` storage calls at a time. Returns how many it made.
  */
 export async function seedDirectly(options: {
   databasePath: string;
@@ -29,6 +29,8 @@ export async function seedDirectly(options: {
   poolMountPoint: string;
   extraPerContainer: number;
   parallel?: number;
+  /** Only next to the snapshots of these containers (default: every container's). */
+  containerIds?: readonly string[];
 }): Promise<number> {
   const runner = new ExecFileRunner();
   const layout = new BtrfsLayout(options.poolMountPoint);
@@ -36,7 +38,15 @@ export async function seedDirectly(options: {
   try {
     const { store } = opened;
     const relaxed = commitsWithoutFsync(opened.db);
-    const templates = store.listAllSnapshots().filter((s) => s.state === 'ready');
+    const wanted = options.containerIds === undefined ? undefined : new Set(options.containerIds);
+    // One template per container: the newest ready snapshot the API made on it.
+    const newest = new Map<string, SnapshotRecord>();
+    for (const s of store.listAllSnapshots()) {
+      if (s.state !== 'ready' || (wanted !== undefined && !wanted.has(s.containerId))) continue;
+      const seen = newest.get(s.containerId);
+      if (seen === undefined || s.createdAt > seen.createdAt) newest.set(s.containerId, s);
+    }
+    const templates = [...newest.values()];
     const jobs: SnapshotRecord[] = templates.flatMap((template) => Array.from({ length: options.extraPerContainer }, () => template));
     let next = 0;
     let made = 0;
