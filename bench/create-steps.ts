@@ -46,6 +46,8 @@ const { values } = parseArgs({
     existing: { type: 'string', default: '0' },
     pause: { type: 'string', default: '300' },
     'direct-seed': { type: 'boolean', default: false },
+    /** With --direct-seed: quotas off while seeding, on again with a waited rescan (support/direct-seed.ts). */
+    'seed-without-quotas': { type: 'boolean', default: false },
   },
 });
 
@@ -153,7 +155,7 @@ try {
   const existing = Number(values.existing);
   const seedStarted = performance.now();
   if (values['direct-seed']) {
-    await seedDirectly({ databasePath: service.config.databasePath, keyFile: service.config.keyFile, poolMountPoint: engine.pool.mountPoint, extraPerContainer: existing, containerIds: [container.id] });
+    await seedDirectly({ databasePath: service.config.databasePath, keyFile: service.config.keyFile, poolMountPoint: engine.pool.mountPoint, extraPerContainer: existing, containerIds: [container.id], withoutQuotas: values['seed-without-quotas'] });
   } else {
     for (let i = 0; i < existing; i += 1) {
       const made = await service.api('POST', '/containers/steps/snapshots', {});

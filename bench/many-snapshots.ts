@@ -13,7 +13,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import pino from 'pino';
 import { startService } from '../src/service.js';
 import { ReaperQueries } from '../src/store/reaper-queries.js';
-import { ExecFileRunner } from '../storage-drivers/common/command-runner.js';
 import { testServiceConfig } from '../test/support/cowsnap-service.js';
 import { callService as call } from './support/service-call.js';
 import { createDockerEngine } from '../test/support/docker-engine.js';
@@ -29,18 +28,12 @@ const { values } = parseArgs({
     containers: { type: 'string', default: '100' },
     'per-container': { type: 'string', default: '100' },
     'no-build': { type: 'boolean', default: false },
-    /**
-     * Quotas off while seeding directly, then on again with a waited rescan, before anything is measured:
-     * with quotas on each raw snapshot costs more as the pool fills (~170/min at 4,000 on this VM; the first
-     * 10,000 run took 35 min for its first 4,000), without them 9,900 take minutes. The measured state is the
-     * same: quotas on, every snapshot with its level-0 qgroup, consistent.
-     */
+    /** Quotas off while seeding directly, on again (waited rescan) before measuring: support/direct-seed.ts. */
     'seed-without-quotas': { type: 'boolean', default: false },
   },
 });
 const containers = Number(values.containers);
 const perContainer = Number(values['per-container']);
-const runner = new ExecFileRunner();
 const LIST_SQL = 'SELECT * FROM snapshots WHERE container_id = ? ORDER BY created_at DESC, id DESC LIMIT 50';
 
 interface Figures {
@@ -158,12 +151,7 @@ try {
 
   console.error(`seeding ${String(containers * (perContainer - 1))} more directly ...`);
   const directStarted = performance.now();
-  if (values['seed-without-quotas']) await runner.run('btrfs', ['quota', 'disable', engine.pool.mountPoint]);
-  const made = await seedDirectly({ databasePath: config.databasePath, keyFile: config.keyFile, poolMountPoint: engine.pool.mountPoint, extraPerContainer: perContainer - 1 });
-  if (values['seed-without-quotas']) {
-    await runner.run('btrfs', ['quota', 'enable', engine.pool.mountPoint]);
-    await runner.run('btrfs', ['quota', 'rescan', '-w', engine.pool.mountPoint]);
-  }
+  const made = await seedDirectly({ databasePath: config.databasePath, keyFile: config.keyFile, poolMountPoint: engine.pool.mountPoint, extraPerContainer: perContainer - 1, withoutQuotas: values['seed-without-quotas'] });
   const directSeedMs = performance.now() - directStarted;
 
   const many = await measure(containers + made, ids[0] ?? '');

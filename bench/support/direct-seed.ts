@@ -31,8 +31,26 @@ export async function seedDirectly(options: {
   parallel?: number;
   /** Only next to the snapshots of these containers (default: every container's). */
   containerIds?: readonly string[];
+  /**
+   * Quotas off while seeding, then on again with a waited rescan: with quotas on each raw snapshot costs more
+   * as the pool fills (~170/min at 4,000 on the 2-core VM), without them thousands take minutes. What is left
+   * is the same: quotas on, each snapshot with its level-0 qgroup, the qgroup tree consistent.
+   */
+  withoutQuotas?: boolean;
 }): Promise<number> {
   const runner = new ExecFileRunner();
+  if (options.withoutQuotas === true) await runner.run('btrfs', ['quota', 'disable', options.poolMountPoint]);
+  try {
+    return await seed(options, runner);
+  } finally {
+    if (options.withoutQuotas === true) {
+      await runner.run('btrfs', ['quota', 'enable', options.poolMountPoint]);
+      await runner.run('btrfs', ['quota', 'rescan', '-w', options.poolMountPoint]);
+    }
+  }
+}
+
+async function seed(options: Parameters<typeof seedDirectly>[0], runner: ExecFileRunner): Promise<number> {
   const layout = new BtrfsLayout(options.poolMountPoint);
   const opened = openStore({ databasePath: options.databasePath, keyFile: options.keyFile });
   try {
