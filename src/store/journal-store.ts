@@ -9,6 +9,12 @@ import { NotFoundError } from '../errors/not-found-error.js';
 import type { Database } from './database.js';
 import { toJournalEntry, toMillis, type OperationRow } from './row-mapping.js';
 
+/**
+ * Runs on every reaper pass. INDEXED BY: preparing fails rather than reading every entry ever kept, should
+ * the index (migrations.ts, JOURNAL_PRUNE_INDEX) go missing.
+ */
+export const JOURNAL_PRUNE_SQL = "DELETE FROM operations INDEXED BY operations_finished WHERE state <> 'running' AND updated_at < ?";
+
 export class JournalStore {
   private readonly insert: Statement<[{ kind: OperationKind; containerId: string; snapshotName: string | null; payload: string; now: number }], OperationRow>;
   private readonly byId: Statement<[number], OperationRow>;
@@ -29,7 +35,7 @@ export class JournalStore {
     this.setStep = db.prepare('UPDATE operations SET step = ?, payload = ?, updated_at = ? WHERE id = ?');
     this.finish = db.prepare('UPDATE operations SET state = ?, error = ?, updated_at = ? WHERE id = ?');
     this.running = db.prepare("SELECT * FROM operations WHERE state = 'running' ORDER BY id");
-    this.prune = db.prepare("DELETE FROM operations WHERE state <> 'running' AND updated_at < ?");
+    this.prune = db.prepare(JOURNAL_PRUNE_SQL);
   }
 
   /** Opens a `running` entry at step "started". */

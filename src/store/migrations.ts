@@ -288,6 +288,11 @@ DROP INDEX snapshots_project_state;
 CREATE INDEX snapshots_project_usage ON snapshots (project_id, state, size_bytes);
 `;
 
+// The reaper's pass prunes finished journal entries (one per create, delete, restore, copy kept for the
+// retention days): without an index that DELETE read every row each pass, 5.6 ms at 10,000 (issue #17: the
+// reaper pass stays flat with 100 containers × 100 snapshots).
+const JOURNAL_PRUNE_INDEX = `CREATE INDEX operations_finished ON operations (updated_at) WHERE state <> 'running';`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'containers, snapshots, snapshot filesystems, operation journal', up: (db) => db.exec(V1_CORE_TABLES) },
   { description: 'snapshot schedules; reaper retry state on snapshots', up: (db) => db.exec(V2_SCHEDULES_AND_REAPER) },
@@ -299,6 +304,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { description: 'snapshot totals per pool and state kept by triggers (/metrics)', up: (db) => db.exec(V8_SNAPSHOT_POOL_TOTALS) },
   { description: "a project's snapshot count and bytes read from an index alone (/metrics, quotas)", up: (db) => db.exec(PROJECT_USAGE_INDEX) },
   { description: 'containers owed a start: stopped by cowsnap when Docker went away', up: (db) => db.exec(V9_OWED_STARTS) },
+  { description: 'finished journal entries found by an index when pruned (the reaper pass)', up: (db) => db.exec(JOURNAL_PRUNE_INDEX) },
 ];
 
 export interface MigrationResult {

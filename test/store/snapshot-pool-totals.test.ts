@@ -1,7 +1,8 @@
 /**
  * The snapshot totals /metrics reads are kept by triggers, not recounted per scrape: they must equal a
- * full recount (POOL_TOTALS_SQL) after an upgrade from the schema before them, and after every create,
- * size change, state change, filesystem rewrite and delete the store makes.
+ * full recount (POOL_TOTALS_SQL) after an upgrade from the schema before them, after every create,
+ * size change, state change, filesystem rewrite and delete the store makes, after the reaper deletes expired
+ * snapshots (some deletes failing half-way), and after the store is closed and opened again (a restart).
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -9,12 +10,19 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { CapturedFilesystem } from '../../src/core/model.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { ContainerLocks } from '../../src/core/container-lock.js';
+import { PoolRegistry } from '../../src/core/pool-registry.js';
+import { Reaper } from '../../src/core/reaper.js';
+import { SnapshotDeleter } from '../../src/core/snapshot-deleter.js';
+import type { StorageDriver } from '../../storage-drivers/driver.js';
 import { migrate, MIGRATIONS, userVersion } from '../../src/store/migrations.js';
+import { ReaperQueries } from '../../src/store/reaper-queries.js';
 import { loadOrCreateKey, SecretBox } from '../../src/store/secret-box.js';
 import { SnapshotStore } from '../../src/store/snapshot-store.js';
 import { POOL_TOTALS_SQL, SnapshotTotals } from '../../src/store/snapshot-totals.js';
 import { scratchDir } from '../support/scratch.js';
-import { CONTAINER_ID, createTestStore, newSnapshot, withContainer } from './store-fixture.js';
+import { CONTAINER_ID, createTestStore, newSnapshot, withContainer, type TestStore } from './store-fixture.js';
 
 type Totals = Map<string, { snapshots: number; bytes: number }>;
 
@@ -99,6 +107,63 @@ describe('store: snapshot totals kept by triggers', () => {
     test.db.prepare('DELETE FROM snapshots').run();
     check('everything deleted');
     assert.deepEqual(totals.byPoolAndState(), []);
+  });
+
+  it('stay equal to a recount after the reaper deletes expired snapshots, and after a restart', async () => {
+    const reaped = createTestStore();
+    try {
+      const store = withContainer(reaped);
+      const check = (step: string, test: TestStore = reaped): void => {
+        assert.deepEqual(keyed(new SnapshotTotals(test.db).byPoolAndState()), recount(test.db), step);
+      };
+      const start = reaped.clock.now().getTime();
+      for (let i = 0; i < 120; i += 1) {
+        const layout = (LAYOUTS[i % LAYOUTS.length] ?? []).map((f) => ({ ...f }));
+        // A third never expires, the rest expire one minute apart from a minute from now.
+        const expiresAt = i % 3 === 0 ? null : new Date(start + 60_000 * (1 + (i % 40)));
+        const reserved = store.reserveSnapshot(newSnapshot({ createdAt: new Date(start - 1000 * (120 - i)), expiresAt, filesystems: layout }));
+        if (i % 5 === 4) store.markSnapshotFailed(reserved.id, 'boom', new Date(start + 30_000));
+        else store.markSnapshotReady(reserved.id, { sizeBytes: i % 7 === 0 ? null : 1000 * (i + 1), filesystems: layout });
+      }
+      check('seeded');
+      // The storage of snapshots on pool 'other' cannot be removed yet: their deletes fail half-way and stay `deleting`.
+      let otherFails = true;
+      const driver = (pool: string): StorageDriver =>
+        ({ destroySnapshot: () => (pool === 'other' && otherFails ? Promise.reject(new Error('device busy')) : Promise.resolve()) }) as unknown as StorageDriver;
+      const pools = new PoolRegistry(['main', 'tank', 'other'].map((id) => ({ id, driver: driver(id) })));
+      const clock = new ManualClock(reaped.clock.now().toISOString());
+      const reaperFor = (test: TestStore): Reaper =>
+        new Reaper({ reaperStore: new ReaperQueries(test.db), store: test.store, deleter: new SnapshotDeleter(test.store, pools), locks: new ContainerLocks(0), clock }, { baseBackoffMs: 0, maxBackoffMs: 0 });
+      const countOf = (test: TestStore): number => (test.db.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }).n;
+
+      let reaper = reaperFor(reaped);
+      assert.equal((await reaper.reap()).deleted, 0, 'nothing is due yet');
+      check('nothing due');
+      clock.advance(31_000); // the failed ones' expiry
+      const failedReap = await reaper.reap();
+      assert.ok(failedReap.deleted > 0 && failedReap.failed.length > 0, JSON.stringify(failedReap));
+      check('failed snapshots reaped, some deletes failing');
+      clock.advance(20 * 60_000);
+      await reaper.reap();
+      check('half the ready ones reaped');
+      const beforeRestart = recount(reaped.db);
+      assert.ok([...beforeRestart.keys()].some((key) => key.endsWith('/deleting')), 'a delete that failed left a deleting snapshot');
+
+      reaped.reopen();
+      check('after a restart');
+      assert.deepEqual(recount(reaped.db), beforeRestart, 'the restart changed no snapshot');
+      otherFails = false;
+      clock.advance(30 * 60_000);
+      reaper = reaperFor(reaped);
+      await reaper.reap();
+      check('everything due reaped after the restart');
+      // Failed snapshots expire too (their cap), so only the ready ones without an expiry stay: i % 3 = 0, i % 5 ≠ 4.
+      assert.equal(countOf(reaped), 32, 'only the 32 ready snapshots that never expire are left');
+      reaped.reopen();
+      check('after a second restart');
+    } finally {
+      await reaped.destroy();
+    }
   });
 
   it('are computed right by the upgrade from the schema before them', () => {
