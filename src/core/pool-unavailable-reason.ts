@@ -14,5 +14,6 @@ export function poolUnavailableReason(error: unknown): string {
   if (error instanceof AppError) return `${error.message} (${error.code})`;
   // No request id to search for here: the log line carries the pool id.
   const code = error instanceof StorageError ? toPublicError(error).code : 'internal_error';
-  return `its storage check failed (${code}); the service log has the details under this pool's id`;
+  // Ends with the code, like every other reason: clients and scripts read the code last.
+  return `its storage check failed; the service log has the details under this pool's id (${code})`;
 }
