@@ -80,17 +80,15 @@ export class CaptureResolver implements CapturePort {
     ]);
     const entries: CaptureEntry[] = [rootfs];
     const capturedAt = new Map<string, string>();
-    for (const [index, entry] of mountEntries.entries()) {
-      const mount = mounts[index];
-      if (mount === undefined) continue;
+    for (const entry of mountEntries) {
       const key = entry.filesystem === null ? undefined : `${entry.filesystem.pool}\0${entry.filesystem.dataset}`;
       const first = key === undefined ? undefined : capturedAt.get(key);
       if (key !== undefined && first !== undefined) {
         // One dataset mounted twice is snapshotted once; the second mount sees the same restored data.
-        entries.push(notCaptured('mount', mount.destination, mount.source, `same dataset as ${first}, captured there`));
+        entries.push(notCaptured('mount', entry.mountPoint, entry.source, `same dataset as ${first}, captured there`));
         continue;
       }
-      if (key !== undefined) capturedAt.set(key, mount.destination);
+      if (key !== undefined) capturedAt.set(key, entry.mountPoint);
       entries.push(entry);
     }
     return entries;

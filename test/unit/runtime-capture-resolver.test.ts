@@ -82,6 +82,7 @@ describe('capture set', () => {
       ['/vol', 'Docker volume "v": volumes are not captured; bind-mount a subvolume or dataset of a pool instead'],
     ]);
     assert.equal(entries.find((e) => e.mountPoint === '/run')?.source, null);
+    assert.equal(entries.find((e) => e.mountPoint === '/app2')?.source, '/pool/app');
     assert.deepEqual(entries[1]?.filesystem, { role: 'mount', mountPoint: '/app', driver: 'btrfs', pool: 'docker-pool', dataset: '/pool/app' });
   });
 
