@@ -30,14 +30,14 @@ export class StorageInfoCache {
   }
 
   /**
-   * `cached`: the kept answer if still fresh (concurrent callers share one ask). Otherwise Docker is asked
-   * (a health check wants to know Docker answers now), and that answer is kept.
+   * `cached`: the kept answer if still fresh (concurrent callers share one ask), else a new ask that is
+   * kept. Without it Docker is asked and the cache left as it is (a health check wants to know Docker
+   * answers now; its failure must not drop an answer the stream still vouches for).
    */
   get(options: { cached?: boolean } = {}): Promise<StorageInfo> {
+    if (options.cached !== true) return this.ask();
     const known = this.known;
-    if (options.cached === true && known !== undefined && (this.live || this.now() - known.at <= STORAGE_INFO_TTL_MS)) {
-      return known.info;
-    }
+    if (known !== undefined && (this.live || this.now() - known.at <= STORAGE_INFO_TTL_MS)) return known.info;
     const asked = { at: this.now(), info: this.ask() };
     this.known = asked;
     asked.info.catch(() => {

@@ -36,8 +36,11 @@ describe('docker info cache', () => {
     fail(false);
     assert.deepEqual(await cache.get({ cached: true }), INFO);
     assert.equal(asks(), 3, 'older than 5 s: asked again; the failure was not kept');
-    await cache.get();
+    fail(true);
+    await assert.rejects(cache.get(), ServiceUnavailableError);
     assert.equal(asks(), 4, 'an uncached call (the health check) always asks');
+    assert.deepEqual(await cache.get({ cached: true }), INFO);
+    assert.equal(asks(), 4, 'and leaves the kept answer as it was');
   });
 
   it('while the stream is connected keeps an answer past 5 s, until the connection ends', async () => {
