@@ -39,7 +39,7 @@ interface Leftovers {
   dirs: string[];
 }
 
-async function findLeftovers(): Promise<Leftovers> {
+function findLeftovers(): Leftovers {
   const daemons: { pid: number; what: string }[] = [];
   for (const line of run('ps', ['-eo', 'pid=,args=']).split('\n')) {
     const match = /^\s*(\d+)\s+(.*)$/.exec(line);
@@ -49,7 +49,7 @@ async function findLeftovers(): Promise<Leftovers> {
       daemons.push({ pid: Number(match[1]), what: args.slice(0, 160) });
     }
   }
-  const mounts = (await readMounts())
+  const mounts = readMounts()
     .map((m) => m.mountPoint)
     .filter((mountPoint) => mountPoint.startsWith(`${TEST_ROOT}/`) && !isLiveOwner(mountPoint))
     .sort((a, b) => b.length - a.length);
@@ -105,7 +105,7 @@ function processesUsingDevices(devices: readonly string[]): number[] {
 }
 
 async function sweep(): Promise<void> {
-  const found = await findLeftovers();
+  const found = findLeftovers();
   // Containers of a killed run's dockerd hold its pool busy from their mount namespaces: they go first.
   for (const dir of found.dirs) killDockerTreeSync(dir);
   for (const { pid } of found.daemons) {
@@ -134,7 +134,7 @@ async function sweep(): Promise<void> {
   if (existsSync(usersDir)) {
     for (const name of readdirSync(usersDir)) if (!isAlive(Number(name))) rmSync(join(usersDir, name), { force: true });
   }
-  const left = await findLeftovers();
+  const left = findLeftovers();
   for (const dir of left.dirs) {
     // Only once nothing is mounted below it: rm -r must never walk into a live filesystem.
     if (!left.mounts.some((m) => m.startsWith(`${dir}/`))) rmSync(dir, { recursive: true, force: true });
@@ -143,8 +143,8 @@ async function sweep(): Promise<void> {
   if (removed.length > 0) console.log(`swept leftovers of earlier test runs:\n  ${removed.join('\n  ')}`);
 }
 
-async function check(): Promise<void> {
-  const leftovers = describe(await findLeftovers());
+function check(): void {
+  const leftovers = describe(findLeftovers());
   if (leftovers.length === 0) {
     console.log('leak check: no mounts, loop devices, zpools, dockerd, zfs-fuse or Ceph daemons left by the tests');
     return;
@@ -166,7 +166,7 @@ if (mode === 'sweep' && process.argv[3] === '--wait') {
   await waitForTestProcesses();
   await sweep();
 } else if (mode === 'sweep') await sweep();
-else if (mode === 'check') await check();
+else if (mode === 'check') check();
 else {
   console.error('usage: test-leftovers.ts sweep [--wait] | check');
   process.exitCode = 2;

@@ -18,6 +18,13 @@ export interface PoolStatus {
   readonly reason: string | null;
 }
 
+export interface PoolRegistryOptions {
+  /** Configured pools whose probe failed, with why. */
+  readonly unavailable?: readonly (RegisteredPool & { reason: string })[];
+  /** Hears of every later probe failure too (refresh, markUnavailable): the caller logs the error behind the reason. */
+  readonly onProbeFailed?: ((pool: RegisteredPool, error: unknown) => void) | undefined;
+}
+
 interface PoolState extends RegisteredPool {
   available: boolean;
   reason: string | null;
@@ -32,13 +39,13 @@ interface PoolState extends RegisteredPool {
 export class PoolRegistry {
   private readonly byId = new Map<string, PoolState>();
   private refreshing: Promise<string[]> | null = null;
-  /** The probe's caller hears of refresh failures too (it logs the error behind the reason). */
-  private onProbeFailed: ((pool: RegisteredPool, error: unknown) => void) | undefined;
+  private readonly onProbeFailed: ((pool: RegisteredPool, error: unknown) => void) | undefined;
 
-  /** Pools given here are available (probed by the caller); `unavailable` ones failed their probe. */
-  constructor(pools: readonly RegisteredPool[], unavailable: readonly (RegisteredPool & { reason: string })[] = []) {
+  /** Pools given here are available (probed by the caller); `options.unavailable` ones failed their probe. */
+  constructor(pools: readonly RegisteredPool[], options: PoolRegistryOptions = {}) {
     for (const pool of pools) this.byId.set(pool.id, { ...pool, available: true, reason: null });
-    for (const pool of unavailable) this.byId.set(pool.id, { ...pool, available: false });
+    for (const pool of options.unavailable ?? []) this.byId.set(pool.id, { ...pool, available: false });
+    this.onProbeFailed = options.onProbeFailed;
   }
 
   /** Probes each pool; a failing probe makes that pool unavailable, never the whole service. */
@@ -62,9 +69,7 @@ export class PoolRegistry {
       else down.push({ ...pool, reason: poolUnavailableReason(failed.error) });
       onProbed?.(pool, failed?.error);
     });
-    const registry = new PoolRegistry(up, down);
-    registry.onProbeFailed = onProbed;
-    return registry;
+    return new PoolRegistry(up, { unavailable: down, onProbeFailed: onProbed });
   }
 
   /** The available pools (what capture, recovery and health iterate). */

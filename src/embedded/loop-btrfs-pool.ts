@@ -44,7 +44,7 @@ export async function openLoopBtrfsPool(runner: CommandRunner, options: LoopBtrf
     const label = options.label !== undefined ? ['--label', options.label] : [];
     await runner.run('mkfs.btrfs', ['-q', ...label, options.imagePath]);
   }
-  const mounted = await findMount(options.mountPoint);
+  const mounted = findMount(options.mountPoint);
   if (mounted === undefined) {
     await runner.run('mount', ['-o', 'loop', '-t', 'btrfs', options.imagePath, options.mountPoint]);
   } else if (mounted.fsType !== 'btrfs') {
@@ -56,7 +56,7 @@ export async function openLoopBtrfsPool(runner: CommandRunner, options: LoopBtrf
 
 /** Unmounts everything at and below the mount point, then makes sure no loop device still holds the image. */
 export async function closeLoopBtrfsPool(runner: CommandRunner, pool: LoopBtrfsPool): Promise<void> {
-  for (const mount of await mountsUnder(pool.mountPoint)) {
+  for (const mount of mountsUnder(pool.mountPoint)) {
     await unmountWithRetry(runner, mount.mountPoint);
   }
   await detachLoopDevices(runner, pool.imagePath);
@@ -70,7 +70,7 @@ async function unmountWithRetry(runner: CommandRunner, mountPoint: string): Prom
       await runner.run('umount', [mountPoint]);
       return;
     } catch (error) {
-      if ((await findMount(mountPoint)) === undefined) return;
+      if (findMount(mountPoint) === undefined) return;
       if (attempt >= 20) throw error;
       await sleep(250);
     }

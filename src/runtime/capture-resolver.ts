@@ -19,18 +19,12 @@ export interface CapturePool {
 }
 
 export interface CaptureRuntime {
-  /** `cached`: an answer the runtime knows is still true may be reused (DockerRuntime: while its event stream lasts). */
+  /** `cached`: a kept answer may be reused (DockerRuntime: while its event stream lasts, else at most 5 s). */
   storageInfo(options?: { cached?: boolean }): Promise<StorageInfo>;
   rootfsLayerPath(containerId: string, dataRoot: string): Promise<string>;
 }
 
 export interface CaptureResolverOptions {
-  /**
-   * How long `docker info` is reused when the runtime cannot vouch for it (its event stream is down):
-   * listing many containers should not ask Docker once per container.
-   */
-  readonly storageInfoTtlMs?: number;
-  readonly now?: () => number;
   /**
    * Configured pools that are down. A path inside one (when its mount path is known) is reported as not
    * captured, naming the pool; the snapshot creator refuses such a snapshot (503) rather than make it without.
@@ -42,9 +36,6 @@ export interface CaptureResolverOptions {
 type CaptureInput = LiveContainer & { readonly graphDriver?: string };
 
 export class CaptureResolver implements CapturePort {
-  private cached: { readonly at: number; readonly info: Promise<StorageInfo> } | undefined;
-  private readonly ttlMs: number;
-  private readonly now: () => number;
   private readonly availablePools: () => readonly CapturePool[];
   private readonly unavailablePools: () => readonly { id: string; path?: string; reason: string }[];
 
@@ -54,8 +45,6 @@ export class CaptureResolver implements CapturePort {
     pools: readonly CapturePool[] | (() => readonly CapturePool[]),
     options: CaptureResolverOptions = {},
   ) {
-    this.ttlMs = options.storageInfoTtlMs ?? 5_000;
-    this.now = options.now ?? Date.now;
     this.availablePools = typeof pools === 'function' ? pools : (): readonly CapturePool[] => pools;
     this.unavailablePools = options.unavailablePools ?? ((): [] => []);
   }
@@ -71,7 +60,7 @@ export class CaptureResolver implements CapturePort {
   }
 
   async captureSet(container: CaptureInput): Promise<CaptureEntry[]> {
-    const storage = await this.storageInfo();
+    const storage = await this.runtime.storageInfo({ cached: true });
     const mounts = [...container.config.mounts].sort((a, b) => a.destination.localeCompare(b.destination));
     // Each entry is a few filesystem calls of its own: asked all at once, a create waits for the slowest.
     const [rootfs, ...mountEntries] = await Promise.all([
@@ -80,17 +69,15 @@ export class CaptureResolver implements CapturePort {
     ]);
     const entries: CaptureEntry[] = [rootfs];
     const capturedAt = new Map<string, string>();
-    for (const [index, entry] of mountEntries.entries()) {
-      const mount = mounts[index];
-      if (mount === undefined) continue;
+    for (const entry of mountEntries) {
       const key = entry.filesystem === null ? undefined : `${entry.filesystem.pool}\0${entry.filesystem.dataset}`;
       const first = key === undefined ? undefined : capturedAt.get(key);
       if (key !== undefined && first !== undefined) {
         // One dataset mounted twice is snapshotted once; the second mount sees the same restored data.
-        entries.push(notCaptured('mount', mount.destination, mount.source, `same dataset as ${first}, captured there`));
+        entries.push(notCaptured('mount', entry.mountPoint, entry.source, `same dataset as ${first}, captured there`));
         continue;
       }
-      if (key !== undefined) capturedAt.set(key, mount.destination);
+      if (key !== undefined) capturedAt.set(key, entry.mountPoint);
       entries.push(entry);
     }
     return entries;
@@ -154,19 +141,6 @@ export class CaptureResolver implements CapturePort {
       if (dataset !== undefined) return { role, mountPoint, driver: pool.driver.info().name, pool: pool.id, dataset };
     }
     return undefined;
-  }
-
-  private storageInfo(): Promise<StorageInfo> {
-    const now = this.now();
-    if (this.cached === undefined || now - this.cached.at > this.ttlMs) {
-      const info = this.runtime.storageInfo({ cached: true });
-      this.cached = { at: now, info };
-      // A failed `docker info` must not be served from the cache.
-      info.catch(() => {
-        if (this.cached?.info === info) this.cached = undefined;
-      });
-    }
-    return this.cached.info;
   }
 }
 

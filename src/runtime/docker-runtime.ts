@@ -15,6 +15,7 @@ import { describeDockerFailure, mapDockerError, type DockerErrorContext } from '
 import { ContainerLookupCache } from './container-lookup-cache.js';
 import { watchContainerEvents, type EventWatch } from './docker-event-watch.js';
 import { btrfsLayerPath } from './rootfs-layer.js';
+import { StorageInfoCache } from './storage-info-cache.js';
 
 export interface DockerRuntimeOptions {
   /** Seconds Docker waits after SIGTERM before it kills a container it stops. */
@@ -37,20 +38,13 @@ export class DockerRuntime implements RuntimePort {
   private readonly socket: string | undefined;
   private readonly lookups = new ContainerLookupCache();
   private eventWatch: EventWatch | undefined;
-  /**
-   * Docker's storage driver and data root change only when dockerd restarts, which ends the event stream.
-   * So what `docker info` said is kept while one connection of the stream lasts (a `docker info` takes
-   * 10–15 ms, more than the rest of a snapshot's own work).
-   */
-  private storageKnown: { readonly connection: number; readonly info: StorageInfo } | undefined;
+  private readonly storage: StorageInfoCache;
   /**
    * Container id → its writable layer's path. Docker picks a container's layer once, when it creates the
    * container, and never moves it; a new container has a new id. (Whether the path is a dataset a pool
    * accepts is asked again at each capture: pools come and go.)
    */
   private readonly layerPaths = new Map<string, string>();
-  /** Bumped whenever the event stream connects or is lost. */
-  private connection = 0;
 
   constructor(
     private readonly docker: Dockerode,
@@ -59,6 +53,7 @@ export class DockerRuntime implements RuntimePort {
     // dockerode types its modem loosely; the socket path only makes the 503 message precise.
     const modem = docker.modem as { socketPath?: unknown } | undefined;
     this.socket = typeof modem?.socketPath === 'string' ? modem.socketPath : undefined;
+    this.storage = new StorageInfoCache(() => this.askStorageInfo());
   }
 
   /**
@@ -69,12 +64,12 @@ export class DockerRuntime implements RuntimePort {
     if (this.eventWatch !== undefined) return;
     this.eventWatch = watchContainerEvents(this.docker, {
       connected: () => {
-        this.streamChanged();
+        this.storage.setLive(true);
         this.lookups.setLive(true);
         onConnected?.();
       },
       lost: (error) => {
-        this.streamChanged();
+        this.storage.setLive(false);
         this.lookups.setLive(false);
         onLost?.(error);
       },
@@ -90,7 +85,7 @@ export class DockerRuntime implements RuntimePort {
   stopWatchingEvents(): void {
     this.eventWatch?.stop();
     this.eventWatch = undefined;
-    this.streamChanged();
+    this.storage.setLive(false);
     this.lookups.setLive(false);
   }
 
@@ -98,24 +93,12 @@ export class DockerRuntime implements RuntimePort {
     await this.call({ action: 'ping Docker' }, () => this.docker.ping());
   }
 
-  private streamChanged(): void {
-    this.connection += 1;
-    this.storageKnown = undefined;
-  }
-
   /**
-   * Docker's storage driver and data root. `cached`: the answer kept since the event stream connected, if
-   * any (see storageKnown); otherwise Docker is asked (a health check wants to know Docker answers now).
+   * Docker's storage driver and data root. `cached`: a kept answer that is still fresh may be reused
+   * (storage-info-cache.ts: while the event stream lasts, else at most 5 s); otherwise Docker is asked.
    */
-  async storageInfo(options: { cached?: boolean } = {}): Promise<StorageInfo> {
-    const known = this.storageKnown;
-    if (options.cached === true && known !== undefined && known.connection === this.connection) return known.info;
-    const connection = this.connection;
-    const live = this.lookups.isLive;
-    const info = await this.askStorageInfo();
-    // Every connect or loss of the stream bumps `connection`: an answer that overlapped one is not kept.
-    if (live && connection === this.connection) this.storageKnown = { connection, info };
-    return info;
+  storageInfo(options: { cached?: boolean } = {}): Promise<StorageInfo> {
+    return this.storage.get(options);
   }
 
   private async askStorageInfo(): Promise<StorageInfo> {

@@ -205,7 +205,7 @@ export class BtrfsDriver extends DriverBase {
     if (!(await isSubvolume(path))) return undefined;
     // Another filesystem mounted inside the pool has inode-256 roots too; it is not ours. (A bind mount of
     // the pool's own filesystem, like Docker's `<data-root>/btrfs`, is.)
-    const mounts = await readMounts();
+    const mounts = readMounts();
     const [holder, poolMount] = [mountHoldingIn(mounts, path), mountHoldingIn(mounts, this.layout.pool)];
     if (holder?.source !== poolMount?.source || holder?.fsType !== 'btrfs') return undefined;
     return path;
@@ -377,15 +377,15 @@ export class BtrfsDriver extends DriverBase {
   private restoreTools(): RestoreTools {
     return {
       layout: this.layout,
-      mountBases: async () => {
-        const poolMount = await mountHolding(this.layout.pool);
-        const inner = (await mountsUnder(this.layout.pool))
+      mountBases: () => {
+        const poolMount = mountHolding(this.layout.pool);
+        const inner = mountsUnder(this.layout.pool)
           .filter((m) => m.mountPoint !== this.layout.pool && m.source === poolMount?.source && m.fsType === 'btrfs')
           .map((m) => m.mountPoint);
         return [this.layout.pool, ...inner];
       },
-      mountBaseOf: async (path) => {
-        const holder = await mountHolding(path);
+      mountBaseOf: (path) => {
+        const holder = mountHolding(path);
         const inside = holder !== undefined && holder.mountPoint.startsWith(`${this.layout.pool}/`);
         return inside ? holder.mountPoint : this.layout.pool;
       },

@@ -11,9 +11,9 @@ import type { BtrfsLayout } from './btrfs-layout.js';
 export interface RestoreTools {
   readonly layout: BtrfsLayout;
   /** Roots of the mounts (of the pool's filesystem) at or below the pool: where restore areas may be. */
-  mountBases(): Promise<string[]>;
+  mountBases(): string[];
   /** The root of the mount that holds `path` (the pool itself when on the pool's own mount). */
-  mountBaseOf(path: string): Promise<string>;
+  mountBaseOf(path: string): string;
   snapshotWritable(source: string, target: string): Promise<void>;
   deleteTree(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
@@ -46,7 +46,7 @@ export async function restoreBySwap(
   snapshotPath: string,
   options: RestoreOptions = {},
 ): Promise<void> {
-  const dir = tools.layout.restoreDir(dataset, await tools.mountBaseOf(dataset));
+  const dir = tools.layout.restoreDir(dataset, tools.mountBaseOf(dataset));
   const fresh = join(dir, 'new');
   const old = join(dir, 'old');
   const crashPoint = (step: RestoreStep): void => {
@@ -90,7 +90,7 @@ export async function restoreBySwap(
 /** Finishes or undoes every interrupted restore found in the pool. */
 export async function recoverRestores(tools: RestoreTools): Promise<RecoveryAction[]> {
   const actions: RecoveryAction[] = [];
-  for (const base of await tools.mountBases()) {
+  for (const base of tools.mountBases()) {
     const root = tools.layout.restoreRoot(base);
     for (const key of await readdir(root).catch(() => [])) {
       try {

@@ -41,28 +41,26 @@ export function parseMountInfo(text: string): MountEntry[] {
  * Read synchronously: procfs makes the text in memory, never waiting on a disk, and the async readFile
  * (open, fstat, reads, close: a thread-pool round trip each) cost a snapshot's capture ~1 ms.
  */
-export function readMounts(): Promise<MountEntry[]> {
-  return Promise.resolve(parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8')));
+export function readMounts(): MountEntry[] {
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
 }
 
 /** The mount whose mount point is exactly `path`, the last one if stacked. */
-export async function findMount(path: string): Promise<MountEntry | undefined> {
-  const mounts = await readMounts();
-  return mounts.filter((m) => m.mountPoint === path).at(-1);
+export function findMount(path: string): MountEntry | undefined {
+  return readMounts().filter((m) => m.mountPoint === path).at(-1);
 }
 
 /** Every mount at or below `path`, deepest first (the order to unmount them in). */
-export async function mountsUnder(path: string): Promise<MountEntry[]> {
+export function mountsUnder(path: string): MountEntry[] {
   const prefix = path.endsWith('/') ? path : `${path}/`;
-  const mounts = await readMounts();
-  return mounts
+  return readMounts()
     .filter((m) => m.mountPoint === path || m.mountPoint.startsWith(prefix))
     .sort((a, b) => b.mountPoint.length - a.mountPoint.length);
 }
 
 /** The mount that `path` is on: the deepest mount point at or above it (the last one if stacked). */
-export async function mountHolding(path: string): Promise<MountEntry | undefined> {
-  return mountHoldingIn(await readMounts(), path);
+export function mountHolding(path: string): MountEntry | undefined {
+  return mountHoldingIn(readMounts(), path);
 }
 
 /** mountHolding over mounts already read (several paths asked of one reading of mountinfo). */

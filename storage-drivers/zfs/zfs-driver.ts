@@ -206,7 +206,7 @@ export class ZfsDriver extends DriverBase {
     } catch {
       return false;
     }
-    const mount = await findMount(path);
+    const mount = findMount(path);
     return mount !== undefined && mount.source === dataset && /(^|\.)zfs$/.test(mount.fsType);
   }
 
@@ -217,7 +217,7 @@ export class ZfsDriver extends DriverBase {
     } catch {
       return undefined;
     }
-    const mount = await findMount(path);
+    const mount = findMount(path);
     if (mount === undefined || !/(^|\.)zfs$/.test(mount.fsType)) return undefined;
     const name = mount.source;
     if (!name.startsWith(`${this.names.root}/`) || this.names.isInternal(name)) return undefined;

@@ -127,7 +127,7 @@ describe('cowsnap up / down (real pool, dockerd, service, CLI over a unix socket
     const down = await finish(cowsnap(['down'], env));
     assert.equal(down.code, 0, down.stderr);
     assert.equal((await upExit).code, 0);
-    assert.deepEqual(await mountsUnder(layout.mountPoint), []);
+    assert.deepEqual(mountsUnder(layout.mountPoint), []);
     const { stdout } = await runner.run('losetup', ['--associated', layout.imagePath, '--noheadings']);
     assert.equal(stdout.trim(), '');
     const unreachable = await finish(cowsnap(['containers', 'list'], env));

@@ -65,7 +65,7 @@ describe('embedded default environment (real loop btrfs pool + private dockerd)'
 
   it('creates the pool, dockerd and a running demo container with files, and a config pointing at them', async () => {
     first = await startEmbedded(base, { runner, poolSizeBytes: 2 * 1024 ** 3 });
-    assert.equal((await findMount(layout.mountPoint))?.fsType, 'btrfs');
+    assert.equal(findMount(layout.mountPoint)?.fsType, 'btrfs');
     // Quotas are on, so snapshot sizes can be measured.
     await runner.run('btrfs', ['qgroup', 'show', layout.mountPoint]);
     assert.deepEqual(first.config.pools, [{ id: 'embedded', driver: 'btrfs', path: layout.mountPoint }]);
@@ -95,7 +95,7 @@ describe('embedded default environment (real loop btrfs pool + private dockerd)'
     const pid = Number((await import('node:fs/promises').then((fs) => fs.readFile(layout.pidFile, 'utf8'))).trim());
     await stopEmbedded(stateDir, runner);
     assert.equal(isAlive(pid), false, 'dockerd is gone');
-    assert.deepEqual(await mountsUnder(layout.mountPoint), []);
+    assert.deepEqual(mountsUnder(layout.mountPoint), []);
     const { stdout } = await runner.run('losetup', ['--associated', layout.imagePath, '--noheadings']);
     assert.equal(stdout.trim(), '', 'no loop device holds the pool image');
     assert.ok(existsSync(layout.imagePath), 'the pool image stays for the next start');

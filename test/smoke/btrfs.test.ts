@@ -16,7 +16,7 @@ describe(`smoke: real btrfs (${programVersion('btrfs', ['--version'])})`, needs(
   after(() => pool.destroy());
 
   it('is a real loop-mounted btrfs with quotas enabled', async () => {
-    const mount = await findMount(pool.mountPoint);
+    const mount = findMount(pool.mountPoint);
     assert.equal(mount?.fsType, 'btrfs');
     assert.match(mount.source, /^\/dev\/loop\d+$/);
     const { stdout } = await runner.run('btrfs', ['qgroup', 'show', pool.mountPoint]);

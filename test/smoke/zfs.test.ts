@@ -21,7 +21,7 @@ describe('smoke: real ZFS (zfs-fuse)', needs('zfs'), () => {
     const version = output.split('\n')[1]?.trim().split(/\s+/)[2];
     t.diagnostic(`zpool ${pool.name}: pool version ${String(version)} (zfs-fuse is v23; OpenZFS shows "-")`);
     assert.match(version ?? '', /^\d+$|^-$/);
-    const mount = await findMount(pool.mountPoint);
+    const mount = findMount(pool.mountPoint);
     assert.match(mount?.fsType ?? '', /^(fuse\.zfs|fuse|zfs)$/);
   });
 

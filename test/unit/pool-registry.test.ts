@@ -67,4 +67,18 @@ describe('defect-12 pool registry with a pool that is down', () => {
     assert.equal(registry.isAvailable('tank'), true);
     assert.deepEqual(calls.slice(-2), ['probe', 'recover']);
   });
+
+  it('a registry made with onProbeFailed hears its later failures: a pool marked down, then a refresh that still fails', async () => {
+    let down = true;
+    const heard: string[] = [];
+    const registry = new PoolRegistry([{ id: 'tank', driver: driver({ probeFails: () => down }) }], {
+      onProbeFailed: (pool, error) => heard.push(`${pool.id}: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    registry.markUnavailable('tank', new ServiceUnavailableError('pool_unavailable', 'recovery could not finish'));
+    assert.deepEqual(heard, ['tank: recovery could not finish']);
+    assert.deepEqual(await registry.refresh(), []);
+    assert.deepEqual(heard.slice(1), ['tank: cannot open /dev/sdz: no such device'], 'a new reason is heard once');
+    down = false;
+    assert.deepEqual(await registry.refresh(), ['tank']);
+  });
 });
