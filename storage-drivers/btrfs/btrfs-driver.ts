@@ -231,7 +231,8 @@ export class BtrfsDriver extends DriverBase {
       await rmdir(folder).catch(() => undefined);
       throw error;
     }
-    return { dataset: path, name, createdAt: (await stat(folder)).birthtime };
+    // Now, as ZFS answers: no caller reads it, and a stat of the folder cost every create ~0.5 ms.
+    return { dataset: path, name, createdAt: new Date() };
   }
 
   async listSnapshots(dataset: string): Promise<SnapshotInfo[]> {
