@@ -194,10 +194,17 @@ export class BtrfsDriver extends DriverBase {
     return join(this.layout.pool, name);
   }
 
-  async datasetForPath(hostPath: string): Promise<string | undefined> {
+  datasetForPath(hostPath: string): Promise<string | undefined> {
+    return Promise.resolve(this.datasetAt(hostPath));
+  }
+
+  /**
+   * datasetForPath's checks, synchronous: they are on every create's path, none waits on the disk's
+   * transactions (realpath, lstat, /proc), and each thread-pool round trip cost ~1 ms on a loaded machine.
+   */
+  private datasetAt(hostPath: string): string | undefined {
     let path: string;
     try {
-      // Synchronous like the checks below: a capture's path, and these never wait on the disk's transactions.
       path = realpathSync.native(hostPath);
     } catch {
       return undefined;
