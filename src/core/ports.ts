@@ -56,6 +56,17 @@ export interface NewSnapshot {
   readonly uncaptured: UncapturedFilesystem[];
 }
 
+/** What a snapshot's record gets when its storage exists. */
+export interface SnapshotReadyFields {
+  readonly sizeBytes: number | null;
+  readonly filesystems: CapturedFilesystem[];
+  /**
+   * The container's name and configuration as Docker showed them during the create, when they differ from
+   * what was reserved (a rename or `docker update` between the cached answer and the fresh one).
+   */
+  readonly container?: { readonly name: string; readonly config: RecordedContainerConfig };
+}
+
 /** The store pages and filters exactly as the API asks. */
 export type SnapshotListQuery = ListSnapshotsQuery;
 
@@ -67,7 +78,7 @@ export interface StorePort {
   listContainers(): ContainerRecord[];
 
   reserveSnapshot(input: NewSnapshot): SnapshotRecord;
-  markSnapshotReady(id: number, fields: { sizeBytes: number | null; filesystems: CapturedFilesystem[] }): SnapshotRecord;
+  markSnapshotReady(id: number, fields: SnapshotReadyFields): SnapshotRecord;
   /** Creation failed midway: state `failed` with a client-readable reason, alias freed, expiring by `expiresBy`. */
   markSnapshotFailed(id: number, error: string, expiresBy?: Date): void;
   markSnapshotDeleting(id: number): void;

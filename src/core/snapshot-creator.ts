@@ -15,9 +15,10 @@ import { daysAfter, expiryFrom } from './day-offsets.js';
 import { storageSnapshotName } from './storage-snapshot-name.js';
 import { publicMessage } from './public-error.js';
 import { mapStorageError } from './storage-error-mapping.js';
+import { ContainerNotConfirmed, confirmContainer, notConfirmed } from './container-not-confirmed.js';
 
 export interface SnapshotCreatorDeps {
-  readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'markSnapshotFailed' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
+  readonly store: Pick<StorePort, 'reserveSnapshot' | 'markSnapshotReady' | 'markSnapshotFailed' | 'deleteSnapshotRecord' | 'startOperation' | 'updateOperation' | 'finishOperation'>;
   readonly runtime: Pick<RuntimePort, 'pause' | 'unpause' | 'stop' | 'start' | 'inspect'>;
   readonly capture: CapturePort;
   /** Shared holds on the captured datasets: no restore of a dataset another container mounts swaps it meanwhile. */
@@ -55,8 +56,16 @@ export class SnapshotCreator {
   async create(
     container: ResolvedContainer & { live: LiveContainer },
     input: CreateSnapshotInput & { origin: SnapshotOrigin },
-    /** `datasetsLocked`: the caller (a restore's safety snapshot) already holds the datasets. */
-    options: { datasetsLocked?: boolean } = {},
+    options: {
+      /** The caller (a restore's safety snapshot) already holds the datasets. */
+      datasetsLocked?: boolean;
+      /**
+       * Docker's fresh answer for the container when `container` came from the event-invalidated cache:
+       * the capture and the kernel call run while Docker is asked, and the record takes the fresh name and
+       * configuration. A container that is gone or replaced meanwhile undoes everything (ContainerNotConfirmed).
+       */
+      confirm?: Promise<ResolvedContainer & { live: LiveContainer }>;
+    } = {},
   ): Promise<SnapshotRecord> {
     const { store, pools, clock } = this.deps;
     const capture = await this.deps.capture.captureSet(container.live);
@@ -114,26 +123,47 @@ export class SnapshotCreator {
         });
       if (options.datasetsLocked === true) await snapshotAll();
       else await this.deps.datasetLocks.runShared(filesystems, `snapshot of ${container.live.name}`, snapshotAll);
+      const seen = options.confirm === undefined ? undefined : await changedSince(container.live, options.confirm);
       const sizeBytes = this.deps.sizes === undefined ? ((await this.exclusiveBytes(filesystems, storageName)) ?? null) : null;
       // The one commit that must be on disk before the API answers.
-      const ready = store.markSnapshotReady(record.id, { sizeBytes, filesystems });
+      const ready = store.markSnapshotReady(record.id, { sizeBytes, filesystems, ...(seen === undefined ? {} : { container: seen }) });
       relaxed(() => {
         store.finishOperation(operation.id, 'done');
       });
       this.deps.sizes?.measureSoon(ready.id);
       return ready;
     } catch (error) {
-      // Nothing half-done: remove what was made. The record stays, `failed` with the reason (a sentence
-      // and a code; the journal keeps the full error): a delete, or the reaper once it expires, removes
-      // it together with any storage the clean-up here could not remove.
-      for (const filesystem of made.reverse()) {
-        await pools.driverFor(filesystem).destroySnapshot(filesystem.dataset, storageName).catch(() => undefined);
+      const unconfirmed = error instanceof ContainerNotConfirmed ? error : await notConfirmed(container.live, options.confirm);
+      // Nothing half-done: remove what was made.
+      const allRemoved = await this.removeMade(made, storageName);
+      if (unconfirmed !== undefined && allRemoved) {
+        // Not a failed snapshot of this container but one it should never have had: nothing is kept.
+        store.deleteSnapshotRecord(record.id);
+        store.finishOperation(operation.id, 'failed', unconfirmed.message);
+        throw unconfirmed;
       }
+      // The record stays, `failed` with the reason (a sentence and a code; the journal keeps the full
+      // error): a delete, or the reaper once it expires, removes it together with any storage the
+      // clean-up here could not remove.
       const listedUntil = daysAfter(clock.now(), this.deps.failedRetentionDays ?? DEFAULT_FAILED_RETENTION_DAYS);
       store.markSnapshotFailed(record.id, `creation failed: ${publicMessage(error)}`, listedUntil);
       store.finishOperation(operation.id, 'failed', error instanceof Error ? error.message : String(error));
       throw mapStorageError(error, `Snapshot of ${container.live.name}`);
     }
+  }
+
+  /** Destroys the storage snapshots a failed create made, newest first; false when any is left. */
+  private async removeMade(made: readonly CapturedFilesystem[], storageName: string): Promise<boolean> {
+    let allRemoved = true;
+    for (const filesystem of [...made].reverse()) {
+      await this.deps.pools
+        .driverFor(filesystem)
+        .destroySnapshot(filesystem.dataset, storageName)
+        .catch(() => {
+          allRemoved = false;
+        });
+    }
+    return allRemoved;
   }
 
   /** Throws 503 pool_unavailable naming the pool when `filesystem`'s pool is down or not configured. */
@@ -180,6 +210,13 @@ export class SnapshotCreator {
       journalThawed(store, operationId);
     }
   }
+}
+
+/** The name and configuration Docker shows now, when either changed since the cached answer the create used. */
+async function changedSince(cached: LiveContainer, confirm: Promise<ResolvedContainer & { live: LiveContainer }>): Promise<{ name: string; config: LiveContainer['config'] } | undefined> {
+  const fresh = await confirmContainer(cached, confirm);
+  const same = fresh.name === cached.name && JSON.stringify(fresh.config) === JSON.stringify(cached.config);
+  return same ? undefined : { name: fresh.name, config: fresh.config };
 }
 
 function isInsidePath(parent: string, path: string): boolean {

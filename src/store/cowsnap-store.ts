@@ -5,12 +5,13 @@
  */
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import type { CapturedFilesystem, ContainerRecord, JournalEntry, OperationKind, SnapshotRecord } from '../core/model.js';
+import type { ContainerRecord, JournalEntry, OperationKind, SnapshotRecord } from '../core/model.js';
 import { ContainerStore, type SeenContainer } from './container-store.js';
 import type { Database } from './database.js';
 import { JournalStore } from './journal-store.js';
 import type { SecretBox } from './secret-box.js';
 import { SnapshotStore, type NewSnapshot, type SnapshotListQuery, type SnapshotMetaPatch } from './snapshot-store.js';
+import type { SnapshotReadyFields } from '../core/ports.js';
 
 export class CowsnapStore {
   readonly containers: ContainerStore;
@@ -45,7 +46,7 @@ export class CowsnapStore {
   reserveSnapshot(input: NewSnapshot): SnapshotRecord {
     return this.snapshots.reserveSnapshot(input);
   }
-  markSnapshotReady(id: number, fields: { sizeBytes: number | null; filesystems: CapturedFilesystem[] }): SnapshotRecord {
+  markSnapshotReady(id: number, fields: SnapshotReadyFields): SnapshotRecord {
     return this.snapshots.markSnapshotReady(id, fields);
   }
   markSnapshotFailed(id: number, error: string, expiresBy?: Date): void {

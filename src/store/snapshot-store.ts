@@ -14,7 +14,7 @@ import type { SecretBox } from './secret-box.js';
 import { encodeConfig } from './snapshot-config-codec.js';
 import { baseSnapshotName, nextSnapshotName } from './default-snapshot-name.js';
 import { SnapshotQueries } from './snapshot-queries.js';
-import type { NewSnapshot } from '../core/ports.js';
+import type { NewSnapshot, SnapshotReadyFields } from '../core/ports.js';
 
 export type { SnapshotListQuery } from './snapshot-queries.js';
 
@@ -38,6 +38,7 @@ export class SnapshotStore extends SnapshotQueries {
   private readonly deleteFilesystems: Statement<[number]>;
   private readonly stateOf: Statement<[number], { name: string; state: SnapshotState }>;
   private readonly setReady: Statement<[number | null, number]>;
+  private readonly setContainerSeen: Statement<[string, string, number]>;
   private readonly setDeleting: Statement<[number]>;
   private readonly setFailed: Statement<[{ id: number; error: string; cap: number | null }]>;
   private readonly setError: Statement<[string | null, number]>;
@@ -68,6 +69,7 @@ export class SnapshotStore extends SnapshotQueries {
     this.deleteFilesystems = db.prepare('DELETE FROM snapshot_filesystems WHERE snapshot_id = ?');
     this.stateOf = db.prepare('SELECT name, state FROM snapshots WHERE id = ?');
     this.setReady = db.prepare("UPDATE snapshots SET state = 'ready', size_bytes = ?, error = NULL WHERE id = ?");
+    this.setContainerSeen = db.prepare('UPDATE snapshots SET container_name = ?, config = ? WHERE id = ?');
     // A snapshot being deleted has left the API; its alias is freed at once for a new snapshot.
     this.setDeleting = db.prepare("UPDATE snapshots SET state = 'deleting', alias = NULL WHERE id = ?");
     this.setError = db.prepare('UPDATE snapshots SET error = ? WHERE id = ?');
@@ -125,13 +127,16 @@ export class SnapshotStore extends SnapshotQueries {
   }
 
   /** The storage snapshots exist: `creating` → `ready`, with the filesystems actually captured. */
-  markSnapshotReady(id: number, fields: { sizeBytes: number | null; filesystems: CapturedFilesystem[] }): SnapshotRecord {
+  markSnapshotReady(id: number, fields: SnapshotReadyFields): SnapshotRecord {
     return this.db.transaction(() => {
       const current = this.mustGetState(id);
       if (current.state !== 'creating') {
         throw new ConflictError('snapshot_state_conflict', `Snapshot ${current.name} is ${current.state}; only a snapshot being created can become ready.`);
       }
       this.setReady.run(fields.sizeBytes, id);
+      if (fields.container !== undefined) {
+        this.setContainerSeen.run(fields.container.name.replace(/^\//, ''), encodeConfig(fields.container.config, this.secrets), id);
+      }
       this.writeFilesystems(id, fields.filesystems);
       return this.mustGet(id);
     }).immediate();
