@@ -63,10 +63,11 @@ describe('the built service (bundle) started as systemd starts it', needs('docke
     assert.equal(((await listed.json()) as { data: { snapshots: unknown[] } }).data.snapshots.length, 1);
     const bad = await call('POST', '/containers/built/snapshots', { expiry: -1, nonsense: true });
     assert.equal(bad.status, 400);
-    const metrics = await call('GET', '/metrics');
+    const root = service.base.replace(/\/api\/v1$/, '');
+    const metrics = await fetch(`${root}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
     assert.equal(metrics.status, 200);
     assert.match(await metrics.text(), /^cowsnap_/m);
-    const consolePage = await fetch(`${service.base.replace(/\/api\/v1$/, '')}/ui/`);
+    const consolePage = await fetch(`${root}/ui/`);
     assert.equal(consolePage.status, 200);
     assert.match(await consolePage.text(), /<html/i);
   });
