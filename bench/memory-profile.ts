@@ -5,15 +5,17 @@
  * start per variant writes a breakdown after a full GC (heap used, external, code space, CommonJS modules
  * loaded at idle by package). As root:
  *   node --import tsx bench/memory-profile.ts [--variants='--max-semi-space-size=4;--max-semi-space-size=4 --v8-pool-size=1']
- *     [--rounds 2] [--seconds 5] [--snapshots 100] [--idle 3] [--after 20] [--report] [--no-build]
+ *     [--rounds 2] [--seconds 5] [--snapshots 100] [--idle 3] [--late 10,45] [--after 20] [--report] [--no-build]
  * Variants are separated by ';' (an empty one is Node's defaults; MALLOC_*=value tokens set the service's environment;
  * `installed` is systemd/node-memory.env's settings, e.g. `installed --v8-pool-size=1`); a variant may start with `<dir>|` to run
- * another checkout's build (e.g. main's, for a before/after in one run: `/tmp/main|--max-semi-space-size=4`).
+ * another checkout's build (e.g. main's, for a before/after in one run: `/tmp/main|--max-semi-space-size=4`), or with
+ * `<file>.js|` another entry file (e.g. a copy of an earlier build kept inside this checkout, so node_modules resolves:
+ * `.cache/before/dist/src/cli/main.js|installed`).
  * The load average is printed beside every figure (a shared machine). Removes everything it made.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TEST_TOKEN, testServiceConfig } from '../test/support/cowsnap-service.js';
 import { createDockerEngine } from '../test/support/docker-engine.js';
@@ -33,6 +35,9 @@ const { values } = parseArgs({
     report: { type: 'boolean', default: false },
     // Seconds after start-up before the idle RSS is read.
     idle: { type: 'string', default: '3' },
+    // Seconds after start-up, without any request before, for more idle readings, comma-separated (e.g.
+    // '10,45': after cowsnap's one GC at start-up + 6 s, after V8's memory reducer); 0 skips them.
+    late: { type: 'string', default: '0' },
     // Seconds of quiet after the loads before RSS is read again (does it go back down?); 0 skips it.
     after: { type: 'string', default: '0' },
     'no-build': { type: 'boolean', default: false },
@@ -63,7 +68,7 @@ async function start(config: ReturnType<typeof testServiceConfig>, port: number,
   for (const token of tokens.filter((t) => /^[A-Z_]+=/.test(t))) process.env[token.slice(0, token.indexOf('='))] = token.slice(token.indexOf('=') + 1);
   process.env.COWSNAP_BENCH_NODE_ARGS = tokens.filter((t) => !/^[A-Z_]+=/.test(t)).join(' ');
   if (root === undefined) delete process.env.COWSNAP_BENCH_DIST_MAIN;
-  else process.env.COWSNAP_BENCH_DIST_MAIN = join(root, 'dist', 'src', 'cli', 'main.js');
+  else process.env.COWSNAP_BENCH_DIST_MAIN = /\.m?js$/.test(root) ? resolve(root) : join(root, 'dist', 'src', 'cli', 'main.js');
   return startDistService(config, port);
 }
 
@@ -133,14 +138,22 @@ try {
     await seeding.stop();
   }
   const after = Number(values.after);
-  console.log(`| variant | round | idle RSS (anon + file) | /health req/s | GET req/s (÷ /health) | list req/s (÷ /health) | GET / list p99 | GET / list CPU µs per request | peak RSS | RSS ${String(after)} s after (anon + file) | load |`);
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  const lates = values.late.split(',').map(Number).filter((at) => at > 0);
+  console.log(`| variant | round | idle RSS (anon + file) | RSS ${lates.join(' / ')} s after start | /health req/s | GET req/s (÷ /health) | list req/s (÷ /health) | GET / list p99 | GET / list CPU µs per request | peak RSS | RSS ${String(after)} s after (anon + file) | load |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (let round = 1; round <= Number(values.rounds); round += 1) {
     for (const variant of variants) {
       const service = await start(config, port, variant);
       try {
         await settle(Number(values.idle) * 1000);
         const idle = await rssParts(service.pid);
+        const lateIdle: string[] = [];
+        let waited = Number(values.idle);
+        for (const at of lates) {
+          await settle((at - waited) * 1000);
+          waited = at;
+          lateIdle.push(await rssParts(service.pid));
+        }
         const health = await loadOf(`${service.base}/health`, seconds, service.pid);
         const get = await loadOf(`${service.base}/containers/loaded/snapshots/${first}`, seconds, service.pid, TEST_TOKEN);
         const list = await loadOf(`${service.base}/containers/loaded/snapshots?limit=50`, seconds, service.pid, TEST_TOKEN);
@@ -153,7 +166,7 @@ try {
           quiet = await rssParts(service.pid);
         }
         console.log(
-          `| \`${variant === '' ? '(defaults)' : variant}\` | ${String(round)} | ${idle} | ${String(Math.round(health.requestsPerSec))} | ` +
+          `| \`${variant === '' ? '(defaults)' : variant}\` | ${String(round)} | ${idle} | ${lateIdle.join(' / ')} | ${String(Math.round(health.requestsPerSec))} | ` +
             `${String(Math.round(get.requestsPerSec))} (${ratio(get.requestsPerSec)}) | ${String(Math.round(list.requestsPerSec))} (${ratio(list.requestsPerSec)}) | ` +
             `${String(get.p99)} / ${String(list.p99)} ms | ${String(get.cpuMicrosPerRequest)} / ${String(list.cpuMicrosPerRequest)} | ${String(peak)} MiB${errors > 0 ? ` (${String(errors)} errors)` : ''} | ${quiet} | ${String(loadAverage())} |`,
         );

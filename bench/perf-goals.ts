@@ -3,7 +3,7 @@
  * may be shared: the load average is printed beside every row). As root:
  *   node --import tsx bench/perf-goals.ts [--sizes 0.1,1,5] [--n 15] [--seconds 10] [--scale 1000]
  *     [--containers 100] [--per-container 100] [--no-build]
- * Builds dist/ (tsc) and runs it as operators do (`node dist/src/cli/main.js serve`) on a private dockerd
+ * Builds dist/ (the bundle `npm run build` makes) and runs it as operators do (`node dist/src/cli/main.js serve`) on a private dockerd
  * (btrfs loop pool); bare loop pools for the quota floors. Everything it creates is removed at the end.
  */
 import { rm } from 'node:fs/promises';

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds dist/ (what the quick start, systemd and the `cowsnap` command run) and the web console
+# Builds dist/ (what the quick start, systemd and the `cowsnap` command run: one minified bundle,
+# dist/src/cli/main.js, made by scripts/build-dist.ts) and the web console
 # (web/dist, served at /ui/), each when one of its sources is newer than its last build, then links
 # `cowsnap` into /usr/local/bin when run as root (not when COWSNAP_NO_LINK=1: tests build but leave
 # the machine's PATH alone).
@@ -7,10 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find src storage-drivers package-lock.json tsconfig.json tsconfig.build.json -newer "$stamp" -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find src storage-drivers package-lock.json scripts/build-dist.ts -newer "$stamp" -print -quit)" ]; then
   echo "building dist/"
-  rm -rf dist
-  node_modules/.bin/tsc -p tsconfig.build.json
+  node_modules/.bin/tsx scripts/build-dist.ts
   touch "$stamp"
 fi
 web_stamp=web/dist/.build-stamp

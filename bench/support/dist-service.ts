@@ -6,17 +6,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExecFileRunner } from '../../storage-drivers/common/command-runner.js';
+import { buildDistBundle, DIST_ENTRY } from '../../scripts/build-dist.js';
 import type { CowsnapConfig } from '../../src/config/config.js';
 import { registerTeardown } from '../../test/support/cleanup.js';
 import { readNodeMemorySettings } from './node-memory-settings.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-export const DIST_MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+export const DIST_MAIN = join(ROOT, DIST_ENTRY);
 
-/** Compiles src/ and storage-drivers/ into dist/ (the web console is not needed by these benches). */
+/** Builds dist/ as `npm run build` does (the web console is not needed by these benches). */
 export async function buildDist(): Promise<void> {
-  await new ExecFileRunner().run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')]);
+  await buildDistBundle(ROOT);
   if (!existsSync(DIST_MAIN)) throw new Error(`the build left no ${DIST_MAIN}`);
 }
 

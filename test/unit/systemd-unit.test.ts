@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
+import { DIST_MAIN } from '../../bench/support/dist-service.js';
 import { NODE_MEMORY_ENV, parseNodeMemorySettings, readNodeMemorySettings } from '../../bench/support/node-memory-settings.js';
+import { DIST_ENTRY } from '../../scripts/build-dist.js';
 
 const UNIT = resolve('systemd/cowsnap.service');
 const run = promisify(execFile);
@@ -96,5 +98,22 @@ describe('systemd/node-memory.env, the one place for the service\'s node flags a
     const parsed = parseNodeMemorySettings('# comment\n\nCOWSNAP_NODE_FLAGS="--a=1 --b"\nMALLOC_ARENA_MAX=1\n');
     assert.deepEqual(parsed, { nodeArgs: ['--a=1', '--b'], environment: { MALLOC_ARENA_MAX: '1' } });
     assert.throws(() => parseNodeMemorySettings('COWSNAP_NODE_FLAGS=--a --b\n'), /node-memory\.env:1/);
+  });
+});
+
+describe('one entry for every launcher: the bundle scripts/build-dist.ts writes', () => {
+  it('systemd, the quick start, `cowsnap` on the PATH, the build and the benchmarks all run dist/src/cli/main.js', async () => {
+    assert.equal(DIST_ENTRY, 'dist/src/cli/main.js');
+    const unit = await readFile(UNIT, 'utf8');
+    assert.deepEqual(values(unit, 'ExecStart'), [`/usr/bin/node $COWSNAP_NODE_FLAGS /opt/cowsnap/${DIST_ENTRY} serve`]);
+    const quickstart = await readFile(resolve('scripts/quickstart.sh'), 'utf8');
+    assert.ok(quickstart.includes(`exec node $COWSNAP_NODE_FLAGS ${DIST_ENTRY} up "$@"`));
+    const pkg = JSON.parse(await readFile(resolve('package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+    assert.equal(pkg.bin.cowsnap, DIST_ENTRY);
+    assert.match(pkg.scripts.build ?? '', /^tsx scripts\/build-dist\.ts && /);
+    const build = await readFile(resolve('scripts/build.sh'), 'utf8');
+    assert.match(build, /^ {2}node_modules\/\.bin\/tsx scripts\/build-dist\.ts$/m);
+    assert.ok(build.includes(`ln -sfn "$PWD/${DIST_ENTRY}" /usr/local/bin/cowsnap`));
+    assert.equal(DIST_MAIN, resolve(DIST_ENTRY));
   });
 });
