@@ -27,7 +27,7 @@ import type {
 } from '../driver.js';
 import { BtrfsCommands } from './btrfs-commands.js';
 import { BtrfsLayout, INTERNAL_DIR } from './btrfs-layout.js';
-import { qgroupsInconsistent, quotasDisabled } from './btrfs-qgroups.js';
+import { QgroupSearchError } from './btrfs-qgroup-search.js';
 import { cleanLeftovers } from './btrfs-recovery.js';
 import { recoverRestores, restoreBySwap, type RestoreTools } from './btrfs-restore.js';
 import { parseSendDump } from './btrfs-send-diff.js';
@@ -123,16 +123,20 @@ export class BtrfsDriver extends DriverBase {
     return this.probed;
   }
 
-  /** Quotas on → exact usage; an inconsistent qgroup tree (quotas enabled on a filled pool) is rescanned. */
+  /**
+   * Quotas on → exact usage; an inconsistent qgroup tree (quotas enabled on a filled pool) is rescanned. Read
+   * from the quota tree's status item (btrfs-qgroup-search.ts): `btrfs qgroup show` reads every qgroup first,
+   * 0.12–0.25 s of each start-up at 10,000 snapshots. No quota tree at all (ENOENT) means quotas are off.
+   */
   private async checkQuotas(): Promise<boolean> {
-    let stderr: string;
+    let inconsistent: boolean;
     try {
-      ({ stderr } = await this.btrfs.qgroupShow(this.layout.pool, true));
+      ({ inconsistent } = await this.btrfs.qgroup(this.layout.pool, await this.btrfs.rootId(this.layout.pool)));
     } catch (error) {
-      if (error instanceof CommandFailedError && quotasDisabled(error.stderr)) return false;
+      if (error instanceof NotFoundError && error.cause instanceof QgroupSearchError) return false;
       throw error;
     }
-    if (qgroupsInconsistent(stderr)) await this.btrfs.quotaRescan(this.layout.pool);
+    if (inconsistent) await this.btrfs.quotaRescan(this.layout.pool);
     return true;
   }
 
