@@ -156,8 +156,8 @@ async function round1(index: number, runner: TimedRunner): Promise<Record<string
   let done: Record<string, unknown> = {};
   const logger = pino({ level: 'info' }, {
     write(line: string) {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry.msg === 'start-up recovery: item done') items.push({ [`${String(entry.item)}${entry.pool === undefined ? '' : ` ${String(entry.pool)}`}`]: entry.durationMs as number });
+      const entry = JSON.parse(line) as { msg?: string; item?: string; pool?: string; durationMs?: number; probeMs?: number; recoveryMs?: number };
+      if (entry.msg === 'start-up recovery: item done') items.push({ [`${entry.item ?? ''}${entry.pool === undefined ? '' : ` ${entry.pool}`}`]: entry.durationMs ?? -1 });
       if (entry.msg === 'start-up recovery done') done = { probeMs: entry.probeMs, recoveryMs: entry.recoveryMs };
     },
   });
