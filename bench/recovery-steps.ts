@@ -185,7 +185,7 @@ async function round1(index: number, runner: TimedRunner): Promise<Record<string
   try {
     const page = (await api(running.url, 'GET', `/containers/c0/snapshots?limit=${String(perContainer)}`)) as { name: string }[] | Record<string, unknown>;
     const listed = (Array.isArray(page) ? page : (Object.values(page).find((v) => Array.isArray(v)) ?? [])) as { name: string }[];
-    const seeded = listed[Math.floor(listed.length / 2) + index]?.name ?? '';
+    const seeded = listed[(Math.floor(listed.length / 2) + index) % Math.max(listed.length, 1)]?.name ?? '';
     const restoreStarted = performance.now();
     const restored = (await api(running.url, 'PATCH', `/containers/c0/snapshots/${seeded}`, {})) as { durations?: unknown };
     const restoreMs = performance.now() - restoreStarted;
