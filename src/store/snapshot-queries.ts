@@ -55,7 +55,8 @@ export class SnapshotQueries {
   private readonly pageTotal: Statement<[Omit<ListParams, 'limit' | 'offset'>], { total: number }>;
   private readonly countAll: Statement<[string], { total: number }>;
   private readonly everything: Statement<[], string>;
-  private readonly creating: Statement<[], string>;
+  /** Prepared on first use: a store opened on a database before the index's migration (tests of older schemas) still works. */
+  private readonly creating: () => Statement<[], string>;
   private readonly recordedStorage: Statement<[], RecordedStorageRow>;
   private readonly configStatement: Statement<[number], { config: string }>;
 
@@ -69,7 +70,8 @@ export class SnapshotQueries {
     this.pageTotal = db.prepare(`SELECT count(*) AS total FROM snapshots WHERE ${LIST_WHERE}`);
     this.countAll = db.prepare('SELECT count(*) AS total FROM snapshots WHERE container_id = ?');
     this.everything = db.prepare<[], string>(`SELECT ${READ_COLUMNS} FROM snapshots ORDER BY id`).pluck();
-    this.creating = db.prepare<[], string>(CREATING_SQL.replace('$COLUMNS', READ_COLUMNS)).pluck();
+    let creating: Statement<[], string> | undefined;
+    this.creating = () => (creating ??= db.prepare<[], string>(CREATING_SQL.replace('$COLUMNS', READ_COLUMNS)).pluck());
     this.recordedStorage = db.prepare<[], RecordedStorageRow>(RECORDED_STORAGE_SQL).raw();
     this.configStatement = db.prepare('SELECT config FROM snapshots WHERE id = ?');
   }
@@ -106,7 +108,7 @@ export class SnapshotQueries {
 
   /** The records still `creating`: start-up removes the half-made ones. By an index, not a read of every record. */
   listCreatingSnapshots(): SnapshotRecord[] {
-    return this.toRecords(this.creating.all());
+    return this.toRecords(this.creating().all());
   }
 
   /**
