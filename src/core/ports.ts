@@ -11,6 +11,7 @@ import type {
   RecordedContainerConfig,
   SnapshotOrigin,
   SnapshotRecord,
+  SnapshotState,
   UncapturedFilesystem,
 } from './model.js';
 
@@ -70,6 +71,17 @@ export interface SnapshotReadyFields {
 /** The store pages and filters exactly as the API asks. */
 export type SnapshotListQuery = ListSnapshotsQuery;
 
+/** What start-up compares with storage for one filesystem of one record: no config, no dates, no tags. */
+export interface RecordedStorage {
+  readonly id: number;
+  readonly name: string;
+  readonly state: SnapshotState;
+  readonly containerName: string;
+  /** Null for a record with no captured filesystem. */
+  readonly pool: string | null;
+  readonly dataset: string | null;
+}
+
 export interface StorePort {
   upsertContainer(container: { id: string; name: string; image: string; project?: string }, seenAt: Date): ContainerRecord;
   markContainerRemoved(id: string, at: Date): void;
@@ -92,6 +104,10 @@ export interface StorePort {
   countSnapshots(containerId: string): number;
   deleteSnapshotRecord(id: number): void;
   listAllSnapshots(): SnapshotRecord[];
+  /** The records still `creating`, oldest first (start-up: half-made snapshots), found by an index. */
+  listCreatingSnapshots(): SnapshotRecord[];
+  /** One row per captured filesystem of every record (a record without any: one row, no pool), by id: start-up's comparison with storage. */
+  listRecordedStorage(): RecordedStorage[];
 
   startOperation(kind: OperationKind, containerId: string, snapshotName: string | null, payload: Record<string, unknown>): JournalEntry;
   updateOperation(id: number, step: string, payload?: Record<string, unknown>): void;

@@ -28,7 +28,7 @@ export interface StartupReport {
  * mismatch is reported (never silently "fixed" by deleting data).
  */
 export async function recoverAtStartup(deps: {
-  store: Pick<StorePort, 'listUnfinishedOperations' | 'getSnapshot' | 'deleteSnapshotRecord' | 'finishOperation' | 'listAllSnapshots'>;
+  store: Pick<StorePort, 'listUnfinishedOperations' | 'getSnapshot' | 'deleteSnapshotRecord' | 'finishOperation' | 'listCreatingSnapshots' | 'listRecordedStorage'>;
   pools: PoolRegistry;
   /** Thaws a container an interrupted snapshot left paused or stopped; stops and starts the holders of a dataset to mount it again. */
   runtime: Pick<RuntimePort, 'unpause' | 'start' | 'stop'>;
@@ -166,8 +166,8 @@ async function removeOrphanedHalfMade(deps: RecoveryDeps, deferred: readonly Jou
   const { store, pools } = deps;
   const waiting = new Set(deferred.map((entry) => entry.payload.snapshotId));
   const done: string[] = [];
-  for (const snapshot of store.listAllSnapshots()) {
-    if (snapshot.state !== 'creating' || waiting.has(snapshot.id)) continue;
+  for (const snapshot of store.listCreatingSnapshots()) {
+    if (waiting.has(snapshot.id)) continue;
     if (!snapshot.filesystems.every((filesystem) => pools.isAvailable(filesystem.pool))) continue;
     await removeHalfMade(snapshot, deps);
     done.push(`removed half-made snapshot ${snapshot.name} of ${snapshot.containerName}: its creation was cut before it was journaled`);

@@ -6,6 +6,7 @@
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { ContainerRecord, JournalEntry, OperationKind, SnapshotRecord } from '../core/model.js';
+import type { RecordedStorage } from '../core/ports.js';
 import { ContainerStore, type SeenContainer } from './container-store.js';
 import type { Database } from './database.js';
 import { JournalStore } from './journal-store.js';
@@ -86,6 +87,12 @@ export class CowsnapStore {
   }
   listAllSnapshots(): SnapshotRecord[] {
     return this.snapshots.listAllSnapshots();
+  }
+  listCreatingSnapshots(): SnapshotRecord[] {
+    return this.snapshots.listCreatingSnapshots();
+  }
+  listRecordedStorage(): RecordedStorage[] {
+    return this.snapshots.listRecordedStorage();
   }
 
   // operation journal

@@ -4,8 +4,8 @@
  * JSON array built by SQLite; the sealed `config` is not selected (fetched by id when a caller reads it).
  */
 import type { Statement } from 'better-sqlite3';
-import type { SnapshotRecord } from '../core/model.js';
-import type { SnapshotListQuery } from '../core/ports.js';
+import type { SnapshotRecord, SnapshotState } from '../core/model.js';
+import type { RecordedStorage, SnapshotListQuery } from '../core/ports.js';
 import type { Database } from './database.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { toSnapshotRecord, type SnapshotReadRow } from './row-mapping.js';
@@ -39,6 +39,14 @@ const READ_COLUMNS = `json_array(id, container_id, container_name, project_id, n
   (SELECT json_group_array(json_object('role', role, 'mountPoint', mount_point, 'driver', driver, 'pool', pool, 'dataset', dataset))
      FROM (SELECT * FROM snapshot_filesystems WHERE snapshot_id = snapshots.id ORDER BY position)))`;
 
+// `INDEXED BY`: should the index go, the statement fails to prepare instead of reading every record.
+export const CREATING_SQL = `SELECT $COLUMNS FROM snapshots INDEXED BY snapshots_creating WHERE state = 'creating' ORDER BY id`;
+
+export const RECORDED_STORAGE_SQL = `SELECT s.id, s.name, s.state, s.container_name, f.pool, f.dataset
+  FROM snapshots s LEFT JOIN snapshot_filesystems f ON f.snapshot_id = s.id ORDER BY s.id, f.position`;
+
+type RecordedStorageRow = [number, string, SnapshotState, string, string | null, string | null];
+
 export class SnapshotQueries {
   private readonly byId: Statement<[number], string>;
   private readonly byName: Statement<[string, string], string>;
@@ -47,6 +55,9 @@ export class SnapshotQueries {
   private readonly pageTotal: Statement<[Omit<ListParams, 'limit' | 'offset'>], { total: number }>;
   private readonly countAll: Statement<[string], { total: number }>;
   private readonly everything: Statement<[], string>;
+  /** Prepared on first use: a store opened on a database before the index's migration (tests of older schemas) still works. */
+  private readonly creating: () => Statement<[], string>;
+  private readonly recordedStorage: Statement<[], RecordedStorageRow>;
   private readonly configStatement: Statement<[number], { config: string }>;
 
   constructor(db: Database, private readonly secretBox: SecretBox) {
@@ -59,6 +70,9 @@ export class SnapshotQueries {
     this.pageTotal = db.prepare(`SELECT count(*) AS total FROM snapshots WHERE ${LIST_WHERE}`);
     this.countAll = db.prepare('SELECT count(*) AS total FROM snapshots WHERE container_id = ?');
     this.everything = db.prepare<[], string>(`SELECT ${READ_COLUMNS} FROM snapshots ORDER BY id`).pluck();
+    let creating: Statement<[], string> | undefined;
+    this.creating = () => (creating ??= db.prepare<[], string>(CREATING_SQL.replace('$COLUMNS', READ_COLUMNS)).pluck());
+    this.recordedStorage = db.prepare<[], RecordedStorageRow>(RECORDED_STORAGE_SQL).raw();
     this.configStatement = db.prepare('SELECT config FROM snapshots WHERE id = ?');
   }
 
@@ -90,6 +104,19 @@ export class SnapshotQueries {
   /** Every record in every state, for start-up reconciliation with storage. */
   listAllSnapshots(): SnapshotRecord[] {
     return this.toRecords(this.everything.all());
+  }
+
+  /** The records still `creating`: start-up removes the half-made ones. By an index, not a read of every record. */
+  listCreatingSnapshots(): SnapshotRecord[] {
+    return this.toRecords(this.creating().all());
+  }
+
+  /**
+   * What start-up compares with storage, one array row per filesystem: every record is read (the comparison
+   * must see each), but not built as a record (~20 µs each at 10,000, twice per start-up before).
+   */
+  listRecordedStorage(): RecordedStorage[] {
+    return this.recordedStorage.all().map(([id, name, state, containerName, pool, dataset]) => ({ id, name, state, containerName, pool, dataset }));
   }
 
   private toRecords(rows: readonly string[]): SnapshotRecord[] {

@@ -5,6 +5,9 @@ import { mapErrors } from '../common/error-mapping.js';
 import type { QgroupNumbers } from './btrfs-qgroup-search.js';
 import { BtrfsUtil, type SubvolumeBelow } from './btrfs-util.js';
 
+/** BTRFS_FS_TREE_OBJECTID: the top-level subvolume's id. */
+const TOP_LEVEL_ID = 5;
+
 /**
  * One thin wrapper per btrfs call. Paths go in as argv elements (never through a shell) and every
  * failure comes out as a typed storage error (NoSpaceError, NotFoundError, ...). The calls on the snapshot
@@ -72,11 +75,14 @@ export class BtrfsCommands {
     return stdout.endsWith('\n') ? stdout.slice(0, -1) : stdout;
   }
 
-  /** `btrfs subvolume show`: the path relative to the filesystem's top level ("" for the top level). */
+  /**
+   * The path relative to the filesystem's top level ("" for the top level), from the subvolume's id: a few
+   * exact-key lookups. `btrfs subvolume show` also lists every snapshot of the subvolume, reading every
+   * subvolume of the filesystem (0.15–0.2 s of each start-up at 10,000 snapshots).
+   */
   async subvolumeFsPath(path: string): Promise<string> {
-    const { stdout } = await mapErrors(`subvolume show ${path}`, () => this.runner.run('btrfs', ['subvolume', 'show', path]));
-    const first = (stdout.split('\n')[0] ?? '').trim();
-    return first === '/' ? '' : first;
+    const id = await this.rootId(path);
+    return id === TOP_LEVEL_ID ? '' : this.subvolumePathById(id, path);
   }
 
   async rootId(path: string): Promise<number> {
@@ -110,12 +116,6 @@ export class BtrfsCommands {
   /** The level-0 qgroup of subvolume `id` (at `path`), by two exact-key quota-tree lookups. */
   async qgroup(path: string, id: number): Promise<{ inconsistent: boolean; numbers: QgroupNumbers | undefined }> {
     return mapErrors(`usage of ${path}`, () => this.util.qgroup(path, id));
-  }
-
-  /** Not error-mapped: "quotas not enabled" is an answer here, not a failure. */
-  async qgroupShow(path: string, onlyPath: boolean): Promise<{ stdout: string; stderr: string }> {
-    const args = ['qgroup', 'show', '--raw', ...(onlyPath ? ['-f'] : []), path];
-    return this.runner.run('btrfs', args);
   }
 
   async quotaRescan(path: string): Promise<void> {

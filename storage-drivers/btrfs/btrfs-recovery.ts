@@ -4,6 +4,7 @@ import type { RecoveryAction } from '../driver.js';
 import type { BtrfsCommands } from './btrfs-commands.js';
 import type { BtrfsLayout } from './btrfs-layout.js';
 import type { NestedSnapshots } from './btrfs-nested-snapshot.js';
+import { readSnapshotFolders } from './btrfs-snapshot-folders.js';
 import { isSubvolume } from './btrfs-subvolume-tree.js';
 
 /**
@@ -28,9 +29,9 @@ export async function cleanLeftovers(
   }
   const snapshots = layout.snapshotsRoot();
   for (const key of await readdir(snapshots).catch(() => [])) {
-    for (const name of await readdir(join(snapshots, key)).catch(() => [])) {
-      const folder = join(snapshots, key, name);
-      if (await isSubvolume(join(folder, 'snapshot'))) continue;
+    // One check per snapshot kept, at every start-up: synchronous stats in batches (btrfs-snapshot-folders.ts).
+    for (const { name, path: folder, complete } of await readSnapshotFolders(join(snapshots, key), { createdAt: false })) {
+      if (complete) continue;
       // A crash while taking the snapshot (its staging subvolume, nested parts) or destroying it leaves them behind.
       await nestedSnapshots.removeIncomplete(folder);
       await rmdir(folder).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UnsupportedError } from '../common/errors.js';
@@ -8,11 +8,15 @@ const SUBVOLUME_ROOT_INODE = 256;
 /** True when `path` is the root directory of a btrfs subvolume (inode 256). */
 export async function isSubvolume(path: string): Promise<boolean> {
   try {
-    const stats = await lstat(path);
-    return stats.isDirectory() && stats.ino === SUBVOLUME_ROOT_INODE;
+    return isSubvolumeRoot(await lstat(path));
   } catch {
     return false;
   }
+}
+
+/** True when these `lstat` results are those of a btrfs subvolume's root directory. */
+export function isSubvolumeRoot(stats: Stats | undefined): boolean {
+  return stats?.isDirectory() === true && stats.ino === SUBVOLUME_ROOT_INODE;
 }
 
 /**

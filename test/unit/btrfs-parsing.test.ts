@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSubvolumeList } from '../../storage-drivers/btrfs/btrfs-commands.js';
-import { quotasDisabled } from '../../storage-drivers/btrfs/btrfs-qgroups.js';
 import { parseSendDump, unescapeDumpPath } from '../../storage-drivers/btrfs/btrfs-send-diff.js';
-
-describe('btrfs qgroup messages', () => {
-  it('recognises quotas being off', () => {
-    assert.equal(quotasDisabled("ERROR: can't list qgroups: quotas not enabled"), true);
-    assert.equal(quotasDisabled('ERROR: cannot access /x: No such file or directory'), false);
-  });
-});
 
 describe('btrfs subvolume list parsing', () => {
   it('keeps paths with spaces and strips <FS_TREE>', () => {
