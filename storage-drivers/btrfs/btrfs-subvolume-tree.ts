@@ -25,8 +25,7 @@ export function isSubvolumeRoot(stats: Stats | undefined): boolean {
  */
 export function isSubvolumeSync(path: string): boolean {
   try {
-    const stats = lstatSync(path);
-    return stats.isDirectory() && stats.ino === SUBVOLUME_ROOT_INODE;
+    return isSubvolumeRoot(lstatSync(path));
   } catch {
     return false;
   }
