@@ -68,7 +68,11 @@ export interface OperationQuery {
   readonly offset: number;
 }
 
-export type OperationOutcome = ({ status: 'succeeded' } | { status: 'failed'; error: OperationError }) & { readonly snapshotName?: string };
+export type OperationOutcome = ({ status: 'succeeded' } | { status: 'failed'; error: OperationError }) & {
+  readonly snapshotName?: string;
+  /** The container the work was done on, when it is not the one recorded at the start (a create whose name was re-pointed meanwhile). */
+  readonly containerId?: string;
+};
 
 /** What services need from the operation store. */
 export interface OperationStorePort {

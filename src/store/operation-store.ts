@@ -51,7 +51,7 @@ export class OperationStore implements OperationStorePort {
   private readonly byId: Statement<[number], OperationRow>;
   private readonly setRunning: Statement<[number, number]>;
   private readonly setProgress: Statement<[number, number | null, number, number]>;
-  private readonly finish: Statement<[{ id: number; status: string; code: string | null; message: string | null; snapshotName: string | null; now: number }]>;
+  private readonly finish: Statement<[{ id: number; status: string; code: string | null; message: string | null; snapshotName: string | null; containerId: string | null; now: number }]>;
   private readonly prune: Statement<[number]>;
   private readonly page: Statement<[ListParams], OperationRow>;
   private readonly count: Statement<[Omit<ListParams, 'limit' | 'offset'>], { n: number }>;
@@ -71,7 +71,7 @@ export class OperationStore implements OperationStorePort {
     );
     this.setProgress = db.prepare("UPDATE tracked_operations SET bytes_done = ?, bytes_total = ?, updated_at = ? WHERE id = ? AND status = 'running'");
     this.finish = db.prepare(
-      'UPDATE tracked_operations SET status = @status, error_code = @code, error_message = @message, snapshot_name = coalesce(@snapshotName, snapshot_name), updated_at = @now, finished_at = @now WHERE id = @id',
+      'UPDATE tracked_operations SET status = @status, error_code = @code, error_message = @message, snapshot_name = coalesce(@snapshotName, snapshot_name), container_id = coalesce(@containerId, container_id), updated_at = @now, finished_at = @now WHERE id = @id',
     );
     this.prune = db.prepare('DELETE FROM tracked_operations WHERE finished_at IS NOT NULL AND finished_at < ?');
     this.page = db.prepare(`SELECT * FROM tracked_operations WHERE ${FILTER} ORDER BY id DESC LIMIT @limit OFFSET @offset`);
@@ -100,6 +100,7 @@ export class OperationStore implements OperationStorePort {
       code: error?.code ?? null,
       message: error?.message ?? null,
       snapshotName: outcome.snapshotName ?? null,
+      containerId: outcome.containerId ?? null,
       now: this.now(),
     }).changes;
     if (changes === 0) throw notFound(id);

@@ -6,19 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { StorageDriver } from '../../storage-drivers/driver.js';
-import { ContainerLocks } from '../../src/core/container-lock.js';
+import pino from 'pino';
 import { ContainerResolver } from '../../src/core/container-resolver.js';
-import { DatasetLocks } from '../../src/core/dataset-locks.js';
-import { PoolRegistry } from '../../src/core/pool-registry.js';
+import { OperationTracker } from '../../src/core/events/operation-tracker.js';
+import { trackedSnapshots } from '../../src/core/events/tracked-snapshots.js';
 import type { LiveContainer } from '../../src/core/ports.js';
-import { RestoreService } from '../../src/core/restore-service.js';
-import { SnapshotCreator } from '../../src/core/snapshot-creator.js';
-import { SnapshotDeleter } from '../../src/core/snapshot-deleter.js';
-import { SnapshotService } from '../../src/core/snapshot-service.js';
 import { ServiceUnavailableError } from '../../src/errors/service-unavailable-error.js';
-import { createTestStore, type TestStore } from '../store/store-fixture.js';
-import { FakeCapture, FakeDriver, FakeRuntime, rootfs, type Event } from './support/restore-fakes.js';
+import { OperationStore } from '../../src/store/operation-store.js';
+import { createRestoreHarness, FakeDriver, FakeRuntime, rootfs, type RestoreHarness } from './support/restore-fakes.js';
 
 /** Counts the kernel calls. */
 class CountingDriver extends FakeDriver {
@@ -47,28 +42,10 @@ class LaggingRuntime extends FakeRuntime {
   }
 }
 
-interface Harness {
-  readonly test: TestStore;
-  readonly runtime: LaggingRuntime;
-  readonly driver: CountingDriver;
-  readonly service: SnapshotService;
-}
+type Harness = RestoreHarness<LaggingRuntime, CountingDriver>;
 
-function createHarness(): Harness {
-  const test = createTestStore();
-  const events: Event[] = [];
-  const runtime = new LaggingRuntime(events);
-  const driver = new CountingDriver(runtime, events);
-  const pools = new PoolRegistry([{ id: 'main', driver: driver as unknown as StorageDriver }]);
-  const capture = new FakeCapture(runtime);
-  const { store, clock } = test;
-  const datasetLocks = new DatasetLocks(5_000);
-  const creator = new SnapshotCreator({ store, runtime, capture, datasetLocks, pools, clock });
-  const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools, clock });
-  const resolver = new ContainerResolver(runtime, store, clock);
-  const service = new SnapshotService({ store, resolver, locks: new ContainerLocks(5_000), creator, deleter: new SnapshotDeleter(store, pools), restorer, clock });
-  return { test, runtime, driver, service };
-}
+const createHarness = (): Harness =>
+  createRestoreHarness({ runtime: (events) => new LaggingRuntime(events), driver: (runtime, events) => new CountingDriver(runtime, events) });
 
 const OLD_ID = 'a'.repeat(64);
 const NEW_ID = 'b'.repeat(64);
@@ -91,7 +68,7 @@ describe('snapshot create started from the cached Docker lookup', () => {
     h.driver.addDataset('ds-old', 'old content');
     h.driver.addDataset('ds-new', 'new content');
   });
-  afterEach(() => h.test.destroy());
+  afterEach(() => h.destroy());
 
   it('takes the snapshot of the container the name names now, and keeps nothing of the one it used to name', async () => {
     h.runtime.add(OLD_ID, 'web', [rootfs('ds-old')]);
@@ -111,6 +88,28 @@ describe('snapshot create started from the cached Docker lookup', () => {
     assert.deepEqual([...h.driver.snapshots.keys()].filter((k) => k.startsWith('ds-old@')), [], 'and no storage snapshot');
     assert.deepEqual([...h.driver.snapshots.keys()].filter((k) => k.startsWith('ds-new@')).length, 1);
     assert.deepEqual(createJournal(h), ['failed', 'done'], 'the discarded attempt is journaled as failed');
+  });
+
+  it('records the tracked operation on the container the name names now', async () => {
+    h.runtime.add(OLD_ID, 'web', [rootfs('ds-old')]);
+    const cached = (await h.runtime.resolveContainer('web')) ?? assert.fail('web exists');
+    h.runtime.containers.delete(OLD_ID);
+    h.runtime.add(OLD_ID, 'web-old', [rootfs('ds-old')]);
+    h.runtime.add(NEW_ID, 'web', [rootfs('ds-new')]);
+    h.runtime.stale.set('web', cached);
+    const operations = new OperationStore(h.test.db, h.test.clock);
+    const tracked = trackedSnapshots(h.service, {
+      tracker: new OperationTracker(operations, pino({ level: 'silent' })),
+      resolver: new ContainerResolver(h.runtime, h.test.store, h.test.clock),
+      store: h.test.store,
+    });
+
+    const result = await tracked.create('web', {});
+
+    const [operation] = operations.listOperations({ limit: 10, offset: 0 }).operations;
+    assert.equal(operation?.status, 'succeeded');
+    assert.equal(operation.containerId, NEW_ID, 'not the container the cached lookup knew');
+    assert.equal(operation.snapshotName, result.snapshot.name);
   });
 
   it('answers 404 when the container was removed meanwhile, and keeps no record or storage', async () => {

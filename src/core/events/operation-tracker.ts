@@ -7,8 +7,11 @@ import type { Logger } from 'pino';
 import { toPublicError } from '../public-error.js';
 import type { NewOperation, OperationRecord, OperationStorePort } from '../operations.js';
 
-/** What the finished action tells the record: the snapshot it made or used, when only known at the end. */
-export type Outcome<T> = (result: T) => { readonly snapshotName?: string };
+/**
+ * What the finished action tells the record, when only known at the end: the snapshot it made or used, and
+ * the container it worked on (the start names the container the cached lookup knew).
+ */
+export type Outcome<T> = (result: T) => { readonly snapshotName?: string; readonly containerId?: string };
 
 export class OperationTracker {
   private readonly background = new Set<Promise<unknown>>();
@@ -59,8 +62,14 @@ export class OperationTracker {
       this.safely(operation, () => this.operations.finishOperation(operation.id, { status: 'failed', error: { code: failure.code, message: failure.message } }));
       throw error;
     }
-    const snapshotName = outcome?.(result).snapshotName;
-    this.safely(operation, () => this.operations.finishOperation(operation.id, { status: 'succeeded', ...(snapshotName !== undefined && { snapshotName }) }));
+    const { snapshotName, containerId } = outcome?.(result) ?? {};
+    this.safely(operation, () =>
+      this.operations.finishOperation(operation.id, {
+        status: 'succeeded',
+        ...(snapshotName !== undefined && { snapshotName }),
+        ...(containerId !== undefined && containerId !== operation.containerId && { containerId }),
+      }),
+    );
     return result;
   }
 

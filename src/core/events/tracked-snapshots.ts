@@ -33,8 +33,10 @@ export function trackedSnapshots(api: SnapshotsApi, deps: TrackedSnapshotsDeps):
     async create(container, input) {
       const id = await knownId(container);
       if (id === undefined) return api.create(container, input);
+      // The outcome names the container snapshotted: the name may have been re-pointed since the cached lookup.
       return tracker.run({ kind: 'snapshot.create', containerId: id, snapshotName: null, target: null }, () => api.create(container, input), (r) => ({
         snapshotName: r.snapshot.name,
+        containerId: r.container.id,
       }));
     },
     async restore(container, snapshot, input) {

@@ -284,11 +284,11 @@ export function poolMount(dataset: string, mountPoint = '/data'): CapturedFilesy
   return { role: 'mount', mountPoint, driver: 'btrfs', pool: 'main', dataset };
 }
 
-export interface RestoreHarness {
+export interface RestoreHarness<R extends FakeRuntime = FakeRuntime, D extends FakeDriver = FakeDriver> {
   readonly test: TestStore;
   readonly events: Event[];
-  readonly runtime: FakeRuntime;
-  readonly driver: FakeDriver;
+  readonly runtime: R;
+  readonly driver: D;
   readonly pools: PoolRegistry;
   readonly creator: SnapshotCreator;
   readonly restorer: RestoreService;
@@ -302,12 +302,21 @@ export interface RestoreHarness {
   destroy(): Promise<void>;
 }
 
+export interface RestoreHarnessOptions<R extends FakeRuntime, D extends FakeDriver> {
+  readonly lockWaitMs?: number;
+  /** A fake Docker with a twist of the test's own (a lagging cache, a failing call). */
+  readonly runtime?: (events: Event[]) => R;
+  readonly driver?: (runtime: R, events: Event[]) => D;
+}
+
 /** The real snapshot/restore services on fake Docker and storage, with a real store. */
-export function createRestoreHarness(options: { lockWaitMs?: number } = {}): RestoreHarness {
+export function createRestoreHarness<R extends FakeRuntime = FakeRuntime, D extends FakeDriver = FakeDriver>(
+  options: RestoreHarnessOptions<R, D> = {},
+): RestoreHarness<R, D> {
   const test = createTestStore();
   const events: Event[] = [];
-  const runtime = new FakeRuntime(events);
-  const driver = new FakeDriver(runtime, events);
+  const runtime = options.runtime?.(events) ?? (new FakeRuntime(events) as R);
+  const driver = options.driver?.(runtime, events) ?? (new FakeDriver(runtime, events) as D);
   const pools = new PoolRegistry([{ id: 'main', driver: driver as unknown as StorageDriver }]);
   const capture = new FakeCapture(runtime);
   const store = test.store;
