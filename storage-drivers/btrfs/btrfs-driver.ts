@@ -253,9 +253,12 @@ export class BtrfsDriver extends DriverBase {
     const path = this.layout.dataset(dataset);
     // Two stats per snapshot, no subprocess, synchronous in batches (btrfs-snapshot-folders.ts): thousands stay fast.
     const folders = await readSnapshotFolders(this.layout.snapshotsDir(path), { createdAt: true });
-    const found: SnapshotInfo[] = [];
-    for (const { name, complete, createdAt } of folders) if (complete && createdAt !== undefined) found.push({ dataset: path, name, createdAt });
-    return found.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.name.localeCompare(b.name));
+    const found: (SnapshotInfo & { inode: number })[] = [];
+    for (const { name, complete, createdAt, inode } of folders) {
+      if (complete && createdAt !== undefined && inode !== undefined) found.push({ dataset: path, name, createdAt, inode });
+    }
+    found.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.inode - b.inode);
+    return found.map(({ dataset: at, name, createdAt }) => ({ dataset: at, name, createdAt }));
   }
 
   async snapshotExists(dataset: string, name: string): Promise<boolean> {

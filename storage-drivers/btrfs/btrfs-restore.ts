@@ -62,8 +62,10 @@ export async function restoreBySwap(
     reverter.add('remove the restore folder', () => rmdir(dir));
     await tools.snapshotWritable(snapshotPath, fresh);
     reverter.add('delete the restored copy', () => tools.deleteTree(fresh));
-    await writeFile(join(dir, FRESH_ID_FILE), String(await tools.rootId(fresh)));
+    const freshId = await tools.rootId(fresh);
     reverter.add('remove the id file', () => rm(join(dir, FRESH_ID_FILE), { force: true }));
+    // A full pool can refuse this small file after the snapshot fitted: the typed error, so it maps to no_space.
+    await mapErrors(`restore ${dataset}`, () => writeFile(join(dir, FRESH_ID_FILE), String(freshId)));
     crashPoint('after-prepare');
     exchanged = await tools.exchange(fresh, dataset);
     if (!exchanged) {
@@ -82,9 +84,16 @@ export async function restoreBySwap(
   // The swap is done; make it durable before the old content goes.
   await tools.sync();
   crashPoint('after-move-new');
-  await tools.deleteTree(exchanged ? fresh : old);
-  await rm(join(dir, FRESH_ID_FILE), { force: true });
-  await rmdir(dir);
+  // The restore is done. Removing the old content can fail (a full pool needs metadata space to delete):
+  // what is left is exactly a crash's leftover here, which recover() removes at start-up or before the next
+  // restore of this dataset; failing the restore now would report a restored dataset as not restored.
+  try {
+    await tools.deleteTree(exchanged ? fresh : old);
+    await rm(join(dir, FRESH_ID_FILE), { force: true });
+    await rmdir(dir);
+  } catch {
+    // Left for recover().
+  }
 }
 
 /** Finishes or undoes every interrupted restore found in the pool. */

@@ -12,6 +12,11 @@ export interface SnapshotFolder {
   readonly complete: boolean;
   /** The folder's birth time (the snapshot's createdAt); only when asked for, and undefined if it vanished. */
   readonly createdAt?: Date | undefined;
+  /**
+   * The folder's inode number, with createdAt: orders snapshots made within one tick of the kernel's coarse
+   * clock (birth times advance in ~4 ms steps), because btrfs numbers each new inode of a subvolume above all before it.
+   */
+  readonly inode?: number | undefined;
 }
 
 /** Stats between two yields to the event loop: a few milliseconds of blocking at most. */
@@ -43,7 +48,12 @@ export async function readSnapshotFolders(dir: string, options: { createdAt: boo
       // ~30 ms per 10,000 paths.
       const path = `${base}/${name}`;
       const complete = isSubvolumeRoot(quietly(() => lstatSync(`${path}/snapshot`, { throwIfNoEntry: false })));
-      folders.push(options.createdAt ? { name, path, complete, createdAt: quietly(() => statSync(path, { throwIfNoEntry: false }))?.birthtime } : { name, path, complete });
+      if (!options.createdAt) {
+        folders.push({ name, path, complete });
+        continue;
+      }
+      const stats = quietly(() => statSync(path, { throwIfNoEntry: false }));
+      folders.push({ name, path, complete, createdAt: stats?.birthtime, inode: stats?.ino });
     }
   }
   return folders;
