@@ -50,7 +50,7 @@ export class ContainerRestarter {
   constructor(
     private readonly deps: {
       owed: OwedStartsPort;
-      runtime: Pick<RuntimePort, 'start'>;
+      runtime: Pick<RuntimePort, 'start' | 'stop' | 'inspect'>;
       tryLocked: TryLocked;
       /** Told what each retry did (the service logs it). */
       report?: (lines: string[]) => void;
@@ -130,7 +130,7 @@ export class ContainerRestarter {
     for (const debt of this.deps.owed.list()) {
       const who = debt.containerId.slice(0, 12);
       try {
-        const { ran } = await this.deps.tryLocked(debt.containerId, 'start a container Docker could not start earlier', () => this.deps.runtime.start(debt.containerId));
+        const { ran } = await this.deps.tryLocked(debt.containerId, 'start a container Docker could not start earlier', () => this.pay(debt));
         if (!ran) continue;
         this.deps.owed.settle(debt.containerId);
         lines.push(`started ${who} again: ${debt.reason} had stopped it and Docker was away when it tried to start it`);
@@ -144,5 +144,19 @@ export class ContainerRestarter {
     }
     if (this.deps.owed.list().length > 0) this.retrySoon();
     return lines;
+  }
+
+  private async pay(debt: OwedStart): Promise<void> {
+    const { runtime } = this.deps;
+    const { state } = await runtime.inspect(debt.containerId);
+    if (state.running) {
+      // Started since the debt was recorded (Docker's restart policy, an operator): nothing is owed any more.
+      if (state.startedAt !== undefined && state.startedAt.getTime() > debt.since.getTime()) return;
+      // Running since before: the stop the debt was recorded for may still be under way in Docker (the
+      // process that asked for it died), and a start now would be a no-op on a container about to exit.
+      // Stopping first waits for that exit.
+      await runtime.stop(debt.containerId);
+    }
+    await runtime.start(debt.containerId);
   }
 }

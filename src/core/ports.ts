@@ -19,7 +19,13 @@ export interface LiveContainer {
   readonly id: string;
   readonly name: string;
   readonly image: string;
-  readonly state: { readonly status: string; readonly running: boolean; readonly paused: boolean };
+  readonly state: {
+    readonly status: string;
+    readonly running: boolean;
+    readonly paused: boolean;
+    /** When its main process last started (Docker's State.StartedAt); absent when it never ran or is unknown. */
+    readonly startedAt?: Date;
+  };
   readonly config: RecordedContainerConfig;
 }
 

@@ -23,7 +23,7 @@ export function journalThawed(store: Pick<StorePort, 'updateOperation'>, operati
 /** Start-up: thaws the container of an interrupted snapshot that had quiesced it; undefined when none had. */
 export async function thawAfterCrash(
   entry: JournalEntry,
-  runtime: Pick<RuntimePort, 'unpause' | 'start'>,
+  runtime: Pick<RuntimePort, 'unpause' | 'start' | 'stop'>,
   restarter?: Pick<ContainerRestarter, 'owe'>,
 ): Promise<string | undefined> {
   const mode = entry.payload.quiesced;
@@ -32,7 +32,14 @@ export async function thawAfterCrash(
   try {
     // Both are no-ops when the container is already thawed (Docker's restart policy may have started it).
     if (mode === 'pause') await runtime.unpause(entry.containerId);
-    else await runtime.start(entry.containerId);
+    else {
+      // The stop the crashed process asked for may still be under way in Docker (the container's main
+      // process has up to the stop timeout to exit): a start now would be a no-op on a container about to
+      // exit, leaving it stopped for good. Stopping first waits for that exit (or is a no-op when it is
+      // stopped already); a container the stop never reached is restarted, as the snapshot would have.
+      await runtime.stop(entry.containerId);
+      await runtime.start(entry.containerId);
+    }
     return `${mode === 'pause' ? 'unpaused' : 'started'} ${who}, left ${mode === 'pause' ? 'paused' : 'stopped'} by a snapshot the crash interrupted`;
   } catch (error) {
     // Docker away at start-up: the container is started once it answers again.

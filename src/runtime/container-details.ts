@@ -21,9 +21,15 @@ export function detailsFromInspect(inspect: Dockerode.ContainerInspectInfo): Con
     name: inspect.Name.replace(/^\//, ''),
     image: config.image,
     imageId: inspect.Image,
-    state: { status: inspect.State.Status, running: inspect.State.Running, paused: inspect.State.Paused },
+    state: { status: inspect.State.Status, running: inspect.State.Running, paused: inspect.State.Paused, ...startedAtOf(inspect.State.StartedAt) },
     graphDriver: inspect.GraphDriver.Name,
     mounts: config.mounts,
     config,
   };
+}
+
+/** Docker answers "0001-01-01T00:00:00Z" for a container that never ran. */
+function startedAtOf(value: string | undefined): { startedAt?: Date } {
+  const at = value === undefined ? NaN : Date.parse(value);
+  return Number.isFinite(at) && at > 0 ? { startedAt: new Date(at) } : {};
 }

@@ -148,10 +148,13 @@ describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})
   it('stops, starts, pauses and unpauses; repeating each is harmless', async () => {
     await runtime.pause('web');
     await runtime.pause('web');
-    assert.deepEqual((await runtime.inspect('web')).state, { status: 'paused', running: true, paused: true });
+    const { startedAt: pausedSince, ...paused } = (await runtime.inspect('web')).state;
+    assert.deepEqual(paused, { status: 'paused', running: true, paused: true });
     await runtime.unpause('web');
     await runtime.unpause('web');
-    assert.deepEqual((await runtime.inspect('web')).state, { status: 'running', running: true, paused: false });
+    const { startedAt: runningSince, ...running } = (await runtime.inspect('web')).state;
+    assert.deepEqual(running, { status: 'running', running: true, paused: false });
+    assert.ok(pausedSince !== undefined && runningSince?.getTime() === pausedSince.getTime(), 'a pause is no restart: Docker\'s StartedAt stays');
 
     await runtime.stop('web');
     assert.equal((await runtime.inspect('web')).state.running, false);
@@ -164,7 +167,9 @@ describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})
     });
     await runtime.start('web');
     await runtime.start('web');
-    assert.equal((await runtime.inspect('web')).state.running, true);
+    const restarted = (await runtime.inspect('web')).state;
+    assert.equal(restarted.running, true);
+    assert.ok((restarted.startedAt?.getTime() ?? 0) > runningSince.getTime(), 'a start moves StartedAt on');
     assert.equal(await runtime.waitUntilStopped('web', 200), false);
   });
 
@@ -176,7 +181,8 @@ describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})
     // sleep as PID 1 ignores SIGTERM: Docker must fall back to SIGKILL after stopTimeoutSeconds (1 s here).
     await runtime.stop('stubborn');
     const elapsed = Date.now() - started;
-    assert.deepEqual((await runtime.inspect('stubborn')).state, { status: 'exited', running: false, paused: false });
+    const { startedAt: _started, ...exited } = (await runtime.inspect('stubborn')).state;
+    assert.deepEqual(exited, { status: 'exited', running: false, paused: false });
     assert.ok(elapsed >= 900 && elapsed < 10_000, `stop took ${elapsed} ms`);
     await stubborn.remove({ force: true });
   });

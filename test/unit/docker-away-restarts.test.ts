@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { AppError } from '../../src/errors/app-error.js';
 import { CONTAINER_ID } from '../store/store-fixture.js';
-import { createRestoreHarness, rootfs, type RestoreHarness } from './support/restore-fakes.js';
+import { createRestoreHarness, rootfs, SlowStopRuntime, type RestoreHarness } from './support/restore-fakes.js';
 
 async function until(check: () => boolean, what: string, ms = 2_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -73,5 +73,42 @@ describe('Docker going away in the middle of a restore or a quiesce', () => {
     assert.equal(h.runtime.get(CONTAINER_ID).running, true);
     assert.equal(h.owedStarts.list().length, 0);
     assert.ok(report.operations.some((line) => line.includes('started') && line.includes(CONTAINER_ID.slice(0, 12))), report.operations.join(' | '));
+  });
+
+  it('an owed start whose stop was still under way in Docker when the process died: the container runs after start-up', async () => {
+    const slow = createRestoreHarness({ runtime: (events) => new SlowStopRuntime(events) });
+    try {
+      slow.restarter.close();
+      slow.runtime.add(CONTAINER_ID, 'web', [rootfs('/pool/web')]);
+      slow.driver.addDataset('/pool/web', 'v1');
+      // Start-up recovery owes the start, asks Docker to stop the container, and dies before Docker saw it exit.
+      slow.owedStarts.owe(CONTAINER_ID, 'start-up recovery mounting /pool/web again');
+      slow.runtime.dieDuringStop = true;
+      void slow.runtime.stop(CONTAINER_ID);
+      assert.equal(slow.runtime.get(CONTAINER_ID).running, true);
+
+      const report = await slow.recoverAtStartup();
+
+      assert.equal(slow.runtime.get(CONTAINER_ID).running, true, report.operations.join(' | '));
+      assert.equal(slow.owedStarts.list().length, 0);
+    } finally {
+      await slow.destroy();
+    }
+  });
+
+  it('an owed start of a container started again since (restart policy, an operator) is settled without restarting it', async () => {
+    h.restarter.close();
+    await h.runtime.stop(CONTAINER_ID);
+    h.owedStarts.owe(CONTAINER_ID, 'the restore of web to snap-x');
+    const since = h.owedStarts.list()[0]?.since ?? assert.fail('owed');
+    await h.runtime.start(CONTAINER_ID);
+    h.runtime.get(CONTAINER_ID).startedAt = new Date(since.getTime() + 5_000);
+    h.events.length = 0;
+
+    await h.recoverAtStartup();
+
+    assert.deepEqual(h.events.filter((event) => event.startsWith('stop') || event.startsWith('start')), [], 'neither stopped nor started again');
+    assert.equal(h.runtime.get(CONTAINER_ID).running, true);
+    assert.equal(h.owedStarts.list().length, 0);
   });
 });

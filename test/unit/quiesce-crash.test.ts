@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { CONTAINER_ID } from '../store/store-fixture.js';
-import { createRestoreHarness, rootfs, settle, type RestoreHarness } from './support/restore-fakes.js';
+import { createRestoreHarness, rootfs, settle, SlowStopRuntime, type RestoreHarness } from './support/restore-fakes.js';
+
 
 describe('defect-8: start-up recovery thaws a container a killed snapshot had quiesced', () => {
   let h: RestoreHarness | undefined;
@@ -33,4 +34,22 @@ describe('defect-8: start-up recovery thaws a container a killed snapshot had qu
       assert.deepEqual(harness.test.store.listUnfinishedOperations(), []);
     });
   }
+
+  it('a container the killed process was still stopping (Docker had not yet seen it exit) runs after the restart', async () => {
+    const harness = createRestoreHarness({ runtime: (events) => new SlowStopRuntime(events) });
+    h = harness;
+    harness.runtime.add(CONTAINER_ID, 'web', [rootfs('/pool/web')]);
+    harness.driver.addDataset('/pool/web', 'v1');
+    harness.runtime.dieDuringStop = true;
+    void harness.service.create('web', { quiesce: 'stop' });
+    await settle();
+    assert.equal(harness.runtime.stopping.has(CONTAINER_ID), true, 'the process died while Docker was stopping the container');
+    assert.equal(harness.runtime.get(CONTAINER_ID).running, true, 'which still ran');
+
+    const report = await harness.recoverAtStartup();
+
+    assert.equal(harness.runtime.get(CONTAINER_ID).running, true, report.operations.join('\n'));
+    assert.equal(harness.test.store.countSnapshots(CONTAINER_ID), 0);
+    assert.deepEqual(harness.test.store.listUnfinishedOperations(), []);
+  });
 });

@@ -31,6 +31,8 @@ interface FakeContainer {
   readonly name: string;
   running: boolean;
   paused: boolean;
+  /** Docker's State.StartedAt, when a test sets it (unknown otherwise, as the port allows). */
+  startedAt?: Date;
   /** The datasets it uses (rootfs and bind mounts). */
   filesystems: CapturedFilesystem[];
 }
@@ -60,7 +62,7 @@ export class FakeRuntime implements RuntimePort {
     // Its pool mounts are bind mounts of the dataset's path (the fake driver's mount path is the dataset).
     const binds = c.filesystems.filter((f) => f.role === 'mount').map((f) => ({ type: 'bind', source: f.dataset, destination: f.mountPoint, readOnly: false }));
     const config = sampleConfig();
-    return { id: c.id, name: c.name, image: 'busybox', state: { status, running: c.running, paused: c.paused }, config: { ...config, mounts: [...config.mounts, ...binds] } };
+    return { id: c.id, name: c.name, image: 'busybox', state: { status, running: c.running, paused: c.paused, ...(c.startedAt !== undefined && { startedAt: c.startedAt }) }, config: { ...config, mounts: [...config.mounts, ...binds] } };
   }
 
   resolveContainer(ref: string): Promise<LiveContainer | undefined> {
@@ -137,6 +139,33 @@ export class FakeCapture implements CapturePort {
         filesystem,
       })),
     );
+  }
+}
+
+/**
+ * Docker's `stop` as it is: the main process gets SIGTERM and has until the stop timeout to exit, so the
+ * container still runs for a while after the request. `dieDuringStop`: the process that asks for the next
+ * stop dies meanwhile (the call never answers); the container exits at Docker's next step for it (a start
+ * while it still runs is a no-op, and then the exit comes; another stop waits for the exit).
+ */
+export class SlowStopRuntime extends FakeRuntime {
+  /** Containers with a stop under way that a dead process asked for. */
+  readonly stopping = new Set<string>();
+  dieDuringStop = false;
+
+  override stop(id: string): Promise<void> {
+    if (this.dieDuringStop) {
+      this.dieDuringStop = false;
+      this.stopping.add(id);
+      return new Promise(() => undefined);
+    }
+    this.stopping.delete(id);
+    return super.stop(id);
+  }
+
+  override async start(id: string): Promise<void> {
+    await super.start(id);
+    if (this.stopping.delete(id)) this.get(id).running = false;
   }
 }
 
