@@ -88,7 +88,9 @@ describe(`DockerRuntime on a real private dockerd (${programVersion('dockerd')})
     assert.equal(details.image, engine.image);
     assert.match(details.imageId, /^sha256:[0-9a-f]{64}$/);
     assert.equal(details.graphDriver, 'btrfs');
-    assert.deepEqual(details.state, { status: 'running', running: true, paused: false });
+    const { startedAt, ...state } = details.state;
+    assert.deepEqual(state, { status: 'running', running: true, paused: false });
+    assert.ok(startedAt !== undefined && Math.abs(Date.now() - startedAt.getTime()) < 10 * 60_000, `Docker's StartedAt: ${String(startedAt)}`);
     const config = details.config;
     assert.deepEqual(config.cmd, ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done']);
     assert.equal(config.entrypoint, null);
