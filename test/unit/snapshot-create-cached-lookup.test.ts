@@ -50,6 +50,16 @@ const createHarness = (): Harness =>
 const OLD_ID = 'a'.repeat(64);
 const NEW_ID = 'b'.repeat(64);
 
+/** `docker rename web web-old && docker run --name web ...`, and the event has not reached the cache yet. */
+async function renameAndReplace(h: Harness): Promise<void> {
+  h.runtime.add(OLD_ID, 'web', [rootfs('ds-old')]);
+  const cached = (await h.runtime.resolveContainer('web')) ?? assert.fail('web exists');
+  h.runtime.containers.delete(OLD_ID);
+  h.runtime.add(OLD_ID, 'web-old', [rootfs('ds-old')]);
+  h.runtime.add(NEW_ID, 'web', [rootfs('ds-new')]);
+  h.runtime.stale.set('web', cached);
+}
+
 function snapshotsOf(h: Harness, containerId: string): { state: string; name: string }[] {
   return h.test.store.listAllSnapshots().filter((s) => s.containerId === containerId);
 }
@@ -71,13 +81,7 @@ describe('snapshot create started from the cached Docker lookup', () => {
   afterEach(() => h.destroy());
 
   it('takes the snapshot of the container the name names now, and keeps nothing of the one it used to name', async () => {
-    h.runtime.add(OLD_ID, 'web', [rootfs('ds-old')]);
-    const cached = (await h.runtime.resolveContainer('web')) ?? assert.fail('web exists');
-    // docker rename web web-old && docker run --name web ..., and the event has not arrived yet.
-    h.runtime.containers.delete(OLD_ID);
-    h.runtime.add(OLD_ID, 'web-old', [rootfs('ds-old')]);
-    h.runtime.add(NEW_ID, 'web', [rootfs('ds-new')]);
-    h.runtime.stale.set('web', cached);
+    await renameAndReplace(h);
 
     const result = await h.service.create('web', {});
 
@@ -91,12 +95,7 @@ describe('snapshot create started from the cached Docker lookup', () => {
   });
 
   it('records the tracked operation on the container the name names now', async () => {
-    h.runtime.add(OLD_ID, 'web', [rootfs('ds-old')]);
-    const cached = (await h.runtime.resolveContainer('web')) ?? assert.fail('web exists');
-    h.runtime.containers.delete(OLD_ID);
-    h.runtime.add(OLD_ID, 'web-old', [rootfs('ds-old')]);
-    h.runtime.add(NEW_ID, 'web', [rootfs('ds-new')]);
-    h.runtime.stale.set('web', cached);
+    await renameAndReplace(h);
     const operations = new OperationStore(h.test.db, h.test.clock);
     const tracked = trackedSnapshots(h.service, {
       tracker: new OperationTracker(operations, pino({ level: 'silent' })),
