@@ -30,7 +30,9 @@ describe('migration: projects, API keys, audit log', () => {
   it('keeps every snapshot, schedule and replica of a database at the schema before it; containers join the default project', (t) => {
     const dir = scratchDir('access-migration');
     // Removed however the test ends: a failure in the old database's part left the folder behind.
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    t.after(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
     const path = join(dir, 'cowsnap.db');
     const secrets = new SecretBox(loadOrCreateKey(join(dir, 'secret.key')));
     // Found by description, not number: the coordinator may append other migrations before it at merge.
