@@ -243,7 +243,7 @@ async function wire(
   const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock, restarter, ...(crashCheckpoint !== undefined && { crashCheckpoint }) });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock, sizes });
   const containers = new ContainerService({ runtime, capture, store, resolver, clock });
-  const copies = new CopyService({ store, runtime, resolver, locks, creator, deleter, pools: registry, clock });
+  const copies = new CopyService({ store, runtime, resolver, locks, datasetLocks, creator, deleter, pools: registry, clock });
   // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
   const s3Remotes = options.remotes === undefined ? await s3RemotesFor(config.remotes) : [];
   const remotes = new RemoteRegistry(options.remotes ?? s3Remotes);

@@ -5,6 +5,7 @@ import { ValidationError } from '../errors/validation-error.js';
 import type { Clock } from './clock.js';
 import type { ContainerLocks } from './container-lock.js';
 import type { ContainerResolver, ResolvedContainer } from './container-resolver.js';
+import type { DatasetLocks } from './dataset-locks.js';
 import { copyFailure, CREATE_STEP } from './copy-failure.js';
 import { copyDatasetName, copyNameProblems } from './copy-name.js';
 import type { CapturedFilesystem, ContainerRecord, SnapshotRecord } from './model.js';
@@ -60,6 +61,11 @@ export interface CopyServiceDeps {
   readonly runtime: CopyRuntime;
   readonly resolver: ContainerResolver;
   readonly locks: ContainerLocks;
+  /**
+   * Each clone holds its source dataset shared, as a snapshot does: a restore of another container that
+   * mounts the same dataset (which holds it exclusively) swaps it before or after the clone, never during.
+   */
+  readonly datasetLocks: DatasetLocks;
   readonly creator: SnapshotCreator;
   readonly deleter: SnapshotDeleter;
   readonly pools: PoolRegistry;
@@ -148,7 +154,7 @@ export class CopyService {
       for (const [index, filesystem] of mounts.entries()) {
         const driver = pools.driverFor(filesystem);
         const target = targets[index] ?? '';
-        await driver.cloneSnapshot(filesystem.dataset, storageName, target);
+        await this.deps.datasetLocks.runShared([filesystem], `copy to ${input.name}`, () => driver.cloneSnapshot(filesystem.dataset, storageName, target));
         reverter.add(`destroy ${target}`, () => driver.destroyDataset(target));
         clones.push({ pool: filesystem.pool, dataset: target });
         // Journaled as they are made: a crash right after is cleaned up at start-up.
@@ -172,7 +178,7 @@ export class CopyService {
       const rootfs = snapshot.filesystems.find((f) => f.role === 'rootfs');
       if (rootfs !== undefined) {
         step = 'put the snapshot rootfs in place';
-        await this.replaceLayer(id, rootfs, storageName);
+        await this.replaceLayer(id, rootfs, storageName, input.name);
       } else {
         warnings.push('the snapshot holds no rootfs: the copy starts from the image, with only the pool mounts cloned');
       }
@@ -216,7 +222,7 @@ export class CopyService {
   }
 
   /** The new container's fresh writable layer is swapped for a clone of the snapshot's rootfs, before its first start. */
-  private async replaceLayer(containerId: string, rootfs: CapturedFilesystem, storageName: string): Promise<void> {
+  private async replaceLayer(containerId: string, rootfs: CapturedFilesystem, storageName: string, name: string): Promise<void> {
     const { runtime, pools } = this.deps;
     const storage = await runtime.storageInfo();
     const layer = await runtime.rootfsLayerPath(containerId, storage.dataRoot);
@@ -229,7 +235,7 @@ export class CopyService {
       );
     }
     await driver.destroyDataset(layer);
-    await driver.cloneSnapshot(rootfs.dataset, storageName, layer);
+    await this.deps.datasetLocks.runShared([rootfs], `copy to ${name}`, () => driver.cloneSnapshot(rootfs.dataset, storageName, layer));
   }
 
   private warnings(snapshot: SnapshotRecord): string[] {

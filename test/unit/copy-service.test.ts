@@ -10,6 +10,7 @@ import { assertNoProblems, nameProblems } from '../../storage-drivers/common/nam
 import type { StorageDriver } from '../../storage-drivers/driver.js';
 import { ContainerLocks } from '../../src/core/container-lock.js';
 import type { ContainerResolver } from '../../src/core/container-resolver.js';
+import { DatasetLocks } from '../../src/core/dataset-locks.js';
 import { CopyService, type CopyRuntime } from '../../src/core/copy-service.js';
 import type { RecordedContainerConfig, SnapshotRecord } from '../../src/core/model.js';
 import { PoolRegistry } from '../../src/core/pool-registry.js';
@@ -108,10 +109,12 @@ describe('copy service failures', () => {
   let runtime: FakeRuntime;
   let service: CopyService;
   let snapshot: SnapshotRecord;
+  let datasetLocks: DatasetLocks;
 
   beforeEach(() => {
     driver = new FakeDriver();
     runtime = new FakeRuntime(driver);
+    datasetLocks = new DatasetLocks(5_000);
     const store = withContainer(test);
     const record = store.getContainer(CONTAINER_ID);
     assert.ok(record);
@@ -130,6 +133,7 @@ describe('copy service failures', () => {
       runtime,
       resolver,
       locks: new ContainerLocks(0),
+      datasetLocks,
       // Every copy here names its source snapshot: no temporary snapshot is made or deleted.
       creator: undefined as unknown as SnapshotCreator,
       deleter: undefined as unknown as SnapshotDeleter,
@@ -200,6 +204,22 @@ describe('copy service failures', () => {
     const refused = results.find((r) => r.status === 'rejected');
     assert.ok(refused?.reason instanceof ConflictError && refused.reason.code === 'name_taken', String(refused?.reason));
     assert.deepEqual(runtime.created.map((c) => c.bindSources), [{ '/data': '/pool/cowsnap-copy-twin-1' }]);
+  });
+
+  it('clones a dataset another container is being restored to only once that restore is done', async () => {
+    // Another container mounts /pool/web-data too, and its restore holds the dataset while it swaps it.
+    let swapDone!: () => void;
+    const restore = datasetLocks.run([{ pool: 'main', dataset: '/pool/web-data' }], 'restore of web-2', () => new Promise<void>((resolve) => (swapDone = resolve)));
+    const copy = service.copy('web', { name: 'waits', sourceSnapshot: snapshot.name });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(driver.datasets.has('/pool/cowsnap-copy-waits-1'), false, 'no clone while the dataset is being swapped');
+
+    swapDone();
+    await restore;
+    const result = await copy;
+
+    assert.equal(result.container.name, 'waits');
+    assert.equal(driver.datasets.has('/pool/cowsnap-copy-waits-1'), true);
   });
 
   it('refuses with 400 a name whose datasets the pool cannot hold, before anything is made', async () => {
