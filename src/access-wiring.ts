@@ -64,7 +64,11 @@ export function wireAccess(options: AccessOptions) {
   const projectService = new ProjectService({
     projects,
     resolver: options.resolver,
-    assignContainer: (id, project) => store.containers.assignProject(id, project),
+    // Into another project only with what the container holds fitting that project's quotas.
+    assignContainer: (container, project) =>
+      container.projectId === project
+        ? store.containers.assignProject(container.id, project)
+        : quota.move(project, container.name, () => projects.containerUsage(container.id), () => store.containers.assignProject(container.id, project)),
     activeKeysOf: (project) => keys.countKeysOfProject(project),
     clock,
   });

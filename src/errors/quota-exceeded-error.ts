@@ -9,12 +9,13 @@ export interface QuotaDetail extends ErrorDetail {
   readonly remote?: string;
 }
 
-/** 403 quota_exceeded: creating this would take the project past a quota; nothing was created. */
+/** 403 quota_exceeded: creating (or moving) this would take the project past a quota; nothing was changed. */
 export class QuotaExceededError extends AppError {
   readonly statusCode = 403;
   readonly code = 'quota_exceeded';
 
-  constructor(message: string, detail: QuotaDetail) {
-    super(message, [detail]);
+  /** Every quota the change would exceed, each a detail. */
+  constructor(message: string, details: QuotaDetail | readonly QuotaDetail[]) {
+    super(message, Array.isArray(details) ? [...(details as readonly QuotaDetail[])] : [details as QuotaDetail]);
   }
 }

@@ -40,6 +40,9 @@ export class ProjectStore {
   private readonly scheduleUse: Statement<[string], { n: number }>;
   private readonly containerUse: Statement<[string], { n: number }>;
   private readonly replicaUse: Statement<[string], { remote_id: string; bytes: number }>;
+  private readonly containerSnapshotUse: Statement<[string], { n: number; bytes: number }>;
+  private readonly containerScheduleUse: Statement<[string], { n: number }>;
+  private readonly containerReplicaUse: Statement<[string], { remote_id: string; bytes: number }>;
 
   constructor(readonly db: Database) {
     this.insert = db.prepare(
@@ -61,6 +64,12 @@ export class ProjectStore {
       `SELECT remote_id, coalesce(sum(stored_bytes), 0) AS bytes FROM replicas
        WHERE container_id IN (SELECT id FROM containers WHERE project_id = ?) AND state IN ('uploading', 'ready')
        GROUP BY remote_id ORDER BY remote_id`,
+    );
+    this.containerSnapshotUse = db.prepare(`SELECT count(*) AS n, coalesce(sum(size_bytes), 0) AS bytes FROM snapshots WHERE container_id = ? AND ${HOLDING}`);
+    this.containerScheduleUse = db.prepare('SELECT count(*) AS n FROM schedules WHERE container_id = ?');
+    this.containerReplicaUse = db.prepare(
+      `SELECT remote_id, coalesce(sum(stored_bytes), 0) AS bytes FROM replicas
+       WHERE container_id = ? AND state IN ('uploading', 'ready') GROUP BY remote_id ORDER BY remote_id`,
     );
   }
 
@@ -86,6 +95,14 @@ export class ProjectStore {
 
   deleteProject(id: string): void {
     this.remove.run(id);
+  }
+
+  /** What one container holds of its project's quotas: what a move takes to the other project. */
+  containerUsage(containerId: string): Omit<ProjectUsage, 'containers'> {
+    const snapshots = this.containerSnapshotUse.get(containerId) ?? { n: 0, bytes: 0 };
+    const replicaBytes: Record<string, number> = {};
+    for (const row of this.containerReplicaUse.all(containerId)) replicaBytes[row.remote_id] = row.bytes;
+    return { snapshots: snapshots.n, snapshotBytes: snapshots.bytes, schedules: this.containerScheduleUse.get(containerId)?.n ?? 0, replicaBytes };
   }
 
   usage(id: string): ProjectUsage {

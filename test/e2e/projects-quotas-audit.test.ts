@@ -120,6 +120,14 @@ describe('projects, quotas, audit and rate limits (real dockerd on btrfs, real s
     assert.equal(project.project.usage.containers, 2);
     // Another project is not affected.
     assert.equal((await as('beta-op', 'POST', '/containers/b1/snapshots', {})).status, 201);
+
+    // Nor can its container be moved in with its snapshots: the move would take alpha past 10.
+    const move = await as('bootstrap', 'PUT', '/containers/b1', { project: 'alpha' });
+    assert.equal(move.status, 403, JSON.stringify(move.body));
+    const refused = move.body.error as { code: string; details: { quota: string; limit: number; used: number }[] };
+    assert.equal(refused.code, 'quota_exceeded');
+    assert.deepEqual(refused.details.map((d) => [d.quota, d.limit, d.used]), [['max_snapshots', 10, 10]]);
+    assert.equal((db.prepare("SELECT project_id FROM containers WHERE name = 'b1'").get() as { project_id: string }).project_id, 'beta', 'not moved');
   });
 
   it('20 concurrent creates in a project limited to 10: exactly 10 snapshots exist after, the rest 403', async () => {

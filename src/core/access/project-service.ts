@@ -30,7 +30,8 @@ export class ProjectService {
     private readonly deps: {
       readonly projects: ProjectStorePort;
       readonly resolver: Pick<ContainerResolver, 'resolve'>;
-      readonly assignContainer: (containerId: string, project: string) => ContainerRecord | undefined;
+      /** Moves the container with its snapshots and schedules; refused (quota_exceeded) when they do not fit the project's quotas. */
+      readonly assignContainer: (container: ContainerRecord, project: string) => ContainerRecord | undefined;
       readonly activeKeysOf: (project: string) => number;
       readonly clock: Clock;
     },
@@ -82,7 +83,7 @@ export class ProjectService {
   async assign(containerRef: string, projectId: string): Promise<{ container: ContainerRecord; from: string }> {
     if (this.deps.projects.getProject(projectId) === undefined) throw notFound(projectId);
     const { record } = await this.deps.resolver.resolve(containerRef);
-    const moved = this.deps.assignContainer(record.id, projectId);
+    const moved = this.deps.assignContainer(record, projectId);
     // Audited under the project it moved to (the entry's target names the container).
     currentAccess().targetProject = projectId;
     if (moved === undefined) throw new NotFoundError('container_not_found', `No container "${containerRef}" in cowsnap's records.`);

@@ -38,6 +38,37 @@ export class QuotaGuard {
     });
   }
 
+  /**
+   * A container moving into `projectId` with what it holds (`moving`): refused, naming every quota it would
+   * take the project past, when the project's use plus the container's exceeds a limit. Unlike a create,
+   * which is refused once the use has reached a limit, a move knows its size: it may fill a quota exactly.
+   */
+  move<T>(projectId: string, containerName: string, moving: () => Omit<ProjectUsage, 'containers'>, assign: () => T): T {
+    return this.store.exclusive(() => {
+      const quotas = this.store.getProject(projectId)?.quotas;
+      if (quotas !== undefined) {
+        const use = this.store.usage(projectId);
+        const add = moving();
+        const over: QuotaDetail[] = [];
+        const check = (quota: string, limit: number | null, used: number, adding: number, remote?: string): void => {
+          if (limit === null || adding === 0 || used + adding <= limit) return;
+          over.push({ path: '', message: `${quota}: ${String(used)} used + ${String(adding)} moving in > ${String(limit)}`, quota, project: projectId, limit, used, ...(remote !== undefined && { remote }) });
+        };
+        check('max_snapshots', quotas.maxSnapshots, use.snapshots, add.snapshots);
+        check('max_snapshot_bytes', quotas.maxSnapshotBytes, use.snapshotBytes, add.snapshotBytes);
+        check('max_schedules', quotas.maxSchedules, use.schedules, add.schedules);
+        for (const [remote, limit] of Object.entries(quotas.maxReplicaBytes)) {
+          check('max_replica_bytes', limit, use.replicaBytes[remote] ?? 0, add.replicaBytes[remote] ?? 0, remote);
+        }
+        if (over.length > 0) {
+          const names = over.map((detail) => detail.quota + (detail.remote === undefined ? '' : ` (remote ${detail.remote})`)).join(', ');
+          throw new QuotaExceededError(`Moving container ${containerName} into project ${projectId} would take it past its quotas: ${names}; nothing was moved.`, over);
+        }
+      }
+      return assign();
+    });
+  }
+
   replica<T>(projectId: string, remoteId: string, begin: () => T): T {
     return this.store.exclusive(() => {
       const limit = this.store.getProject(projectId)?.quotas.maxReplicaBytes[remoteId];
