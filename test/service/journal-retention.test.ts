@@ -1,6 +1,7 @@
 /**
  * The real service (real SQLite, HTTP on 127.0.0.1; no pool and no Docker needed for this) prunes its
- * operation journal: finished rows older than `journalRetentionDays` go on each reaper run.
+ * operation journal: finished rows older than `journalRetentionDays` go on each reaper run; so do the
+ * finished operations clients follow (GET /operations) older than `eventRetentionDays`.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import pino from 'pino';
 import { ManualClock } from '../../src/core/clock.js';
 import { startService } from '../../src/service.js';
 import { openStore } from '../../src/store/open-store.js';
+import { OperationStore } from '../../src/store/operation-store.js';
 import { scratchDir } from '../support/scratch.js';
 import { rmSync } from 'node:fs';
 
@@ -30,6 +32,16 @@ describe('journal retention', () => {
     clock.advance(25 * DAY);
     const recent = seeded.store.startOperation('delete', 'c'.repeat(64), 'snap-20260126-000000', {});
     seeded.store.finishOperation(recent.id, 'failed', 'boom');
+    // Operations as GET /operations shows them: finished 10 and 2 days before the reaper run, one still running.
+    const operations = new OperationStore(seeded.db, clock);
+    const tracked = { kind: 'snapshot.create', containerId: null, snapshotName: null, target: null } as const;
+    const finishedLongAgo = operations.createOperation(tracked, 'running');
+    operations.finishOperation(finishedLongAgo.id, { status: 'succeeded' });
+    const stillRunning = operations.createOperation(tracked, 'running');
+    clock.advance(8 * DAY);
+    const finishedLately = operations.createOperation(tracked, 'running');
+    operations.finishOperation(finishedLately.id, { status: 'failed', error: { code: 'internal_error', message: 'boom' } });
+    clock.advance(-8 * DAY);
     seeded.close();
 
     clock.advance(10 * DAY); // old: 35 days ago, recent: 10 days ago
@@ -47,6 +59,7 @@ describe('journal retention', () => {
         reaperSchedule: '0 0 1 1 *',
         stopTimeoutSeconds: 1,
         journalRetentionDays: 30,
+        eventRetentionDays: 7,
         logLevel: 'silent',
       },
       pino({ level: 'silent' }),
@@ -61,6 +74,10 @@ describe('journal retention', () => {
     try {
       assert.equal(reopened.store.getOperation(old.id), undefined, 'finished 35 days ago: pruned');
       assert.ok(reopened.store.getOperation(recent.id), 'finished 10 days ago: kept');
+      const operations = new OperationStore(reopened.db, clock);
+      assert.equal(operations.getOperation(finishedLongAgo.id), undefined, 'operation finished 10 days ago: pruned (7 days)');
+      assert.equal(operations.getOperation(stillRunning.id)?.status, 'running', 'a running operation always stays');
+      assert.equal(operations.getOperation(finishedLately.id)?.status, 'failed', 'finished 2 days ago: kept');
     } finally {
       reopened.close();
     }
