@@ -19,7 +19,7 @@ import type { Clock } from './core/clock.js';
 import { daysBefore } from './core/day-offsets.js';
 import type { ContainerResolver } from './core/container-resolver.js';
 import type { OperationRecord, OperationStorePort, OperationQuery } from './core/operations.js';
-import type { RemoteSnapshotsPage } from './core/remote-catalog.js';
+import type { RemoteSnapshotsQuery } from './core/remote-catalog.js';
 import type { ScheduleStorePort } from './core/schedule-model.js';
 import type { SnapshotCreator } from './core/snapshot-creator.js';
 import type { SnapshotDeleter } from './core/snapshot-deleter.js';
@@ -148,11 +148,14 @@ export function wireAccess(options: AccessOptions) {
       return project === undefined ? query : { ...query, projectId: project };
     },
 
-    /** Remote listings: a project's key sees replicas of its project's containers only (known on this host). */
-    scopedRemoteSnapshots(page: RemoteSnapshotsPage): RemoteSnapshotsPage {
+    /**
+     * Remote listings: a project's key sees replicas of its project's containers only (known on this host),
+     * filtered before the page is cut (RemoteSnapshotsQuery.visible).
+     */
+    scopedRemoteQuery(query: RemoteSnapshotsQuery): RemoteSnapshotsQuery {
       const access = currentAccess();
-      if (access.allProjects) return page;
-      return { ...page, manifests: page.manifests.filter((m) => access.canSee(projectOf(m.containerId) ?? '')) };
+      if (access.allProjects) return query;
+      return { ...query, visible: (manifest) => access.canSee(projectOf(manifest.containerId) ?? '') };
     },
 
     /** Audit entries older than the retention go (run with the reaper). */

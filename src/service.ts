@@ -381,7 +381,7 @@ async function wire(
       ...replicaListRoutes(new ReplicaListing({ resolver, replicas: replicaStore, remotes })),
       ...remoteRoutes({
         listRemotes: () => catalog.listRemotes(),
-        listSnapshots: async (remoteId, query) => access.scopedRemoteSnapshots(await catalog.listSnapshots(remoteId, query)),
+        listSnapshots: (remoteId, query) => catalog.listSnapshots(remoteId, access.scopedRemoteQuery(query)),
       }),
       ...remoteRestoreRoutes({
         restoreFromRemote: (...args) => remoteRestores.restoreFromRemote(...args),

@@ -12,6 +12,11 @@ export interface RemoteSnapshotsQuery {
   readonly container?: string;
   readonly limit: number;
   readonly offset: number;
+  /**
+   * Which replicas the caller may see (a project's key: its project's containers); applied before the
+   * page is cut, so a page is full whenever there are more to show.
+   */
+  readonly visible?: (manifest: ReplicaManifest) => boolean;
 }
 
 export interface RemoteSnapshotsPage {
@@ -43,12 +48,13 @@ export class RemoteCatalog {
     const wanted = query.offset + query.limit + 1;
     const manifests: ReplicaManifest[] = [];
     const invalid: InvalidManifest[] = [];
+    const visible = query.visible ?? ((): boolean => true);
     let cursor: string | undefined;
     // The port pages with a cursor; the API with offset/limit: read pages until the window is covered.
     do {
-      const query = { limit: PAGE, ...(containerId !== undefined && { containerId }), ...(cursor !== undefined && { cursor }) };
-      const page = await askRemote(remote.id, 'list its replicas', () => remote.listManifests(query));
-      manifests.push(...page.manifests);
+      const pageQuery = { limit: PAGE, ...(containerId !== undefined && { containerId }), ...(cursor !== undefined && { cursor }) };
+      const page = await askRemote(remote.id, 'list its replicas', () => remote.listManifests(pageQuery));
+      manifests.push(...page.manifests.filter(visible));
       invalid.push(...(page.invalid ?? []));
       cursor = page.nextCursor;
     } while (cursor !== undefined && manifests.length < wanted);
