@@ -34,6 +34,7 @@ import type { CowsnapStore } from './store/cowsnap-store.js';
 import type { Database } from './store/database.js';
 import { ProjectStore } from './store/project-store.js';
 import { overriding } from './store/store-override.js';
+import { NotFoundError } from './errors/not-found-error.js';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
@@ -146,6 +147,15 @@ export function wireAccess(options: AccessOptions) {
     scopedOperations(query: OperationQuery): OperationQuery {
       const project = currentAccess().projectFilter;
       return project === undefined ? query : { ...query, projectId: project };
+    },
+
+    /**
+     * A copy's `target_project_id`: a project that exists and the key may see (a project's key: its own).
+     * Any other answers 404 project_not_found, as a project the key cannot see does everywhere.
+     */
+    checkCopyTarget(projectId: string): void {
+      if (projects.getProject(projectId) !== undefined && currentAccess().canSee(projectId)) return;
+      throw new NotFoundError('project_not_found', `There is no project "${projectId}".`);
     },
 
     /**

@@ -374,7 +374,12 @@ async function wire(
     metricsRegistry: metrics.registry,
     extraRoutes: [
       ...scheduleRoutes(schedules),
-      ...copyRoutes(events.copies((ref, input) => metrics.time('copy', () => copies.copy(ref, input)))),
+      ...copyRoutes({
+        ...events.copies((ref, input) => metrics.time('copy', () => copies.copy(ref, input))),
+        checkTargetProject: (projectId) => {
+          access.checkCopyTarget(projectId);
+        },
+      }),
       ...events.routes,
       ...diffRoutes(new SnapshotDiffService({ store, resolver, locks, pools: registry })),
       ...replicaRoutes(replicas),

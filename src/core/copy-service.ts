@@ -29,12 +29,16 @@ export interface CopyInput {
   readonly start?: boolean;
   /** The image to create from instead of the recorded one (a copy from a remote: this host's image of that name). */
   readonly image?: string;
+  /** The project the copy lands in; its source's when absent. Checked by the caller (it exists, the key may see it). */
+  readonly targetProject?: string;
 }
 
 export interface CopyResult {
   readonly container: { readonly id: string; readonly name: string; readonly state: string };
   readonly sourceContainer: ContainerRecord;
   readonly sourceSnapshot: SnapshotRecord;
+  /** The project the copy is in. */
+  readonly projectId: string;
   /** True when the snapshot was made for this copy and removed afterwards. */
   readonly temporarySnapshot: boolean;
   /** Settings that could not be carried over (host ports, settings not recorded or not carryable), never dropped silently. */
@@ -146,6 +150,7 @@ export class CopyService {
       throw copyFailure(error, { name: input.name, step: "name the copy's datasets", leftBehind: [] });
     }
     const operation = store.startOperation('copy', source.id, snapshot.name, { snapshotId: snapshot.id, target: input.name });
+    const projectId = input.targetProject ?? source.projectId;
     const reverter = new Reverter();
     let step = 'clone the pool mounts';
     try {
@@ -168,8 +173,8 @@ export class CopyService {
         bindSources,
         dropHostPorts: true,
         hostname: input.name,
-        // The project label puts the copy in its source's project when cowsnap first sees it (design.md §9).
-        labels: { 'io.cowsnap.copy-of': source.id, 'io.cowsnap.copy-snapshot': snapshot.name, [PROJECT_LABEL]: source.projectId },
+        // The project label puts the copy in its project (its source's unless asked) when cowsnap first sees it (design.md §9).
+        labels: { 'io.cowsnap.copy-of': source.id, 'io.cowsnap.copy-snapshot': snapshot.name, [PROJECT_LABEL]: projectId },
         ...(input.image !== undefined && { image: input.image }),
       });
       reverter.add(`remove container ${input.name}`, () => runtime.remove(id, { force: true }));
@@ -192,7 +197,7 @@ export class CopyService {
       store.finishOperation(operation.id, 'done');
       const state = (await runtime.inspect(id)).state.status;
       const used = store.getSnapshot(snapshot.id) ?? snapshot;
-      return { container: { id, name: input.name, state }, sourceContainer: source, sourceSnapshot: used, warnings };
+      return { container: { id, name: input.name, state }, sourceContainer: source, sourceSnapshot: used, projectId, warnings };
     } catch (error) {
       const failures = await reverter.revert();
       const message = error instanceof Error ? error.message : String(error);

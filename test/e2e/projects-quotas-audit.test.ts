@@ -102,6 +102,20 @@ describe('projects, quotas, audit and rate limits (real dockerd on btrfs, real s
     assert.deepEqual(names(await as('alpha-op', 'GET', '/containers'), 'containers').sort(), ['a1', 'a1-copy']);
     const all = names(await as('bootstrap', 'GET', '/containers'), 'containers');
     for (const name of ['a1', 'a1-copy', 'b1']) assert.ok(all.includes(name), name);
+
+    // target_project_id: alpha's key cannot put a copy into beta (a project it cannot see), nor into one that
+    // does not exist; an all-projects key can, and beta's key then sees the copy.
+    for (const target of ['beta', 'no-such-project']) {
+      const refused = await as('alpha-op', 'POST', '/containers/a1/copy', { name: 'a1-elsewhere', target_project_id: target });
+      assert.equal(refused.status, 404, JSON.stringify(refused.body));
+      assert.equal((refused.body.error as { code: string }).code, 'project_not_found');
+    }
+    assert.equal((await engine.docker.listContainers({ all: true, filters: { name: ['a1-elsewhere'] } })).length, 0, 'no container made');
+    const forBeta = await as('bootstrap', 'POST', '/containers/a1/copy', { name: 'a1-for-beta', target_project_id: 'beta', start: false });
+    assert.equal(forBeta.status, 201, JSON.stringify(forBeta.body));
+    assert.equal((forBeta.body.data as { project_id: string }).project_id, 'beta');
+    assert.deepEqual(names(await as('beta-op', 'GET', '/containers'), 'containers').sort(), ['a1-for-beta', 'b1']);
+    assert.deepEqual(names(await as('alpha-op', 'GET', '/containers'), 'containers').sort(), ['a1', 'a1-copy']);
   });
 
   it('stops the 11th snapshot of a project limited to 10 with 403 quota_exceeded, nothing made; GET /projects/:p shows use next to limits', async () => {

@@ -110,7 +110,7 @@ function cases(): Case[] {
   for (const name of ['-bad', 'a', 'x'.repeat(129), 5, 'with space']) field(`copy: name ${JSON.stringify(name).slice(0, 20)}`, 'post', `${C}/copy`, { name }, '/body/name');
   for (const value of [5, '', 'a\u202Eb']) field(`copy: source_snapshot ${JSON.stringify(value)}`, 'post', `${C}/copy`, { name: 'copy-1', source_snapshot: value }, '/body/source_snapshot');
   for (const value of ['yes', 0]) field(`copy: start ${JSON.stringify(value)}`, 'post', `${C}/copy`, { name: 'copy-1', start: value }, '/body/start');
-  field('copy: target_project_id other', 'post', `${C}/copy`, { name: 'copy-1', target_project_id: 'other' }, '/body/target_project_id');
+  field('copy: target_project_id not a project id', 'post', `${C}/copy`, { name: 'copy-1', target_project_id: 'Not A Project!' }, '/body/target_project_id');
   field('copy: an unknown field', 'post', `${C}/copy`, { name: 'copy-1', count: 2 }, '/body/count');
   // POST/PUT /schedules
   field('schedule create: cron missing', 'post', SCHED, {}, '/body/cron');
@@ -160,7 +160,7 @@ const ALL_AT_ONCE: Case[] = [
     label: 'copy',
     method: 'post',
     url: `${C}/copy`,
-    body: { name: '-bad', source_snapshot: 5, start: 'yes', target_project_id: 'other', count: 2 },
+    body: { name: '-bad', source_snapshot: 5, start: 'yes', target_project_id: 'Not A Project!', count: 2 },
     paths: ['/body/name', '/body/source_snapshot', '/body/start', '/body/target_project_id', '/body/count'],
   },
   {

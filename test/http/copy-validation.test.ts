@@ -19,6 +19,7 @@ function copyApp(): { http: ReturnType<typeof testApp>['http']; calls: CopyInput
         container: { id: 'c'.repeat(64), name: input.name, state: 'running' },
         sourceContainer: CONTAINER,
         sourceSnapshot: snapshotRecord(),
+        projectId: input.targetProject ?? CONTAINER.projectId,
         temporarySnapshot: false,
         warnings: [],
       });

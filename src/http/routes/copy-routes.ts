@@ -12,6 +12,8 @@ export interface CopyApi {
   copy(containerRef: string, input: CopyInput): Promise<CopyResult>;
   /** `Prefer: respond-async`: source checked, then the copy runs as a background operation. */
   copyInBackground?(containerRef: string, input: CopyInput): Promise<OperationRecord>;
+  /** 404 project_not_found unless the project exists and the caller's key may see it; before anything starts. */
+  checkTargetProject?(projectId: string): void;
 }
 
 export function copyRoutes(api: CopyApi): RouteDefinition[] {
@@ -34,7 +36,9 @@ export function copyRoutes(api: CopyApi): RouteDefinition[] {
           name: body.name,
           ...(body.source_snapshot !== undefined && { sourceSnapshot: body.source_snapshot }),
           start: body.start,
+          ...(body.target_project_id !== undefined && { targetProject: body.target_project_id }),
         };
+        if (copyInput.targetProject !== undefined) api.checkTargetProject?.(copyInput.targetProject);
         if (prefersAsync(ctx.get('prefer')) && api.copyInBackground !== undefined) {
           const operation = await api.copyInBackground(params.container, copyInput);
           ctx.set('preference-applied', 'respond-async');
@@ -48,8 +52,8 @@ export function copyRoutes(api: CopyApi): RouteDefinition[] {
           message: `Container ${result.container.name} copied from ${result.sourceContainer.name} at ${result.sourceSnapshot.name}${warned}.`,
           data: {
             container: result.container,
-            // A copy lands in its source's project (the copy carries the source's project label).
-            project_id: result.sourceContainer.projectId,
+            // Its source's project unless target_project_id named another (the copy carries that project's label).
+            project_id: result.projectId,
             source_container: { id: result.sourceContainer.id, name: result.sourceContainer.name },
             source_snapshot: serializeSnapshot(result.sourceSnapshot),
             temporary_snapshot: result.temporarySnapshot,

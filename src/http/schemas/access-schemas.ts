@@ -2,7 +2,7 @@
 import { PROJECT_ID_PATTERN, ROLES } from '../../core/access/role.js';
 import { containerRefSchema, PRINTABLE_TEXT_FORMAT } from './common-schemas.js';
 
-const projectIdSchema = {
+export const projectIdSchema = {
   type: 'string',
   pattern: PROJECT_ID_PATTERN,
   description: 'Project id: 1–63 lowercase letters, digits, "_" or "-", starting with a letter or digit.',

@@ -1,5 +1,6 @@
 /** Body and response of POST /containers/:container/copy (template cloning). */
 import { COPY_NAME_MAX_LENGTH, COPY_NAME_PATTERN } from '../../core/copy-name.js';
+import { projectIdSchema } from './access-schemas.js';
 import { snapshotRefSchema } from './common-schemas.js';
 import { snapshotSchema } from './response-schemas.js';
 
@@ -16,7 +17,10 @@ export const copyBodySchema = {
     },
     source_snapshot: { ...snapshotRefSchema, description: 'Snapshot name or alias; without it the current state is copied through a temporary snapshot.' },
     start: { type: 'boolean', default: true, description: 'Start the new container (default true).' },
-    target_project_id: { type: 'string', enum: ['default'], description: 'Only "default" until projects exist.' },
+    target_project_id: {
+      ...projectIdSchema,
+      description: "The project the copy lands in (default: its source's). It must exist; a project's key may name only its own project.",
+    },
   },
   required: ['name'],
   additionalProperties: false,
@@ -31,7 +35,7 @@ export const copyResultSchema = {
       required: ['id', 'name', 'state'],
       additionalProperties: false,
     },
-    project_id: { type: 'string' },
+    project_id: { type: 'string', description: 'The project the copy is in.' },
     source_container: {
       type: 'object',
       properties: { id: { type: 'string' }, name: { type: 'string' } },
