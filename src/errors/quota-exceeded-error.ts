@@ -15,7 +15,7 @@ export class QuotaExceededError extends AppError {
   readonly code = 'quota_exceeded';
 
   /** Every quota the change would exceed, each a detail. */
-  constructor(message: string, details: QuotaDetail | readonly QuotaDetail[]) {
-    super(message, Array.isArray(details) ? [...(details as readonly QuotaDetail[])] : [details as QuotaDetail]);
+  constructor(message: string, details: readonly QuotaDetail[]) {
+    super(message, [...details]);
   }
 }

@@ -25,6 +25,8 @@ interface QuotaParams {
 
 // Snapshots being made count: two concurrent creates must see each other's reservation.
 const HOLDING = "state IN ('creating', 'ready')";
+// Replicas being uploaded count too, as their bytes arrive.
+const REPLICA_HOLDING = "state IN ('uploading', 'ready')";
 
 /** A project's snapshots and their bytes (the snapshots_project_usage index covers it: no row is read). */
 export const SNAPSHOT_USAGE_SQL = `SELECT count(*) AS n, coalesce(sum(size_bytes), 0) AS bytes FROM snapshots INDEXED BY snapshots_project_usage
@@ -62,14 +64,14 @@ export class ProjectStore {
     this.containerUse = db.prepare('SELECT count(*) AS n FROM containers WHERE project_id = ?');
     this.replicaUse = db.prepare(
       `SELECT remote_id, coalesce(sum(stored_bytes), 0) AS bytes FROM replicas
-       WHERE container_id IN (SELECT id FROM containers WHERE project_id = ?) AND state IN ('uploading', 'ready')
+       WHERE container_id IN (SELECT id FROM containers WHERE project_id = ?) AND ${REPLICA_HOLDING}
        GROUP BY remote_id ORDER BY remote_id`,
     );
     this.containerSnapshotUse = db.prepare(`SELECT count(*) AS n, coalesce(sum(size_bytes), 0) AS bytes FROM snapshots WHERE container_id = ? AND ${HOLDING}`);
     this.containerScheduleUse = db.prepare('SELECT count(*) AS n FROM schedules WHERE container_id = ?');
     this.containerReplicaUse = db.prepare(
       `SELECT remote_id, coalesce(sum(stored_bytes), 0) AS bytes FROM replicas
-       WHERE container_id = ? AND state IN ('uploading', 'ready') GROUP BY remote_id ORDER BY remote_id`,
+       WHERE container_id = ? AND ${REPLICA_HOLDING} GROUP BY remote_id ORDER BY remote_id`,
     );
   }
 

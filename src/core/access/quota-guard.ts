@@ -52,7 +52,7 @@ export class QuotaGuard {
         const over: QuotaDetail[] = [];
         const check = (quota: string, limit: number | null, used: number, adding: number, remote?: string): void => {
           if (limit === null || adding === 0 || used + adding <= limit) return;
-          over.push({ path: '', message: `${quota}: ${String(used)} used + ${String(adding)} moving in > ${String(limit)}`, quota, project: projectId, limit, used, ...(remote !== undefined && { remote }) });
+          over.push(quotaDetail(projectId, quota, limit, used, `${String(used)} used + ${String(adding)} moving in > ${String(limit)}`, remote));
         };
         check('max_snapshots', quotas.maxSnapshots, use.snapshots, add.snapshots);
         check('max_snapshot_bytes', quotas.maxSnapshotBytes, use.snapshotBytes, add.snapshotBytes);
@@ -83,14 +83,11 @@ export class QuotaGuard {
 
 function refuseAt(project: string, quota: string, limit: number | null, used: number, what: string, remote?: string): void {
   if (limit === null || used < limit) return;
-  const detail: QuotaDetail = {
-    path: '',
-    message: `${quota}: ${String(used)} of ${String(limit)} used`,
-    quota,
-    project,
-    limit,
-    used,
-    ...(remote !== undefined && { remote }),
-  };
-  throw new QuotaExceededError(`Project ${project} has used its quota of ${String(limit)} ${what} (${quota}); nothing was created.`, detail);
+  const detail = quotaDetail(project, quota, limit, used, `${String(used)} of ${String(limit)} used`, remote);
+  throw new QuotaExceededError(`Project ${project} has used its quota of ${String(limit)} ${what} (${quota}); nothing was created.`, [detail]);
+}
+
+/** One quota in a 403 quota_exceeded: which, its limit and the use (`use` says how they compare). */
+function quotaDetail(project: string, quota: string, limit: number, used: number, use: string, remote?: string): QuotaDetail {
+  return { path: '', message: `${quota}: ${use}`, quota, project, limit, used, ...(remote !== undefined && { remote }) };
 }
