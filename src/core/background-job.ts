@@ -3,13 +3,23 @@
  * is in progress; an explicit `run()` (start-up, tests driving a manual clock) waits for the current run
  * and then runs again, so it always sees the state as of its own call.
  */
-import { schedule, type ScheduledTask } from 'node-cron';
+import { schedule } from 'node-cron';
+import { startMinuteTimer } from './minute-timer.js';
+
+/** Cron's "every minute": ticked by a plain minute timer, without node-cron's calendar (see minute-timer.ts). */
+function isEveryMinute(cronExpression: string): boolean {
+  return cronExpression.trim().split(/\s+/).join(' ') === '* * * * *';
+}
+
+interface Ticker {
+  stop(): void | Promise<void>;
+}
 
 export class BackgroundJob<T> {
   /** Runs queued or in progress. */
   private inFlight = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  private task: ScheduledTask | null = null;
+  private ticker: Ticker | null = null;
 
   constructor(
     private readonly body: () => Promise<T>,
@@ -40,26 +50,27 @@ export class BackgroundJob<T> {
     return this.inFlight > 0;
   }
 
-  /** Ticks on a node-cron expression (in UTC). */
+  /** Ticks on a cron expression (in UTC): node-cron's timer, or the minute timer for every minute. */
   start(cronExpression: string): void {
-    if (this.task !== null) return;
-    const task = schedule(
-      cronExpression,
-      () => {
-        this.tick();
-      },
-      { timezone: 'UTC' },
-    );
+    if (this.ticker !== null) return;
+    const onTick = (): void => {
+      this.tick();
+    };
+    if (isEveryMinute(cronExpression)) {
+      this.ticker = startMinuteTimer(onTick);
+      return;
+    }
+    const task = schedule(cronExpression, onTick, { timezone: 'UTC' });
     // A tick missed under load needs no warning on stdout: the next run catches up on all that is due.
     task.on('execution:missed', () => undefined);
-    this.task = task;
+    this.ticker = { stop: () => task.destroy() };
   }
 
   /** No more ticks; waits for a run in progress to end. */
   async stop(): Promise<void> {
-    const task = this.task;
-    this.task = null;
-    if (task !== null) await task.destroy();
+    const ticker = this.ticker;
+    this.ticker = null;
+    if (ticker !== null) await ticker.stop();
     await this.queue;
   }
 }
