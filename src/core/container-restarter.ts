@@ -7,6 +7,7 @@
  */
 import { isDockerUnavailableError } from '../runtime/docker-errors.js';
 import type { RuntimePort } from './ports.js';
+import { startAfterInterruptedStop } from './start-after-interrupted-stop.js';
 
 export interface OwedStart {
   readonly containerId: string;
@@ -147,16 +148,7 @@ export class ContainerRestarter {
   }
 
   private async pay(debt: OwedStart): Promise<void> {
-    const { runtime } = this.deps;
-    const { state } = await runtime.inspect(debt.containerId);
-    if (state.running) {
-      // Started since the debt was recorded (Docker's restart policy, an operator): nothing is owed any more.
-      if (state.startedAt !== undefined && state.startedAt.getTime() > debt.since.getTime()) return;
-      // Running since before: the stop the debt was recorded for may still be under way in Docker (the
-      // process that asked for it died), and a start now would be a no-op on a container about to exit.
-      // Stopping first waits for that exit.
-      await runtime.stop(debt.containerId);
-    }
-    await runtime.start(debt.containerId);
+    // The debt is recorded before the stop (oweBeforeStopping), so its time is no later than the stop's.
+    await startAfterInterruptedStop(this.deps.runtime, debt.containerId, debt.since);
   }
 }

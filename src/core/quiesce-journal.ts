@@ -6,6 +6,7 @@
 import type { JournalEntry, Quiesce } from './model.js';
 import type { RuntimePort, StorePort } from './ports.js';
 import type { ContainerRestarter } from './container-restarter.js';
+import { startAfterInterruptedStop } from './start-after-interrupted-stop.js';
 import { isDockerUnavailableError } from '../runtime/docker-errors.js';
 
 type QuiesceMode = Exclude<Quiesce, 'none'>;
@@ -23,24 +24,25 @@ export function journalThawed(store: Pick<StorePort, 'updateOperation'>, operati
 /** Start-up: thaws the container of an interrupted snapshot that had quiesced it; undefined when none had. */
 export async function thawAfterCrash(
   entry: JournalEntry,
-  runtime: Pick<RuntimePort, 'unpause' | 'start' | 'stop'>,
+  runtime: Pick<RuntimePort, 'unpause' | 'start' | 'stop' | 'inspect'>,
   restarter?: Pick<ContainerRestarter, 'owe'>,
 ): Promise<string | undefined> {
   const mode = entry.payload.quiesced;
   if (mode !== 'pause' && mode !== 'stop') return undefined;
   const who = entry.containerId.slice(0, 12);
   try {
-    // Both are no-ops when the container is already thawed (Docker's restart policy may have started it).
-    if (mode === 'pause') await runtime.unpause(entry.containerId);
-    else {
-      // The stop the crashed process asked for may still be under way in Docker (the container's main
-      // process has up to the stop timeout to exit): a start now would be a no-op on a container about to
-      // exit, leaving it stopped for good. Stopping first waits for that exit (or is a no-op when it is
-      // stopped already); a container the stop never reached is restarted, as the snapshot would have.
-      await runtime.stop(entry.containerId);
-      await runtime.start(entry.containerId);
+    if (mode === 'pause') {
+      // A no-op when it is not paused any more.
+      await runtime.unpause(entry.containerId);
+      return `unpaused ${who}, left paused by a snapshot the crash interrupted`;
     }
-    return `${mode === 'pause' ? 'unpaused' : 'started'} ${who}, left ${mode === 'pause' ? 'paused' : 'stopped'} by a snapshot the crash interrupted`;
+    // The entry's last update is the quiesce step, written just before the stop was asked for. A start
+    // since then (Docker's restart policy, an operator, the start-up before this one while the pool was
+    // down) is left alone.
+    const done = await startAfterInterruptedStop(runtime, entry.containerId, entry.updatedAt);
+    return done === 'started'
+      ? `started ${who}, left stopped by a snapshot the crash interrupted`
+      : `${who}, stopped by a snapshot the crash interrupted, was started again since: left as it is`;
   } catch (error) {
     // Docker away at start-up: the container is started once it answers again.
     if (mode === 'stop' && restarter !== undefined && isDockerUnavailableError(error)) {

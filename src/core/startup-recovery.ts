@@ -31,7 +31,7 @@ export async function recoverAtStartup(deps: {
   store: Pick<StorePort, 'listUnfinishedOperations' | 'getSnapshot' | 'deleteSnapshotRecord' | 'finishOperation' | 'listCreatingSnapshots' | 'listRecordedStorage'>;
   pools: PoolRegistry;
   /** Thaws a container an interrupted snapshot left paused or stopped; stops and starts the holders of a dataset to mount it again. */
-  runtime: Pick<RuntimePort, 'unpause' | 'start' | 'stop'>;
+  runtime: Pick<RuntimePort, 'unpause' | 'start' | 'stop' | 'inspect'>;
   /** The running containers (to find those that bind-mount a dataset recovery must mount again). */
   listRunning: ListRunning;
   restorer: RestoreService;

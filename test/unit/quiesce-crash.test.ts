@@ -52,4 +52,28 @@ describe('defect-8: start-up recovery thaws a container a killed snapshot had qu
     assert.equal(harness.test.store.countSnapshots(CONTAINER_ID), 0);
     assert.deepEqual(harness.test.store.listUnfinishedOperations(), []);
   });
+
+  it('a container started again since the interrupted stop (restart policy, an operator, an earlier start-up) is left running, not restarted', async () => {
+    const harness = createRestoreHarness();
+    h = harness;
+    harness.runtime.add(CONTAINER_ID, 'web', [rootfs('/pool/web')]);
+    harness.driver.addDataset('/pool/web', 'v1');
+    harness.driver.createGate = new Promise(() => undefined); // the process dies while the snapshot is taken
+    void harness.service.create('web', { quiesce: 'stop' });
+    await settle();
+    const stoppedAt = harness.test.store.listUnfinishedOperations()[0]?.updatedAt ?? assert.fail('journaled');
+    assert.equal(harness.runtime.get(CONTAINER_ID).running, false, 'stopped when the process died');
+    // Docker's restart policy starts it before cowsnap is back.
+    await harness.runtime.start(CONTAINER_ID);
+    harness.runtime.get(CONTAINER_ID).startedAt = new Date(stoppedAt.getTime() + 3_000);
+    harness.events.length = 0;
+
+    harness.driver.createGate = undefined;
+    const report = await harness.recoverAtStartup();
+
+    assert.deepEqual(harness.events.filter((event) => /^(stop|start) /.test(event)), [], report.operations.join('\n'));
+    assert.equal(harness.runtime.get(CONTAINER_ID).running, true);
+    assert.match(report.operations.join('\n'), /was started again since: left as it is/);
+    assert.deepEqual(harness.test.store.listUnfinishedOperations(), []);
+  });
 });
