@@ -165,7 +165,7 @@ export function wireAccess(options: AccessOptions) {
     scopedRemoteQuery(query: RemoteSnapshotsQuery): RemoteSnapshotsQuery {
       const access = currentAccess();
       if (access.allProjects) return query;
-      return { ...query, visible: (manifest) => access.canSee(projectOf(manifest.containerId) ?? '') };
+      return { ...query, visible: (containerId) => access.canSee(projectOf(containerId) ?? '') };
     },
 
     /** Audit entries older than the retention go (run with the reaper). */

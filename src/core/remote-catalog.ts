@@ -13,10 +13,10 @@ export interface RemoteSnapshotsQuery {
   readonly limit: number;
   readonly offset: number;
   /**
-   * Which replicas the caller may see (a project's key: its project's containers); applied before the
-   * page is cut, so a page is full whenever there are more to show.
+   * Which containers' replicas the caller may see (a project's key: its project's containers), valid or
+   * not; applied before the page is cut, so a page is full whenever there are more to show.
    */
-  readonly visible?: (manifest: ReplicaManifest) => boolean;
+  readonly visible?: (containerId: string) => boolean;
 }
 
 export interface RemoteSnapshotsPage {
@@ -54,8 +54,8 @@ export class RemoteCatalog {
     do {
       const pageQuery = { limit: PAGE, ...(containerId !== undefined && { containerId }), ...(cursor !== undefined && { cursor }) };
       const page = await askRemote(remote.id, 'list its replicas', () => remote.listManifests(pageQuery));
-      manifests.push(...page.manifests.filter(visible));
-      invalid.push(...(page.invalid ?? []));
+      manifests.push(...page.manifests.filter((manifest) => visible(manifest.containerId)));
+      invalid.push(...(page.invalid ?? []).filter((entry) => visible(entry.containerId)));
       cursor = page.nextCursor;
     } while (cursor !== undefined && manifests.length < wanted);
     const window = manifests.slice(query.offset, query.offset + query.limit);

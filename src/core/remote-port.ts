@@ -26,6 +26,8 @@ export interface StreamVerification {
 /** A manifest object that exists but cannot be trusted (unreadable JSON, schema, sealed values). */
 export interface InvalidManifest {
   readonly key: string;
+  /** The container id its key names: a project's key sees only its own containers' entries, bad or good. */
+  readonly containerId: string;
   readonly problem: string;
 }
 

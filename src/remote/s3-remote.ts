@@ -140,12 +140,12 @@ export class S3Remote implements RemotePort {
   private async readManifestAt(key: string): Promise<ReplicaManifest | InvalidManifest | undefined> {
     const text = await this.readText(key);
     if (text === undefined) return undefined; // deleted between listing and reading
+    // The key says which replica this must be: a manifest copied elsewhere is reported, not listed twice.
+    const [, containerId = '', snapshotName = ''] = key.split('/');
     try {
-      // The key says which replica this must be: a manifest copied elsewhere is reported, not listed twice.
-      const [, containerId = '', snapshotName = ''] = key.split('/');
       return decodeManifest(text, this.master, this.where(key), { containerId, snapshotName });
     } catch (error) {
-      if (error instanceof RemoteDataError) return { key, problem: error.message };
+      if (error instanceof RemoteDataError) return { key, containerId, problem: error.message };
       throw error;
     }
   }

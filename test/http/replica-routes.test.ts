@@ -105,7 +105,7 @@ function app(replicas: Partial<ReplicasApi> = {}): ReturnType<typeof testApp> {
         listRemotes: () => [{ id: 'offsite' }],
         listSnapshots: (remoteId, query) =>
           remoteId === 'offsite'
-            ? Promise.resolve({ remoteId, manifests: [manifest], invalid: [{ key: 'containers/x/y/manifest.json', problem: 'not JSON' }], hasMore: query.limit < 1 })
+            ? Promise.resolve({ remoteId, manifests: [manifest], invalid: [{ key: 'containers/x/y/manifest.json', containerId: 'x', problem: 'not JSON' }], hasMore: query.limit < 1 })
             : Promise.reject(new NotFoundError('remote_not_found', `There is no remote "${remoteId}".`)),
       }),
       ...operationRoutes({

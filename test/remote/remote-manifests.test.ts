@@ -118,6 +118,7 @@ describe('remote manifests on a real S3 server (Ceph RGW)', needs('rgw'), () => 
     const invalid = page.invalid ?? [];
     assert.deepEqual(invalid.map((i) => i.key), [manifestKey('cccc0001', 'copied'), manifestKey('cccc0001', 'tampered')]);
     assert.match(invalid[0]?.problem ?? '', /describes cccc0001\/good/);
+    assert.deepEqual(invalid.map((i) => i.containerId), ['cccc0001', 'cccc0001'], 'each names the container its key is under');
   });
 
   it('a remote with another key reports manifests it cannot open', async () => {

@@ -16,17 +16,27 @@ const MANIFESTS = Array.from({ length: 1200 }, (_, i) => ({
   snapshotName: `snap-${String(i).padStart(4, '0')}`,
 })) as unknown as ReplicaManifest[];
 
+/** Damaged manifests on the first page of the bucket, one of each container. */
+const INVALID = [
+  { key: 'containers/mine/snap-x/manifest.json', containerId: 'mine', problem: 'not JSON' },
+  { key: 'containers/theirs/snap-y/manifest.json', containerId: 'theirs', problem: 'not JSON' },
+];
+
 const bucket = {
   id: 'vault',
   listManifests(query: ListManifestsQuery): Promise<ManifestPage> {
     const start = query.cursor === undefined ? 0 : Number(query.cursor);
     const end = Math.min(start + query.limit, MANIFESTS.length);
-    return Promise.resolve({ manifests: MANIFESTS.slice(start, end), ...(end < MANIFESTS.length && { nextCursor: String(end) }) });
+    return Promise.resolve({
+      manifests: MANIFESTS.slice(start, end),
+      ...(start === 0 && { invalid: INVALID }),
+      ...(end < MANIFESTS.length && { nextCursor: String(end) }),
+    });
   },
 } as unknown as RemotePort;
 
 const catalog = new RemoteCatalog({ remotes: new RemoteRegistry([bucket]), store: { findContainers: () => [] } });
-const mine = (manifest: ReplicaManifest): boolean => manifest.containerId === 'mine';
+const mine = (containerId: string): boolean => containerId === 'mine';
 
 describe('remote listing for a project key', () => {
   it('fills every page with the project\'s replicas, across the port\'s pages, and says when more follow', async () => {
@@ -41,11 +51,17 @@ describe('remote listing for a project key', () => {
     const last = await catalog.listSnapshots('vault', { limit: 10, offset: 235, visible: mine });
     assert.deepEqual(last.manifests.map((m) => m.snapshotName), ['snap-1175', 'snap-1180', 'snap-1185', 'snap-1190', 'snap-1195']);
     assert.equal(last.hasMore, false);
-    assert.ok(last.manifests.every(mine));
+    assert.ok(last.manifests.every((m) => mine(m.containerId)));
+  });
+
+  it('reports only its own containers\' damaged manifests: another project\'s keys say nothing to it', async () => {
+    const page = await catalog.listSnapshots('vault', { limit: 2, offset: 0, visible: mine });
+    assert.deepEqual(page.invalid.map((entry) => entry.key), ['containers/mine/snap-x/manifest.json']);
   });
 
   it('lists everything for a key of all projects', async () => {
     const page = await catalog.listSnapshots('vault', { limit: 3, offset: 0 });
     assert.deepEqual(page.manifests.map((m) => m.containerId), ['mine', 'theirs', 'theirs']);
+    assert.deepEqual(page.invalid.map((entry) => entry.containerId), ['mine', 'theirs']);
   });
 });
