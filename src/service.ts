@@ -381,7 +381,7 @@ async function wire(
         },
       }),
       ...events.routes,
-      ...diffRoutes(new SnapshotDiffService({ store, resolver, locks, pools: registry })),
+      ...diffRoutes(new SnapshotDiffService({ store, resolver, locks, pools: registry }, config.diffMaxChanges)),
       ...replicaRoutes(replicas),
       ...replicaListRoutes(new ReplicaListing({ resolver, replicas: replicaStore, remotes })),
       ...remoteRoutes({
@@ -392,6 +392,9 @@ async function wire(
         restoreFromRemote: (...args) => remoteRestores.restoreFromRemote(...args),
         copyFromRemote: (...args) => remoteCopies.copyFromRemote(...args),
         recover: (...args) => remoteCopies.recover(...args),
+        checkTargetProject: (projectId) => {
+          access.checkCopyTarget(projectId);
+        },
       }),
       ...operationRoutes({
         getOperation: (id) => access.visibleOperation(operationStore.getOperation(id)),

@@ -38,21 +38,24 @@ export interface RemoteCopyDeps {
   readonly observer?: ReplicaDownloadObserver;
 }
 
-export interface RemoteCopyInput {
-  readonly name: string;
+/** What a copy from a remote and a recovery have in common. */
+interface NewContainerInput {
   readonly start?: boolean;
   /** Local expiry (days) of the snapshots the download records; absent: none. */
   readonly expiryDays?: number;
+  /** The project the new container lands in (checked by the caller); absent: its source's. */
+  readonly targetProject?: string;
 }
 
-export interface RecoverInput {
+export interface RemoteCopyInput extends NewContainerInput {
+  readonly name: string;
+}
+
+export interface RecoverInput extends NewContainerInput {
   /** The lost container's id, id prefix or name, as the replicas recorded it. */
   readonly container: string;
   /** The new container's name; default the old name, or `<old>-recovered` when that is taken. */
   readonly name?: string;
-  readonly start?: boolean;
-  /** Local expiry (days) of the snapshots the download records; absent: none. */
-  readonly expiryDays?: number;
 }
 
 export interface RemoteCopyStarted {
@@ -78,7 +81,7 @@ export class RemoteCopyService {
     const remote = this.deps.remotes.get(remoteId);
     const manifest = await findReplica(remote, containerId, snapshotName, containerId);
     await this.assertNameFree(input.name);
-    return this.start('replica.copy', remote, manifest, input.name, input.start ?? true, input.expiryDays);
+    return this.start('replica.copy', remote, manifest, input.name, input);
   }
 
   async recover(remoteId: string, input: RecoverInput): Promise<RemoteCopyStarted> {
@@ -91,7 +94,7 @@ export class RemoteCopyService {
     let name = input.name;
     if (name === undefined) name = await this.freeName(manifest.containerName);
     else await this.assertNameFree(name);
-    return this.start('replica.recover', remote, manifest, name, input.start ?? true, input.expiryDays);
+    return this.start('replica.recover', remote, manifest, name, input);
   }
 
   private async start(
@@ -99,8 +102,7 @@ export class RemoteCopyService {
     remote: RemotePort,
     manifest: ReplicaManifest,
     name: string,
-    start: boolean,
-    expiryDays: number | undefined,
+    { start = true, expiryDays, targetProject }: NewContainerInput,
   ): Promise<RemoteCopyStarted> {
     const image = await this.localImage(manifest);
     if (this.namesInProgress.has(name)) throw new ConflictError('name_taken', `Another copy to the name "${name}" is in progress.`);
@@ -113,7 +115,13 @@ export class RemoteCopyService {
     this.deps.background.start(operation.id, log, async ({ signal, progress }) => {
       try {
         await downloadThen(this.deps, { kind: label, remote, manifest, signal, progress, log, next: 'copying', expiryDays }, async () => {
-          const copied = await this.deps.copy(manifest.containerId, { name, sourceSnapshot: manifest.snapshotName, start, image: image.ref });
+          const copied = await this.deps.copy(manifest.containerId, {
+            name,
+            sourceSnapshot: manifest.snapshotName,
+            start,
+            image: image.ref,
+            ...(targetProject !== undefined && { targetProject }),
+          });
           log.info({ container: copied.container.id, state: copied.container.state, warnings: copied.warnings }, `${label} from remote done`);
         });
       } finally {

@@ -138,12 +138,18 @@ describe('two hosts, one bucket: copy, restore and recovery from a remote', need
     // The received snapshot is an ordinary snapshot on B, listed under the source container's id.
     const listed = await ok(b, 'GET', `/containers/${templateId}/snapshots`, undefined, 200);
     assert.deepEqual((listed.snapshots as { name: string }[]).map((s) => s.name), [first]);
-    // A second copy downloads nothing: the snapshot is on B's pool now.
-    const again = await ok(b, 'POST', `/remotes/${REMOTE_ID}/snapshots/${templateId}/${first}/copy`, { name: 'clone2', start: false }, 202);
+    // A second copy downloads nothing: the snapshot is on B's pool now. It lands in the project it names,
+    // which must exist on B (a missing one is a 404 before anything starts).
+    const missingProject = await b.api('POST', `/remotes/${REMOTE_ID}/snapshots/${templateId}/${first}/copy`, { name: 'clone2', target_project_id: 'beta' });
+    assert.equal(missingProject.status, 404, JSON.stringify(missingProject.body));
+    assert.equal((await b.docker.listContainers({ all: true, filters: { name: ['clone2'] } })).length, 0, 'nothing made');
+    assert.equal((await b.api('POST', '/projects', { id: 'beta' })).status, 201);
+    const again = await ok(b, 'POST', `/remotes/${REMOTE_ID}/snapshots/${templateId}/${first}/copy`, { name: 'clone2', start: false, target_project_id: 'beta' }, 202);
     const second = await finished(b, (again.operation as OperationJson).id);
     assert.equal(second.state, 'succeeded', JSON.stringify(second.error));
     assert.equal(second.bytes_done, 0);
     assert.equal((await b.docker.getContainer('clone2').inspect()).State.Running, false);
+    assert.equal(((await ok(b, 'GET', '/containers/clone2', undefined, 200)).container as { project_id: string }).project_id, 'beta');
 
     // The name is taken now, and a bad name lists its problem; nothing starts.
     assert.equal((await b.api('POST', `/remotes/${REMOTE_ID}/snapshots/${templateId}/${first}/copy`, { name: 'clone' })).status, 409);

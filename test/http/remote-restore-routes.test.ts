@@ -5,6 +5,7 @@ import type { RemoteRestoreApi } from '../../src/http/routes/remote-restore-rout
 import { remoteRestoreRoutes } from '../../src/http/routes/remote-restore-routes.js';
 import { remoteCopyResultSchema, restoreFromRemoteResultSchema } from '../../src/http/schemas/remote-restore-schemas.js';
 import { ConflictError } from '../../src/errors/conflict-error.js';
+import { NotFoundError } from '../../src/errors/not-found-error.js';
 import { assertConforms } from './support/conforms.js';
 import { CONTAINER } from './support/fake-services.js';
 import { AUTH, testApp } from './support/test-app.js';
@@ -94,6 +95,36 @@ describe('restore, copy and recovery from a remote over HTTP', () => {
       assert.equal(restoreBad.status, 400, `expiry ${JSON.stringify(expiry)}`);
     }
     assert.deepEqual(calls, []);
+  });
+
+  it('put the new container in `target_project_id` once the project is checked; a refused one is a 404 with nothing started', async () => {
+    const calls: unknown[][] = [];
+    const api: RemoteRestoreApi = {
+      ...fakeApi(calls),
+      checkTargetProject: (projectId) => {
+        calls.push(['check', projectId]);
+        if (projectId !== 'beta') throw new NotFoundError('project_not_found', `There is no project "${projectId}".`);
+      },
+    };
+    const t = testApp({ extraRoutes: remoteRestoreRoutes(api) });
+    const copy = await t.http.post(`/api/v1/remotes/offsite/snapshots/${SOURCE}/${SNAPSHOT}/copy`).set(AUTH).send({ name: 'clone', target_project_id: 'beta' });
+    assert.equal(copy.status, 202, JSON.stringify(copy.body));
+    const recover = await t.http.post('/api/v1/remotes/offsite/recover').set(AUTH).send({ container: 'web', target_project_id: 'beta' });
+    assert.equal(recover.status, 202, JSON.stringify(recover.body));
+    assert.deepEqual(calls, [
+      ['check', 'beta'],
+      ['copy', 'offsite', SOURCE, SNAPSHOT, { name: 'clone', start: true, targetProject: 'beta' }],
+      ['check', 'beta'],
+      ['recover', 'offsite', { container: 'web', start: true, targetProject: 'beta' }],
+    ]);
+    calls.length = 0;
+    const missing = await t.http.post('/api/v1/remotes/offsite/recover').set(AUTH).send({ container: 'web', target_project_id: 'gamma' });
+    assert.equal(missing.status, 404);
+    assert.equal((missing.body as ErrorBody).error.code, 'project_not_found');
+    const bad = await t.http.post(`/api/v1/remotes/offsite/snapshots/${SOURCE}/${SNAPSHOT}/copy`).set(AUTH).send({ name: 'clone', target_project_id: 'Not A Project' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual((bad.body as ErrorBody).error.details.map((d) => d.path), ['/body/target_project_id']);
+    assert.deepEqual(calls, [['check', 'gamma']], 'nothing started');
   });
 
   it("a missing image is a 409 that names it", async () => {

@@ -28,6 +28,7 @@ const EXPIRY_HELP = 'delete the snapshots this download records on this host aft
 
 /** `expiry` in the body only when the option was given. */
 const expiryField = (expiry: number | undefined): { expiry?: number } => (expiry === undefined ? {} : { expiry });
+const projectField = (project: string | undefined): { target_project_id?: string } => (project === undefined ? {} : { target_project_id: project });
 
 /** `cowsnap replicas restore`: restore a container from its replica (also when the local snapshot is gone). */
 export function addReplicaRestoreCommand(replicas: Command, io: CliIo): void {
@@ -64,11 +65,12 @@ export function addRemoteCopyCommands(remotes: Command, io: CliIo): void {
     .requiredOption('--name <name>', 'name of the new container')
     .option('--no-start', 'create it without starting it')
     .option('--expiry <days>', EXPIRY_HELP, integerIn(1, 3650))
+    .option('--project <project>', "the project the copy lands in (default: its source's)")
     .option('--wait', 'wait until the copy has finished; exit 1 if it failed')
-    .action(async (opts: { remote: string; containerId: string; snapshot: string; name: string; start: boolean; expiry?: number; wait?: boolean }, command: Command) => {
+    .action(async (opts: { remote: string; containerId: string; snapshot: string; name: string; start: boolean; expiry?: number; project?: string; wait?: boolean }, command: Command) => {
       const c = new ClientContext(io, command);
       const path = `/api/v1/remotes/${segment(opts.remote)}/snapshots/${segment(opts.containerId)}/${segment(opts.snapshot)}/copy`;
-      const result = await c.call('POST', path, { name: opts.name, start: opts.start, ...expiryField(opts.expiry) });
+      const result = await c.call('POST', path, { name: opts.name, start: opts.start, ...expiryField(opts.expiry), ...projectField(opts.project) });
       await follow(c, io, result, opts.wait, 'copy');
     });
 
@@ -80,10 +82,11 @@ export function addRemoteCopyCommands(remotes: Command, io: CliIo): void {
     .option('--name <name>', 'name of the recreated container (default: the old name, or <old>-recovered when taken)')
     .option('--no-start', 'create it without starting it')
     .option('--expiry <days>', EXPIRY_HELP, integerIn(1, 3650))
+    .option('--project <project>', "the project the recreated container lands in (default: its source's)")
     .option('--wait', 'wait until the recovery has finished; exit 1 if it failed')
-    .action(async (opts: { remote: string; container: string; name?: string; start: boolean; expiry?: number; wait?: boolean }, command: Command) => {
+    .action(async (opts: { remote: string; container: string; name?: string; start: boolean; expiry?: number; project?: string; wait?: boolean }, command: Command) => {
       const c = new ClientContext(io, command);
-      const body = { container: opts.container, start: opts.start, ...(opts.name !== undefined && { name: opts.name }), ...expiryField(opts.expiry) };
+      const body = { container: opts.container, start: opts.start, ...(opts.name !== undefined && { name: opts.name }), ...expiryField(opts.expiry), ...projectField(opts.project) };
       const result = await c.call('POST', `/api/v1/remotes/${segment(opts.remote)}/recover`, body);
       await follow(c, io, result, opts.wait, 'recovery');
     });

@@ -22,6 +22,8 @@ export interface RemoteRestoreApi {
   restoreFromRemote(containerRef: string, snapshotRef: string, remoteId: string, input: RemoteRestoreInput): Promise<RemoteRestoreStarted>;
   copyFromRemote(remoteId: string, containerId: string, snapshotName: string, input: RemoteCopyInput): Promise<RemoteCopyStarted>;
   recover(remoteId: string, input: RecoverInput): Promise<RemoteCopyStarted>;
+  /** Throws 404 project_not_found unless the key may put a new container in the project (access-wiring.ts). */
+  checkTargetProject?(projectId: string): void;
 }
 
 function copyData(result: RemoteCopyStarted): Record<string, unknown> {
@@ -78,10 +80,12 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
       response: remoteCopyResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
+        if (body.target_project_id !== undefined) api.checkTargetProject?.(body.target_project_id);
         const result = await api.copyFromRemote(params.remote, params.container_id, params.snapshot, {
           name: body.name,
           start: body.start,
           ...(body.expiry !== undefined && { expiryDays: body.expiry }),
+          ...(body.target_project_id !== undefined && { targetProject: body.target_project_id }),
         });
         return {
           status: 202,
@@ -105,11 +109,13 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
       response: remoteCopyResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
+        if (body.target_project_id !== undefined) api.checkTargetProject?.(body.target_project_id);
         const result = await api.recover(params.remote, {
           container: body.container,
           ...(body.name !== undefined && { name: body.name }),
           start: body.start,
           ...(body.expiry !== undefined && { expiryDays: body.expiry }),
+          ...(body.target_project_id !== undefined && { targetProject: body.target_project_id }),
         });
         return {
           status: 202,

@@ -4,6 +4,12 @@ import { projectIdSchema } from './access-schemas.js';
 import { snapshotRefSchema } from './common-schemas.js';
 import { snapshotSchema } from './response-schemas.js';
 
+/** The project a new container lands in (a copy, a copy or recovery from a remote). */
+export const targetProjectIdSchema = {
+  ...projectIdSchema,
+  description: "The project the new container lands in (default: its source's). It must exist; a project's key may name only its own project.",
+} as const;
+
 export const copyBodySchema = {
   type: 'object',
   properties: {
@@ -17,10 +23,7 @@ export const copyBodySchema = {
     },
     source_snapshot: { ...snapshotRefSchema, description: 'Snapshot name or alias; without it the current state is copied through a temporary snapshot.' },
     start: { type: 'boolean', default: true, description: 'Start the new container (default true).' },
-    target_project_id: {
-      ...projectIdSchema,
-      description: "The project the copy lands in (default: its source's). It must exist; a project's key may name only its own project.",
-    },
+    target_project_id: targetProjectIdSchema,
   },
   required: ['name'],
   additionalProperties: false,

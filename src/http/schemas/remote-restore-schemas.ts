@@ -1,6 +1,7 @@
 /** Requests and responses of restore, copy and recovery from remotes (design.md §8). */
 import { COPY_NAME_MAX_LENGTH, COPY_NAME_PATTERN } from '../../core/copy-name.js';
 import { containerRefSchema, expiryDaysSchema, snapshotRefSchema } from './common-schemas.js';
+import { targetProjectIdSchema } from './copy-schemas.js';
 import { operationSchema, remoteIdSchema } from './replica-schemas.js';
 import { restoreSnapshotBodySchema } from './snapshot-request-schemas.js';
 
@@ -51,7 +52,7 @@ export const remoteSnapshotParamsSchema = {
 
 export const copyFromRemoteBodySchema = {
   type: 'object',
-  properties: { name: newNameSchema, start: startSchema, expiry: downloadExpirySchema },
+  properties: { name: newNameSchema, start: startSchema, expiry: downloadExpirySchema, target_project_id: targetProjectIdSchema },
   required: ['name'],
   additionalProperties: false,
 } as const;
@@ -63,6 +64,7 @@ export const recoverBodySchema = {
     name: { ...newNameSchema, description: 'Name of the recreated container; default the old name, or "<old>-recovered" when a container has it.' },
     start: startSchema,
     expiry: downloadExpirySchema,
+    target_project_id: targetProjectIdSchema,
   },
   required: ['container'],
   additionalProperties: false,
