@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { UnsupportedError } from './common/errors.js';
 import type {
   DiffEntry,
+  DiffOptions,
   DriverCapabilities,
   DriverInfo,
   PoolSpace,
@@ -82,7 +83,7 @@ export abstract class DriverBase implements StorageDriver {
   }
 
   /** Capability `diff` ('none' here). */
-  diff(dataset: string, from: string, _to?: string): Promise<DiffEntry[]> {
+  diff(dataset: string, from: string, _to?: string, _options?: DiffOptions): Promise<DiffEntry[]> {
     return unsupported(`compare snapshot ${from} of ${dataset}`);
   }
 

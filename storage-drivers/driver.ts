@@ -79,6 +79,14 @@ export interface DiffEntry {
   readonly sizeAfter?: number | null;
 }
 
+export interface DiffOptions {
+  /**
+   * At most this many changed paths: past it the diff stops with TooManyChangesError instead of holding
+   * them all (memory stays bounded whatever a container did to its files).
+   */
+  readonly maxEntries?: number;
+}
+
 export interface RecoveryAction {
   readonly dataset: string;
   /**
@@ -184,7 +192,7 @@ export interface StorageDriver {
   poolSpace(): Promise<PoolSpace>;
 
   /** Changes from snapshot `from` to snapshot `to`, or to the live dataset when `to` is omitted. */
-  diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]>;
+  diff(dataset: string, from: string, to?: string, options?: DiffOptions): Promise<DiffEntry[]>;
 
   /** The snapshot as a replication stream (capability `send`); incremental from `parent` when given. */
   send(dataset: string, snapshot: string, options?: SendOptions): Promise<SendStream>;

@@ -85,6 +85,7 @@ export function loadConfig(options: LoadConfigOptions): CowsnapConfig {
     journalRetentionDays: typeof raw['journalRetentionDays'] === 'number' ? raw['journalRetentionDays'] : DEFAULTS.journalRetentionDays,
     logLevel: str('logLevel', DEFAULTS.logLevel) as CowsnapConfig['logLevel'],
     ...(typeof raw['eventRetentionDays'] === 'number' && { eventRetentionDays: raw['eventRetentionDays'] }),
+    ...(typeof raw['diffMaxChanges'] === 'number' && { diffMaxChanges: raw['diffMaxChanges'] }),
     // Shape checked by the schema above.
     ...(typeof raw['webhooks'] === 'object' && raw['webhooks'] !== null && { webhooks: raw['webhooks'] }),
     // Validated by the schema above; absent = the defaults of access-wiring.ts / rate-limiter.ts.

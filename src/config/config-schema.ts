@@ -62,6 +62,7 @@ export const configFileSchema = {
     stopTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
     journalRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 },
     eventRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 },
+    diffMaxChanges: { type: 'integer', minimum: 1, maximum: 10_000_000 },
     webhooks: {
       type: 'object',
       properties: {

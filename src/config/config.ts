@@ -55,6 +55,8 @@ export interface CowsnapConfig {
   readonly journalRetentionDays?: number;
   /** Days the event log (SSE replay) and finished operations are kept; default 7. */
   readonly eventRetentionDays?: number;
+  /** Changed paths one file-level diff may list; more is refused (409 diff_too_large). Default 100,000. */
+  readonly diffMaxChanges?: number;
   /** Webhook delivery settings; all optional. */
   readonly webhooks?: WebhookConfig;
   /** Mutating requests per key (design.md §9): sustained per minute and burst; perMinute 0 = no limit. */

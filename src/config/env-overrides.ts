@@ -15,6 +15,7 @@ const ENV_SETTINGS: readonly { readonly variable: string; readonly key: string; 
   { variable: 'COWSNAP_STOP_TIMEOUT', key: 'stopTimeoutSeconds', kind: 'integer' },
   { variable: 'COWSNAP_JOURNAL_RETENTION_DAYS', key: 'journalRetentionDays', kind: 'integer' },
   { variable: 'COWSNAP_EVENT_RETENTION_DAYS', key: 'eventRetentionDays', kind: 'integer' },
+  { variable: 'COWSNAP_DIFF_MAX_CHANGES', key: 'diffMaxChanges', kind: 'integer' },
   { variable: 'COWSNAP_LOG_LEVEL', key: 'logLevel', kind: 'string' },
 ];
 

@@ -5,6 +5,7 @@
  */
 import { ConflictError } from '../errors/conflict-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
+import { TooManyChangesError } from '../../storage-drivers/common/errors.js';
 import type { DiffChange, DiffEntry, DiffFileType } from '../../storage-drivers/driver.js';
 import { diffConfig, type ConfigDiff } from './config-diff.js';
 import type { ContainerLocks } from './container-lock.js';
@@ -54,8 +55,14 @@ export interface SnapshotDiffDeps {
   readonly pools: Pick<PoolRegistry, 'driverFor'>;
 }
 
+/** Changed paths one diff may list by default (`diffMaxChanges`): each costs ~200 bytes while it is paged. */
+export const DEFAULT_DIFF_MAX_CHANGES = 100_000;
+
 export class SnapshotDiffService {
-  constructor(private readonly deps: SnapshotDiffDeps) {}
+  constructor(
+    private readonly deps: SnapshotDiffDeps,
+    private readonly maxChanges = DEFAULT_DIFF_MAX_CHANGES,
+  ) {}
 
   /**
    * `toRef` is a snapshot name or alias, or `current`; of `toContainerRef` when given (e.g. a template's
@@ -86,9 +93,12 @@ export class SnapshotDiffService {
         filesystems.push({ role: filesystem.role, mountPoint: filesystem.mountPoint, compared: reason === null, reason });
         if (reason !== null) continue;
         const driver = this.deps.pools.driverFor(filesystem);
+        // The budget is for the whole diff: each filesystem gets what the ones before it left.
+        const maxEntries = this.maxChanges - changes.length;
         const entries = await driver
-          .diff(filesystem.dataset, storageSnapshotName(from.id, from.name), to === null ? undefined : storageSnapshotName(to.id, to.name))
+          .diff(filesystem.dataset, storageSnapshotName(from.id, from.name), to === null ? undefined : storageSnapshotName(to.id, to.name), { maxEntries })
           .catch((error: unknown) => {
+            if (error instanceof TooManyChangesError) throw this.tooLarge(from, to, error);
             throw mapStorageError(error, `Diff of ${filesystem.mountPoint} from ${from.name}`);
           });
         for (const entry of entries) changes.push(asFileChange(filesystem.mountPoint, entry));
@@ -109,6 +119,15 @@ export class SnapshotDiffService {
         config: diffConfig(from.config, after ?? from.config),
       };
     });
+  }
+
+  private tooLarge(from: SnapshotRecord, to: SnapshotRecord | null, cause: TooManyChangesError): ConflictError {
+    const limit = String(this.maxChanges);
+    return new ConflictError(
+      'diff_too_large',
+      `More than ${limit} paths changed between ${from.name} and ${to?.name ?? 'the current state'}: too many to list (diffMaxChanges in the configuration). Compare snapshots closer together.`,
+      { cause },
+    );
   }
 
   private ready(container: ContainerRecord, ref: string): SnapshotRecord {

@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   alias_taken: 409,
   name_taken: 409,
   snapshot_not_ready: 409,
+  diff_too_large: 409,
   snapshot_state_conflict: 409,
   nothing_to_capture: 409,
   rootfs_not_on_pool: 409,

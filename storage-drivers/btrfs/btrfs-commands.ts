@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { forEachOutputLine, spawnSendStream } from '../common/child-stream.js';
 import type { CommandRunner } from '../common/command-runner.js';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors } from '../common/error-mapping.js';
@@ -122,15 +123,23 @@ export class BtrfsCommands {
     await mapErrors(`quota rescan ${path}`, () => this.runner.run('btrfs', ['quota', 'rescan', '-w', path]));
   }
 
-  /** The metadata-only send stream between two read-only snapshots, as `btrfs receive --dump` prints it. */
-  async sendDump(parent: string, snapshot: string): Promise<string> {
-    const { stdout } = await mapErrors(`send ${parent} → ${snapshot}`, () =>
-      this.runner.pipeline([
-        { command: 'btrfs', args: ['send', '--quiet', '--no-data', '-p', parent, snapshot] },
-        { command: 'btrfs', args: ['receive', '--dump'] },
-      ]),
-    );
-    return stdout;
+  /**
+   * The metadata-only send stream between two read-only snapshots, as `btrfs receive --dump` prints it,
+   * a line at a time: it grows with the number of changed files, so it is never held whole. `onLine`
+   * throwing stops both commands.
+   */
+  async sendDump(parent: string, snapshot: string, onLine: (line: string) => void): Promise<void> {
+    await mapErrors(`send ${parent} → ${snapshot}`, async () => {
+      const send = spawnSendStream('btrfs', ['send', '--quiet', '--no-data', '-p', parent, snapshot]);
+      try {
+        await forEachOutputLine('btrfs', ['receive', '--dump'], onLine, send.stream);
+      } catch (error) {
+        // The dump's own failure (or the caller's limit) is the story; the send then fails as a consequence.
+        await send.done.catch(() => undefined);
+        throw error;
+      }
+      await send.done;
+    });
   }
 }
 

@@ -8,12 +8,13 @@ import type { CrashCheckpoint } from '../common/crash-checkpoint.js';
 import { ensureDir } from '../common/ensure-dir.js';
 import { mapErrors, toStorageError } from '../common/error-mapping.js';
 import { ExchangeUnsupportedError, exchangePaths } from '../common/exchange-paths.js';
-import { AlreadyExistsError, CommandFailedError, MissingSoftwareError, NotFoundError, UnsupportedError } from '../common/errors.js';
+import { AlreadyExistsError, CommandFailedError, MissingSoftwareError, NotFoundError, TooManyChangesError, UnsupportedError } from '../common/errors.js';
 import { mountHolding, mountHoldingIn, mountsUnder, readMounts } from '../common/mounts.js';
 import { assertNoProblems, assertSnapshotName, nameProblems } from '../common/names.js';
 import type { Readable } from 'node:stream';
 import type {
   DiffEntry,
+  DiffOptions,
   DriverInfo,
   PoolSpace,
   ReceiveTarget,
@@ -30,7 +31,7 @@ import { BtrfsLayout, INTERNAL_DIR } from './btrfs-layout.js';
 import { QgroupSearchError } from './btrfs-qgroup-search.js';
 import { cleanLeftovers } from './btrfs-recovery.js';
 import { recoverRestores, restoreBySwap, type RestoreTools } from './btrfs-restore.js';
-import { parseSendDump } from './btrfs-send-diff.js';
+import { SendDumpParser } from './btrfs-send-diff.js';
 import { withStats } from '../common/diff-stats.js';
 import { NestedSnapshots } from './btrfs-nested-snapshot.js';
 import { readSnapshotFolders } from './btrfs-snapshot-folders.js';
@@ -319,11 +320,11 @@ export class BtrfsDriver extends DriverBase {
     };
   }
 
-  override async diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]> {
+  override async diff(dataset: string, from: string, to?: string, options: DiffOptions = {}): Promise<DiffEntry[]> {
     const fromPath = await this.existingSnapshot(dataset, from);
     if (to !== undefined) {
       const toPath = await this.existingSnapshot(dataset, to);
-      return withStats(parseSendDump(await this.btrfs.sendDump(fromPath, toPath)), fromPath, toPath);
+      return withStats(await this.changedPaths(fromPath, toPath, options), fromPath, toPath);
     }
     // send needs read-only subvolumes: freeze the live dataset for the moment of the diff.
     const path = await this.existingDataset(dataset);
@@ -332,11 +333,21 @@ export class BtrfsDriver extends DriverBase {
     await mapErrors(`diff ${path}`, () => ensureDir(folder));
     try {
       await this.btrfs.snapshot(path, live, true);
-      return await withStats(parseSendDump(await this.btrfs.sendDump(fromPath, live)), fromPath, live);
+      return await withStats(await this.changedPaths(fromPath, live, options), fromPath, live);
     } finally {
       if (await isSubvolume(live)) await this.btrfs.deleteSubvolume(live);
       await rmdir(folder);
     }
+  }
+
+  /** The send stream's changes between two read-only subvolumes, stopped past `maxEntries`. */
+  private async changedPaths(fromPath: string, toPath: string, { maxEntries = Infinity }: DiffOptions): Promise<DiffEntry[]> {
+    const parser = new SendDumpParser();
+    await this.btrfs.sendDump(fromPath, toPath, (line) => {
+      parser.line(line);
+      if (parser.size > maxEntries) throw new TooManyChangesError(maxEntries);
+    });
+    return parser.entries();
   }
 
   override send(dataset: string, snapshot: string, options?: SendOptions): Promise<SendStream> {

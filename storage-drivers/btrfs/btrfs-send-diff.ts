@@ -64,69 +64,113 @@ interface Change {
   from?: string;
 }
 
-export function parseSendDump(text: string): DiffEntry[] {
-  const changes = new Map<string, Change>();
-  // Orphan name → the real path it stood for (a deleted directory's old place).
-  const orphans = new Map<string, string>();
-  const created = new Set<string>();
-  // Hard link just made at key, from the path in value: a rename if the old path is then unlinked.
-  const links = new Map<string, string>();
+/**
+ * The dump read a line at a time (`line()`), then `entries()`. Every lookup is by key, so a dump of
+ * millions of lines costs time in proportion to it; `size` is how many changes it holds so far, for a
+ * caller's limit.
+ */
+export class SendDumpParser {
+  private readonly changes = new Map<string, Change>();
+  /** Orphan name → the real path it stood for (a deleted directory's old place). */
+  private readonly orphans = new Map<string, string>();
+  private readonly created = new Set<string>();
+  /** Hard link just made at key, from the path in value: a rename if the old path is then unlinked. */
+  private readonly links = new Map<string, string>();
+  /** The same links by their source: old path → the link paths made from it, oldest first. */
+  private readonly linksFrom = new Map<string, string[]>();
 
-  const real = (path: string): string => {
-    for (const [orphan, original] of orphans) {
-      if (path === orphan || path.startsWith(`${orphan}/`)) return original + path.slice(orphan.length);
-    }
-    return path;
-  };
-  const isOrphan = (path: string): boolean => ORPHAN.test(path.split('/').at(-1) ?? '');
-  const set = (path: string, change: Change): void => {
-    if (path === '/') return;
-    const previous = changes.get(path);
-    if (change.change === 'modified' && previous !== undefined) return;
-    if (change.change === 'added' && previous?.change === 'deleted') {
-      changes.set(path, { change: 'modified' });
-      return;
-    }
-    changes.set(path, change);
-  };
+  get size(): number {
+    return this.changes.size;
+  }
 
-  for (const line of text.split('\n')) {
+  line(line: string): void {
     const fields = splitLine(line);
     const [command, rawPath] = fields;
-    if (command === undefined || rawPath === undefined || command === 'snapshot' || command === 'subvol') continue;
+    if (command === undefined || rawPath === undefined || command === 'snapshot' || command === 'subvol') return;
     const path = datasetPath(rawPath);
     if (CREATING.has(command)) {
-      if (isOrphan(path)) created.add(path);
-      else set(path, { change: 'added' });
+      if (isOrphan(path)) this.created.add(path);
+      else this.set(path, { change: 'added' });
     } else if (command === 'rename') {
       const dest = datasetPath(field(fields, 'dest') ?? '');
-      if (created.delete(path)) set(real(dest), { change: 'added' });
-      else if (isOrphan(dest)) orphans.set(dest, real(path));
+      if (this.created.delete(path)) this.set(this.real(dest), { change: 'added' });
+      else if (isOrphan(dest)) this.orphans.set(dest, this.real(path));
       else {
-        const from = real(path);
-        changes.delete(from);
-        set(dest, { change: 'renamed', from });
+        const from = this.real(path);
+        this.changes.delete(from);
+        this.set(dest, { change: 'renamed', from });
       }
     } else if (command === 'link') {
-      const dest = `/${unescapeDumpPath(field(fields, 'dest') ?? '')}`;
-      links.set(path, dest);
-      set(path, { change: 'added' });
+      this.addLink(path, `/${unescapeDumpPath(field(fields, 'dest') ?? '')}`);
+      this.set(path, { change: 'added' });
     } else if (command === 'unlink' || command === 'rmdir') {
-      const gone = real(path);
-      const linkedTo = [...links].find(([, from]) => from === gone)?.[0];
-      if (linkedTo !== undefined && changes.get(linkedTo)?.change === 'added') {
-        links.delete(linkedTo);
-        changes.set(linkedTo, { change: 'renamed', from: gone });
-      } else if (changes.get(gone)?.change === 'added') {
-        changes.delete(gone);
+      const gone = this.real(path);
+      const linkedTo = this.linksFrom.get(gone)?.[0];
+      if (linkedTo !== undefined && this.changes.get(linkedTo)?.change === 'added') {
+        this.removeLink(linkedTo);
+        this.changes.set(linkedTo, { change: 'renamed', from: gone });
+      } else if (this.changes.get(gone)?.change === 'added') {
+        this.changes.delete(gone);
       } else {
-        changes.set(gone, { change: 'deleted' });
+        this.changes.set(gone, { change: 'deleted' });
       }
     } else if (MODIFYING.has(command)) {
-      set(real(path), { change: 'modified' });
+      this.set(this.real(path), { change: 'modified' });
     }
   }
-  return [...changes]
-    .map(([path, c]): DiffEntry => (c.from !== undefined ? { path, change: c.change, from: c.from } : { path, change: c.change }))
-    .sort((a, b) => a.path.localeCompare(b.path));
+
+  /** Sorted by path (code units, as the service pages them). */
+  entries(): DiffEntry[] {
+    return [...this.changes]
+      .map(([path, c]): DiffEntry => (c.from !== undefined ? { path, change: c.change, from: c.from } : { path, change: c.change }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** A path under an orphan name, put back where the orphan stood: each leading part is looked up once. */
+  private real(path: string): string {
+    if (this.orphans.size === 0) return path;
+    for (let end = path.indexOf('/', 1); ; end = path.indexOf('/', end + 1)) {
+      const prefix = end === -1 ? path : path.slice(0, end);
+      const original = this.orphans.get(prefix);
+      if (original !== undefined) return original + path.slice(prefix.length);
+      if (end === -1) return path;
+    }
+  }
+
+  private set(path: string, change: Change): void {
+    if (path === '/') return;
+    const previous = this.changes.get(path);
+    if (change.change === 'modified' && previous !== undefined) return;
+    if (change.change === 'added' && previous?.change === 'deleted') {
+      this.changes.set(path, { change: 'modified' });
+      return;
+    }
+    this.changes.set(path, change);
+  }
+
+  private addLink(path: string, from: string): void {
+    this.removeLink(path);
+    this.links.set(path, from);
+    const made = this.linksFrom.get(from);
+    if (made === undefined) this.linksFrom.set(from, [path]);
+    else made.push(path);
+  }
+
+  private removeLink(path: string): void {
+    const from = this.links.get(path);
+    if (from === undefined) return;
+    this.links.delete(path);
+    const rest = (this.linksFrom.get(from) ?? []).filter((made) => made !== path);
+    if (rest.length === 0) this.linksFrom.delete(from);
+    else this.linksFrom.set(from, rest);
+  }
+}
+
+const isOrphan = (path: string): boolean => ORPHAN.test(path.split('/').at(-1) ?? '');
+
+/** A whole dump at once (tests; the driver feeds the parser line by line). */
+export function parseSendDump(text: string): DiffEntry[] {
+  const parser = new SendDumpParser();
+  for (const line of text.split('\n')) parser.line(line);
+  return parser.entries();
 }

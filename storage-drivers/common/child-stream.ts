@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { PassThrough, Readable } from 'node:stream';
 import type { SendStream } from '../driver.js';
 import { CommandFailedError } from './errors.js';
@@ -70,6 +71,54 @@ export function spawnSendStream(command: string, args: readonly string[]): SendS
     child.stdout.destroy();
   });
   return { stream, done };
+}
+
+/**
+ * Runs the command (stdin from `input` when given) and hands its stdout to `onLine` a line at a time,
+ * never holding more than a line: for output that grows with the data (a diff's changed paths). When
+ * `onLine` throws (a limit reached), the command and the input are stopped and the promise rejects with
+ * that error; otherwise it settles when the command exits, rejecting on a non-zero exit.
+ */
+export function forEachOutputLine(command: string, args: readonly string[], onLine: (line: string) => void, input?: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const stderr = new BoundedText();
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr.append(chunk);
+    });
+    let stopped: { error: unknown } | undefined;
+    let spawnError: Error | undefined;
+    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      if (stopped !== undefined) return;
+      try {
+        onLine(line);
+      } catch (error) {
+        stopped = { error };
+        lines.close();
+        child.kill('SIGTERM');
+        input?.destroy();
+      }
+    });
+    // EPIPE when the command quits before reading everything: its exit status (or `stopped`) says why.
+    child.stdin.on('error', () => undefined);
+    if (input === undefined) child.stdin.end();
+    else {
+      input.on('error', () => child.stdin.end());
+      input.pipe(child.stdin);
+    }
+    child.once('error', (error) => {
+      spawnError = error;
+    });
+    child.once('close', (code, signal) => {
+      if (input !== undefined && !input.readableEnded) input.destroy();
+      if (stopped !== undefined) reject(stopped.error instanceof Error ? stopped.error : new Error(String(stopped.error)));
+      else if (spawnError !== undefined) reject(new CommandFailedError(command, args, null, spawnError.message));
+      else if (code !== 0) reject(new CommandFailedError(command, args, code, stderr.toString(), signal));
+      else resolve();
+    });
+  });
 }
 
 export interface StreamInResult {

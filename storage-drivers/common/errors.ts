@@ -10,6 +10,7 @@ export type StorageErrorCode =
   | 'nested_datasets'
   | 'invalid_name'
   | 'invalid_stream'
+  | 'too_many_changes'
   | 'command_failed';
 
 export class StorageError extends Error {
@@ -44,6 +45,19 @@ export class BusyError extends StorageError {
 export class NoSpaceError extends StorageError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('no_space', message, options);
+  }
+}
+
+/**
+ * A diff found more changed paths than its caller allows (`DiffOptions.maxEntries`): stopped there, so a
+ * container that rewrote millions of files cannot make the service hold them all.
+ */
+export class TooManyChangesError extends StorageError {
+  constructor(
+    readonly limit: number,
+    message = `more than ${String(limit)} paths changed`,
+  ) {
+    super('too_many_changes', message);
   }
 }
 

@@ -1,3 +1,4 @@
+import { forEachOutputLine } from '../common/child-stream.js';
 import { mkdir, rename } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../common/command-runner.js';
@@ -78,6 +79,18 @@ export class ZfsCommands {
       return (await this.runner.run('zfs', args)).stdout;
     } catch (error) {
       throw toZfsError(error, what);
+    }
+  }
+
+  /**
+   * `zfs diff` between a snapshot and a later one (or the dataset), a line at a time: its output grows with
+   * the number of changed files, so it is never held whole. `onLine` throwing stops the command.
+   */
+  async diffLines(older: string, newer: string, onLine: (line: string) => void): Promise<void> {
+    try {
+      await forEachOutputLine('zfs', ['diff', '-F', '-H', older, newer], onLine);
+    } catch (error) {
+      throw toZfsError(error, `diff ${older}`);
     }
   }
 

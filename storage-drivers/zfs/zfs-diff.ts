@@ -1,12 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DiffEntry } from '../driver.js';
+import type { DiffEntry, DiffOptions } from '../driver.js';
 import { withStats } from '../common/diff-stats.js';
+import { TooManyChangesError } from '../common/errors.js';
 import type { PhysicalSnapshot } from './zfs-catalog.js';
 import type { ZfsCommands } from './zfs-commands.js';
 import { isNotFound } from './zfs-errors.js';
-import { parseZfsDiff } from './zfs-native-diff.js';
+import { parseZfsDiffLine, sortByPath } from './zfs-native-diff.js';
 import type { ZfsNames } from './zfs-names.js';
 import { compareTrees } from './zfs-tree-diff.js';
 
@@ -27,14 +28,21 @@ export async function diffSnapshots(
   dataset: string,
   older: PhysicalSnapshot,
   newer: PhysicalSnapshot | { readonly live: string },
+  { maxEntries = Infinity }: DiffOptions = {},
 ): Promise<DiffEntry[]> {
   const newerSnapshot = 'full' in newer ? newer : undefined;
   if (ctx.nativeDiff && older.physical === dataset && (newerSnapshot === undefined || newerSnapshot.physical === dataset)) {
     const mountpoint = await ctx.zfs.getProperty(dataset, 'mountpoint');
-    const out = await ctx.zfs.zfs(`diff ${older.full}`, ['diff', '-F', '-H', older.full, newerSnapshot?.full ?? dataset]);
-    return parseZfsDiff(out, mountpoint);
+    const entries: DiffEntry[] = [];
+    await ctx.zfs.diffLines(older.full, newerSnapshot?.full ?? dataset, (line) => {
+      const entry = parseZfsDiffLine(line, mountpoint);
+      if (entry === undefined) return;
+      entries.push(entry);
+      if (entries.length > maxEntries) throw new TooManyChangesError(maxEntries);
+    });
+    return sortByPath(entries);
   }
-  const compare = async (fromRoot: string, toRoot: string): Promise<DiffEntry[]> => withStats(await compareTrees(fromRoot, toRoot), fromRoot, toRoot);
+  const compare = async (fromRoot: string, toRoot: string): Promise<DiffEntry[]> => withStats(await compareTrees(fromRoot, toRoot, maxEntries), fromRoot, toRoot);
   return withMountedClone(ctx, older, (fromRoot) =>
     'live' in newer ? compare(fromRoot, newer.live) : withMountedClone(ctx, newer, (toRoot) => compare(fromRoot, toRoot)),
   );

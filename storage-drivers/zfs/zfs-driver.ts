@@ -9,6 +9,7 @@ import { findMount } from '../common/mounts.js';
 import type { Readable } from 'node:stream';
 import type {
   DiffEntry,
+  DiffOptions,
   DriverInfo,
   PoolSpace,
   ReceiveTarget,
@@ -390,11 +391,11 @@ export class ZfsDriver extends DriverBase {
     return { totalBytes: usedBytes + freeBytes, usedBytes, freeBytes };
   }
 
-  override async diff(dataset: string, from: string, to?: string): Promise<DiffEntry[]> {
+  override async diff(dataset: string, from: string, to?: string, options?: DiffOptions): Promise<DiffEntry[]> {
     const older = await this.requireSnapshot(dataset, from);
     const newer = to === undefined ? { live: await this.mountPath(dataset) } : await this.requireSnapshot(dataset, to);
     await this.ensureInternal();
-    return diffSnapshots({ zfs: this.zfs, names: this.names, nativeDiff: (await this.dialect()).nativeDiff }, dataset, older, newer);
+    return diffSnapshots({ zfs: this.zfs, names: this.names, nativeDiff: (await this.dialect()).nativeDiff }, dataset, older, newer, options);
   }
 
   override send(dataset: string, snapshot: string, options: SendOptions = {}): Promise<SendStream> {

@@ -25,24 +25,27 @@ function relativeTo(mountPoint: string, path: string): string | undefined {
 }
 
 /**
- * `zfs diff -H -F` output (OpenZFS): `<change>\t<type>\t<path>[\t<new path>]` with absolute paths under
- * the dataset's mount point. The dataset root itself is left out, as in tree comparison.
+ * One line of `zfs diff -H -F` output (OpenZFS): `<change>\t<type>\t<path>[\t<new path>]` with absolute
+ * paths under the dataset's mount point. The dataset root itself is left out, as in tree comparison.
  */
-export function parseZfsDiff(stdout: string, mountPoint: string): DiffEntry[] {
-  const entries: DiffEntry[] = [];
-  for (const line of stdout.split('\n')) {
-    if (line === '') continue;
-    const [changeCode, , rawPath, rawNewPath] = line.split('\t');
-    const change = changeCode === undefined ? undefined : CHANGES[changeCode];
-    if (change === undefined || rawPath === undefined) continue;
-    const path = relativeTo(mountPoint, unescapeZfsPath(rawPath));
-    if (path === undefined) continue;
-    if (change === 'renamed' && rawNewPath !== undefined) {
-      const to = relativeTo(mountPoint, unescapeZfsPath(rawNewPath));
-      if (to !== undefined) entries.push({ path: to, change, from: path });
-      continue;
-    }
-    entries.push({ path, change });
+export function parseZfsDiffLine(line: string, mountPoint: string): DiffEntry | undefined {
+  const [changeCode, , rawPath, rawNewPath] = line.split('\t');
+  const change = changeCode === undefined ? undefined : CHANGES[changeCode];
+  if (change === undefined || rawPath === undefined) return undefined;
+  const path = relativeTo(mountPoint, unescapeZfsPath(rawPath));
+  if (path === undefined) return undefined;
+  if (change === 'renamed' && rawNewPath !== undefined) {
+    const to = relativeTo(mountPoint, unescapeZfsPath(rawNewPath));
+    return to === undefined ? undefined : { path: to, change, from: path };
   }
+  return { path, change };
+}
+
+export function sortByPath(entries: DiffEntry[]): DiffEntry[] {
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A whole `zfs diff` output at once (tests; the driver reads it line by line). */
+export function parseZfsDiff(stdout: string, mountPoint: string): DiffEntry[] {
+  return sortByPath(stdout.split('\n').flatMap((line) => parseZfsDiffLine(line, mountPoint) ?? []));
 }

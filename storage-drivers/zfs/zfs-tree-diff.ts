@@ -4,6 +4,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import type { DiffEntry } from '../driver.js';
+import { TooManyChangesError } from '../common/errors.js';
 
 interface Node {
   readonly stats: BigIntStats;
@@ -56,20 +57,24 @@ function metadataDiffers(a: Node, b: Node): boolean {
  * tick would otherwise go unseen. A clone keeps ZFS object numbers, so a deleted path and an added path
  * of the same type with the same inode number are one object moved: a rename (as `zfs diff` says R).
  */
-export async function compareTrees(fromRoot: string, toRoot: string): Promise<DiffEntry[]> {
+export async function compareTrees(fromRoot: string, toRoot: string, maxEntries = Infinity): Promise<DiffEntry[]> {
   const [before, after] = await Promise.all([walkTree(fromRoot), walkTree(toRoot)]);
   const entries: DiffEntry[] = [];
+  const add = (entry: DiffEntry): void => {
+    entries.push(entry);
+    if (entries.length > maxEntries) throw new TooManyChangesError(maxEntries);
+  };
   for (const path of before.keys()) {
-    if (!after.has(path)) entries.push({ path, change: 'deleted' });
+    if (!after.has(path)) add({ path, change: 'deleted' });
   }
   for (const [path, node] of after) {
     const old = before.get(path);
     if (old === undefined) {
-      entries.push({ path, change: 'added' });
+      add({ path, change: 'added' });
     } else if (metadataDiffers(old, node)) {
-      entries.push({ path, change: 'modified' });
+      add({ path, change: 'modified' });
     } else if (node.stats.isFile() && (await sha256(join(fromRoot, path))) !== (await sha256(join(toRoot, path)))) {
-      entries.push({ path, change: 'modified' });
+      add({ path, change: 'modified' });
     }
   }
   return pairRenames(entries, before, after).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { TooManyChangesError } from '../../storage-drivers/common/errors.js';
 import { runCrashAndLimitsConformance } from './conformance-limits.js';
 import { runReplicationConformance } from './conformance-replication.js';
 import type { ConformanceFixture, ConformanceSetup } from './fixture.js';
@@ -262,6 +263,23 @@ export function runDriverConformance(label: string, setup: ConformanceSetup): vo
       }
       assert.deepEqual(await fx.driver.diff(ds, 'b', undefined), [], 'no change since b');
       assert.deepEqual(await fx.driver.recover(), [], 'diff against live left no temporary snapshot');
+    });
+
+    it('stops a diff with more changed paths than its caller allows (TooManyChangesError), at both ends', async (t) => {
+      if (fx.driver.info().capabilities.diff === 'none') {
+        t.skip('driver has no diff');
+        return;
+      }
+      const ds = await fx.newDataset('diff-limit');
+      const root = await fx.driver.mountPath(ds);
+      await fx.driver.createSnapshot(ds, 'empty');
+      for (let i = 0; i < 40; i += 1) await writeFile(join(root, `f${String(i)}`), String(i));
+      await fx.driver.createSnapshot(ds, 'forty');
+      for (const to of ['forty', undefined] as const) {
+        await assert.rejects(fx.driver.diff(ds, 'empty', to, { maxEntries: 25 }), (error: unknown) => error instanceof TooManyChangesError && error.limit === 25);
+        assert.equal((await fx.driver.diff(ds, 'empty', to, { maxEntries: 40 })).length, 40, 'exactly the limit is listed');
+      }
+      assert.deepEqual(await fx.driver.recover(), [], 'a stopped diff against live left no temporary snapshot');
     });
   });
 

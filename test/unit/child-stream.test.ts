@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { runWithInput, spawnSendStream, splitHead } from '../../storage-drivers/common/child-stream.js';
+import { forEachOutputLine, runWithInput, spawnSendStream, splitHead } from '../../storage-drivers/common/child-stream.js';
+import { CommandFailedError } from '../../storage-drivers/common/errors.js';
 
 describe('child streams', () => {
   it('keeps a sender waiting while nobody reads (back-pressure), then delivers every byte', async () => {
@@ -68,5 +69,35 @@ describe('child streams', () => {
     for await (const chunk of body as AsyncIterable<Buffer>) all += chunk.toString();
     assert.equal(all, 'abcdefghij');
     assert.equal(seen.join(''), 'abcdefghij');
+  });
+
+  it('hands output over a line at a time, the last line without its newline too, from an input stream', async () => {
+    const lines: string[] = [];
+    await forEachOutputLine('cat', [], (line) => lines.push(line), Readable.from(['one\ntw', 'o\n\nthree']));
+    assert.deepEqual(lines, ['one', 'two', '', 'three']);
+  });
+
+  it('stops an endless command when the line handler throws (a limit), with that error; an endless input too', async () => {
+    let seen = 0;
+    const limit = new Error('limit reached');
+    await assert.rejects(forEachOutputLine('yes', [], () => {
+      seen += 1;
+      if (seen > 1000) throw limit;
+    }), (error: unknown) => error === limit);
+    const source = spawnSendStream('yes', ['input']);
+    await assert.rejects(forEachOutputLine('cat', [], () => {
+      throw limit;
+    }, source.stream), (error: unknown) => error === limit);
+    await assert.rejects(source.done, 'the input\'s producer was stopped as well');
+  });
+
+  it('rejects with the command, its exit code and stderr when it fails', async () => {
+    await assert.rejects(forEachOutputLine('sh', ['-c', 'echo out; echo broken >&2; exit 3'], () => undefined), (error: unknown) => {
+      assert.ok(error instanceof CommandFailedError);
+      assert.equal(error.exitCode, 3);
+      assert.match(error.stderr, /broken/);
+      return true;
+    });
+    await assert.rejects(forEachOutputLine('no-such-program-cowsnap', [], () => undefined), CommandFailedError);
   });
 });
