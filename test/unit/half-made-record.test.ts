@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { CONTAINER_ID } from '../store/store-fixture.js';
-import { createRestoreHarness, rootfs, settle, type RestoreHarness } from './support/restore-fakes.js';
+import { createRestoreHarness, rootfs, snapshotThatDies, type RestoreHarness } from './support/restore-fakes.js';
 
 describe('start-up recovery removes a half-made record the journal does not know', () => {
   let h: RestoreHarness | undefined;
@@ -18,9 +18,7 @@ describe('start-up recovery removes a half-made record the journal does not know
     harness.runtime.add(CONTAINER_ID, 'web', [rootfs('/pool/web')]);
     harness.driver.addDataset('/pool/web', 'v1');
     const kept = await harness.service.create('web', {});
-    harness.driver.createGate = new Promise(() => undefined); // the process dies while the snapshot is taken
-    void harness.service.create('web', {});
-    await settle();
+    await snapshotThatDies(harness, 'web');
     // What the kill left: the record reserved, no journal entry still running for it, some storage.
     for (const entry of harness.test.store.listUnfinishedOperations()) harness.test.store.finishOperation(entry.id, 'failed', 'lost');
     const halfMade = harness.test.store.listAllSnapshots().find((s) => s.state === 'creating');

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { CONTAINER_ID, OTHER_CONTAINER_ID } from '../store/store-fixture.js';
-import { createRestoreHarness, poolMount, rootfs, settle, type RestoreHarness } from './support/restore-fakes.js';
+import { createRestoreHarness, poolMount, rootfs, snapshotThatDies, type RestoreHarness } from './support/restore-fakes.js';
 
 const SHARED = '/pool/shared';
 
@@ -66,9 +66,7 @@ describe('start-up recovery of one pool', () => {
     h = harness;
     harness.runtime.add(CONTAINER_ID, 'web', [rootfs('/pool/web')]);
     harness.driver.addDataset('/pool/web', 'v1');
-    harness.driver.createGate = new Promise(() => undefined); // the process dies while the snapshot is taken
-    void harness.service.create('web', {});
-    await settle();
+    await snapshotThatDies(harness, 'web');
     for (const entry of harness.test.store.listUnfinishedOperations()) harness.test.store.finishOperation(entry.id, 'failed', 'lost');
     harness.driver.createGate = undefined;
     harness.driver.recoverAnswers.push(() => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { CONTAINER_ID } from '../store/store-fixture.js';
-import { createRestoreHarness, rootfs, settle, SlowStopRuntime, type RestoreHarness } from './support/restore-fakes.js';
+import { createRestoreHarness, rootfs, settle, snapshotThatDies, SlowStopRuntime, type RestoreHarness } from './support/restore-fakes.js';
 
 
 describe('defect-8: start-up recovery thaws a container a killed snapshot had quiesced', () => {
@@ -19,9 +19,7 @@ describe('defect-8: start-up recovery thaws a container a killed snapshot had qu
       h = harness;
       harness.runtime.add(CONTAINER_ID, 'web', [rootfs('/pool/web')]);
       harness.driver.addDataset('/pool/web', 'v1');
-      harness.driver.createGate = new Promise(() => undefined); // the process dies while the snapshot is taken
-      void harness.service.create('web', { quiesce });
-      await settle();
+      await snapshotThatDies(harness, 'web', { quiesce });
       const frozen = harness.runtime.get(CONTAINER_ID);
       assert.equal(quiesce === 'pause' ? frozen.paused : !frozen.running, true, 'quiesced when the process died');
 
@@ -58,9 +56,7 @@ describe('defect-8: start-up recovery thaws a container a killed snapshot had qu
     h = harness;
     harness.runtime.add(CONTAINER_ID, 'web', [rootfs('/pool/web')]);
     harness.driver.addDataset('/pool/web', 'v1');
-    harness.driver.createGate = new Promise(() => undefined); // the process dies while the snapshot is taken
-    void harness.service.create('web', { quiesce: 'stop' });
-    await settle();
+    await snapshotThatDies(harness, 'web', { quiesce: 'stop' });
     const stoppedAt = harness.test.store.listUnfinishedOperations()[0]?.updatedAt ?? assert.fail('journaled');
     assert.equal(harness.runtime.get(CONTAINER_ID).running, false, 'stopped when the process died');
     // Docker's restart policy starts it before cowsnap is back.

@@ -387,3 +387,10 @@ function forever(): Promise<never> {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Starts a snapshot of `container` that the process "dies" in: the kernel call never returns. */
+export async function snapshotThatDies(harness: RestoreHarness, container: string, options: Parameters<SnapshotService['create']>[1] = {}): Promise<void> {
+  harness.driver.createGate = forever();
+  void harness.service.create(container, options);
+  await settle();
+}
