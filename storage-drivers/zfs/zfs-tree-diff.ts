@@ -11,22 +11,25 @@ interface Node {
   readonly link?: string;
 }
 
-/** Every path below `root` (relative, starting with "/"), without crossing into other filesystems. */
-export async function walkTree(root: string): Promise<Map<string, Node>> {
-  const nodes = new Map<string, Node>();
-  const rootDev = (await lstat(root, { bigint: true })).dev;
-  const visit = async (relative: string): Promise<void> => {
-    const entries = await readdir(join(root, relative));
-    for (const entry of entries.sort()) {
-      const path = `${relative}/${entry}`;
-      const stats = await lstat(join(root, path), { bigint: true });
-      const link = stats.isSymbolicLink() ? await readlink(join(root, path)) : undefined;
-      nodes.set(path, link === undefined ? { stats } : { stats, link });
-      if (stats.isDirectory() && stats.dev === rootDev) await visit(path);
-    }
-  };
-  await visit('');
-  return nodes;
+/** One side of the comparison: a mounted tree, and the device it is on (mounts inside it are not entered). */
+interface Side {
+  readonly root: string;
+  readonly dev: bigint;
+}
+
+async function nodeAt(side: Side, path: string): Promise<Node> {
+  const stats = await lstat(join(side.root, path), { bigint: true });
+  return stats.isSymbolicLink() ? { stats, link: await readlink(join(side.root, path)) } : { stats };
+}
+
+/** Entered during the walk: a directory on the tree's own filesystem. */
+function entered(side: Side, node: Node): boolean {
+  return node.stats.isDirectory() && node.stats.dev === side.dev;
+}
+
+/** A directory's entries, sorted (code units); none for a path that is not an entered directory. */
+async function namesIn(side: Side, path: string, node: Node | undefined): Promise<string[]> {
+  return node !== undefined && entered(side, node) ? (await readdir(join(side.root, path))).sort() : [];
 }
 
 async function sha256(path: string): Promise<string> {
@@ -52,32 +55,53 @@ function metadataDiffers(a: Node, b: Node): boolean {
 }
 
 /**
- * Compares two mounted trees (where `zfs diff` does not exist): added, deleted, modified and renamed
- * paths, sorted. A file with equal size and mtime is still hashed, since a rewrite within one timestamp
- * tick would otherwise go unseen. A clone keeps ZFS object numbers, so a deleted path and an added path
- * of the same type with the same inode number are one object moved: a rename (as `zfs diff` says R).
+ * Compares two mounted trees (where `zfs diff` does not exist, or cannot span two restore lineages): added,
+ * deleted, modified and renamed paths, sorted. Both trees are walked side by side a directory at a time, so
+ * memory grows with the changes and the depth, never with the size of the trees. A file with equal size and
+ * mtime is still hashed, since a rewrite within one timestamp tick would otherwise go unseen. A clone keeps
+ * ZFS object numbers, so a deleted path and an added path of the same type with the same inode number are one
+ * object moved: a rename (as `zfs diff` says R). Past `maxEntries` changes it stops (TooManyChangesError).
  */
 export async function compareTrees(fromRoot: string, toRoot: string, maxEntries = Infinity): Promise<DiffEntry[]> {
-  const [before, after] = await Promise.all([walkTree(fromRoot), walkTree(toRoot)]);
+  const from: Side = { root: fromRoot, dev: (await lstat(fromRoot, { bigint: true })).dev };
+  const to: Side = { root: toRoot, dev: (await lstat(toRoot, { bigint: true })).dev };
   const entries: DiffEntry[] = [];
+  // Only the nodes of deleted and added paths are kept: what pairing renames needs.
+  const deleted = new Map<string, Node>();
+  const added = new Map<string, Node>();
   const add = (entry: DiffEntry): void => {
     entries.push(entry);
     if (entries.length > maxEntries) throw new TooManyChangesError(maxEntries);
   };
-  for (const path of before.keys()) {
-    if (!after.has(path)) add({ path, change: 'deleted' });
-  }
-  for (const [path, node] of after) {
-    const old = before.get(path);
-    if (old === undefined) {
-      add({ path, change: 'added' });
-    } else if (metadataDiffers(old, node)) {
-      add({ path, change: 'modified' });
-    } else if (node.stats.isFile() && (await sha256(join(fromRoot, path))) !== (await sha256(join(toRoot, path)))) {
-      add({ path, change: 'modified' });
+  /** `path` and everything below it exist on one side only. */
+  const oneSided = async (side: Side, path: string, node: Node, change: 'added' | 'deleted'): Promise<void> => {
+    add({ path, change });
+    (change === 'added' ? added : deleted).set(path, node);
+    for (const name of await namesIn(side, path, node)) await oneSided(side, `${path}/${name}`, await nodeAt(side, `${path}/${name}`), change);
+  };
+  const visit = async (path: string, before: Node | undefined, after: Node | undefined): Promise<void> => {
+    const [beforeNames, afterNames] = await Promise.all([namesIn(from, path, before), namesIn(to, path, after)]);
+    const afterSet = new Set(afterNames);
+    const beforeSet = new Set(beforeNames);
+    for (const name of [...new Set([...beforeNames, ...afterNames])].sort()) {
+      const child = `${path}/${name}`;
+      const old = beforeSet.has(name) ? await nodeAt(from, child) : undefined;
+      const node = afterSet.has(name) ? await nodeAt(to, child) : undefined;
+      if (node === undefined) {
+        if (old !== undefined) await oneSided(from, child, old, 'deleted');
+        continue;
+      }
+      if (old === undefined) {
+        await oneSided(to, child, node, 'added');
+        continue;
+      }
+      if (metadataDiffers(old, node)) add({ path: child, change: 'modified' });
+      else if (node.stats.isFile() && (await sha256(join(fromRoot, child))) !== (await sha256(join(toRoot, child)))) add({ path: child, change: 'modified' });
+      await visit(child, old, node);
     }
-  }
-  return pairRenames(entries, before, after).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  };
+  await visit('', await nodeAt(from, ''), await nodeAt(to, ''));
+  return pairRenames(entries, deleted, added).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function pairRenames(entries: DiffEntry[], before: Map<string, Node>, after: Map<string, Node>): DiffEntry[] {

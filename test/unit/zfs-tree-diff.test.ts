@@ -3,6 +3,7 @@ import { chmod, cp, mkdir, mkdtemp, rename, rm, stat, symlink, utimes, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { TooManyChangesError } from '../../storage-drivers/common/errors.js';
 import { compareTrees } from '../../storage-drivers/zfs/zfs-tree-diff.js';
 
 describe('tree comparison (diff where zfs diff does not exist)', () => {
@@ -50,5 +51,38 @@ describe('tree comparison (diff where zfs diff does not exist)', () => {
       { path: '/rewrite.txt', change: 'modified' },
     ]);
     assert.deepEqual(await compareTrees(before, before), []);
+  });
+
+  it('walks both trees side by side: a folder that became a file, a file that became a folder, whole new and gone subtrees; stops past the limit', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'cowsnap-tree-diff-'));
+    dirs.push(base);
+    const before = join(base, 'before');
+    const after = join(base, 'after');
+    await mkdir(join(before, 'was-dir/deep'), { recursive: true });
+    await writeFile(join(before, 'was-dir/deep/a'), 'a');
+    await writeFile(join(before, 'was-file'), 'f');
+    await mkdir(join(before, 'old-tree/x'), { recursive: true });
+    await writeFile(join(before, 'old-tree/x/y'), 'y');
+    await mkdir(join(after, 'was-file/inner'), { recursive: true });
+    await writeFile(join(after, 'was-dir'), 'now a file');
+    await mkdir(join(after, 'new-tree/p'), { recursive: true });
+    await writeFile(join(after, 'new-tree/p/q'), 'q');
+
+    const expected = [
+      { path: '/new-tree', change: 'added' },
+      { path: '/new-tree/p', change: 'added' },
+      { path: '/new-tree/p/q', change: 'added' },
+      { path: '/old-tree', change: 'deleted' },
+      { path: '/old-tree/x', change: 'deleted' },
+      { path: '/old-tree/x/y', change: 'deleted' },
+      { path: '/was-dir', change: 'modified' },
+      { path: '/was-dir/deep', change: 'deleted' },
+      { path: '/was-dir/deep/a', change: 'deleted' },
+      { path: '/was-file', change: 'modified' },
+      { path: '/was-file/inner', change: 'added' },
+    ];
+    assert.deepEqual(await compareTrees(before, after), expected);
+    assert.deepEqual(await compareTrees(before, after, expected.length), expected, 'exactly the limit is listed');
+    await assert.rejects(compareTrees(before, after, 5), (error: unknown) => error instanceof TooManyChangesError && error.limit === 5);
   });
 });
