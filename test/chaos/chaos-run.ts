@@ -170,6 +170,7 @@ async function main(): Promise<number> {
       };
       // No new operations from here on: those in flight are the ones the kill cuts.
       paused = true;
+      operations.kills += 1;
       await life.kill();
       kills += 1;
       await quiet();
