@@ -16,7 +16,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
-import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage, type RunOptions } from '../storage-drivers/common/command-runner.js';
+import { ExecFileRunner, type CommandResult, type CommandRunner, type RunOptions } from '../storage-drivers/common/command-runner.js';
 import { ContainerResolver } from '../src/core/container-resolver.js';
 import { SnapshotCreator } from '../src/core/snapshot-creator.js';
 import { SnapshotService } from '../src/core/snapshot-service.js';
@@ -61,9 +61,6 @@ class TimingRunner implements CommandRunner {
     } finally {
       this.note([command, ...args.filter((arg) => !arg.startsWith('/'))].join(' '), performance.now() - started);
     }
-  }
-  pipeline(stages: readonly PipelineStage[], options?: RunOptions): Promise<CommandResult> {
-    return this.real.pipeline(stages, options);
   }
   /** Every timed step of the current request, with start and end (ms since the request arrived). */
   timeline: { key: string; start: number; end: number }[] = [];

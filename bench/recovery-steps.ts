@@ -53,10 +53,6 @@ class TimedRunner implements CommandRunner {
     }
   }
 
-  pipeline(...args: Parameters<CommandRunner['pipeline']>): ReturnType<CommandRunner['pipeline']> {
-    return this.inner.pipeline(...args);
-  }
-
   take(): Record<string, { n: number; ms: number }> {
     const grouped: Record<string, { n: number; ms: number }> = {};
     for (const call of this.calls) {

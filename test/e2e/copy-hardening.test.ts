@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type Docker from 'dockerode';
-import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage, type RunOptions } from '../../storage-drivers/common/command-runner.js';
+import { ExecFileRunner, type CommandResult, type CommandRunner, type RunOptions } from '../../storage-drivers/common/command-runner.js';
 import { needs } from '../support/components.js';
 import { startTestService, type TestService } from '../support/cowsnap-service.js';
 import { createDockerEngine, type TestDockerEngine } from '../support/docker-engine.js';
@@ -30,9 +30,6 @@ class HookedRunner implements CommandRunner {
     return result;
   }
 
-  pipeline(stages: readonly PipelineStage[], options?: RunOptions): Promise<CommandResult> {
-    return this.real.pipeline(stages, options);
-  }
 }
 
 /** The HostConfig fields issue #13 names; a copy's must equal its template's. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage, type RunOptions } from '../../storage-drivers/common/command-runner.js';
+import { ExecFileRunner, type CommandResult, type CommandRunner, type RunOptions } from '../../storage-drivers/common/command-runner.js';
 import { needs } from '../support/components.js';
 import { startTestService, type TestService } from '../support/cowsnap-service.js';
 import { createDockerEngine, type TestDockerEngine } from '../support/docker-engine.js';
@@ -17,10 +17,6 @@ class CountingRunner implements CommandRunner {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult> {
     this.calls.push([command, ...args].join(' '));
     return this.real.run(command, args, options);
-  }
-  pipeline(stages: readonly PipelineStage[], options?: RunOptions): Promise<CommandResult> {
-    this.calls.push(stages.map((s) => s.command).join(' | '));
-    return this.real.pipeline(stages, options);
   }
 }
 

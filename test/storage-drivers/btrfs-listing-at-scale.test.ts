@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BtrfsDriver } from '../../storage-drivers/btrfs/btrfs-driver.js';
 import { BtrfsLayout } from '../../storage-drivers/btrfs/btrfs-layout.js';
-import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage } from '../../storage-drivers/common/command-runner.js';
+import { ExecFileRunner, type CommandResult, type CommandRunner } from '../../storage-drivers/common/command-runner.js';
 import { createBtrfsPool, type TestBtrfsPool } from '../support/btrfs-pool.js';
 import { needs } from '../support/components.js';
 
@@ -50,9 +50,6 @@ class RecordingRunner implements CommandRunner {
   run(command: string, args: readonly string[]): Promise<CommandResult> {
     this.commands.push([command, ...args.slice(0, 2)].join(' '));
     return this.inner.run(command, args);
-  }
-  pipeline(stages: readonly PipelineStage[]): Promise<CommandResult> {
-    return this.inner.pipeline(stages);
   }
 }
 

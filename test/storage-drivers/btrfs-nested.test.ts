@@ -3,7 +3,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BtrfsDriver } from '../../storage-drivers/btrfs/btrfs-driver.js';
-import { ExecFileRunner, type CommandResult, type CommandRunner, type PipelineStage } from '../../storage-drivers/common/command-runner.js';
+import { ExecFileRunner, type CommandResult, type CommandRunner } from '../../storage-drivers/common/command-runner.js';
 import type { RestoreStep } from '../../storage-drivers/driver.js';
 import { createBtrfsPool, type TestBtrfsPool } from '../support/btrfs-pool.js';
 import { needs } from '../support/components.js';
@@ -35,9 +35,6 @@ class IntervalRunner implements CommandRunner {
     } finally {
       this.intervals.push({ command: args.slice(0, 2).join(' '), start, end: performance.now() });
     }
-  }
-  pipeline(stages: readonly PipelineStage[]): Promise<CommandResult> {
-    return runner.pipeline(stages);
   }
 }
 

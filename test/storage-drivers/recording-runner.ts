@@ -1,4 +1,4 @@
-import type { CommandResult, CommandRunner, PipelineStage } from '../../storage-drivers/common/command-runner.js';
+import type { CommandResult, CommandRunner } from '../../storage-drivers/common/command-runner.js';
 
 /** A fake runner that records every command and runs none: proof that validation came first. */
 export class RecordingRunner implements CommandRunner {
@@ -9,8 +9,4 @@ export class RecordingRunner implements CommandRunner {
     return Promise.resolve({ stdout: '', stderr: '' });
   }
 
-  pipeline(stages: readonly PipelineStage[]): Promise<CommandResult> {
-    this.calls.push(stages.map((s) => [s.command, ...s.args].join(' ')).join(' | '));
-    return Promise.resolve({ stdout: '', stderr: '' });
-  }
 }

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { type CommandResult, type CommandRunner, type PipelineStage, type RunOptions } from '../../storage-drivers/common/command-runner.js';
+import { type CommandResult, type CommandRunner, type RunOptions } from '../../storage-drivers/common/command-runner.js';
 import { ZfsDriver } from '../../storage-drivers/zfs/zfs-driver.js';
 import { SimulatedCrash } from '../../storage-drivers/common/crash-checkpoint.js';
 import { needs } from '../support/components.js';
@@ -73,9 +73,6 @@ describe('zfs start-up: restore recovery leaves every dataset mounted, the probe
       run(command: string, args: readonly string[], options?: RunOptions): Promise<CommandResult> {
         calls.push([command, ...args].join(' '));
         return runner.run(command, args, options);
-      },
-      pipeline(stages: readonly PipelineStage[], options?: RunOptions): Promise<CommandResult> {
-        return runner.pipeline(stages, options);
       },
     };
     const restarted = new ZfsDriver({ rootDataset: zfs.root, runner: counting });

@@ -25,7 +25,6 @@ function runnerWithout(tool: string): CommandRunner {
   const real = new ExecFileRunner();
   return {
     run: (command, args, options) => real.run(command === tool ? `/nonexistent/bin/${tool}` : command, args, options),
-    pipeline: (stages, options) => real.pipeline(stages, options),
   };
 }
 

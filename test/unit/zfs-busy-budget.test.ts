@@ -23,7 +23,6 @@ function slowBusyZfs(attemptMs: number): { zfs: ZfsCommands; clock: { now: numbe
       }
       return Promise.resolve({ stdout: 'p/d\n', stderr: '' });
     },
-    pipeline: () => Promise.reject(new Error('not used')),
   };
   const zfs = new ZfsCommands(runner, {
     now: () => clock.now,

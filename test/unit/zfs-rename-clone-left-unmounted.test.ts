@@ -33,7 +33,6 @@ function zfsWithStuckClone(): { runner: CommandRunner; calls: string[] } {
       if (args[0] === 'mount') return Promise.reject(new CommandFailedError('zfs', args, 1, `cannot mount '/${CLONE}': directory is not empty\n`));
       return ok();
     },
-    pipeline: () => Promise.reject(new Error('not used')),
   };
   return { runner, calls };
 }
