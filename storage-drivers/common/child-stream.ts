@@ -77,7 +77,8 @@ export function spawnSendStream(command: string, args: readonly string[]): SendS
  * Runs the command (stdin from `input` when given) and hands its stdout to `onLine` a line at a time,
  * never holding more than a line: for output that grows with the data (a diff's changed paths). When
  * `onLine` throws (a limit reached), the command and the input are stopped and the promise rejects with
- * that error; otherwise it settles when the command exits, rejecting on a non-zero exit.
+ * that error; otherwise it settles when the command exits, rejecting on a non-zero exit. After a clean
+ * exit, input the command left unread is drained: `input` must be finite.
  */
 export function forEachOutputLine(command: string, args: readonly string[], onLine: (line: string) => void, input?: Readable): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -112,7 +113,14 @@ export function forEachOutputLine(command: string, args: readonly string[], onLi
       spawnError = error;
     });
     child.once('close', (code, signal) => {
-      if (input !== undefined && !input.readableEnded) input.destroy();
+      if (input !== undefined && !input.readableEnded) {
+        input.unpipe(child.stdin);
+        // A reader may finish at its input's own end marker (btrfs receive stops at the send stream's END
+        // command) while the writer is still exiting: the rest is drained so the writer ends normally.
+        // Cutting it there would fail a diff that went well (seen under load in CI). Stopped or failed: cut.
+        if (code === 0 && stopped === undefined && spawnError === undefined) input.resume();
+        else input.destroy();
+      }
       if (stopped !== undefined) reject(stopped.error instanceof Error ? stopped.error : new Error(String(stopped.error)));
       else if (spawnError !== undefined) reject(new CommandFailedError(command, args, null, spawnError.message));
       else if (code !== 0) reject(new CommandFailedError(command, args, code, stderr.toString(), signal));
