@@ -149,4 +149,26 @@ describe('replicas of a ZFS dataset (dockerd, zfs-fuse, zfs send, Ceph RGW, HTTP
     const names = (listed.body.data as { snapshots: { name: string }[] }).snapshots.map((x) => x.name).sort();
     assert.deepEqual(names, [first, second].sort(), 'the downloaded snapshots are local snapshots again');
   });
+
+  it('copies the replica into a new container after the local snapshots were deleted again: its own dataset, byte-exact, independent', async () => {
+    assert.ok(pushed, 'the push test ran first');
+    const { files, second, expected } = pushed;
+    const local = (await service.api('GET', '/containers/zfs-shipped/snapshots')).body.data as { snapshots: { name: string }[] };
+    for (const { name } of local.snapshots) {
+      const deleted = await service.api('DELETE', `/containers/zfs-shipped/snapshots/${name}`);
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    }
+    const id = (await engine.docker.getContainer('zfs-shipped').inspect()).Id;
+    const copy = await service.api('POST', `/remotes/offsite/snapshots/${id}/${second}/copy`, { name: 'zfs-copy' });
+    assert.equal(copy.status, 202, JSON.stringify(copy.body));
+    await operationSucceeded(copy.body.data);
+    const copied = engine.docker.getContainer('zfs-copy');
+    const inspected = await copied.inspect();
+    assert.equal(inspected.State.Running, true);
+    const source = inspected.Mounts.find((mount) => mount.Destination === '/data')?.Source;
+    assert.ok(source !== undefined && source !== files, `the copy has its own /data dataset: ${JSON.stringify(inspected.Mounts)}`);
+    assert.deepEqual(treeDifferences(expected, await treeDigest(source, { metadata: true })), []);
+    await execIn(copied, ['sh', '-c', 'echo only-in-the-copy > /data/d5/f5.txt']);
+    assert.equal(await execIn(pushed.container, ['cat', '/data/d5/f5.txt']), 'changed\n', 'the original does not see the copy\'s write');
+  });
 });
