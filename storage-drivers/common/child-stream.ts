@@ -115,7 +115,7 @@ export function forEachOutputLine(command: string, args: readonly string[], onLi
     child.once('close', (code, signal) => {
       if (input !== undefined && !input.readableEnded) {
         input.unpipe(child.stdin);
-        // A reader may finish at its input's own end marker (btrfs receive stops at the send stream's END
+        // A reader may finish at its input's own end marker (`btrfs receive --dump` stops at the send stream's END
         // command) while the writer is still exiting: the rest is drained so the writer ends normally.
         // Cutting it there would fail a diff that went well (seen under load in CI). Stopped or failed: cut.
         if (code === 0 && stopped === undefined && spawnError === undefined) input.resume();
