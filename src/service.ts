@@ -242,7 +242,6 @@ async function wire(
   });
   const restorer = new RestoreService({ store, runtime, capture, datasetLocks, creator, pools: registry, clock, restarter, ...(crashCheckpoint !== undefined && { crashCheckpoint }) });
   const snapshots = new SnapshotService({ store, resolver, locks, creator, deleter, restorer, clock, sizes });
-  const containers = new ContainerService({ runtime, capture, store, resolver, clock });
   const copies = new CopyService({ store, runtime, resolver, locks, datasetLocks, creator, deleter, pools: registry, clock });
   // Built here (not in startService) so a bad key or credentials file stops start-up with the store closed.
   const s3Remotes = options.remotes === undefined ? await s3RemotesFor(config.remotes) : [];
@@ -289,6 +288,7 @@ async function wire(
   });
   const scheduleStore = new ScheduleStore(opened.db);
   const schedules = new ScheduleService({ schedules: access.scheduleQuota(scheduleStore), resolver, clock, remoteIds: () => remotes.remotes.map((remote) => remote.id) });
+  const containers = new ContainerService({ runtime, capture, store, resolver, clock, schedules: (containerId) => schedules.summary(containerId) });
   const scheduleReplication = new ScheduleReplication({ queries: replicationQueries, replicas, clock, logger });
   const replicationMetrics = new ReplicationMetrics(metrics.registry, () => scheduleReplication.lag());
   remoteReaper.observeWith(replicationMetrics);

@@ -109,7 +109,18 @@ export interface ContainerSummary {
   /** Docker's state ("running", "exited", "paused", ...) or "removed". */
   readonly state: string;
   readonly snapshotCount: number;
+  /** When the newest of its snapshots (any state, as the list shows them) was taken; null: none. */
+  readonly newestSnapshotAt: Date | null;
+  readonly schedules: ScheduleSummary;
   readonly capture: CaptureEntry[];
+}
+
+/** A container's schedules in numbers, for overviews (the list itself is GET .../schedules). */
+export interface ScheduleSummary {
+  readonly active: number;
+  readonly paused: number;
+  /** The soonest next run among the active ones; null when none is active. */
+  readonly nextRunAt: Date | null;
 }
 
 export interface ContainersApi {

@@ -1,4 +1,4 @@
-import type { ContainerSummary, ContainersApi } from './api-types.js';
+import type { ContainerSummary, ContainersApi, ScheduleSummary } from './api-types.js';
 import type { ContainerResolver } from './container-resolver.js';
 import type { CapturePort, LiveContainer, RuntimePort, StorePort } from './ports.js';
 import type { Clock } from './clock.js';
@@ -11,9 +11,11 @@ export class ContainerService implements ContainersApi {
     private readonly deps: {
       runtime: Pick<RuntimePort, 'listContainers'>;
       capture: CapturePort;
-      store: Pick<StorePort, 'listContainers' | 'countSnapshots' | 'upsertContainer'>;
+      store: Pick<StorePort, 'listContainers' | 'countSnapshots' | 'listSnapshots' | 'upsertContainer'>;
       resolver: ContainerResolver;
       clock: Clock;
+      /** Its schedules in numbers (schedule-service.ts); one call answers what the overview shows. */
+      schedules: (containerId: string) => ScheduleSummary;
     },
   ) {}
 
@@ -46,7 +48,7 @@ export class ContainerService implements ContainersApi {
       image: container.image,
       projectId: record.projectId,
       state: container.state.status,
-      snapshotCount: this.deps.store.countSnapshots(container.id),
+      ...this.recorded(container.id),
       capture: await this.deps.capture.captureSet(container),
     };
   }
@@ -58,8 +60,18 @@ export class ContainerService implements ContainersApi {
       image: record.image,
       projectId: record.projectId,
       state: 'removed',
-      snapshotCount: this.deps.store.countSnapshots(record.id),
+      ...this.recorded(record.id),
       capture: [],
+    };
+  }
+
+  /** What cowsnap itself holds for the container: its snapshots and schedules in numbers. */
+  private recorded(containerId: string): Pick<ContainerSummary, 'snapshotCount' | 'newestSnapshotAt' | 'schedules'> {
+    const newest = this.deps.store.listSnapshots(containerId, { limit: 1, offset: 0 }).snapshots[0];
+    return {
+      snapshotCount: this.deps.store.countSnapshots(containerId),
+      newestSnapshotAt: newest?.createdAt ?? null,
+      schedules: this.deps.schedules(containerId),
     };
   }
 }

@@ -4,6 +4,7 @@
  * that passed before it (only the scheduler's own missed runs are made up for).
  */
 import { aliasTemplateProblems } from './alias-template.js';
+import type { ScheduleSummary } from './api-types.js';
 import type { Clock } from './clock.js';
 import type { ContainerResolver } from './container-resolver.js';
 import { cronProblem, latestSlot, nextSlot, timezoneProblem } from './cron-expression.js';
@@ -64,6 +65,15 @@ export class ScheduleService implements SchedulesApi {
     const { record } = await this.deps.resolver.resolveForRead(containerRef);
     const now = this.deps.clock.now();
     return { container: record, schedules: this.deps.schedules.listSchedules(record.id).map((s) => this.view(s, now)) };
+  }
+
+  /** A container's schedules in numbers (the Containers overview), without asking Docker. */
+  summary(containerId: string): ScheduleSummary {
+    const now = this.deps.clock.now();
+    const schedules = this.deps.schedules.listSchedules(containerId);
+    const nextRuns = schedules.flatMap((schedule) => this.view(schedule, now).nextRunAt ?? []).sort((a, b) => a.getTime() - b.getTime());
+    const paused = schedules.filter((schedule) => schedule.paused).length;
+    return { active: schedules.length - paused, paused, nextRunAt: nextRuns[0] ?? null };
   }
 
   async get(containerRef: string, id: string): Promise<ScheduleResult> {

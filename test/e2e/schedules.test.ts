@@ -181,6 +181,16 @@ describe('schedules end to end (real dockerd on btrfs, real service)', needs('do
     assert.deepEqual((await list('crud', '&origin=api')).snapshots.map((s) => s.origin), ['api']);
     assert.equal((await list('crud', `&origin=schedule:${a.id}`)).total, 0);
 
+    // GET /containers says the same in numbers (the console's overview needs no call per container).
+    const newest = (await list('crud')).snapshots[0];
+    const overview = (await service.api('GET', '/containers')).body.data as { containers: { name: string; snapshot_count: number; newest_snapshot_at: string | null; schedules: unknown }[] };
+    const crud = overview.containers.find((container) => container.name === 'crud');
+    assert.deepEqual(
+      [crud?.snapshot_count, crud?.newest_snapshot_at, crud?.schedules],
+      [2, newest?.created_at, { active: 1, paused: 1, next_run_at: '2026-01-01T14:00:00.000Z' }],
+      JSON.stringify(crud),
+    );
+
     assert.equal((await service.api('GET', `/containers/crud/schedules/${a.id + 1000}`)).status, 404);
     assert.equal((await service.api('GET', `/containers/daily/schedules/${a.id}`)).status, 404, 'another container\'s schedule id');
     assert.equal((await service.api('GET', '/containers/no-such-container/schedules')).status, 404);

@@ -20,6 +20,8 @@ describe('container routes', () => {
       project_id: 'default',
       state: 'running',
       snapshot_count: 2,
+      newest_snapshot_at: '2026-01-02T03:04:05.000Z',
+      schedules: { active: 1, paused: 1, next_run_at: '2026-01-03T03:00:00.000Z' },
       capture: [
         { role: 'rootfs', mount_point: '/', source: null, captured: true, reason: null, driver: 'btrfs', pool: 'main', dataset: 'btrfs/subvolumes/abc' },
         { role: 'mount', mount_point: '/cache', source: '/var/cache/x', captured: false, reason: 'not on a configured pool', driver: null, pool: null, dataset: null },

@@ -332,6 +332,8 @@ describe('cowsnap containers, copy and schedules', () => {
               project_id: 'default',
               state: 'running',
               snapshot_count: 3,
+              newest_snapshot_at: '2026-01-02T03:04:05.000Z',
+              schedules: { active: 0, paused: 0, next_run_at: null },
               capture: [
                 { role: 'rootfs', mount_point: '/', source: null, captured: true, reason: null, driver: 'btrfs', pool: 'p', dataset: 'd' },
                 { role: 'mount', mount_point: '/x', source: '/tmp/x', captured: false, reason: 'not on a pool', driver: null, pool: null, dataset: null },

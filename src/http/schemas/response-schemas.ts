@@ -84,9 +84,21 @@ export const containerSchema = {
     project_id: { type: 'string', description: 'The project the container belongs to.' },
     state: { type: 'string', description: 'Docker\'s state ("running", "exited", ...) or "removed".' },
     snapshot_count: { type: 'integer', minimum: 0 },
+    newest_snapshot_at: { type: ['string', 'null'], format: 'date-time', description: 'When its newest snapshot (any state) was taken; null: none.' },
+    schedules: {
+      type: 'object',
+      description: 'Its schedules in numbers (the list is GET /containers/:container/schedules).',
+      properties: {
+        active: { type: 'integer', minimum: 0 },
+        paused: { type: 'integer', minimum: 0 },
+        next_run_at: { type: ['string', 'null'], format: 'date-time', description: 'The soonest next run of an active schedule.' },
+      },
+      required: ['active', 'paused', 'next_run_at'],
+      additionalProperties: false,
+    },
     capture: { type: 'array', items: captureEntrySchema },
   },
-  required: ['id', 'name', 'image', 'project_id', 'state', 'snapshot_count', 'capture'],
+  required: ['id', 'name', 'image', 'project_id', 'state', 'snapshot_count', 'newest_snapshot_at', 'schedules', 'capture'],
   additionalProperties: false,
 } as const;
 

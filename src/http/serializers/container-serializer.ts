@@ -24,6 +24,12 @@ export function serializeContainer(container: ContainerSummary): ContainerJson {
     project_id: container.projectId,
     state: container.state,
     snapshot_count: container.snapshotCount,
+    newest_snapshot_at: container.newestSnapshotAt?.toISOString() ?? null,
+    schedules: {
+      active: container.schedules.active,
+      paused: container.schedules.paused,
+      next_run_at: container.schedules.nextRunAt?.toISOString() ?? null,
+    },
     capture: container.capture.map(serializeCaptureEntry),
   };
 }

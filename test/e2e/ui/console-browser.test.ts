@@ -250,6 +250,22 @@ describe('web console in chromium against the quick start (real pool, dockerd, s
     await row.getByRole('button', { name: 'Pause' }).waitFor();
     await page.getByRole('button', { name: 'Dismiss' }).click();
     await screenshot(page, 'container');
+
+    // The Containers page shows it from the one GET /containers: no call per container.
+    const perContainer: string[] = [];
+    const onRequest = (request: { url(): string }): void => {
+      if (/\/api\/v1\/containers\/[^/?]+\/(snapshots|schedules)/.test(request.url())) perContainer.push(request.url());
+    };
+    page.on('request', onRequest);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Containers' }).click();
+    const overview = page.locator('tr[data-container="cowsnap-demo"]');
+    await overview.waitFor();
+    await overview.getByText('1 active').waitFor();
+    assert.match(await overview.innerText(), /next (in \d+ (minutes?|seconds?)|just now)/);
+    page.off('request', onRequest);
+    assert.deepEqual(perContainer, []);
+    await page.goto(new URL('containers/cowsnap-demo', consoleUrl).href);
+    await page.getByRole('heading', { name: 'cowsnap-demo', level: 1 }).waitFor();
   });
 
   it('tags a snapshot as template and makes a new environment from the Templates page', async () => {

@@ -71,6 +71,8 @@ export const CONTAINER_SUMMARY: ContainerSummary = {
   projectId: 'default',
   state: 'running',
   snapshotCount: 2,
+  newestSnapshotAt: new Date('2026-01-02T03:04:05Z'),
+  schedules: { active: 1, paused: 1, nextRunAt: new Date('2026-01-03T03:00:00Z') },
   capture: [
     {
       role: 'rootfs',

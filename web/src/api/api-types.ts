@@ -22,6 +22,9 @@ export interface Container {
   readonly image: string;
   readonly state: string;
   readonly snapshot_count: number;
+  /** When its newest snapshot was taken; null: none. */
+  readonly newest_snapshot_at: string | null;
+  readonly schedules: { readonly active: number; readonly paused: number; readonly next_run_at: string | null };
   readonly capture: readonly CaptureEntry[];
 }
 

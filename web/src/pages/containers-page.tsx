@@ -1,7 +1,8 @@
 /** Containers: what each one captures, how many snapshots it has, the newest, its schedules; with a search box. */
 import { useState } from 'preact/hooks';
 import { useApi } from '../api/api-context.ts';
-import { loadContainerOverview, matchesSearch, type ContainerOverview } from '../api/container-overview.ts';
+import { loadContainerOverview, matchesSearch } from '../api/container-overview.ts';
+import type { Container } from '../api/api-types.ts';
 import { CaptureList } from '../components/capture-list.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { Link } from '../components/link.tsx';
@@ -15,7 +16,7 @@ export function ContainersPage() {
   const [query, setQuery] = useState('');
   // Live: reloads when any operation ends (event stream); the poll is the fallback.
   const overview = usePolling(() => loadContainerOverview(api), [api], 15000, isOutcome);
-  const rows = (overview.data ?? []).filter((row) => matchesSearch(row, query));
+  const rows = (overview.data ?? []).filter((container) => matchesSearch(container, query));
   const now = new Date();
 
   return (
@@ -54,8 +55,8 @@ export function ContainersPage() {
             </tr>
           </thead>
           <tbody>
-            {rows.map((row) => (
-              <ContainerRow key={row.container.id} row={row} now={now} />
+            {rows.map((container) => (
+              <ContainerRow key={container.id} container={container} now={now} />
             ))}
           </tbody>
         </table>
@@ -64,14 +65,9 @@ export function ContainersPage() {
   );
 }
 
-function ContainerRow({ row, now }: { readonly row: ContainerOverview; readonly now: Date }) {
-  const { container, newest, schedules } = row;
-  const active = schedules?.filter((s) => !s.paused) ?? [];
-  const paused = (schedules?.length ?? 0) - active.length;
-  const next = active
-    .map((s) => s.next_run_at)
-    .filter((t): t is string => t !== null)
-    .sort()[0];
+function ContainerRow({ container, now }: { readonly container: Container; readonly now: Date }) {
+  const { newest_snapshot_at: newest, schedules } = container;
+  const next = schedules.next_run_at;
   return (
     <tr data-container={container.name}>
       <th scope="row" data-label="Name">
@@ -91,20 +87,18 @@ function ContainerRow({ row, now }: { readonly row: ContainerOverview; readonly 
         {newest === null ? (
           <span class="muted">none</span>
         ) : (
-          <time dateTime={newest.created_at} title={absoluteTime(newest.created_at)}>
-            {relativeTime(newest.created_at, now)}
+          <time dateTime={newest} title={absoluteTime(newest)}>
+            {relativeTime(newest, now)}
           </time>
         )}
       </td>
       <td data-label="Schedules">
-        {schedules === null ? (
-          <span class="muted">—</span>
-        ) : schedules.length === 0 ? (
+        {schedules.active + schedules.paused === 0 ? (
           <span class="muted">none</span>
         ) : (
           <span>
-            {active.length} active{paused > 0 ? `, ${paused} paused` : ''}
-            {next !== undefined && (
+            {schedules.active} active{schedules.paused > 0 ? `, ${schedules.paused} paused` : ''}
+            {next !== null && (
               <>
                 <br />
                 <span class="muted">next {relativeTime(next, now)}</span>
