@@ -49,6 +49,8 @@ export async function loadDiff(api: ApiClient, container: string, snapshot: stri
     return { message: reply.message, entries, total: typeof total === 'number' ? total : entries.length };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404 && error.code === 'route_not_found') return null;
+    // Too many changes to list (diffMaxChanges): the API's sentence says so, and the restore is still offered.
+    if (error instanceof ApiError && error.code === 'diff_too_large') return { message: error.message, entries: [], total: 0 };
     throw error;
   }
 }
