@@ -92,6 +92,8 @@ describe('the console API client', () => {
   it("shows a diff too large to list as the API's sentence, not as a failure", async () => {
     const message = 'More than 100000 paths changed between snap-1 and the current state: too many to list (diffMaxChanges in the configuration). Compare snapshots closer together.';
     const api = new ApiClient('tok', undefined, () => Promise.resolve(reply(409, { statusCode: 409, message, error: { code: 'diff_too_large', details: [] } })));
+    const document = { paths: { '/api/v1/containers/{container}/snapshots/{snapshot}/diff': {} } };
+    assert.equal(await diffSupported(() => Promise.resolve(reply(200, document))), true);
     assert.deepEqual(await loadDiff(api, 'web', 'snap-1'), { message, entries: [], total: 0 });
   });
 });
