@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors/not-found-error.js';
 import { TooManyChangesError } from '../../storage-drivers/common/errors.js';
 import type { DiffChange, DiffEntry, DiffFileType } from '../../storage-drivers/driver.js';
 import { diffConfig, type ConfigDiff } from './config-diff.js';
+import { BoundedQueue } from './bounded-queue.js';
 import type { ContainerLocks } from './container-lock.js';
 import type { ContainerResolver } from './container-resolver.js';
 import type { CapturedFilesystem, ContainerRecord, SnapshotRecord } from './model.js';
@@ -58,7 +59,12 @@ export interface SnapshotDiffDeps {
 /** Changed paths one diff may list by default (`diffMaxChanges`): each costs ~200 bytes while it is paged. */
 export const DEFAULT_DIFF_MAX_CHANGES = 100_000;
 
+/** Comparisons at once: with the limit above, what diffs hold in memory is bounded for the whole service. */
+export const DIFF_CONCURRENCY = 2;
+
 export class SnapshotDiffService {
+  private readonly comparisons = new BoundedQueue(DIFF_CONCURRENCY);
+
   constructor(
     private readonly deps: SnapshotDiffDeps,
     private readonly maxChanges = DEFAULT_DIFF_MAX_CHANGES,
@@ -84,8 +90,9 @@ export class SnapshotDiffService {
     if (to === null && live === undefined) {
       throw new NotFoundError('container_not_found', `Container ${other.record.name} was removed from Docker: compare two of its snapshots instead of "current".`);
     }
-    // Shared with copies and snapshots, never alongside a restore that swaps the filesystems being read.
-    return this.deps.locks.runShared(container.record.id, 'diff', async () => {
+    // At most DIFF_CONCURRENCY comparisons hold their lists at once, whatever the number of callers (a queued
+    // one holds no lock). Shared with copies and snapshots, never alongside a restore that swaps the filesystems.
+    return this.comparisons.run(() => this.deps.locks.runShared(container.record.id, 'diff', async () => {
       const changes: FileChange[] = [];
       const filesystems: FilesystemCompared[] = [];
       for (const filesystem of from.filesystems) {
@@ -118,7 +125,7 @@ export class SnapshotDiffService {
         filesystems,
         config: diffConfig(from.config, after ?? from.config),
       };
-    });
+    }));
   }
 
   private tooLarge(from: SnapshotRecord, to: SnapshotRecord | null, cause: TooManyChangesError): ConflictError {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TooManyChangesError } from '../../storage-drivers/common/errors.js';
 import type { DiffEntry, DiffOptions } from '../../storage-drivers/driver.js';
-import { SnapshotDiffService, type SnapshotDiffDeps } from '../../src/core/snapshot-diff.js';
+import { DIFF_CONCURRENCY, SnapshotDiffService, type SnapshotDiffDeps } from '../../src/core/snapshot-diff.js';
 import type { CapturedFilesystem, ContainerRecord, SnapshotRecord } from '../../src/core/model.js';
 import { ConflictError } from '../../src/errors/conflict-error.js';
 import { sampleConfig } from '../store/store-fixture.js';
@@ -20,16 +20,17 @@ const FILESYSTEMS = [
 const container = { id: 'c'.repeat(64), name: 'web' } as unknown as ContainerRecord;
 const snapshot = (id: number, name: string): SnapshotRecord => ({ id, name, state: 'ready', filesystems: FILESYSTEMS, config: sampleConfig() }) as unknown as SnapshotRecord;
 
-/** `changed[dataset]` paths changed; honours maxEntries as the drivers do. */
-function service(changed: Record<string, number>, maxChanges: number, budgets: number[]): SnapshotDiffService {
+/** `changed[dataset]` paths changed; honours maxEntries as the drivers do; each comparison waits for `gate`. */
+function service(changed: Record<string, number>, maxChanges: number, budgets: number[], gate: () => Promise<void> = () => Promise.resolve()): SnapshotDiffService {
   const driver = {
     info: () => ({ capabilities: { diff: 'full' } }),
-    diff(dataset: string, _from: string, _to?: string, options: DiffOptions = {}): Promise<DiffEntry[]> {
+    async diff(dataset: string, _from: string, _to?: string, options: DiffOptions = {}): Promise<DiffEntry[]> {
       const max = options.maxEntries ?? Infinity;
       budgets.push(max);
+      await gate();
       const count = changed[dataset] ?? 0;
-      if (count > max) return Promise.reject(new TooManyChangesError(max));
-      return Promise.resolve(Array.from({ length: count }, (_, i) => ({ path: `/f${String(i)}`, change: 'added' as const })));
+      if (count > max) throw new TooManyChangesError(max);
+      return Array.from({ length: count }, (_, i) => ({ path: `/f${String(i)}`, change: 'added' as const }));
     },
   };
   const deps = {
@@ -59,5 +60,20 @@ describe('diff limit (diffMaxChanges)', () => {
       assert.doesNotMatch(error.message, /srv|dataset/);
       return true;
     });
+  });
+
+  it(`runs at most ${String(DIFF_CONCURRENCY)} comparisons at once; the others wait their turn`, async () => {
+    const started: number[] = [];
+    const gates: (() => void)[] = [];
+    const diffs = service({ '/srv/pool/rootfs-dataset': 1, '/srv/pool/data-dataset': 1 }, 10, started, () => new Promise((resolve) => gates.push(resolve)));
+    const all = Promise.all(Array.from({ length: 4 }, () => diffs.diff('web', 'a', 'b', { limit: 100, offset: 0 })));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(started.length, DIFF_CONCURRENCY, 'the third and fourth wait');
+    while (gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual((await all).map((result) => result.total), [2, 2, 2, 2]);
+    assert.equal(started.length, 8, 'every filesystem of every diff was compared in the end');
   });
 });
