@@ -67,10 +67,11 @@ export class ContainerService implements ContainersApi {
 
   /** What cowsnap itself holds for the container: its snapshots and schedules in numbers. */
   private recorded(containerId: string): Pick<ContainerSummary, 'snapshotCount' | 'newestSnapshotAt' | 'schedules'> {
-    const newest = this.deps.store.listSnapshots(containerId, { limit: 1, offset: 0 }).snapshots[0];
+    // Without filters the list's total is every record, as countSnapshots counts them.
+    const { snapshots, total } = this.deps.store.listSnapshots(containerId, { limit: 1, offset: 0 });
     return {
-      snapshotCount: this.deps.store.countSnapshots(containerId),
-      newestSnapshotAt: newest?.createdAt ?? null,
+      snapshotCount: total,
+      newestSnapshotAt: snapshots[0]?.createdAt ?? null,
       schedules: this.deps.schedules(containerId),
     };
   }
