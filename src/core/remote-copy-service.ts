@@ -39,7 +39,7 @@ export interface RemoteCopyDeps {
 }
 
 /** What a copy from a remote and a recovery have in common. */
-interface NewContainerInput {
+export interface NewContainerInput {
   readonly start?: boolean;
   /** Local expiry (days) of the snapshots the download records; absent: none. */
   readonly expiryDays?: number;

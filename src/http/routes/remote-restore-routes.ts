@@ -4,7 +4,7 @@
  * replica it uses (`.../replicas/:remote/restore`), so it works when the local snapshot is gone;
  * copy and recovery are addressed in the remote, since the container may never have been on this host.
  */
-import type { RecoverInput, RemoteCopyInput, RemoteCopyStarted } from '../../core/remote-copy-service.js';
+import type { NewContainerInput, RecoverInput, RemoteCopyInput, RemoteCopyStarted } from '../../core/remote-copy-service.js';
 import type { RemoteRestoreInput, RemoteRestoreStarted } from '../../core/remote-restore-service.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 import { remoteParamsSchema, replicaParamsSchema } from '../schemas/replica-schemas.js';
@@ -38,6 +38,16 @@ function copyData(result: RemoteCopyStarted): Record<string, unknown> {
 }
 
 export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
+  /** What a copy from a remote and a recovery share; a named target project is checked before anything starts. */
+  const newContainer = (body: { start: boolean; expiry?: number; target_project_id?: string }): NewContainerInput => {
+    if (body.target_project_id !== undefined) api.checkTargetProject?.(body.target_project_id);
+    return {
+      start: body.start,
+      ...(body.expiry !== undefined && { expiryDays: body.expiry }),
+      ...(body.target_project_id !== undefined && { targetProject: body.target_project_id }),
+    };
+  };
+
   return [
     defineRoute({
       method: 'POST',
@@ -80,13 +90,7 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
       response: remoteCopyResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        if (body.target_project_id !== undefined) api.checkTargetProject?.(body.target_project_id);
-        const result = await api.copyFromRemote(params.remote, params.container_id, params.snapshot, {
-          name: body.name,
-          start: body.start,
-          ...(body.expiry !== undefined && { expiryDays: body.expiry }),
-          ...(body.target_project_id !== undefined && { targetProject: body.target_project_id }),
-        });
+        const result = await api.copyFromRemote(params.remote, params.container_id, params.snapshot, { name: body.name, ...newContainer(body) });
         return {
           status: 202,
           message: `Copying ${result.snapshotName} of ${result.sourceContainerName} from remote ${result.remoteId} to ${result.name} (operation ${String(result.operation.id)}).`,
@@ -109,14 +113,7 @@ export function remoteRestoreRoutes(api: RemoteRestoreApi): RouteDefinition[] {
       response: remoteCopyResultSchema,
       errorStatuses: [404, 409, 503],
       async handle({ params, body }) {
-        if (body.target_project_id !== undefined) api.checkTargetProject?.(body.target_project_id);
-        const result = await api.recover(params.remote, {
-          container: body.container,
-          ...(body.name !== undefined && { name: body.name }),
-          start: body.start,
-          ...(body.expiry !== undefined && { expiryDays: body.expiry }),
-          ...(body.target_project_id !== undefined && { targetProject: body.target_project_id }),
-        });
+        const result = await api.recover(params.remote, { container: body.container, ...(body.name !== undefined && { name: body.name }), ...newContainer(body) });
         return {
           status: 202,
           message: `Recovering ${result.sourceContainerName} as ${result.name} from its newest replica ${result.snapshotName} in remote ${result.remoteId} (operation ${String(result.operation.id)}).`,
